@@ -1,0 +1,22 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'test-artifacts/', 'bench/out/', 'terraform/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // process.env is read at the edges only (CLI main, function entry, test settings).
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read configuration through parseConfig at the edge' },
+      ],
+    },
+  },
+  {
+    files: ['shared/cli/main.ts', 'functions/**/index.ts', 'functions/dev-server.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

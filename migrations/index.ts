@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_reference_data.js';
+import * as m002 from './002_ingestion_runs.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * The versioned migrations, in order. Listed explicitly (not discovered on disk) so the
+ * same list runs from TypeScript sources in tests and from dist/ in production.
+ */
+export const migrations: [name: string, migration: Migration][] = [
+  ['001_reference_data', m001],
+  ['002_ingestion_runs', m002],
+];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = migrations.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};

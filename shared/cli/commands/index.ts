@@ -1,0 +1,7 @@
+import type { Command } from '../command.js';
+import { migrateCommand } from './migrate.js';
+
+/** Every operator command, by name. */
+export const commands: Record<string, Command> = {
+  migrate: migrateCommand,
+};

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { ConfigError, parseConfig } from '../config/config.js';
+import { readEnvironment } from '../config/env.js';
+import { PitwallError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { commands } from './commands/index.js';
+
+/** The `pitwall` operator CLI: the edge where the environment is read, once. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    config = parseConfig(readEnvironment(env));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ ...config.log, fields: { command: name } });
+  try {
+    return await command.run({ config, logger, stdout: process.stdout }, rest);
+  } catch (err) {
+    if (err instanceof PitwallError) {
+      logger.error(err.message, { code: err.code, ...(err.details ?? {}) });
+      return err.code === 'invalid_request' ? 2 : 1;
+    }
+    logger.error('command failed', { err });
+    return 1;
+  }
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
+  return `usage: pitwall <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+// Cloud Run jobs and shells alike: exit non-zero on failure.
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

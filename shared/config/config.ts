@@ -1,0 +1,189 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration, parsed once at the edge (CLI entry, function entry) from an
+ * environment record that is passed in. Nothing below the edges reads process.env.
+ */
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().min(1).optional());
+const booleanFlag = z.preprocess(
+  emptyToUndefined,
+  z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+);
+
+export const configSchema = z
+  .object({
+    PITWALL_ENV: z.preprocess(emptyToUndefined, z.enum(['local', 'test', 'production']).default('local')),
+    PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(8080)),
+
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    CLOUD_SQL_INSTANCE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[^:]+:[^:]+:[^:]+$/, 'must be an instance connection name PROJECT:REGION:INSTANCE')
+        .optional(),
+    ),
+    DB_USER: optionalString,
+    DB_PASSWORD: optionalString,
+    DB_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('pitwall')),
+    DB_IAM_AUTH: booleanFlag,
+    DB_POOL_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
+    PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/pglite')),
+
+    ARTIFACT_STORE_URI: z.preprocess(emptyToUndefined, z.string().default('data/artifacts')),
+    GCS_API_ENDPOINT: optionalString,
+
+    F1_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('../shared/data')),
+    F1_DUMP_DIR: optionalString,
+    JOLPICA_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.jolpi.ca/ergast/f1')),
+    OPENF1_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.openf1.org/v1')),
+    HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
+    RESULTS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['jolpica', 'dump']).default('dump')),
+
+    PREDICTION_FREEZE_POLICY: z.preprocess(
+      emptyToUndefined,
+      z.enum(['post_qualifying', 't_minus']).default('post_qualifying'),
+    ),
+    PREDICTION_FREEZE_TMINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10080).default(60)),
+
+    API_KEY: optionalString,
+
+    GCP_PROJECT: optionalString,
+    GCP_REGION: z.preprocess(emptyToUndefined, z.string().default('europe-west1')),
+    SCHEDULER_API_ENDPOINT: optionalString,
+    SCHEDULER_SERVICE_ACCOUNT: optionalString,
+    FUNCTIONS_BASE_URL: optionalString,
+
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['auto', 'json', 'pretty']).default('auto')),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+
+    K_REVISION: optionalString,
+    GIT_COMMIT: optionalString,
+    CLOUD_RUN_TASK_INDEX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+    CLOUD_RUN_TASK_COUNT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1)),
+    CLOUD_RUN_TASK_ATTEMPT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CLOUD_SQL_INSTANCE && !c.DB_USER) {
+      ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'DB_USER is required with CLOUD_SQL_INSTANCE' });
+    }
+    if (c.CLOUD_SQL_INSTANCE && !c.DB_IAM_AUTH && !c.DB_PASSWORD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DB_PASSWORD'],
+        message: 'DB_PASSWORD is required with CLOUD_SQL_INSTANCE unless DB_IAM_AUTH=true',
+      });
+    }
+  });
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; dir: string }
+  | { kind: 'postgres'; url: string; poolMax: number }
+  | {
+      kind: 'cloud-sql';
+      instance: string;
+      user: string;
+      password?: string;
+      database: string;
+      iamAuth: boolean;
+      poolMax: number;
+    };
+
+export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number };
+
+export interface Config {
+  env: 'local' | 'test' | 'production';
+  port: number;
+  database: DatabaseConfig;
+  artifactStoreUri: string;
+  gcsApiEndpoint?: string;
+  dataDir: string;
+  dumpDir?: string;
+  jolpicaBaseUrl: string;
+  openf1BaseUrl: string;
+  httpCacheDir: string;
+  resultsSource: 'jolpica' | 'dump';
+  freezePolicy: FreezePolicy;
+  apiKey?: string;
+  gcp: { project?: string; region: string; schedulerEndpoint?: string; schedulerServiceAccount?: string };
+  functionsBaseUrl?: string;
+  log: { format: 'auto' | 'json' | 'pretty'; level: 'debug' | 'info' | 'warn' | 'error' };
+  revision?: string;
+  cloudRunTask: { index: number; count: number; attempt: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment record. `cwd` anchors the relative paths (data/, ../shared/data). */
+export function parseConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const c = parsed.data;
+  const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(cwd, p));
+
+  let database: DatabaseConfig;
+  if (c.CLOUD_SQL_INSTANCE) {
+    database = {
+      kind: 'cloud-sql',
+      instance: c.CLOUD_SQL_INSTANCE,
+      user: c.DB_USER!,
+      ...(c.DB_PASSWORD ? { password: c.DB_PASSWORD } : {}),
+      database: c.DB_NAME,
+      iamAuth: c.DB_IAM_AUTH,
+      poolMax: c.DB_POOL_MAX,
+    };
+  } else if (c.DATABASE_URL) {
+    database = { kind: 'postgres', url: c.DATABASE_URL, poolMax: c.DB_POOL_MAX };
+  } else {
+    database = { kind: 'pglite', dir: abs(c.PGLITE_DIR) };
+  }
+
+  const artifactStoreUri = c.ARTIFACT_STORE_URI.startsWith('gs://') ? c.ARTIFACT_STORE_URI : abs(c.ARTIFACT_STORE_URI);
+
+  return {
+    env: c.PITWALL_ENV,
+    port: c.PORT,
+    database,
+    artifactStoreUri,
+    ...(c.GCS_API_ENDPOINT ? { gcsApiEndpoint: c.GCS_API_ENDPOINT } : {}),
+    dataDir: abs(c.F1_DATA_DIR),
+    ...(c.F1_DUMP_DIR ? { dumpDir: abs(c.F1_DUMP_DIR) } : {}),
+    jolpicaBaseUrl: c.JOLPICA_BASE_URL.replace(/\/+$/, ''),
+    openf1BaseUrl: c.OPENF1_BASE_URL.replace(/\/+$/, ''),
+    httpCacheDir: abs(c.HTTP_CACHE_DIR),
+    resultsSource: c.RESULTS_SOURCE,
+    freezePolicy:
+      c.PREDICTION_FREEZE_POLICY === 't_minus'
+        ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }
+        : { kind: 'post_qualifying' },
+    ...(c.API_KEY ? { apiKey: c.API_KEY } : {}),
+    gcp: {
+      ...(c.GCP_PROJECT ? { project: c.GCP_PROJECT } : {}),
+      region: c.GCP_REGION,
+      ...(c.SCHEDULER_API_ENDPOINT ? { schedulerEndpoint: c.SCHEDULER_API_ENDPOINT } : {}),
+      ...(c.SCHEDULER_SERVICE_ACCOUNT ? { schedulerServiceAccount: c.SCHEDULER_SERVICE_ACCOUNT } : {}),
+    },
+    ...(c.FUNCTIONS_BASE_URL ? { functionsBaseUrl: c.FUNCTIONS_BASE_URL.replace(/\/+$/, '') } : {}),
+    log: { format: c.LOG_FORMAT, level: c.LOG_LEVEL },
+    ...((c.GIT_COMMIT ?? c.K_REVISION) ? { revision: c.GIT_COMMIT ?? c.K_REVISION } : {}),
+    cloudRunTask: { index: c.CLOUD_RUN_TASK_INDEX, count: c.CLOUD_RUN_TASK_COUNT, attempt: c.CLOUD_RUN_TASK_ATTEMPT },
+  };
+}

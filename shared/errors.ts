@@ -1,0 +1,73 @@
+/**
+ * Typed errors. Domain code throws these; one place per edge (the HTTP error mapper, the
+ * CLI) turns them into a status code or an exit code.
+ */
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class PitwallError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that cannot be accepted (400). */
+export class ValidationError extends PitwallError {
+  constructor(
+    message: string,
+    readonly issues: Issue[] = [],
+  ) {
+    super(message, 'invalid_request', { issues });
+  }
+}
+
+/** A thing that does not exist (404). */
+export class NotFoundError extends PitwallError {
+  constructor(what: string, id: string | number) {
+    super(`${what} ${id} not found`, 'not_found', { what, id });
+  }
+}
+
+/** The request is valid but the state forbids it now (409), e.g. freezing before qualifying. */
+export class ConflictError extends PitwallError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'conflict', details);
+  }
+}
+
+/** Missing or wrong credentials (401). */
+export class UnauthorizedError extends PitwallError {
+  constructor(message = 'authentication required') {
+    super(message, 'unauthorized');
+  }
+}
+
+/** Data that is not there yet (503 + Retry-After, so Cloud Scheduler retries). */
+export class NotReadyError extends PitwallError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, 'not_ready', { retryAfterSeconds, ...details });
+  }
+}
+
+/** An upstream API failed after retries (502). */
+export class UpstreamError extends PitwallError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, 'upstream_error', { status, ...details });
+  }
+}

@@ -1,0 +1,37 @@
+import { ZodError } from 'zod';
+import { ConflictError, NotFoundError, NotReadyError, PitwallError, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: { code: string; message: string; details?: Record<string, unknown> } };
+}
+
+/** The one place where errors become HTTP responses. Unknown errors are 500 and logged. */
+export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
+  const reply = (status: number, e: PitwallError, headers: Record<string, string> = {}): ErrorResponse => ({
+    status,
+    headers,
+    body: { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+  });
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return reply(400, new ValidationError('invalid request', issues));
+  }
+  if (err instanceof ValidationError) return reply(400, err);
+  if (err instanceof UnauthorizedError) return reply(401, err, { 'WWW-Authenticate': 'Bearer' });
+  if (err instanceof NotFoundError) return reply(404, err);
+  if (err instanceof ConflictError) return reply(409, err);
+  if (err instanceof NotReadyError) return reply(503, err, { 'Retry-After': String(err.retryAfterSeconds) });
+  if (err instanceof UpstreamError) return reply(502, err);
+  if (err instanceof SyntaxError && 'body' in err) {
+    return reply(400, new ValidationError('request body is not valid JSON'));
+  }
+  logger.error('unhandled error', { err });
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { code: 'internal', message: 'internal error' } },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
+import { createRacesStore, type RacesStore } from './races-store.js';
+
+/**
+ * The repository: the one module that writes SQL. Every store is built over the same
+ * knex or transaction handle, so `withTransaction` hands callers a repository whose
+ * every store runs inside one transaction (on PGlite's single connection that is the
+ * only safe way to query inside a transaction).
+ */
+export interface Repository {
+  races: RacesStore;
+  ingestionRuns: IngestionRunsStore;
+  withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
+}
+
+export function createRepository(db: Knex | Knex.Transaction): Repository {
+  return {
+    races: createRacesStore(db),
+    ingestionRuns: createIngestionRunsStore(db),
+    withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
+  };
+}
