@@ -1,0 +1,2 @@
+// Entry point of the deployed package (package.json "main"): registers every function
+// with functions-framework. Each function deploys with its own --entry-point/--target.
