@@ -32,3 +32,9 @@ export interface RaceForecast {
   modelVersion: string;
   drivers: DriverForecast[];
 }
+
+/** Anything that can forecast a race as of an instant: the trained model, or a baseline. */
+export interface Forecaster {
+  readonly version: string;
+  forecast(raceId: number, asOf: Date): Promise<RaceForecast>;
+}
