@@ -1,0 +1,282 @@
+import { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+import type { TableCounts } from '../repository/ingestion-runs-store.js';
+
+/**
+ * Source-agnostic normalised records: what every reader (Ergast dump, lap files, Jolpica,
+ * OpenF1) produces and the one loader (load.ts `loadRecords`) writes. Everything is keyed
+ * by NATURAL keys, never by a source's numeric ids: races by (season, round), drivers by
+ * driverRef, constructors by constructorRef, circuits by circuitRef, finishing status by
+ * its text. Optional (`?`) fields mean "this source does not have it"; `null` means "the
+ * source says it is unknown/empty". The schemas are the zod boundary: the loader validates
+ * every record with them and quarantines the ones that fail, with the reason.
+ */
+
+const int = z.number().int();
+const nullableInt = int.nullable().optional();
+const nullableText = z.string().nullable().optional();
+const ref = z.string().min(1).regex(/^[a-z0-9_]+$/, 'must be a lowercase slug');
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const time = z.string().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/, 'must be HH:MM:SS');
+const season = int.min(1950).max(2100);
+const round = int.min(1).max(40);
+/** Every per-race row names its race by natural key. */
+const raceKey = { season, round };
+
+export const seasonRecord = z.object({ year: season, url: nullableText });
+
+export const circuitRecord = z.object({
+  circuitRef: ref,
+  name: z.string().min(1),
+  location: nullableText,
+  country: nullableText,
+  lat: z.number().min(-90).max(90).nullable().optional(),
+  lng: z.number().min(-180).max(180).nullable().optional(),
+  alt: nullableInt,
+  url: nullableText,
+  /** The numeric id in an Ergast dump, when the record came from one. */
+  ergastId: nullableInt,
+});
+
+export const driverRecord = z.object({
+  driverRef: ref,
+  number: int.min(0).max(99).nullable().optional(),
+  code: z.string().regex(/^[A-Z]{3}$/).nullable().optional(),
+  forename: z.string().min(1),
+  surname: z.string().min(1),
+  dob: date.nullable().optional(),
+  nationality: nullableText,
+  url: nullableText,
+  ergastId: nullableInt,
+});
+
+export const constructorRecord = z.object({
+  constructorRef: ref,
+  name: z.string().min(1),
+  nationality: nullableText,
+  url: nullableText,
+  ergastId: nullableInt,
+});
+
+export const statusRecord = z.object({ status: z.string().min(1), ergastId: nullableInt });
+
+const sessionDate = date.nullable().optional();
+const sessionTime = time.nullable().optional();
+
+/** A race weekend with the UTC date/time of each session (times null where unknown). */
+export const raceRecord = z
+  .object({
+    ...raceKey,
+    circuitRef: ref,
+    name: z.string().min(1),
+    date,
+    time: sessionTime,
+    fp1Date: sessionDate,
+    fp1Time: sessionTime,
+    fp2Date: sessionDate,
+    fp2Time: sessionTime,
+    fp3Date: sessionDate,
+    fp3Time: sessionTime,
+    qualiDate: sessionDate,
+    qualiTime: sessionTime,
+    sprintDate: sessionDate,
+    sprintTime: sessionTime,
+    url: nullableText,
+    ergastId: nullableInt,
+  })
+  .refine((r) => !r.qualiDate || r.qualiDate <= r.date, { message: 'qualifying after the race', path: ['qualiDate'] })
+  .refine((r) => !r.sprintDate || r.sprintDate <= r.date, { message: 'sprint after the race', path: ['sprintDate'] });
+
+const classification = {
+  ...raceKey,
+  driverRef: ref,
+  constructorRef: ref,
+  number: nullableInt,
+  grid: int.min(0),
+  position: int.min(1).nullable(),
+  positionText: z.string().min(1),
+  positionOrder: int.min(1),
+  points: z.number().min(0),
+  laps: int.min(0),
+  timeText: nullableText,
+  milliseconds: int.positive().nullable().optional(),
+  fastestLap: int.min(0).nullable().optional(),
+  fastestLapTime: nullableText,
+  /** Finishing status as text ('Finished', '+1 Lap', 'Engine', ...). */
+  status: z.string().min(1),
+};
+
+export const resultRecord = z.object({
+  ...classification,
+  fastestLapRank: int.min(0).nullable().optional(),
+  fastestLapSpeed: z.number().positive().nullable().optional(),
+});
+
+export const sprintResultRecord = z.object(classification);
+
+/** Lap-time strings like '1:26.572'; empty strings are normalised to null by the readers. */
+const lapTimeText = z
+  .string()
+  .regex(/^(\d+:)?\d{1,2}\.\d{1,3}$/, 'must be a lap time like 1:26.572')
+  .nullable()
+  .optional();
+
+export const qualifyingRecord = z.object({
+  ...raceKey,
+  driverRef: ref,
+  constructorRef: ref,
+  number: nullableInt,
+  position: int.min(1),
+  q1: lapTimeText,
+  q2: lapTimeText,
+  q3: lapTimeText,
+});
+
+const standing = {
+  ...raceKey,
+  points: z.number().min(0),
+  position: int.min(1).nullable().optional(),
+  positionText: nullableText,
+  wins: int.min(0),
+};
+export const driverStandingRecord = z.object({ ...standing, driverRef: ref });
+export const constructorStandingRecord = z.object({ ...standing, constructorRef: ref });
+
+export const constructorResultRecord = z.object({
+  ...raceKey,
+  constructorRef: ref,
+  points: z.number().min(0).nullable().optional(),
+  status: nullableText,
+});
+
+export const pitStopRecord = z.object({
+  ...raceKey,
+  driverRef: ref,
+  stop: int.min(1).max(10),
+  lap: int.min(1),
+  localTime: nullableText,
+  duration: nullableText,
+  milliseconds: int.positive().nullable().optional(),
+});
+
+export const compounds = ['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET', 'UNKNOWN'] as const;
+
+/**
+ * One car on one race lap, from one source. Several sources may describe the same
+ * (race, driver, lap); the loader merges them column by column into one `laps` row.
+ */
+export const lapRecord = z.object({
+  ...raceKey,
+  driverRef: ref,
+  lap: int.min(1),
+  position: int.min(1).nullable().optional(),
+  timeMs: int.positive().nullable().optional(),
+  compound: z.enum(compounds).nullable().optional(),
+  stint: int.min(1).nullable().optional(),
+  tyreLife: int.min(0).nullable().optional(),
+  freshTyre: z.boolean().nullable().optional(),
+  /** FastF1 track status digits seen during the lap (1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending). */
+  trackStatus: z.string().regex(/^[1-7]*$/).nullable().optional(),
+  pitIn: z.boolean().nullable().optional(),
+  pitOut: z.boolean().nullable().optional(),
+  /** Short source name recorded in laps.sources ('fastf1', 'ergast', 'openf1', 'jolpica'). */
+  source: z.string().min(1),
+});
+
+export type SeasonRecord = z.input<typeof seasonRecord>;
+export type CircuitRecord = z.input<typeof circuitRecord>;
+export type DriverRecord = z.input<typeof driverRecord>;
+export type ConstructorRecord = z.input<typeof constructorRecord>;
+export type StatusRecord = z.input<typeof statusRecord>;
+export type RaceRecord = z.input<typeof raceRecord>;
+export type ResultRecord = z.input<typeof resultRecord>;
+export type SprintResultRecord = z.input<typeof sprintResultRecord>;
+export type QualifyingRecord = z.input<typeof qualifyingRecord>;
+export type DriverStandingRecord = z.input<typeof driverStandingRecord>;
+export type ConstructorStandingRecord = z.input<typeof constructorStandingRecord>;
+export type ConstructorResultRecord = z.input<typeof constructorResultRecord>;
+export type PitStopRecord = z.input<typeof pitStopRecord>;
+export type LapRecord = z.input<typeof lapRecord>;
+
+/** A source row a reader could not even map to a record (e.g. unknown raceId); the loader quarantines it. */
+export interface RejectedRow {
+  table: TableName;
+  raw: unknown;
+  reason: string;
+}
+
+/** A source row a reader fixed on purpose (a known quirk); recorded with the run, beside the fixed record. */
+export interface CorrectedRow {
+  table: TableName;
+  raw: unknown;
+  corrected: unknown;
+  reason: string;
+}
+
+/** Everything one reader produced. Every field is optional: a Jolpica round may carry only results. */
+export interface RecordBatch {
+  seasons?: SeasonRecord[];
+  circuits?: CircuitRecord[];
+  drivers?: DriverRecord[];
+  constructors?: ConstructorRecord[];
+  statuses?: StatusRecord[];
+  races?: RaceRecord[];
+  results?: ResultRecord[];
+  sprintResults?: SprintResultRecord[];
+  qualifying?: QualifyingRecord[];
+  driverStandings?: DriverStandingRecord[];
+  constructorStandings?: ConstructorStandingRecord[];
+  constructorResults?: ConstructorResultRecord[];
+  pitStops?: PitStopRecord[];
+  laps?: LapRecord[];
+  rejected?: RejectedRow[];
+  corrections?: CorrectedRow[];
+}
+
+/** The database tables the loader writes, as named in summaries and quarantined_rows.table_name. */
+export const tableNames = [
+  'seasons',
+  'circuits',
+  'drivers',
+  'constructors',
+  'status',
+  'races',
+  'results',
+  'sprint_results',
+  'qualifying',
+  'driver_standings',
+  'constructor_standings',
+  'constructor_results',
+  'pit_stops',
+  'laps',
+] as const;
+export type TableName = (typeof tableNames)[number];
+
+/** Per-table counts of one load: read = inserted + updated + unchanged + quarantined. */
+export type LoadSummary = Partial<Record<TableName, TableCounts>>;
+
+export interface LoadOptions {
+  /** The ingestion run the quarantined and corrected rows are recorded under. */
+  run: { id: number };
+  /** Source name stored with quarantined rows ('dump', 'laps', 'jolpica', 'openf1'). */
+  source: string;
+  logger?: Logger;
+  /**
+   * Races written per transaction (default: grouped by rows, see load.ts). A race is never
+   * split across transactions; 1 gives strictly one transaction per race.
+   */
+  racesPerTransaction?: number;
+  /** Called after each transaction commits, with the races it loaded (progress reporting). */
+  onRacesCommitted?: (races: { season: number; round: number }[]) => void;
+}
+
+/**
+ * The one loading path: validate with zod, quarantine bad rows with reasons, upsert on
+ * natural keys (reference tables first, then each race's rows inside one transaction) and
+ * return per-table counts. Implemented in load.ts.
+ */
+export type LoadRecords = (
+  repo: import('../repository/index.js').Repository,
+  batch: RecordBatch,
+  options: LoadOptions,
+) => Promise<LoadSummary>;
