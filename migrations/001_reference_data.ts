@@ -194,7 +194,12 @@ export async function up(knex: Knex): Promise<void> {
       track_status text CHECK (track_status ~ '^[1-7]*$'),
       pit_in boolean,
       pit_out boolean,
+      -- Derived by shared/ingest/pit-flags.ts: the car came in on this lap AND changed tyres.
+      -- False for pit-lane passes (same compound, tyre life carries on) and red-flag tyre
+      -- changes; pit_in/pit_out keep the raw source values.
+      pit_stop boolean,
       sources text[] NOT NULL DEFAULT '{}',
+      CHECK (pit_stop IS NOT TRUE OR pit_in IS NOT FALSE),
       UNIQUE (race_id, driver_id, lap)
     );
   `);

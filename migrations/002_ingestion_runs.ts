@@ -27,9 +27,23 @@ export async function up(knex: Knex): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX quarantined_rows_run_idx ON quarantined_rows (run_id);
+
+    -- Source rows a run loaded but fixed on purpose (a known quirk, e.g. swapped stop/lap)
+    -- or loaded with a warning (e.g. implausible pit stops): the raw row, what was stored, why.
+    CREATE TABLE ingestion_notes (
+      id bigserial PRIMARY KEY,
+      run_id integer NOT NULL REFERENCES ingestion_runs (id) ON DELETE CASCADE,
+      kind text NOT NULL CHECK (kind IN ('corrected', 'warning')),
+      table_name text NOT NULL,
+      raw jsonb NOT NULL,
+      corrected jsonb,
+      reason text NOT NULL CHECK (reason <> ''),
+      created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX ingestion_notes_run_idx ON ingestion_notes (run_id);
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('DROP TABLE IF EXISTS quarantined_rows, ingestion_runs');
+  await knex.raw('DROP TABLE IF EXISTS ingestion_notes, quarantined_rows, ingestion_runs');
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
+import { createReferenceStore, type ReferenceStore } from './reference-store.js';
 
 /**
  * The repository: the one module that writes SQL. Every store is built over the same
@@ -11,6 +12,7 @@ import { createRacesStore, type RacesStore } from './races-store.js';
 export interface Repository {
   races: RacesStore;
   ingestionRuns: IngestionRunsStore;
+  reference: ReferenceStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -18,6 +20,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
   return {
     races: createRacesStore(db),
     ingestionRuns: createIngestionRunsStore(db),
+    reference: createReferenceStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

@@ -29,11 +29,23 @@ export interface QuarantinedRow {
   reason: string;
 }
 
+/** A row a run fixed on purpose (kind 'corrected') or loaded with a warning. */
+export interface IngestionNote {
+  runId: number;
+  kind: 'corrected' | 'warning';
+  tableName: string;
+  raw: unknown;
+  corrected: unknown;
+  reason: string;
+}
+
 export interface IngestionRunsStore {
   start(source: IngestionSource, parameters: Record<string, unknown>): Promise<IngestionRun>;
   finish(id: number, outcome: { counts: Record<string, TableCounts>; error?: string }): Promise<IngestionRun>;
   quarantine(rows: QuarantinedRow[]): Promise<void>;
   quarantined(runId: number): Promise<QuarantinedRow[]>;
+  note(rows: IngestionNote[]): Promise<void>;
+  notes(runId: number): Promise<IngestionNote[]>;
   byId(id: number): Promise<IngestionRun | undefined>;
   latest(limit: number): Promise<IngestionRun[]>;
 }
@@ -90,6 +102,32 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
         source: r.source,
         tableName: r.table_name,
         raw: r.raw,
+        reason: r.reason,
+      }));
+    },
+    async note(rows) {
+      if (rows.length === 0) return;
+      await db.batchInsert(
+        'ingestion_notes',
+        rows.map((r) => ({
+          run_id: r.runId,
+          kind: r.kind,
+          table_name: r.tableName,
+          raw: JSON.stringify(r.raw),
+          corrected: r.corrected === undefined ? null : JSON.stringify(r.corrected),
+          reason: r.reason,
+        })),
+        500,
+      );
+    },
+    async notes(runId) {
+      const rows = await db('ingestion_notes').where({ run_id: runId }).orderBy('id');
+      return rows.map((r) => ({
+        runId: Number(r.run_id),
+        kind: r.kind,
+        tableName: r.table_name,
+        raw: r.raw,
+        corrected: r.corrected ?? null,
         reason: r.reason,
       }));
     },
