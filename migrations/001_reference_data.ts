@@ -191,7 +191,7 @@ export async function up(knex: Knex): Promise<void> {
       stint integer CHECK (stint >= 1),
       tyre_life integer CHECK (tyre_life >= 0),
       fresh_tyre boolean,
-      track_status text CHECK (track_status ~ '^[1-7]*$'),
+      track_status text CHECK (track_status ~ '^[0-7]*$'),
       pit_in boolean,
       pit_out boolean,
       -- Derived by shared/ingest/pit-flags.ts: the car came in on this lap AND changed tyres.

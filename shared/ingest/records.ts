@@ -15,7 +15,7 @@ import type { TableCounts } from '../repository/ingestion-runs-store.js';
 const int = z.number().int();
 const nullableInt = int.nullable().optional();
 const nullableText = z.string().nullable().optional();
-const ref = z.string().min(1).regex(/^[a-z0-9_]+$/, 'must be a lowercase slug');
+const ref = z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'must be a slug (letters, digits, _ and -)');
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const time = z.string().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/, 'must be HH:MM:SS');
 const season = int.min(1950).max(2100);
@@ -176,7 +176,7 @@ export const lapRecord = z.object({
   tyreLife: int.min(0).nullable().optional(),
   freshTyre: z.boolean().nullable().optional(),
   /** FastF1 track status digits seen during the lap (1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending). */
-  trackStatus: z.string().regex(/^[1-7]*$/).nullable().optional(),
+  trackStatus: z.string().regex(/^[0-7]*$/).nullable().optional(),
   pitIn: z.boolean().nullable().optional(),
   pitOut: z.boolean().nullable().optional(),
   /** Short source name recorded in laps.sources ('fastf1', 'ergast', 'openf1', 'jolpica'). */
@@ -213,6 +213,13 @@ export interface CorrectedRow {
   reason: string;
 }
 
+/** A source row loaded as it is but suspicious (e.g. 2024 Qatar pit stops); logged and recorded with the run. */
+export interface WarningRow {
+  table: TableName;
+  raw: unknown;
+  reason: string;
+}
+
 /** Everything one reader produced. Every field is optional: a Jolpica round may carry only results. */
 export interface RecordBatch {
   seasons?: SeasonRecord[];
@@ -231,6 +238,7 @@ export interface RecordBatch {
   laps?: LapRecord[];
   rejected?: RejectedRow[];
   corrections?: CorrectedRow[];
+  warnings?: WarningRow[];
 }
 
 /** The database tables the loader writes, as named in summaries and quarantined_rows.table_name. */
@@ -266,6 +274,8 @@ export interface LoadOptions {
    * split across transactions; 1 gives strictly one transaction per race.
    */
   racesPerTransaction?: number;
+  /** Rows per transaction before a new one is started (whole races only; default 20,000). */
+  rowsPerTransaction?: number;
   /** Called after each transaction commits, with the races it loaded (progress reporting). */
   onRacesCommitted?: (races: { season: number; round: number }[]) => void;
 }

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { Storage } from '@google-cloud/storage';
+import { openDatabase } from '../../db/connect.js';
+import { migrateLatest } from '../../db/migrate.js';
+import { ValidationError } from '../../errors.js';
+import { ingestFiles, ingestRequest } from '../../ingest/ingest.js';
+import { createProgress } from '../../log/progress.js';
+import { createRepository } from '../../repository/index.js';
+import type { Command } from '../command.js';
+
+export const ingestCommand: Command = {
+  summary: 'load an Ergast dump and/or lap files into the database (runs migrations first)',
+  usage:
+    'pitwall ingest [--dump <folder|.zip|gs://...>] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction]',
+  async run({ config, logger, stdout }, argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        dump: { type: 'string' },
+        laps: { type: 'string' },
+        'openf1-sessions': { type: 'string' },
+        'race-per-transaction': { type: 'boolean' },
+      },
+      strict: true,
+    });
+    const parsed = ingestRequest.safeParse({
+      ...(values.dump ? { dump: values.dump } : {}),
+      ...(values.laps ? { laps: values.laps } : {}),
+      ...(values['openf1-sessions'] ? { openf1Sessions: values['openf1-sessions'] } : {}),
+      ...(values['race-per-transaction'] ? { racesPerTransaction: 1 } : {}),
+    });
+    if (!parsed.success) throw new ValidationError(`${parsed.error.issues.map((i) => i.message).join('; ')}\nusage: ${this.usage}`);
+    const db = await openDatabase(config.database);
+    try {
+      await migrateLatest(db.knex);
+      const storage = parsed.data.dump?.startsWith('gs://')
+        ? new Storage(config.gcsApiEndpoint ? { apiEndpoint: config.gcsApiEndpoint } : {})
+        : undefined;
+      const outcome = await ingestFiles(
+        {
+          repo: createRepository(db.knex),
+          logger,
+          progress: (task, total) => createProgress(logger, task, total),
+          ...(storage ? { storage } : {}),
+        },
+        parsed.data,
+      );
+      stdout.write(`${JSON.stringify({ database: db.kind, ...outcome }, null, 2)}\n`);
+      return outcome.runs.every((r) => r.status === 'succeeded') ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,315 @@
+import type { z } from 'zod';
+import type { Repository } from '../repository/index.js';
+import type { TableCounts } from '../repository/ingestion-runs-store.js';
+import type { ReferenceKeys, ReferenceTable } from '../repository/reference-store.js';
+import { derivePitStops } from './pit-flags.js';
+import {
+  circuitRecord,
+  constructorRecord,
+  constructorResultRecord,
+  constructorStandingRecord,
+  driverRecord,
+  driverStandingRecord,
+  lapRecord,
+  pitStopRecord,
+  qualifyingRecord,
+  raceRecord,
+  resultRecord,
+  seasonRecord,
+  sprintResultRecord,
+  statusRecord,
+  type LoadOptions,
+  type LoadRecords,
+  type LoadSummary,
+  type RecordBatch,
+  type TableName,
+} from './records.js';
+
+/**
+ * The one loading path every source goes through (dump, lap files, Jolpica, OpenF1).
+ *
+ * 1. Every record is validated with its zod schema; a failing record is quarantined with
+ *    the zod issues as the reason. So is a record whose natural keys do not resolve
+ *    (unknown race, driver, constructor) and a duplicate natural key within the batch.
+ * 2. Seasons, circuits, drivers, constructors, status and races are upserted in one
+ *    transaction (they are small and everything else refers to them).
+ * 3. The per-race tables are written race by race. A race's rows are always written in
+ *    ONE transaction, so a crash leaves no half-loaded race; consecutive races are
+ *    grouped into a transaction up to `rowsPerTransaction` rows (or `racesPerTransaction`
+ *    races) to keep round trips low. The next run upserts the same rows and completes it.
+ * 4. Per-table counts: read = inserted + updated + unchanged + quarantined.
+ */
+
+type PerRaceTable = Exclude<TableName, 'seasons' | 'circuits' | 'drivers' | 'constructors' | 'status' | 'races'>;
+
+const perRaceTables: { table: PerRaceTable; field: keyof RecordBatch; schema: z.ZodType }[] = [
+  { table: 'results', field: 'results', schema: resultRecord },
+  { table: 'sprint_results', field: 'sprintResults', schema: sprintResultRecord },
+  { table: 'qualifying', field: 'qualifying', schema: qualifyingRecord },
+  { table: 'driver_standings', field: 'driverStandings', schema: driverStandingRecord },
+  { table: 'constructor_standings', field: 'constructorStandings', schema: constructorStandingRecord },
+  { table: 'constructor_results', field: 'constructorResults', schema: constructorResultRecord },
+  { table: 'pit_stops', field: 'pitStops', schema: pitStopRecord },
+  { table: 'laps', field: 'laps', schema: lapRecord },
+];
+
+/** Natural key of a record within its table (duplicates in a batch are quarantined). */
+const naturalKey: Record<TableName, (r: Record<string, unknown>) => string> = {
+  seasons: (r) => `${r.year}`,
+  circuits: (r) => `${r.circuitRef}`,
+  drivers: (r) => `${r.driverRef}`,
+  constructors: (r) => `${r.constructorRef}`,
+  status: (r) => `${r.status}`,
+  races: (r) => `${r.season}/${r.round}`,
+  results: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.number ?? ''}`,
+  sprint_results: (r) => `${r.season}/${r.round}/${r.driverRef}`,
+  qualifying: (r) => `${r.season}/${r.round}/${r.driverRef}`,
+  driver_standings: (r) => `${r.season}/${r.round}/${r.driverRef}`,
+  constructor_standings: (r) => `${r.season}/${r.round}/${r.constructorRef}`,
+  constructor_results: (r) => `${r.season}/${r.round}/${r.constructorRef}`,
+  pit_stops: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.stop}`,
+  laps: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.lap}/${r.source}`,
+};
+
+const DEFAULT_ROWS_PER_TRANSACTION = 20_000;
+
+type Row = Record<string, unknown>;
+
+interface Quarantine {
+  table: TableName;
+  raw: unknown;
+  reason: string;
+}
+
+export const loadRecords: LoadRecords = async (repo, batch, options) => {
+  const summary: LoadSummary = {};
+  const quarantine: Quarantine[] = [];
+  const count = (table: TableName): TableCounts =>
+    (summary[table] ??= { read: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 });
+  const reject = (table: TableName, raw: unknown, reason: string) => {
+    quarantine.push({ table, raw, reason });
+    count(table).quarantined++;
+  };
+  const add = (table: TableName, c: { inserted: number; updated: number; unchanged: number }) => {
+    const t = count(table);
+    t.inserted += c.inserted;
+    t.updated += c.updated;
+    t.unchanged += c.unchanged;
+  };
+
+  for (const r of batch.rejected ?? []) {
+    count(r.table).read++;
+    reject(r.table, r.raw, r.reason);
+  }
+
+  /** zod + duplicate check; returns the valid records in input order. */
+  const validate = (table: TableName, schema: z.ZodType, records: readonly unknown[] | undefined): Row[] => {
+    if (!records?.length) return [];
+    count(table).read += records.length;
+    const seen = new Set<string>();
+    const out: Row[] = [];
+    for (const record of records) {
+      const parsed = schema.safeParse(record);
+      if (!parsed.success) {
+        reject(table, record, parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; '));
+        continue;
+      }
+      const row = parsed.data as Row;
+      const key = naturalKey[table](row);
+      if (seen.has(key)) {
+        reject(table, record, `duplicate natural key ${key} in this batch`);
+        continue;
+      }
+      seen.add(key);
+      out.push(row);
+    }
+    return out;
+  };
+
+  const seasons = validate('seasons', seasonRecord, batch.seasons);
+  const circuits = validate('circuits', circuitRecord, batch.circuits);
+  const drivers = validate('drivers', driverRecord, batch.drivers);
+  const constructors = validate('constructors', constructorRecord, batch.constructors);
+  const statuses = validate('status', statusRecord, batch.statuses);
+  const races = validate('races', raceRecord, batch.races);
+  const perRace = new Map<PerRaceTable, Row[]>();
+  for (const { table, field, schema } of perRaceTables) {
+    perRace.set(table, validate(table, schema, batch[field] as unknown[] | undefined));
+  }
+
+  // Reference tables and races: one transaction.
+  let keys = await repo.withTransaction(async (trx) => {
+    // Seasons and status texts implied by races/results but not in the batch (API rounds).
+    add('seasons', await trx.reference.upsert('seasons', seasons));
+    await trx.reference.ensure('seasons', [...new Set(races.map((r) => r.season as number))]);
+    add('circuits', await trx.reference.upsert('circuits', circuits));
+    add('drivers', await trx.reference.upsert('drivers', drivers));
+    add('constructors', await trx.reference.upsert('constructors', constructors));
+    const impliedStatus = [...(perRace.get('results') ?? []), ...(perRace.get('sprint_results') ?? [])].map((r) => r.status as string);
+    add('status', await trx.reference.upsert('status', statuses));
+    await trx.reference.ensure('status', [...new Set(impliedStatus)]);
+    const k = await trx.reference.keys();
+    const raceRows: Row[] = [];
+    for (const r of races) {
+      const circuitId = k.circuits.get(r.circuitRef as string);
+      if (circuitId === undefined) reject('races', r, `unknown circuitRef ${r.circuitRef}`);
+      else raceRows.push({ ...r, circuitRef: undefined, circuitId });
+    }
+    add('races', await trx.reference.upsert('races', raceRows));
+    return k;
+  });
+  keys = await repo.reference.keys();
+
+  // Resolve natural keys and group rows by race.
+  const byRace = new Map<number, { season: number; round: number; rows: Map<PerRaceTable, Row[]> }>();
+  for (const [table, rows] of perRace) {
+    const resolved = table === 'laps' ? mergeLaps(rows) : rows;
+    for (const row of resolved) {
+      const r = resolve(table, row, keys);
+      if ('reason' in r) {
+        reject(table, row, r.reason);
+        continue;
+      }
+      let race = byRace.get(r.raceId);
+      if (!race) byRace.set(r.raceId, (race = { season: row.season as number, round: row.round as number, rows: new Map() }));
+      const list = race.rows.get(table) ?? [];
+      list.push(r.row);
+      race.rows.set(table, list);
+    }
+  }
+  // A merged lap stands for several read records: count its reads as they came in.
+  await repo.ingestionRuns.quarantine(
+    quarantine.map((q) => ({ runId: options.run.id, source: options.source, tableName: q.table, raw: q.raw, reason: q.reason })),
+  );
+  if (batch.corrections?.length) {
+    await repo.ingestionRuns.note(
+      batch.corrections.map((c) => ({ runId: options.run.id, kind: 'corrected', tableName: c.table, raw: c.raw, corrected: c.corrected, reason: c.reason })),
+    );
+  }
+  for (const w of batch.warnings ?? []) options.logger?.warn(w.reason, { table: w.table });
+  if (batch.warnings?.length) {
+    await repo.ingestionRuns.note(
+      batch.warnings.map((w) => ({ runId: options.run.id, kind: 'warning', tableName: w.table, raw: w.raw, corrected: null, reason: w.reason })),
+    );
+  }
+
+  // Per-race tables, whole races per transaction, in calendar order.
+  const order = [...byRace.entries()].sort(([, a], [, b]) => a.season - b.season || a.round - b.round);
+  const maxRows = options.rowsPerTransaction ?? DEFAULT_ROWS_PER_TRANSACTION;
+  const maxRaces = options.racesPerTransaction ?? Number.POSITIVE_INFINITY;
+  let group: typeof order = [];
+  let groupRows = 0;
+  const flush = async () => {
+    if (group.length === 0) return;
+    const work = group;
+    group = [];
+    groupRows = 0;
+    const counted: [TableName, { inserted: number; updated: number; unchanged: number }][] = [];
+    await repo.withTransaction(async (trx) => {
+      for (const { table } of perRaceTables) {
+        const rows = work.flatMap(([, race]) => race.rows.get(table) ?? []);
+        if (rows.length) counted.push([table, await trx.reference.upsert(table as ReferenceTable, rows)]);
+      }
+    });
+    // Counted only once the transaction committed.
+    for (const [table, c] of counted) add(table, c);
+    options.onRacesCommitted?.(work.map(([, r]) => ({ season: r.season, round: r.round })));
+  };
+  for (const entry of order) {
+    const n = [...entry[1].rows.values()].reduce((s, rows) => s + rows.length, 0);
+    if (group.length > 0 && (groupRows + n > maxRows || group.length >= maxRaces)) await flush();
+    group.push(entry);
+    groupRows += n;
+  }
+  await flush();
+
+  // Merged laps: several source records became one row; reads stay as received, and the
+  // difference is reported as `merged` so read = written + quarantined + merged.
+  const laps = summary.laps;
+  if (laps) {
+    const merged = laps.read - laps.quarantined - (laps.inserted + laps.updated + laps.unchanged);
+    if (merged > 0) (laps as TableCounts & { merged?: number }).merged = merged;
+  }
+  return summary;
+};
+
+/** Turns a validated per-race record into a row with surrogate ids, or says why it cannot. */
+function resolve(table: PerRaceTable, r: Row, keys: ReferenceKeys): { raceId: number; row: Row } | { reason: string } {
+  const raceId = keys.races.get(`${r.season}/${r.round}`);
+  if (raceId === undefined) return { reason: `unknown race ${r.season} round ${r.round}` };
+  const { season: _s, round: _r, driverRef, constructorRef, status, source: _src, ...rest } = r;
+  const row: Row = { ...rest, raceId };
+  if (driverRef !== undefined) {
+    const id = keys.drivers.get(driverRef as string);
+    if (id === undefined) return { reason: `unknown driverRef ${driverRef}` };
+    row.driverId = id;
+  }
+  if (constructorRef !== undefined) {
+    const id = keys.constructors.get(constructorRef as string);
+    if (id === undefined) return { reason: `unknown constructorRef ${constructorRef}` };
+    row.constructorId = id;
+  }
+  if (table === 'results' || table === 'sprint_results') {
+    const id = keys.status.get(status as string);
+    if (id === undefined) return { reason: `unknown status ${status}` };
+    row.statusId = id;
+  } else if (status !== undefined) {
+    row.status = status;
+  }
+  if (table === 'qualifying') {
+    row.q1Ms = lapTimeMs(r.q1 as string | null | undefined);
+    row.q2Ms = lapTimeMs(r.q2 as string | null | undefined);
+    row.q3Ms = lapTimeMs(r.q3 as string | null | undefined);
+  }
+  return { raceId, row };
+}
+
+/** '1:26.572' → 86572 ms. */
+export function lapTimeMs(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = /^(?:(\d+):)?(\d{1,2})\.(\d{1,3})$/.exec(text);
+  if (!m) return null;
+  return Number(m[1] ?? 0) * 60_000 + Number(m[2]) * 1000 + Number(m[3]!.padEnd(3, '0'));
+}
+
+/** Column precedence when sources disagree: the first source listed that has a value wins. */
+const lapSourcePrecedence = ['fastf1', 'ergast', 'jolpica', 'openf1'];
+
+/**
+ * Merges the lap records of several sources into one row per (race, driver, lap): each
+ * column from the highest-precedence source that has it, `sources` listing them all, then
+ * derives `pitStop` per driver and race from the merged laps (pit-flags.ts).
+ */
+export function mergeLaps(records: Row[]): Row[] {
+  const rank = (s: unknown) => {
+    const i = lapSourcePrecedence.indexOf(String(s));
+    return i === -1 ? lapSourcePrecedence.length : i;
+  };
+  const sorted = [...records].sort((a, b) => rank(a.source) - rank(b.source));
+  const merged = new Map<string, Row>();
+  for (const r of sorted) {
+    const key = `${r.season}/${r.round}/${r.driverRef}/${r.lap}`;
+    const m = merged.get(key);
+    if (!m) {
+      merged.set(key, { ...r, sources: [r.source] });
+      continue;
+    }
+    for (const [k, v] of Object.entries(r)) if (v != null && m[k] == null) m[k] = v;
+    (m.sources as string[]).push(r.source as string);
+  }
+  const byDriver = new Map<string, Row[]>();
+  for (const row of merged.values()) {
+    (row.sources as string[]).sort();
+    const k = `${row.season}/${row.round}/${row.driverRef}`;
+    const list = byDriver.get(k) ?? [];
+    list.push(row);
+    byDriver.set(k, list);
+  }
+  for (const laps of byDriver.values()) {
+    const verdicts = derivePitStops(laps as never[]);
+    for (const lap of laps) lap.pitStop = verdicts.get(lap.lap as number)?.pitStop ?? null;
+  }
+  return [...merged.values()];
+}
+
+export type { LoadOptions, LoadSummary, RecordBatch };
