@@ -91,6 +91,7 @@ export const loadRecords: LoadRecords = async (repo, batch, options) => {
     count(table).quarantined++;
   };
   const add = (table: TableName, c: { inserted: number; updated: number; unchanged: number }) => {
+    if (!summary[table] && c.inserted + c.updated + c.unchanged === 0) return;
     const t = count(table);
     t.inserted += c.inserted;
     t.updated += c.updated;

@@ -130,6 +130,8 @@ const compound = (v: string | undefined): LapRecord['compound'] => {
   if (!v || v === 'NA' || v === 'nan') return null;
   return (compounds as readonly string[]).includes(v) ? (v as LapRecord['compound']) : 'UNKNOWN';
 };
+/** TrackStatus digits; some exports wrote them as floats ('1.0'). */
+const trackStatus = (v: string | undefined): string | null => (!v || v === 'nan' ? null : v.replace(/\.0$/, ''));
 const bool = (v: string | undefined): boolean | null => (v === 'True' ? true : v === 'False' ? false : null);
 
 function readFastF1(file: string, rows: Record<string, string>[], idx: EntrantIndex, batch: { laps: LapRecord[]; rejected: RejectedRow[]; corrections: CorrectedRow[] }) {
@@ -151,7 +153,7 @@ function readFastF1(file: string, rows: Record<string, string>[], idx: EntrantIn
     const lap: LapRecord = {
       season, round: round ?? Number.NaN, driverRef: entrant.driverRef, lap: intOrNull(r.LapNumber) ?? Number.NaN,
       position: intOrNull(r.Position), timeMs: ms(r.LapTime), compound: compound(r.Compound), stint: intOrNull(r.Stint),
-      tyreLife: intOrNull(r.TyreLife), freshTyre: bool(r.FreshTyre), trackStatus: r.TrackStatus ? r.TrackStatus : null,
+      tyreLife: intOrNull(r.TyreLife), freshTyre: bool(r.FreshTyre), trackStatus: trackStatus(r.TrackStatus),
       pitIn: Boolean(r.PitInTime), pitOut: Boolean(r.PitOutTime), source: 'fastf1',
     };
     raw.set(lap, r);
@@ -185,16 +187,17 @@ function readFastF1(file: string, rows: Record<string, string>[], idx: EntrantIn
 }
 
 function readF1Pace(file: string, rows: Record<string, string>[], ctx: LapContext, idx: EntrantIndex, batch: { laps: LapRecord[]; rejected: RejectedRow[] }) {
-  const pairs = new Set(rows.map((r) => `${r.round}|${r.grand_prix}`));
-  const seasons = [...new Set(ctx.races.map((r) => r.season))].filter((season) =>
-    [...pairs].every((p) => {
-      const [round, gp] = p.split('|');
-      const race = ctx.races.find((r) => r.season === season && r.round === Number(round));
-      return race !== undefined && race.name.toLowerCase().includes((gp ?? '').toLowerCase());
-    }),
-  );
+  // The file has no season column and country-style race names ('Brazil' for the São
+  // Paulo GP): the season is the one whose race entrants contain (nearly) every
+  // (round, driver code) pair of the file.
+  const pairs = [...new Set(rows.map((r) => `${r.round}/${r.driver}`))];
+  const ranked = [...new Set(ctx.entrants.map((e) => e.season))]
+    .map((season) => ({ season, share: pairs.filter((p) => idx.byCode.has(`${season}/${p}`)).length / pairs.length }))
+    .sort((a, b) => b.share - a.share);
+  const seasons = ranked.filter((r) => r.share >= 0.9).map((r) => r.season).slice(0, 1);
   if (seasons.length !== 1) {
-    for (const r of rows) batch.rejected.push({ table: 'laps', raw: r, reason: `${file}: calendar matches ${seasons.length} seasons, expected one` });
+    const best = ranked[0] ? `${ranked[0].season} (${Math.round(ranked[0].share * 100)}%)` : 'none';
+    for (const r of rows) batch.rejected.push({ table: 'laps', raw: r, reason: `${file}: no season's entrants match its (round, driver) pairs; best ${best}` });
     return;
   }
   const season = seasons[0]!;
@@ -215,7 +218,11 @@ function readF1Pace(file: string, rows: Record<string, string>[], ctx: LapContex
 function readOpenF1Stints(file: string, rows: Record<string, string>[], ctx: LapContext, idx: EntrantIndex, batch: { laps: LapRecord[]; rejected: RejectedRow[] }): number {
   const races = raceSessions(file, rows, ctx);
   let skipped = 0;
-  for (const r of rows) {
+  // Consecutive stints may share their boundary lap (the in-lap ends one stint in the
+  // pit lane): the lap stays with the earlier stint.
+  const lastLap = new Map<string, number>();
+  const ordered = [...rows].sort((a, b) => Number(a.session_key) - Number(b.session_key) || Number(a.driver_number) - Number(b.driver_number) || Number(a.stint_number) - Number(b.stint_number));
+  for (const r of ordered) {
     const race = races.get(Number(r.session_key));
     if (!race) {
       skipped++;
@@ -232,7 +239,10 @@ function readOpenF1Stints(file: string, rows: Record<string, string>[], ctx: Lap
       continue;
     }
     const age = intOrNull(r.tyre_age_at_start);
-    for (let lap = start; lap <= end; lap++) {
+    const driverKey = `${r.session_key}/${r.driver_number}`;
+    const first = Math.max(start, (lastLap.get(driverKey) ?? 0) + 1);
+    lastLap.set(driverKey, Math.max(end, lastLap.get(driverKey) ?? 0));
+    for (let lap = first; lap <= end; lap++) {
       batch.laps.push({
         season: race.season, round: race.round, driverRef: entrant.driverRef, lap, compound: compound(r.compound),
         stint: intOrNull(r.stint_number),
