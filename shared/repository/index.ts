@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { createEvaluationsStore, type EvaluationsStore } from './evaluations-store.js';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
+import { createPredictionsStore, type PredictionsStore } from './predictions-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
 import { createReferenceStore, type ReferenceStore } from './reference-store.js';
 
@@ -13,6 +15,8 @@ export interface Repository {
   races: RacesStore;
   ingestionRuns: IngestionRunsStore;
   reference: ReferenceStore;
+  predictions: PredictionsStore;
+  evaluations: EvaluationsStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -21,6 +25,8 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     races: createRacesStore(db),
     ingestionRuns: createIngestionRunsStore(db),
     reference: createReferenceStore(db),
+    predictions: createPredictionsStore(db),
+    evaluations: createEvaluationsStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

@@ -1,0 +1,142 @@
+import type { Knex } from 'knex';
+import type { NewPrediction, Prediction, PredictionEntry } from '../lifecycle/domain.js';
+
+export interface PredictionsStore {
+  /**
+   * Stores a frozen snapshot unless one exists for its race and model version; either way
+   * returns the stored one. Atomic only inside a transaction (the caller passes one).
+   */
+  freeze(p: NewPrediction): Promise<{ prediction: Prediction; created: boolean }>;
+  byRaceAndModel(raceId: number, modelVersion: string): Promise<Prediction | undefined>;
+  /** The most recent frozen prediction of a race (any model version). */
+  latestForRace(raceId: number): Promise<Prediction | undefined>;
+  byId(id: number): Promise<Prediction | undefined>;
+  /** Races that have at least one prediction, with the id of the latest. */
+  latestIdsByRace(raceIds: number[]): Promise<Map<number, number>>;
+  count(raceId?: number): Promise<number>;
+}
+
+function mapEntry(r: Record<string, unknown>): PredictionEntry {
+  return {
+    driverId: Number(r.driver_id),
+    constructorId: Number(r.constructor_id),
+    predictedPosition: Number(r.predicted_position),
+    expectedPosition: Number(r.expected_position),
+    gapSeconds: Number(r.gap_seconds),
+    gapLowSeconds: Number(r.gap_low_seconds),
+    gapHighSeconds: Number(r.gap_high_seconds),
+    gapFlagged: Boolean(r.gap_flagged),
+    pWin: Number(r.p_win),
+    pPodium: Number(r.p_podium),
+    pPoints: Number(r.p_points),
+    pDnf: Number(r.p_dnf),
+    featureCoverage: Number(r.feature_coverage),
+    imputedCount: Number(r.imputed_count),
+    strategy: (r.strategy as Record<string, unknown> | null) ?? null,
+  };
+}
+
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): Prediction {
+  return {
+    id: Number(r.id),
+    raceId: Number(r.race_id),
+    modelVersion: String(r.model_version),
+    createdAt: new Date(r.created_at as string),
+    freezePolicy:
+      r.freeze_policy === 't_minus' ? { kind: 't_minus', minutes: Number(r.freeze_minutes) } : { kind: 'post_qualifying' },
+    snapshotAt: new Date(r.snapshot_at as string),
+    sessionType: r.session_type as Prediction['sessionType'],
+    inputsHash: String(r.inputs_hash),
+    confidence: Number(r.confidence),
+    featureCoverage: Number(r.feature_coverage),
+    imputedCount: Number(r.imputed_count),
+    status: 'frozen',
+    warnings: json(r.warnings) as string[],
+    entries,
+  };
+}
+
+export function createPredictionsStore(db: Knex | Knex.Transaction): PredictionsStore {
+  const withEntries = async (row: Record<string, unknown> | undefined) => {
+    if (!row) return undefined;
+    const entries = await db('prediction_entries').where({ prediction_id: row.id }).orderBy('predicted_position');
+    return mapPrediction(row, entries.map(mapEntry));
+  };
+  return {
+    async freeze(p) {
+      const inserted = (await db('predictions')
+        .insert({
+          race_id: p.raceId,
+          model_version: p.modelVersion,
+          ...(p.createdAt ? { created_at: p.createdAt } : {}),
+          freeze_policy: p.freezePolicy.kind,
+          freeze_minutes: p.freezePolicy.kind === 't_minus' ? p.freezePolicy.minutes : null,
+          snapshot_at: p.snapshotAt,
+          session_type: p.sessionType,
+          inputs_hash: p.inputsHash,
+          confidence: p.confidence,
+          feature_coverage: p.featureCoverage,
+          imputed_count: p.imputedCount,
+          status: 'frozen',
+          warnings: JSON.stringify(p.warnings),
+        })
+        .onConflict(['race_id', 'model_version'])
+        .ignore()
+        .returning('id')) as { id: number }[];
+      if (inserted.length === 0) {
+        const existing = await this.byRaceAndModel(p.raceId, p.modelVersion);
+        if (!existing) throw new Error(`prediction for race ${p.raceId} / ${p.modelVersion} conflicted but is not visible`);
+        return { prediction: existing, created: false };
+      }
+      const id = Number(inserted[0]!.id);
+      await db('prediction_entries').insert(
+        p.entries.map((e) => ({
+          prediction_id: id,
+          driver_id: e.driverId,
+          constructor_id: e.constructorId,
+          predicted_position: e.predictedPosition,
+          expected_position: e.expectedPosition,
+          gap_seconds: e.gapSeconds,
+          gap_low_seconds: e.gapLowSeconds,
+          gap_high_seconds: e.gapHighSeconds,
+          gap_flagged: e.gapFlagged,
+          p_win: e.pWin,
+          p_podium: e.pPodium,
+          p_points: e.pPoints,
+          p_dnf: e.pDnf,
+          feature_coverage: e.featureCoverage,
+          imputed_count: e.imputedCount,
+          strategy: e.strategy === null ? null : JSON.stringify(e.strategy),
+        })),
+      );
+      return { prediction: (await this.byId(id))!, created: true };
+    },
+    async byRaceAndModel(raceId, modelVersion) {
+      return withEntries(await db('predictions').where({ race_id: raceId, model_version: modelVersion }).first());
+    },
+    async latestForRace(raceId) {
+      return withEntries(
+        await db('predictions').where({ race_id: raceId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(),
+      );
+    },
+    async byId(id) {
+      return withEntries(await db('predictions').where({ id }).first());
+    },
+    async latestIdsByRace(raceIds) {
+      if (raceIds.length === 0) return new Map();
+      const rows = await db('predictions')
+        .whereIn('race_id', raceIds)
+        .select('race_id')
+        .max('id as id')
+        .groupBy('race_id');
+      return new Map(rows.map((r: Record<string, unknown>) => [Number(r.race_id), Number(r.id)]));
+    },
+    async count(raceId) {
+      const q = db('predictions').count<{ n: string | number }[]>('* as n');
+      if (raceId !== undefined) q.where({ race_id: raceId });
+      return Number((await q)[0]!.n);
+    },
+  };
+}
