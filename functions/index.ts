@@ -1,2 +1,3 @@
 // Entry point of the deployed package (package.json "main"): registers every function
 // with functions-framework. Each function deploys with its own --entry-point/--target.
+import './ingest/index.js';
