@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import { horizons, type WindowSet } from './dataset.js';
+import { featureCount, featureNames } from './features.js';
+
+/**
+ * Bidirectional LSTM with attention over the last W laps of one car. The window ends at
+ * lap t, so "bidirectional" reads the past window both ways, never a later lap.
+ * Attention from standard layers (they train on wasm and serialise without custom
+ * classes): dense score per step → softmax over time → dot with the LSTM states.
+ * Three sigmoid outputs: pit within the next 1, 3 and 5 laps.
+ */
+export interface PitModelOptions {
+  window: number;
+  units: number;
+  hidden: number;
+  seed?: number;
+}
+
+export const defaultModelOptions: PitModelOptions = { window: 12, units: 24, hidden: 32 };
+
+export function buildPitModel(o: PitModelOptions): tf.LayersModel {
+  const seed = o.seed ?? 7;
+  const input = tf.input({ shape: [o.window, featureCount], name: 'laps' });
+  const states = tf.layers
+    .bidirectional({
+      layer: tf.layers.lstm({ units: o.units, returnSequences: true, kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      mergeMode: 'concat',
+      name: 'bilstm',
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const scores = tf.layers.dense({ units: 1, activation: 'tanh', name: 'attention_score', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(states) as tf.SymbolicTensor;
+  const flat = tf.layers.flatten({ name: 'attention_flat' }).apply(scores) as tf.SymbolicTensor;
+  const weights = tf.layers.softmax({ name: 'attention_weights' }).apply(flat) as tf.SymbolicTensor;
+  const context = tf.layers.dot({ axes: [1, 1], name: 'attention_context' }).apply([weights, states]) as tf.SymbolicTensor;
+  // The current lap's features (lap t, the window's last step) straight to the head too.
+  const current = tf.input({ shape: [featureCount], name: 'current_lap' });
+  const joined = tf.layers.concatenate({ name: 'joined' }).apply([context, current]) as tf.SymbolicTensor;
+  const hidden = tf.layers.dense({ units: o.hidden, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }).apply(joined) as tf.SymbolicTensor;
+  const output = tf.layers.dense({ units: horizons.length, activation: 'sigmoid', name: 'pit_within', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }) }).apply(hidden) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [input, current], outputs: output, name: 'pit_bilstm_attention' });
+  model.compile({ optimizer: tf.train.adam(0.002), loss: 'binaryCrossentropy' });
+  return model;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export async function fitPitModel(model: tf.LayersModel, set: WindowSet, o: FitOptions): Promise<void> {
+  const x = tf.tensor3d(set.windows, [set.n, set.w, featureCount]);
+  const current = lastStep(x);
+  const y = tf.tensor2d(set.targets, [set.n, horizons.length]);
+  try {
+    await model.fit([x, current], y, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      shuffle: true,
+      verbose: 0,
+      callbacks: { onEpochEnd: async (epoch, logs) => o.onEpoch?.(epoch, Number(logs?.loss ?? NaN)) },
+    });
+  } finally {
+    x.dispose();
+    current.dispose();
+    y.dispose();
+  }
+}
+
+/** The features of lap t (the window's last step), the model's second input. */
+function lastStep(x: tf.Tensor3D): tf.Tensor2D {
+  const [n, w, f] = x.shape;
+  return tf.tidy(() => x.slice([0, w - 1, 0], [n, 1, f]).reshape([n, f]));
+}
+
+/** Probabilities per row: [within 1, within 3, within 5]. */
+export function predictPits(model: tf.LayersModel, windows: Float32Array, n: number, w: number, batch = 4096): number[][] {
+  const out: number[][] = [];
+  for (let from = 0; from < n; from += batch) {
+    const m = Math.min(batch, n - from);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor3d(windows.subarray(from * w * featureCount, (from + m) * w * featureCount), [m, w, featureCount]);
+      return (model.predict([x, lastStep(x)]) as tf.Tensor).dataSync();
+    });
+    for (let r = 0; r < m; r++) out.push(horizons.map((_, j) => probs[r * horizons.length + j]!));
+  }
+  return out;
+}
+
+/** A trained model as plain data, for the artifact store: topology + weights + metadata. */
+export interface PitModelArtifact {
+  format: 'pitwall-pit-model/1';
+  options: PitModelOptions;
+  featureNames: string[];
+  /** Decision threshold on P(pit next lap), chosen on a validation season. */
+  threshold: number;
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  /** Base64 of the concatenated weights. */
+  weightData: string;
+  trainedOn: { seasons: number[]; rows: number; positives: number };
+}
+
+export async function serializePitModel(
+  model: tf.LayersModel,
+  meta: Omit<PitModelArtifact, 'format' | 'modelTopology' | 'weightSpecs' | 'weightData'>,
+): Promise<PitModelArtifact> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured?.modelTopology || !captured.weightSpecs || !captured.weightData) throw new Error('model save produced no artifacts');
+  const data = captured.weightData;
+  const buffer = Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
+  return {
+    format: 'pitwall-pit-model/1',
+    ...meta,
+    modelTopology: captured.modelTopology as object,
+    weightSpecs: captured.weightSpecs,
+    weightData: buffer.toString('base64'),
+  };
+}
+
+export async function loadPitModel(artifact: PitModelArtifact): Promise<tf.LayersModel> {
+  if (artifact.format !== 'pitwall-pit-model/1') throw new Error(`unknown pit model format ${String(artifact.format)}`);
+  if (artifact.featureNames.join() !== featureNames.join()) throw new Error('pit model was trained on a different feature set');
+  const bytes = Buffer.from(artifact.weightData, 'base64');
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifact.modelTopology, weightSpecs: artifact.weightSpecs, weightData }));
+}
