@@ -1,0 +1,161 @@
+import { UpstreamError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from './clock.js';
+import { Pacer, type BucketSpec } from './pacer.js';
+import type { ResponseCache } from './response-cache.js';
+
+/**
+ * GET-JSON client shared by the API clients: per-host pacing (token buckets), retries with
+ * exponential backoff and full jitter on 429, 5xx and network errors (Retry-After wins
+ * when the server sends it), a cap on attempts ending in UpstreamError, validation of
+ * every body by the caller's parser, and an optional on-disk cache of validated bodies.
+ */
+
+export interface HttpClientOptions {
+  /** Token buckets applied per host. */
+  limits: readonly BucketSpec[];
+  cache?: ResponseCache;
+  clock?: Clock;
+  /** Total attempts per request, including the first (default 5). */
+  maxAttempts?: number;
+  /** First backoff step in ms (default 500); doubles per attempt. */
+  baseDelayMs?: number;
+  /** Longest single wait in ms, backoff or Retry-After (default 60 s). */
+  maxDelayMs?: number;
+  /** Per-attempt timeout in ms (default 30 s). */
+  timeoutMs?: number;
+  /** [0, 1) random source for jitter (default Math.random). */
+  random?: () => number;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+export interface GetOptions<T> {
+  /** Whether a validated body may be cached (e.g. not an empty "not published yet" page). */
+  cacheable?: (value: T) => boolean;
+  /** Skip the cache for this request (read and write). */
+  noCache?: boolean;
+}
+
+export interface HttpClient {
+  /** GETs `url`, parses the JSON body with `parse` (which throws on a malformed body). */
+  getJson<T>(url: string, parse: (body: unknown) => T, options?: GetOptions<T>): Promise<T>;
+  /** Requests actually sent over the network (cache hits excluded). */
+  readonly requestsSent: number;
+}
+
+const retryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const clock = options.clock ?? systemClock;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const pacers = new Map<string, Pacer>();
+  let sent = 0;
+
+  const pacerFor = (host: string) => {
+    let p = pacers.get(host);
+    if (!p) pacers.set(host, (p = new Pacer(options.limits, clock)));
+    return p;
+  };
+
+  const backoff = (attempt: number) => Math.min(maxDelay, random() * baseDelay * 2 ** (attempt - 1));
+
+  async function fetchBody(url: string): Promise<unknown> {
+    const host = new URL(url).host;
+    let lastProblem = '';
+    let lastStatus: number | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await pacerFor(host).acquire();
+      sent++;
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          headers: { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        lastProblem = `network error: ${err instanceof Error ? err.message : String(err)}`;
+        lastStatus = undefined;
+        if (attempt < maxAttempts) {
+          const wait = backoff(attempt);
+          options.logger?.warn('http request failed; retrying', { url, attempt, waitMs: wait, error: lastProblem });
+          await clock.sleep(wait);
+        }
+        continue;
+      }
+      if (response.ok) {
+        const text = await response.text();
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new UpstreamError(`malformed response from ${url}: body is not JSON (${text.slice(0, 80)})`, response.status, { url });
+        }
+      }
+      const detail = (await response.text().catch(() => '')).slice(0, 200);
+      lastStatus = response.status;
+      lastProblem = `HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+      if (!retryableStatus(response.status)) {
+        throw new UpstreamError(`${url} answered ${lastProblem}`, response.status, { url, attempts: attempt });
+      }
+      if (attempt < maxAttempts) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), clock.now());
+        if (retryAfter !== undefined && retryAfter > maxDelay) {
+          throw new UpstreamError(`${url} answered HTTP ${response.status} with Retry-After ${Math.ceil(retryAfter / 1000)} s, longer than the ${maxDelay / 1000} s allowed`, response.status, { url, retryAfterMs: retryAfter });
+        }
+        const wait = retryAfter ?? backoff(attempt);
+        options.logger?.warn('http request rejected; retrying', { url, attempt, status: response.status, waitMs: wait });
+        await clock.sleep(wait);
+      }
+    }
+    throw new UpstreamError(`${url} failed after ${maxAttempts} attempts: ${lastProblem}`, lastStatus, { url, attempts: maxAttempts });
+  }
+
+  const validate = <T>(url: string, body: unknown, parse: (body: unknown) => T): T => {
+    try {
+      return parse(body);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new UpstreamError(`malformed response from ${url}: ${message}`, undefined, { url });
+    }
+  };
+
+  return {
+    get requestsSent() {
+      return sent;
+    },
+    async getJson(url, parse, opts = {}) {
+      const cache = opts.noCache ? undefined : options.cache;
+      const cached = await cache?.get(url);
+      if (cached !== undefined) {
+        try {
+          return parse(cached);
+        } catch {
+          options.logger?.warn('cached body no longer valid; refetching', { url });
+          await cache?.delete(url);
+        }
+      }
+      const raw = await fetchBody(url);
+      const value = validate(url, raw, parse);
+      if (cache && (opts.cacheable?.(value) ?? true)) {
+        // The raw body is cached (not the parsed value), so a hit goes through the same parser.
+        await cache.set(url, raw).catch((err: unknown) => options.logger?.warn('http cache write failed', { url, err }));
+      }
+      return value;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * zod schemas of the Ergast/Jolpica MRData envelope. Ergast sends every number as a
+ * string; they are converted here, at the boundary, so a non-numeric value is a clear
+ * validation error naming the field rather than a NaN further down.
+ */
+
+const intText = z.string().regex(/^-?\d+$/, 'must be an integer string').transform(Number);
+const numText = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a numeric string').transform(Number);
+
+export const ergastLocation = z.object({
+  lat: numText,
+  long: numText,
+  locality: z.string().optional(),
+  country: z.string().optional(),
+});
+
+export const ergastCircuit = z.object({
+  circuitId: z.string().min(1),
+  url: z.string().optional(),
+  circuitName: z.string().min(1),
+  Location: ergastLocation,
+});
+
+export const ergastDriver = z.object({
+  driverId: z.string().min(1),
+  permanentNumber: intText.optional(),
+  code: z.string().optional(),
+  url: z.string().optional(),
+  givenName: z.string(),
+  familyName: z.string(),
+  dateOfBirth: z.string().optional(),
+  nationality: z.string().optional(),
+});
+
+export const ergastConstructor = z.object({
+  constructorId: z.string().min(1),
+  url: z.string().optional(),
+  name: z.string().min(1),
+  nationality: z.string().optional(),
+});
+
+const sessionTime = z.object({ date: z.string(), time: z.string().optional() });
+
+const classified = {
+  number: intText.optional(),
+  position: intText.optional(),
+  positionText: z.string().min(1),
+  points: numText,
+  Driver: ergastDriver,
+  Constructor: ergastConstructor,
+  grid: intText.optional(),
+  laps: intText,
+  status: z.string().min(1),
+  Time: z.object({ millis: intText.optional(), time: z.string().optional() }).optional(),
+  FastestLap: z
+    .object({
+      rank: intText.optional(),
+      lap: intText.optional(),
+      Time: z.object({ time: z.string() }).optional(),
+      AverageSpeed: z.object({ units: z.string().optional(), speed: numText }).optional(),
+    })
+    .optional(),
+};
+
+export const ergastResult = z.object(classified);
+
+export const ergastQualifying = z.object({
+  number: intText.optional(),
+  position: intText,
+  Driver: ergastDriver,
+  Constructor: ergastConstructor,
+  Q1: z.string().optional(),
+  Q2: z.string().optional(),
+  Q3: z.string().optional(),
+});
+
+export const ergastPitStop = z.object({
+  driverId: z.string().min(1),
+  lap: intText,
+  stop: intText,
+  time: z.string().optional(),
+  duration: z.string().optional(),
+});
+
+export const ergastLap = z.object({
+  number: intText,
+  Timings: z.array(z.object({ driverId: z.string().min(1), position: intText.optional(), time: z.string().optional() })),
+});
+
+export const ergastRace = z.object({
+  season: intText,
+  round: intText,
+  url: z.string().optional(),
+  raceName: z.string().min(1),
+  Circuit: ergastCircuit,
+  date: z.string(),
+  time: z.string().optional(),
+  FirstPractice: sessionTime.optional(),
+  SecondPractice: sessionTime.optional(),
+  ThirdPractice: sessionTime.optional(),
+  Qualifying: sessionTime.optional(),
+  Sprint: sessionTime.optional(),
+  SprintQualifying: sessionTime.optional(),
+  SprintShootout: sessionTime.optional(),
+  Results: z.array(ergastResult).optional(),
+  SprintResults: z.array(ergastResult).optional(),
+  QualifyingResults: z.array(ergastQualifying).optional(),
+  PitStops: z.array(ergastPitStop).optional(),
+  Laps: z.array(ergastLap).optional(),
+});
+
+export const mrDataPage = z.object({
+  MRData: z.object({
+    url: z.string().optional(),
+    limit: intText,
+    offset: intText,
+    total: intText,
+    RaceTable: z.object({ Races: z.array(ergastRace) }).optional(),
+    DriverTable: z.object({ Drivers: z.array(ergastDriver) }).optional(),
+    ConstructorTable: z.object({ Constructors: z.array(ergastConstructor) }).optional(),
+    CircuitTable: z.object({ Circuits: z.array(ergastCircuit) }).optional(),
+  }),
+});
+
+export type ErgastRace = z.output<typeof ergastRace>;
+export type ErgastDriver = z.output<typeof ergastDriver>;
+export type ErgastConstructor = z.output<typeof ergastConstructor>;
+export type ErgastCircuit = z.output<typeof ergastCircuit>;
+export type ErgastResult = z.output<typeof ergastResult>;
+export type MrDataPage = z.output<typeof mrDataPage>['MRData'];

@@ -1,0 +1,136 @@
+import { UpstreamError } from '../errors.js';
+import type { HttpClient } from './http-client.js';
+import {
+  mrDataPage,
+  type ErgastCircuit,
+  type ErgastConstructor,
+  type ErgastDriver,
+  type ErgastRace,
+  type MrDataPage,
+} from './jolpica-schemas.js';
+import { zodParser } from './zod-parse.js';
+
+/**
+ * Jolpica (Ergast-compatible) API client. Every list endpoint is paginated with
+ * limit/offset until MRData.total is reached; the pages of a race table are merged back
+ * (a race, or a lap, may straddle two pages) and the item count is checked against total.
+ */
+
+export interface JolpicaClientOptions {
+  http: HttpClient;
+  /** e.g. https://api.jolpi.ca/ergast/f1 (no trailing slash). */
+  baseUrl: string;
+  /** Items per request (Jolpica allows up to 100; Ergast's default is 30). */
+  pageSize?: number;
+}
+
+export type Scope = { season: number; round?: number };
+
+export interface JolpicaClient {
+  /** The season's races with the UTC date/time of every session. */
+  schedule(season: number): Promise<ErgastRace[]>;
+  results(scope: Scope): Promise<ErgastRace[]>;
+  qualifying(scope: Scope): Promise<ErgastRace[]>;
+  sprint(scope: Scope): Promise<ErgastRace[]>;
+  pitStops(season: number, round: number): Promise<ErgastRace[]>;
+  laps(season: number, round: number): Promise<ErgastRace[]>;
+  drivers(season: number): Promise<ErgastDriver[]>;
+  constructors(season: number): Promise<ErgastConstructor[]>;
+  circuits(season: number): Promise<ErgastCircuit[]>;
+  /** One raw page (limit/offset as given); exposed for callers that page themselves. */
+  page(path: string, limit: number, offset: number): Promise<MrDataPage>;
+}
+
+const parsePage = zodParser(mrDataPage);
+
+type RaceList = 'Results' | 'SprintResults' | 'QualifyingResults' | 'PitStops' | 'Laps';
+
+const scopePath = ({ season, round }: Scope) => (round === undefined ? `${season}` : `${season}/${round}`);
+
+/** Items a page holds, in the unit MRData.total counts. */
+function countRaceItems(races: ErgastRace[], list?: RaceList): number {
+  if (!list) return races.length;
+  let n = 0;
+  for (const r of races) {
+    const items = r[list];
+    if (list === 'Laps') n += (r.Laps ?? []).reduce((s, l) => s + l.Timings.length, 0);
+    else n += items?.length ?? 0;
+  }
+  return n;
+}
+
+/** Merges races split across pages (and, for laps, a lap split across pages). */
+function mergeRaces(races: ErgastRace[]): ErgastRace[] {
+  const byKey = new Map<string, ErgastRace>();
+  for (const race of races) {
+    const key = `${race.season}/${race.round}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...race, ...(race.Laps ? { Laps: race.Laps.map((l) => ({ ...l, Timings: [...l.Timings] })) } : {}) });
+      continue;
+    }
+    for (const list of ['Results', 'SprintResults', 'QualifyingResults', 'PitStops'] as const) {
+      if (race[list]) (seen[list] as unknown[] | undefined) = [...(seen[list] ?? []), ...race[list]];
+    }
+    for (const lap of race.Laps ?? []) {
+      const existing = seen.Laps?.find((l) => l.number === lap.number);
+      if (existing) existing.Timings.push(...lap.Timings);
+      else (seen.Laps ??= []).push({ ...lap, Timings: [...lap.Timings] });
+    }
+  }
+  return [...byKey.values()];
+}
+
+export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClient {
+  const { http } = options;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const pageSize = options.pageSize ?? 100;
+
+  const page = async (path: string, limit: number, offset: number): Promise<MrDataPage> => {
+    const url = `${baseUrl}/${path}.json?limit=${limit}&offset=${offset}`;
+    const body = await http.getJson(url, parsePage, {
+      // An empty page may only mean "not published yet": never cache it.
+      cacheable: (p) => p.MRData.total > 0,
+    });
+    return body.MRData;
+  };
+
+  /** Fetches every page of `path`; `pick` takes a page's items, `count` counts them in total's unit. */
+  async function all<T>(path: string, pick: (p: MrDataPage) => T[], count: (items: T[]) => number): Promise<T[]> {
+    const items: T[] = [];
+    let offset = 0;
+    let counted = 0;
+    for (;;) {
+      const p = await page(path, pageSize, offset);
+      const got = pick(p);
+      items.push(...got);
+      counted += count(got);
+      // Step by the limit the server applied (it may cap ours).
+      const step = p.limit;
+      if (p.offset + step >= p.total || got.length === 0) {
+        if (counted !== p.total) {
+          throw new UpstreamError(`${path}: pagination ended with ${counted} items but MRData.total is ${p.total}`, undefined, { path });
+        }
+        return items;
+      }
+      if (step <= 0) throw new UpstreamError(`${path}: server reported limit ${step}`, undefined, { path });
+      offset = p.offset + step;
+    }
+  }
+
+  const races = async (path: string, list?: RaceList) =>
+    mergeRaces(await all(path, (p) => p.RaceTable?.Races ?? [], (rs) => countRaceItems(rs, list)));
+
+  return {
+    schedule: (season) => races(`${season}`),
+    results: (scope) => races(`${scopePath(scope)}/results`, 'Results'),
+    qualifying: (scope) => races(`${scopePath(scope)}/qualifying`, 'QualifyingResults'),
+    sprint: (scope) => races(`${scopePath(scope)}/sprint`, 'SprintResults'),
+    pitStops: (season, round) => races(`${season}/${round}/pitstops`, 'PitStops'),
+    laps: (season, round) => races(`${season}/${round}/laps`, 'Laps'),
+    drivers: (season) => all(`${season}/drivers`, (p) => p.DriverTable?.Drivers ?? [], (d) => d.length),
+    constructors: (season) => all(`${season}/constructors`, (p) => p.ConstructorTable?.Constructors ?? [], (c) => c.length),
+    circuits: (season) => all(`${season}/circuits`, (p) => p.CircuitTable?.Circuits ?? [], (c) => c.length),
+    page,
+  };
+}

@@ -1,0 +1,61 @@
+import type { Clock } from './clock.js';
+
+/** One token bucket: up to `capacity` requests at once, refilled at `perSecond`. */
+export interface BucketSpec {
+  capacity: number;
+  perSecond: number;
+}
+
+/** Jolpica's published limits: 4 requests/s burst, 500 requests/hour sustained. */
+export const jolpicaLimits: BucketSpec[] = [
+  { capacity: 4, perSecond: 4 },
+  { capacity: 500, perSecond: 500 / 3600 },
+];
+
+/** OpenF1's free-tier limits: 3 requests/s, 30 requests/minute. */
+export const openf1Limits: BucketSpec[] = [
+  { capacity: 3, perSecond: 3 },
+  { capacity: 30, perSecond: 30 / 60 },
+];
+
+/**
+ * Client-side pacing for one host: every bucket must hold a token before a request goes
+ * out. Callers are served in order (a promise chain), so concurrent callers cannot
+ * overtake each other and burst past the limit.
+ */
+export class Pacer {
+  private readonly buckets: { spec: BucketSpec; tokens: number; at: number }[];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    specs: readonly BucketSpec[],
+    private readonly clock: Clock,
+  ) {
+    const now = clock.now();
+    this.buckets = specs.map((spec) => ({ spec, tokens: spec.capacity, at: now }));
+  }
+
+  /** Resolves when a request may be sent (and takes its token). */
+  acquire(): Promise<void> {
+    const turn = this.queue.then(() => this.take());
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async take(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      let wait = 0;
+      for (const b of this.buckets) {
+        b.tokens = Math.min(b.spec.capacity, b.tokens + ((now - b.at) / 1000) * b.spec.perSecond);
+        b.at = now;
+        if (b.tokens < 1) wait = Math.max(wait, ((1 - b.tokens) / b.spec.perSecond) * 1000);
+      }
+      if (wait <= 0) {
+        for (const b of this.buckets) b.tokens -= 1;
+        return;
+      }
+      await this.clock.sleep(Math.ceil(wait));
+    }
+  }
+}
