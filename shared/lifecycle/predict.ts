@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { FreezePolicy } from '../config/config.js';
+import type { Forecaster } from '../domain/forecast.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Repository } from '../repository/index.js';
+import type { Clock } from './clock.js';
+import type { Prediction } from './domain.js';
+import { freezeWindow } from './freeze-policy.js';
+import { matchRace } from './race-match.js';
+import { forecastConfidence, validateForecast } from './validate-forecast.js';
+
+export const raceRef = z.object({
+  year: z.coerce.number().int().min(1950).max(2100),
+  race: z.string().trim().min(1).max(80),
+});
+export type RaceRef = z.infer<typeof raceRef>;
+
+export interface PredictDeps {
+  repo: Repository;
+  clock: Clock;
+  policy: FreezePolicy;
+  /** The current model version (the trained model, or a baseline when none exists). */
+  forecaster: () => Promise<Forecaster>;
+}
+
+export interface PredictOutcome {
+  prediction: Prediction;
+  /** True for the one call that froze it; later and concurrent calls get false. */
+  created: boolean;
+}
+
+export async function findRace(repo: Repository, ref: RaceRef) {
+  const races = await repo.races.listSeason(ref.year);
+  if (races.length === 0) throw new NotFoundError('season', ref.year);
+  return matchRace(races, ref.year, ref.race);
+}
+
+/**
+ * Freezes the forecast of a race under the freeze policy, once per model version. A
+ * frozen snapshot is returned as is; otherwise the features are built as of the policy's
+ * freeze instant (never "now": a late freeze sees no more than a timely one).
+ */
+export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictOutcome> {
+  const race = await findRace(deps.repo, ref);
+  const window = freezeWindow(race, deps.policy);
+  const now = deps.clock.now();
+  if (now < window.allowedAt) {
+    throw new ConflictError(`the ${deps.policy.kind} policy allows freezing ${race.name} ${race.season} from ${window.allowedAt.toISOString()}`, {
+      raceId: race.id,
+      allowedAt: window.allowedAt.toISOString(),
+      policy: deps.policy.kind,
+    });
+  }
+  const forecaster = await deps.forecaster();
+  const existing = await deps.repo.predictions.byRaceAndModel(race.id, forecaster.version);
+  if (existing) return { prediction: existing, created: false };
+
+  const entrants = (await deps.repo.reference.qualifying(race.id)).map((q) => q.driverId);
+  if (entrants.length === 0) {
+    throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} yet`, { raceId: race.id });
+  }
+  const forecast = await forecaster.forecast(race.id, window.allowedAt);
+  const checked = validateForecast(forecast, entrants);
+  const warnings = [...checked.warnings];
+  if (now >= window.raceStartsAt) {
+    warnings.push(`frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
+  }
+  const inputsHash = createHash('sha256')
+    .update(JSON.stringify({ raceId: race.id, asOf: window.allowedAt.toISOString(), model: forecaster.version, entrants: [...entrants].sort((a, b) => a - b), forecast: forecast.drivers }))
+    .digest('hex');
+
+  return deps.repo.withTransaction((trx) =>
+    trx.predictions.freeze({
+      raceId: race.id,
+      modelVersion: forecaster.version,
+      createdAt: now,
+      freezePolicy: deps.policy,
+      snapshotAt: window.allowedAt,
+      sessionType: window.sessionType,
+      inputsHash,
+      confidence: forecastConfidence(checked.entries.map((e) => e.pWin)),
+      featureCoverage: checked.featureCoverage,
+      imputedCount: checked.imputedCount,
+      warnings,
+      entries: checked.entries,
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, NotReadyError, UpstreamError, ValidationError } from '../../shared/errors.js';
+import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { evaluateRace } from '../../shared/lifecycle/evaluate.js';
+import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
+import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
+import { fetchedResultsSource, storedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
+import { createRepository, type Repository } from '../../shared/repository/index.js';
+import { backends } from '../helpers/databases.js';
+import { requireData } from '../helpers/settings.js';
+import { dumpResults, loadSeasons } from './season-data.js';
+
+const data = requireData();
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip || data.skip)(`prediction lifecycle on ${backend.name}`, () => {
+    let db: Awaited<ReturnType<typeof backend.open>>;
+    let repo: Repository;
+    const clock = new SimulatedClock(new Date('2024-01-01T00:00:00Z'));
+    let deps: PredictDeps;
+
+    beforeAll(async () => {
+      db = await backend.open();
+      repo = createRepository(db.knex);
+      await loadSeasons(repo, [2024], { withResults: false });
+      deps = { repo, clock, policy: { kind: 'post_qualifying' }, forecaster: async () => new QualifyingOrderForecaster(repo) };
+    }, 120_000);
+    afterAll(async () => db?.close());
+
+    it('refuses to freeze before qualifying is over and says when it will allow it', async () => {
+      const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
+      const { allowedAt } = freezeWindow(monaco, deps.policy);
+      clock.set(new Date(allowedAt.getTime() - 60_000));
+      const err = await predict(deps, { year: 2024, race: 'monaco grand prix' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).details).toMatchObject({ allowedAt: allowedAt.toISOString() });
+      expect(await repo.predictions.count()).toBe(0);
+    });
+
+    it('freezes once per race and model; later calls return the frozen snapshot', async () => {
+      const monaco = await findRace(repo, { year: 2024, race: '8' });
+      clock.set(freezeWindow(monaco, deps.policy).allowedAt);
+      const first = await predict(deps, { year: 2024, race: 'Monaco' });
+      expect(first.created).toBe(true);
+      const p = first.prediction;
+      expect(p).toMatchObject({ raceId: monaco.id, status: 'frozen', sessionType: 'qualifying', modelVersion: 'qualifying-order-v1' });
+      expect(p.inputsHash).toMatch(/^[0-9a-f]{64}$/);
+      const quali = await repo.reference.qualifying(monaco.id);
+      expect(p.entries.map((e) => e.driverId).sort()).toEqual(quali.map((q) => q.driverId).sort());
+      expect(p.entries.map((e) => e.predictedPosition)).toEqual(quali.map((_, i) => i + 1));
+      clock.set(new Date(clock.now().getTime() + 3600_000));
+      const again = await predict(deps, { year: 2024, race: 'MONACO' });
+      expect(again.created).toBe(false);
+      expect(again.prediction.id).toBe(p.id);
+      expect(again.prediction.createdAt.toISOString()).toBe(p.createdAt.toISOString());
+    });
+
+    it('the database refuses to change or delete a frozen snapshot and its entries', async () => {
+      const p = (await repo.predictions.latestForRace((await findRace(repo, { year: 2024, race: 'Monaco' })).id))!;
+      await expect(db.knex('predictions').where({ id: p.id }).update({ confidence: 0.5 })).rejects.toThrow(/frozen/);
+      await expect(db.knex('predictions').where({ id: p.id }).delete()).rejects.toThrow(/frozen/);
+      await expect(db.knex('prediction_entries').where({ prediction_id: p.id }).update({ p_win: 0.5 })).rejects.toThrow(/frozen/);
+      await expect(db.knex('prediction_entries').where({ prediction_id: p.id }).delete()).rejects.toThrow(/frozen/);
+      // The strategy slot may be filled once, by the pit-stop model, and then it is frozen too.
+      const driverId = p.entries[0]!.driverId;
+      await db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 1 }) });
+      await expect(
+        db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 2 }) }),
+      ).rejects.toThrow(/frozen/);
+    });
+
+    it('a sync before the results exist answers not-ready and writes nothing', async () => {
+      const err = await syncResults({ repo, source: storedResultsSource(repo) }, { year: 2024, race: 'Monaco' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotReadyError);
+      expect(await repo.evaluations.count()).toBe(0);
+    });
+
+    it('rejects an upstream classification that does not validate, storing nothing', async () => {
+      const source = fetchedResultsSource(async (s, r) => {
+        const batch = await dumpResults(s, r);
+        return { results: batch.results!.map((x, i) => (i === 5 ? { ...x, positionOrder: 0 } : x)) };
+      });
+      await expect(syncResults({ repo, source }, { year: 2024, race: 'Monaco' })).rejects.toBeInstanceOf(UpstreamError);
+      const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
+      expect(await repo.reference.results(monaco.id)).toHaveLength(0);
+    });
+
+    it('syncs the classification, evaluates, and re-syncing is idempotent', async () => {
+      const source = fetchedResultsSource(dumpResults);
+      const first = await syncResults({ repo, source }, { year: 2024, race: 'Monaco' });
+      const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
+      const results = await repo.reference.results(monaco.id);
+      expect(first.classified).toBe(results.length);
+      expect(results.length).toBeGreaterThanOrEqual(20);
+      const e = first.evaluation!;
+      expect(e).not.toBeNull();
+      // Monaco 2024: pole sitter won (Leclerc), so the qualifying order got the winner right.
+      const pole = (await repo.reference.qualifying(monaco.id)).find((q) => q.position === 1)!;
+      const winner = results.find((r) => r.positionOrder === 1)!;
+      expect(e.winnerCorrect).toBe(pole.driverId === winner.driverId);
+      expect(e.starters).toBe(results.length);
+      expect(e.positionMae).toBeGreaterThanOrEqual(0);
+      expect(e.spearman).toBeGreaterThan(0);
+      expect(e.brier.win).toBeGreaterThan(0);
+      expect(e.brier.win).toBeLessThan(0.1);
+      expect(e.logLoss.podium).toBeGreaterThan(0);
+      expect(e.intervalCoverage).toBeGreaterThanOrEqual(0);
+      expect(e.baseline.positionMae).toBeGreaterThanOrEqual(0);
+
+      const second = await syncResults({ repo, source }, { year: 2024, race: 'Monaco' });
+      expect(await repo.evaluations.count()).toBe(1);
+      expect(await repo.reference.results(monaco.id)).toHaveLength(results.length);
+      expect(second.evaluation!.id).toBe(e.id);
+      expect(second.evaluation!.positionMae).toBe(e.positionMae);
+      const again = await evaluateRace(repo, monaco.id);
+      expect(again!.id).toBe(e.id);
+      expect(await repo.evaluations.count()).toBe(1);
+    });
+
+    it('matches races by name variants and rejects unknown or ambiguous ones', async () => {
+      expect((await findRace(repo, { year: 2024, race: 'Abu Dhabi GP' })).round).toBe(24);
+      expect((await findRace(repo, { year: 2024, race: 'abu dhabi grand prix' })).round).toBe(24);
+      await expect(findRace(repo, { year: 2024, race: 'Atlantis' })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(findRace(repo, { year: 2024, race: '30' })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(findRace(repo, { year: 1949, race: '1' })).rejects.toBeInstanceOf(NotFoundError);
+      // 'Ita' is part of Italian only; 'an' of many names.
+      await expect(findRace(repo, { year: 2024, race: 'ian' })).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+}
