@@ -1,0 +1,177 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, parseRetryAfter } from '../../shared/clients/http-client.js';
+import { createJolpicaClient } from '../../shared/clients/jolpica.js';
+import { jolpicaLimits, Pacer } from '../../shared/clients/pacer.js';
+import { createResponseCache } from '../../shared/clients/response-cache.js';
+import { UpstreamError } from '../../shared/errors.js';
+import { dataDir, requireData } from '../helpers/settings.js';
+import { startReplayServer, type ReplayServer } from '../helpers/replay-server.js';
+import { virtualClock } from './virtual-clock.js';
+
+const data = requireData();
+const replayDir = path.join(dataDir, 'api-replay');
+
+describe.skipIf(data.skip)('HTTP client against the replay server', () => {
+  let server: ReplayServer;
+  let tmp: string;
+  beforeAll(async () => {
+    server = await startReplayServer(replayDir);
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pitwall-http-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    server.requests.length = 0;
+  });
+
+  const jolpica = (opts: { pageSize?: number; cacheDir?: string; maxAttempts?: number } = {}) => {
+    const clock = virtualClock();
+    const http = createHttpClient({
+      limits: jolpicaLimits,
+      clock,
+      random: () => 0.5,
+      ...(opts.cacheDir ? { cache: createResponseCache(opts.cacheDir) } : {}),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    });
+    return { clock, http, client: createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: opts.pageSize ?? 30 }) };
+  };
+  const recordedTotal = (key: string) => Number((JSON.parse(server.recordings.get(key)!.body) as { MRData: { total: string } }).MRData.total);
+
+  it('follows limit/offset until MRData.total: 2021 R5 laps in 15 pages of 100', async () => {
+    const { client } = jolpica({ pageSize: 100 });
+    const races = await client.laps(2021, 5);
+    const pages = server.requests.filter((r) => r.startsWith('/ergast/f1/2021/5/laps.json'));
+    const total = recordedTotal('/ergast/f1/2021/5/laps.json?limit=100&offset=0');
+    expect(pages).toHaveLength(Math.ceil(total / 100));
+    expect(new Set(pages).size).toBe(pages.length);
+    expect(races).toHaveLength(1);
+    const laps = races[0]!.Laps!;
+    expect(laps.reduce((n, l) => n + l.Timings.length, 0)).toBe(total);
+    // A lap split across two pages is merged back: lap numbers are unique, no driver twice in a lap.
+    expect(new Set(laps.map((l) => l.number)).size).toBe(laps.length);
+    for (const lap of laps) expect(new Set(lap.Timings.map((t) => t.driverId)).size).toBe(lap.Timings.length);
+  });
+
+  it('fails clearly when a page of the pagination is missing upstream', async () => {
+    // Only the first 30 of 36 pit stops of 2023 R18 were recorded: the offset=30 page is a 404.
+    const { client } = jolpica();
+    const err = await client.pitStops(2023, 18).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).status).toBe(404);
+    expect((err as Error).message).toContain('offset=30');
+  });
+
+  it('handles an empty sprint (total 0) as an empty list and does not cache it', async () => {
+    const cacheDir = path.join(tmp, 'empty');
+    const { client } = jolpica({ pageSize: 40, cacheDir });
+    expect(await client.sprint({ season: 2021, round: 11 })).toEqual([]);
+    expect(await client.sprint({ season: 2021, round: 11 })).toEqual([]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('waits for Retry-After (seconds) on 429, then succeeds', async () => {
+    const { client, clock } = jolpica();
+    server.inject('/2023/9/results', [{ status: 429, headers: { 'retry-after': '7' } }]);
+    const races = await client.results({ season: 2023, round: 9 });
+    expect(races[0]!.Results).toHaveLength(recordedTotal('/ergast/f1/2023/9/results.json?limit=30&offset=0'));
+    expect(server.requests).toHaveLength(2);
+    expect(clock.sleeps).toContain(7000);
+  });
+
+  it('waits for Retry-After given as an HTTP date', async () => {
+    const { client, clock } = jolpica();
+    const at = new Date(clock.now() + 12_000).toUTCString();
+    server.inject('/2023/9/results', [{ status: 429, headers: { 'retry-after': at } }]);
+    await client.results({ season: 2023, round: 9 });
+    expect(clock.elapsed()).toBeGreaterThanOrEqual(11_000);
+    expect(parseRetryAfter(at, clock.now() - 12_000)).toBeLessThanOrEqual(12_000);
+  });
+
+  it('retries 5xx and network errors with growing backoff, then succeeds', async () => {
+    const { client, clock } = jolpica();
+    server.inject('/2023/drivers', [{ status: 502 }, { status: 0, drop: true }, { status: 503 }]);
+    const drivers = await client.drivers(2023);
+    expect(drivers).toHaveLength(recordedTotal('/ergast/f1/2023/drivers.json?limit=30&offset=0'));
+    expect(server.requests).toHaveLength(4);
+    // random() = 0.5 → backoff 250, 500, 1000 ms: exponential.
+    expect(clock.sleeps.filter((s) => s >= 250)).toEqual([250, 500, 1000]);
+  });
+
+  it('gives up after the attempt cap with an UpstreamError carrying the status', async () => {
+    const { client } = jolpica({ maxAttempts: 3 });
+    server.inject('/2023/drivers', [{ status: 503 }, { status: 503 }, { status: 503 }]);
+    const err = await client.drivers(2023).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).status).toBe(503);
+    expect((err as Error).message).toContain('after 3 attempts');
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('does not retry other 4xx answers', async () => {
+    const { client } = jolpica();
+    const err = await client.results({ season: 1949, round: 1 }).catch((e: unknown) => e);
+    expect((err as UpstreamError).status).toBe(404);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('rejects a malformed response with a clear error naming the field', async () => {
+    const { client } = jolpica();
+    server.inject('/2023/9/results', [
+      { status: 200, body: JSON.stringify({ MRData: { limit: '30', offset: '0', total: 'twenty' } }) },
+      { status: 200, body: '<html>gateway</html>' },
+    ]);
+    await expect(client.results({ season: 2023, round: 9 })).rejects.toThrow(/malformed response .*MRData\.total: must be an integer string/);
+    await expect(client.results({ season: 2023, round: 9 })).rejects.toThrow(/malformed response .*not JSON/);
+  });
+
+  it('paces requests per host: N uncached requests take at least the token-bucket time', async () => {
+    const { client, clock } = jolpica();
+    const n = 10;
+    for (let i = 0; i < n; i++) await client.results({ season: 2023, round: 9 });
+    expect(server.requests).toHaveLength(n);
+    // 4 at once, then one every 250 ms.
+    expect(clock.elapsed()).toBeGreaterThanOrEqual((n - 4) * 250);
+    expect(clock.elapsed()).toBeLessThan((n - 4) * 250 + 50);
+  });
+
+  it('honours the hourly budget: 600 requests need at least (600 - 500) / (500/h)', async () => {
+    const clock = virtualClock();
+    const pacer = new Pacer(jolpicaLimits, clock);
+    for (let i = 0; i < 600; i++) await pacer.acquire();
+    const floor = (100 / (500 / 3600)) * 1000;
+    expect(clock.elapsed()).toBeGreaterThanOrEqual(floor - 1000);
+    expect(clock.elapsed()).toBeLessThan(floor + 10_000);
+  });
+
+  it('serves the second identical call from the cache, creating a missing cache folder', async () => {
+    const cacheDir = path.join(tmp, 'does', 'not', 'exist', 'yet');
+    const first = jolpica({ cacheDir });
+    const a = await first.client.schedule(2023);
+    expect(server.requests).toHaveLength(1);
+    const second = jolpica({ cacheDir });
+    const b = await second.client.schedule(2023);
+    expect(b).toEqual(a);
+    expect(server.requests).toHaveLength(1);
+    expect(second.http.requestsSent).toBe(0);
+    expect((await fs.readdir(cacheDir)).length).toBe(1);
+  });
+
+  it('refetches when a cache entry is corrupt', async () => {
+    const cacheDir = path.join(tmp, 'corrupt');
+    await jolpica({ cacheDir }).client.schedule(2023);
+    const [entry] = await fs.readdir(cacheDir);
+    await fs.writeFile(path.join(cacheDir, entry!), '{"url": "trunc');
+    server.requests.length = 0;
+    const again = await jolpica({ cacheDir }).client.schedule(2023);
+    expect(again).toHaveLength(recordedTotal('/ergast/f1/2023.json?limit=30&offset=0'));
+    expect(server.requests).toHaveLength(1);
+    // …and the entry was rewritten: a third client reads it without a request.
+    await jolpica({ cacheDir }).client.schedule(2023);
+    expect(server.requests).toHaveLength(1);
+  });
+});
