@@ -30,7 +30,10 @@ export function sliceBatch(batch: RecordBatch, keep: (season: number, round: num
     pitStops: f(batch.pitStops),
     laps: f(batch.laps),
     rejected: [],
-    corrections: batch.corrections?.filter((c) => keep((c.raw as Keyed).season ?? 0, (c.raw as Keyed).round ?? 0) || 'year' in (c.raw as object)),
+    corrections: batch.corrections?.filter((c) => {
+      const k = ('season' in (c.raw as object) ? c.raw : c.corrected) as Keyed;
+      return keep(k.season, k.round);
+    }),
     warnings: batch.warnings?.filter((w) => keep((w.raw as Keyed).season, (w.raw as Keyed).round)),
   };
 }
