@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** zod schemas of the OpenF1 v1 endpoints pitwall reads (unknown fields are dropped). */
+
+const int = z.number().int();
+const seconds = z.number().nonnegative().nullable().optional();
+
+export const openf1Session = z.object({
+  session_key: int,
+  meeting_key: int,
+  session_name: z.string(),
+  session_type: z.string().optional(),
+  date_start: z.string(),
+  date_end: z.string().nullable().optional(),
+  year: int,
+  circuit_short_name: z.string().optional(),
+  location: z.string().optional(),
+  country_name: z.string().optional(),
+});
+
+export const openf1Stint = z.object({
+  session_key: int,
+  meeting_key: int.optional(),
+  stint_number: int,
+  driver_number: int,
+  lap_start: int.nullable(),
+  lap_end: int.nullable(),
+  compound: z.string().nullable(),
+  tyre_age_at_start: int.nullable(),
+});
+
+export const openf1Pit = z.object({
+  session_key: int,
+  meeting_key: int.optional(),
+  driver_number: int,
+  lap_number: int,
+  date: z.string(),
+  pit_duration: seconds,
+  stop_duration: seconds,
+  lane_duration: seconds,
+});
+
+export const openf1Lap = z.object({
+  session_key: int,
+  meeting_key: int.optional(),
+  driver_number: int,
+  lap_number: int,
+  date_start: z.string().nullable(),
+  lap_duration: seconds,
+  is_pit_out_lap: z.boolean().nullable(),
+  duration_sector_1: seconds,
+  duration_sector_2: seconds,
+  duration_sector_3: seconds,
+});
+
+export const openf1Weather = z.object({
+  date: z.string(),
+  session_key: int,
+  meeting_key: int,
+  air_temperature: z.number().nullable(),
+  track_temperature: z.number().nullable(),
+  humidity: z.number().nullable(),
+  pressure: z.number().nullable(),
+  rainfall: z.number().nullable(),
+  wind_direction: z.number().nullable(),
+  wind_speed: z.number().nullable(),
+});
+
+export type OpenF1Session = z.output<typeof openf1Session>;
+export type OpenF1Stint = z.output<typeof openf1Stint>;
+export type OpenF1Pit = z.output<typeof openf1Pit>;
+export type OpenF1Lap = z.output<typeof openf1Lap>;
+export type OpenF1Weather = z.output<typeof openf1Weather>;

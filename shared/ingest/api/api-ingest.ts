@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { JolpicaClient } from '../../clients/jolpica.js';
+import type { OpenF1Client } from '../../clients/openf1.js';
+import { runIngestion, type IngestDeps, type RunOutcome } from '../ingest.js';
+import type { LapRecord, RecordBatch, RejectedRow } from '../records.js';
+import { readJolpica, type JolpicaRequest } from './jolpica-ingest.js';
+import { openf1LapRecords, raceForSession } from './openf1-records.js';
+
+/**
+ * Ingestion runs from the APIs: read → H1's loadRecords (validation, quarantine, per-race
+ * transactions, natural-key upserts) → an ingestion run with its counts.
+ */
+
+export interface ApiIngestDeps extends IngestDeps {
+  jolpica?: JolpicaClient;
+  openf1?: OpenF1Client;
+  /** Now, for "has this race been held" decisions. */
+  now: () => Date;
+}
+
+export async function ingestJolpica(deps: ApiIngestDeps, request: JolpicaRequest): Promise<RunOutcome> {
+  const jolpica = deps.jolpica;
+  if (!jolpica) throw new Error('ingestJolpica needs a Jolpica client');
+  return runIngestion(deps, 'jolpica', { ...request }, () =>
+    readJolpica(
+      { jolpica, logger: deps.logger, today: deps.now().toISOString().slice(0, 10), ...(deps.progress ? { progress: deps.progress } : {}) },
+      request,
+    ),
+  );
+}
+
+export const openf1Request = z
+  .object({
+    /** Every Race session of this year… */
+    year: z.number().int().min(2023).max(2100).optional(),
+    /** …or these session keys. */
+    sessionKeys: z.array(z.number().int().positive()).min(1).optional(),
+  })
+  .strict()
+  .refine((r) => (r.year === undefined) !== (r.sessionKeys === undefined), { message: 'give exactly one of year, sessionKeys' });
+export type OpenF1Request = z.infer<typeof openf1Request>;
+
+/**
+ * Lap data (times, pit-out, tyres, pit-in laps) of OpenF1 Race sessions onto races that
+ * are already in the database (from the dump or Jolpica): sessions are matched to races
+ * by date, cars to drivers by the race's entrants.
+ */
+export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request): Promise<RunOutcome> {
+  const openf1 = deps.openf1;
+  if (!openf1) throw new Error('ingestOpenF1 needs an OpenF1 client');
+  return runIngestion(deps, 'openf1', { ...request }, async (): Promise<RecordBatch> => {
+    // The full session list is one request (and cached); filtering here keeps a year and a key list on the same path.
+    const all = await openf1.sessions();
+    const now = deps.now().getTime();
+    const sessions = all.filter(
+      (s) =>
+        s.session_name === 'Race' &&
+        Date.parse(s.date_start) < now &&
+        (request.sessionKeys ? request.sessionKeys.includes(s.session_key) : s.year === request.year),
+    );
+    const races = (await deps.repo.races.list()).map((r) => ({ season: r.season, round: r.round, date: r.sessions.race.date }));
+    const laps: LapRecord[] = [];
+    const rejected: RejectedRow[] = [];
+    for (const key of request.sessionKeys ?? []) {
+      if (!all.some((s) => s.session_key === key && s.session_name === 'Race')) {
+        rejected.push({ table: 'laps', raw: { session_key: key }, reason: `openf1: session ${key} is not a Race session in /sessions` });
+      }
+    }
+    const bar = deps.progress?.('openf1 race sessions', sessions.length);
+    try {
+      for (const session of sessions) {
+        const race = raceForSession(session, races);
+        if (!race) {
+          rejected.push({ table: 'laps', raw: session, reason: `openf1: no race in the database on ${session.date_start.slice(0, 10)} for session ${session.session_key}` });
+          bar?.tick(1);
+          continue;
+        }
+        const entrants = await deps.repo.reference.raceEntrants({ fromSeason: race.season, toSeason: race.season });
+        const byNumber = new Map(
+          entrants.filter((e) => e.round === race.round && e.number !== null).map((e) => [e.number as number, e.driverRef]),
+        );
+        const [sessionLaps, stints, pits] = [
+          await openf1.laps(session.session_key),
+          await openf1.stints(session.session_key),
+          await openf1.pit(session.session_key),
+        ];
+        const mapped = openf1LapRecords(race, byNumber, { laps: sessionLaps, stints, pits });
+        laps.push(...mapped.laps);
+        rejected.push(...mapped.rejected);
+        deps.logger.info('openf1 session read', { session: session.session_key, ...race, laps: mapped.laps.length, rejected: mapped.rejected.length });
+        bar?.tick(1, `${race.season} R${race.round}`);
+      }
+    } finally {
+      bar?.stop();
+    }
+    return { laps, rejected };
+  });
+}
