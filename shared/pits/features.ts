@@ -33,6 +33,8 @@ export const featureNames = [
   'teammatePitted', // the teammate came into the pits at the end of lap t
   'carsPitted', // cars that came into the pits at the end of lap t
   'carsPittedRecently', // ... at the end of laps t−2..t
+  'fieldAheadOnStops', // share of the other cars that have made more stops
+  'stintLengthRatio', // tyre life / median length of stints on this compound ended in this race so far
 ] as const;
 export const featureCount = featureNames.length;
 
@@ -82,6 +84,16 @@ export function buildSequences(race: RaceInput): DriverSequence[] {
     for (const l of laps) {
       const entered = l.pitIn != null ? l.pitIn : stops.includes(l.lap - 1);
       if (entered) stopsOnLap.set(l.lap, [...(stopsOnLap.get(l.lap) ?? []), d]);
+    }
+  }
+
+  // Stops known by lap t (a stop's verdict needs its next lap, so stops before t), with
+  // the tyre life and compound of the stint they ended.
+  const stopEvents: { lap: number; driverId: number; compound: string | null; tyreLife: number | null }[] = [];
+  for (const [d, laps] of byDriver) {
+    for (const s of stopsOf.get(d)!) {
+      const l = laps.find((x) => x.lap === s);
+      stopEvents.push({ lap: s, driverId: d, compound: l?.compound ?? null, tyreLife: l?.tyreLife ?? null });
     }
   }
 
@@ -160,6 +172,13 @@ export function buildSequences(race: RaceInput): DriverSequence[] {
       f[24] = mates.some((m) => pittedNow.includes(m)) ? 1 : 0;
       f[25] = pittedNow.length / 5;
       f[26] = [l.lap - 2, l.lap - 1, l.lap].reduce((n, k) => n + (stopsOnLap.get(k)?.length ?? 0), 0) / 10;
+      const known = stopEvents.filter((e) => e.lap < l.lap);
+      const others = byDriver.size - 1;
+      const stopsBy = new Map<number, number>();
+      for (const e of known) stopsBy.set(e.driverId, (stopsBy.get(e.driverId) ?? 0) + 1);
+      f[27] = others > 0 ? [...stopsBy].filter(([d, n]) => d !== driverId && n > stopsSoFar).length / others : 0;
+      const ended = known.filter((e) => e.compound === l.compound && e.tyreLife != null).map((e) => e.tyreLife!);
+      f[28] = ended.length > 0 && l.tyreLife != null ? clip(l.tyreLife / Math.max(1, median(ended)), 0, 2) : 0;
       prevRel = rel;
       features.push(f);
       labels.push(labelsAt(stops, l.lap));

@@ -1,0 +1,214 @@
+import type { Compound } from '../domain/reference.js';
+import type { Logger } from '../log/logger.js';
+import type { Repository } from '../repository/index.js';
+import { fitHazardModel, lastYearCircuitMedian, type PastRaceStops, type StrategyForecast } from './baselines.js';
+import { buildWindows, pitNextLabels, type WindowSet } from './dataset.js';
+import { buildSequences, type DriverSequence } from './features.js';
+import { loadPitRaces, type PitRace } from './load.js';
+import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } from './metrics.js';
+import { buildPitModel, defaultModelOptions, fitPitModel, predictPits, type PitModelOptions } from './model.js';
+import { rolloutStrategy } from './strategy.js';
+
+/**
+ * Walk-forward backtest: train on 2019–2022, choose each classifier's threshold on 2023,
+ * test on 2024 R1–R18 (where tyre data exists) at the natural base rate: every lap of
+ * every car, never resampled.
+ */
+export interface BacktestOptions {
+  trainSeasons: [number, number];
+  thresholdSeason: number;
+  testSeason: number;
+  testMaxRound: number;
+  model: PitModelOptions;
+  epochs: number;
+  batchSize: number;
+}
+
+export const defaultBacktest: BacktestOptions = {
+  trainSeasons: [2019, 2022],
+  thresholdSeason: 2023,
+  testSeason: 2024,
+  testMaxRound: 18,
+  model: defaultModelOptions,
+  epochs: 8,
+  batchSize: 256,
+};
+
+export interface LapMetrics {
+  prAuc: number;
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  hitRateWithin1Lap: number;
+  brier: number;
+}
+
+export interface StrategyMetrics {
+  stopsAccuracy: number;
+  firstStopLapMae: number;
+  /** Drivers with a forecast / drivers in the test races. */
+  coverage: number;
+}
+
+export type MethodMetrics = Partial<LapMetrics> & StrategyMetrics;
+
+export interface BacktestReport {
+  split: { train: string; threshold: string; test: string };
+  testLaps: number;
+  testStops: number;
+  baseRate: number;
+  model: MethodMetrics;
+  baselines: { tyreLifeHazard: MethodMetrics; lastYearCircuitMedian: MethodMetrics };
+  skippedRaces: { season: number; round: number; reason: string }[];
+  trainSeconds: number;
+}
+
+export interface BacktestDeps {
+  repo: Repository;
+  logger: Logger;
+}
+
+function lapMetrics(val: { set: WindowSet; p: number[] }, test: { set: WindowSet; p: number[]; stops: Stop[] }): LapMetrics {
+  const threshold = bestF1Threshold(val.p, pitNextLabels(val.set));
+  const y = pitNextLabels(test.set);
+  return {
+    prAuc: prAuc(test.p, y),
+    threshold,
+    ...atThreshold(test.p, y, threshold),
+    hitRateWithin1Lap: hitRateWithinOne(test.set.keys, test.p, test.stops, threshold),
+    brier: brier(test.p, y),
+  };
+}
+
+type Stop = { raceId: number; driverId: number; lap: number };
+
+/** Stops the test can score: the car drove the lap before (so a forecast existed). */
+function scorableStops(sequences: DriverSequence[]): Stop[] {
+  return sequences.flatMap((s) => s.stops.filter((lap) => s.laps.includes(lap - 1)).map((lap) => ({ raceId: s.raceId, driverId: s.driverId, lap })));
+}
+
+function strategyMetrics(sequences: DriverSequence[], forecastFor: (raceId: number) => StrategyForecast | undefined): StrategyMetrics {
+  const right: number[] = [];
+  const errors: number[] = [];
+  for (const s of sequences) {
+    const f = forecastFor(s.raceId);
+    if (!f) continue;
+    right.push(f.stops === s.stops.length ? 1 : 0);
+    if (s.stops.length > 0) errors.push(Math.abs(f.firstStopLap - s.stops[0]!));
+  }
+  return { stopsAccuracy: mean(right), firstStopLapMae: mean(errors), coverage: right.length / sequences.length };
+}
+
+/** The starting compound most cars chose at the circuit the season before (MEDIUM when unknown). */
+function usualStartCompound(history: PitRace[], season: number, circuitId: number): Compound {
+  const counts = new Map<Compound, number>();
+  for (const r of history.filter((h) => h.season === season - 1 && h.circuitId === circuitId)) {
+    for (const l of r.laps) if (l.lap === 1 && l.compound && l.compound !== 'UNKNOWN') counts.set(l.compound, (counts.get(l.compound) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'MEDIUM';
+}
+
+export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = defaultBacktest): Promise<BacktestReport> {
+  const { repo, logger } = deps;
+  const train = await loadPitRaces(repo, { fromSeason: o.trainSeasons[0], toSeason: o.trainSeasons[1] });
+  const val = await loadPitRaces(repo, { fromSeason: o.thresholdSeason, toSeason: o.thresholdSeason });
+  const test = await loadPitRaces(repo, {
+    fromSeason: o.testSeason,
+    toSeason: o.testSeason,
+    maxRound: { season: o.testSeason, round: o.testMaxRound },
+  });
+  const seqs = {
+    train: train.races.flatMap(buildSequences),
+    val: val.races.flatMap(buildSequences),
+    test: test.races.flatMap(buildSequences),
+  };
+  const w = o.model.window;
+  const sets = { train: buildWindows(seqs.train, w), val: buildWindows(seqs.val, w), test: buildWindows(seqs.test, w) };
+  const testStops = scorableStops(seqs.test);
+  logger.info('pit backtest data', { trainRows: sets.train.n, valRows: sets.val.n, testRows: sets.test.n, testStops: testStops.length });
+
+  const started = Date.now();
+  const model = buildPitModel(o.model);
+  await fitPitModel(model, sets.train, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    onEpoch: (epoch, loss) => logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss }),
+  });
+  const trainSeconds = (Date.now() - started) / 1000;
+  const p1 = (set: WindowSet) => predictPits(model, set.windows, set.n, set.w).map((r) => r[0]!);
+  const hazard = await fitHazardModel(sets.train);
+  const h1 = (set: WindowSet) => hazard.predict(set).map((r) => r[0]!);
+
+  const history = [...train.races, ...val.races];
+  const pastStops: PastRaceStops[] = [...train.races, ...val.races].map((r) => ({
+    season: r.season,
+    circuitId: r.circuitId,
+    stopsByDriver: buildSequences(r).map((s) => s.stops),
+  }));
+  const testRace = new Map(test.races.map((r) => [r.raceId, r]));
+  const circuitMedian = (raceId: number) => {
+    const r = testRace.get(raceId)!;
+    return lastYearCircuitMedian(pastStops, r.season, r.circuitId);
+  };
+  const rollouts = (predict: (set: WindowSet) => number[]) => {
+    const byRace = new Map<number, StrategyForecast>();
+    for (const r of test.races) {
+      byRace.set(r.raceId, rolloutStrategy(predict, { totalLaps: r.totalLaps, startCompound: usualStartCompound(history, r.season, r.circuitId), window: w }));
+    }
+    return (raceId: number) => byRace.get(raceId);
+  };
+
+  // The circuit-median baseline as a lap classifier: it calls a stop on last year's
+  // median lap of each stop number at the circuit.
+  const medianStopLaps = new Map<number, Set<number>>();
+  for (const r of test.races) {
+    const last = pastStops.filter((h) => h.season === r.season - 1 && h.circuitId === r.circuitId).flatMap((h) => h.stopsByDriver);
+    const laps = new Set<number>();
+    const f = lastYearCircuitMedian(pastStops, r.season, r.circuitId);
+    for (let k = 0; f && k < f.stops; k++) {
+      const kth = last.filter((s) => s.length > k).map((s) => s[k]!).sort((a, b) => a - b);
+      if (kth.length) laps.add(kth[kth.length >> 1]!);
+    }
+    medianStopLaps.set(r.raceId, laps);
+  }
+  const medianScore = (set: WindowSet) => set.keys.map((k) => (medianStopLaps.get(k.raceId)?.has(k.lap + 1) ? 1 : 0));
+
+  const report: BacktestReport = {
+    split: {
+      train: `${o.trainSeasons[0]}–${o.trainSeasons[1]}`,
+      threshold: String(o.thresholdSeason),
+      test: `${o.testSeason} R1–R${o.testMaxRound}`,
+    },
+    testLaps: sets.test.n,
+    testStops: testStops.length,
+    baseRate: mean(pitNextLabels(sets.test)),
+    model: {
+      ...lapMetrics({ set: sets.val, p: p1(sets.val) }, { set: sets.test, p: p1(sets.test), stops: testStops }),
+      ...strategyMetrics(seqs.test, rollouts(p1)),
+    },
+    baselines: {
+      tyreLifeHazard: {
+        ...lapMetrics({ set: sets.val, p: h1(sets.val) }, { set: sets.test, p: h1(sets.test), stops: testStops }),
+        ...strategyMetrics(seqs.test, rollouts(h1)),
+      },
+      lastYearCircuitMedian: (() => {
+        const y = pitNextLabels(sets.test);
+        const p = medianScore(sets.test);
+        return {
+          prAuc: prAuc(p, y),
+          threshold: 1,
+          ...atThreshold(p, y, 1),
+          hitRateWithin1Lap: hitRateWithinOne(sets.test.keys, p, testStops, 1),
+          brier: brier(p, y),
+          ...strategyMetrics(seqs.test, circuitMedian),
+        };
+      })(),
+    },
+    skippedRaces: [...train.skipped, ...val.skipped, ...test.skipped],
+    trainSeconds,
+  };
+  hazard.dispose();
+  model.dispose();
+  return report;
+}
