@@ -262,8 +262,10 @@ function raceSessions(file: string, rows: Record<string, string>[], ctx: LapCont
   if (ctx.openf1Sessions?.length) {
     for (const s of ctx.openf1Sessions) {
       if (s.session_name !== 'Race' || !keys.has(s.session_key)) continue;
-      const day = s.date_start.slice(0, 10);
-      const race = ctx.races.find((r) => r.date === day);
+      // The race date of the Ergast calendar is the local date: Las Vegas (Saturday night)
+      // starts on Sunday in UTC. Take the race within a day of the session start.
+      const start = Date.parse(s.date_start);
+      const race = ctx.races.find((r) => Math.abs(Date.parse(`${r.date}T12:00:00Z`) - start) <= 36 * 3600_000);
       if (race) out.set(s.session_key, { season: race.season, round: race.round });
     }
     return out;
