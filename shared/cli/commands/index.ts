@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { backtestPitsCommand } from './backtest-pits.js';
 import { ingestCommand } from './ingest.js';
 import { migrateCommand } from './migrate.js';
 
@@ -6,4 +7,5 @@ import { migrateCommand } from './migrate.js';
 export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   ingest: ingestCommand,
+  'backtest-pits': backtestPitsCommand,
 };
