@@ -1,0 +1,126 @@
+import { sessionStartsAt, type Race } from '../domain/reference.js';
+
+/**
+ * The slice of reference data the race features read, with every row's "known from"
+ * instant attached, so the features can do as-of joins in memory. Loaded by
+ * repository/history-store.ts; built by hand in tests.
+ */
+
+export interface HistoryRace {
+  id: number;
+  season: number;
+  round: number;
+  circuitId: number;
+  roundsInSeason: number;
+  raceStart: Date;
+  qualiStart: Date;
+  /** False when only the qualifying date (or nothing) is known. */
+  qualiTimeKnown: boolean;
+  sprintStart: Date | null;
+}
+
+export interface HistoryResult {
+  raceId: number;
+  driverId: number;
+  constructorId: number;
+  grid: number;
+  position: number | null;
+  positionOrder: number;
+  points: number;
+  laps: number;
+  milliseconds: number | null;
+  status: string;
+}
+
+export interface HistoryQualifying {
+  raceId: number;
+  driverId: number;
+  constructorId: number;
+  position: number;
+  /** The driver's best lap over Q1–Q3, ms. */
+  bestMs: number | null;
+}
+
+export interface HistorySprint {
+  raceId: number;
+  driverId: number;
+  constructorId: number;
+  positionOrder: number;
+  points: number;
+}
+
+export interface HistoryStanding {
+  raceId: number;
+  entityId: number;
+  points: number;
+  position: number | null;
+}
+
+export interface History {
+  races: HistoryRace[];
+  results: HistoryResult[];
+  qualifying: HistoryQualifying[];
+  sprints: HistorySprint[];
+  driverStandings: HistoryStanding[];
+  constructorStandings: HistoryStanding[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When qualifying started. Older races carry no qualifying session: it is then taken as
+ * the day before the race (start of that UTC day), which is when it ran.
+ */
+export function qualifyingStartsAt(race: Race): Date {
+  if (race.sessions.qualifying) return sessionStartsAt(race.sessions.qualifying);
+  return new Date(sessionStartsAt({ date: race.sessions.race.date, time: null }).getTime() - DAY_MS);
+}
+
+export function toHistoryRace(race: Race, roundsInSeason: number): HistoryRace {
+  return {
+    id: race.id,
+    season: race.season,
+    round: race.round,
+    circuitId: race.circuitId,
+    roundsInSeason,
+    raceStart: sessionStartsAt(race.sessions.race),
+    qualiStart: qualifyingStartsAt(race),
+    qualiTimeKnown: Boolean(race.sessions.qualifying?.time),
+    sprintStart: race.sessions.sprint ? sessionStartsAt(race.sessions.sprint) : null,
+  };
+}
+
+/**
+ * The post-qualifying freeze: three hours after qualifying started (one day when only its
+ * date is known), and always before the race starts.
+ */
+export function postQualifyingFreeze(race: HistoryRace): Date {
+  const afterQuali = race.qualiStart.getTime() + (race.qualiTimeKnown ? 3 * 3_600_000 : DAY_MS);
+  return new Date(Math.min(afterQuali, race.raceStart.getTime() - 60_000));
+}
+
+/** A Q1/Q2/Q3 lap time ('1:26.572') in ms. */
+export function lapTimeMs(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = /^(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (!m) return null;
+  const ms = Math.round((Number(m[1] ?? 0) * 60 + Number(m[2])) * 1000);
+  return ms > 0 ? ms : null;
+}
+
+/** Keeps only what was known strictly before `asOf` (results and standings of races that started before it). */
+export function historyAsOf(h: History, asOf: Date): History {
+  const t = asOf.getTime();
+  const byId = new Map(h.races.map((r) => [r.id, r]));
+  const raceDone = (id: number) => (byId.get(id)?.raceStart.getTime() ?? Infinity) < t;
+  const qualiDone = (id: number) => (byId.get(id)?.qualiStart.getTime() ?? Infinity) < t;
+  const sprintDone = (id: number) => (byId.get(id)?.sprintStart?.getTime() ?? Infinity) < t;
+  return {
+    races: h.races,
+    results: h.results.filter((r) => raceDone(r.raceId)),
+    qualifying: h.qualifying.filter((r) => qualiDone(r.raceId)),
+    sprints: h.sprints.filter((r) => sprintDone(r.raceId)),
+    driverStandings: h.driverStandings.filter((r) => raceDone(r.raceId)),
+    constructorStandings: h.constructorStandings.filter((r) => raceDone(r.raceId)),
+  };
+}

@@ -1,0 +1,121 @@
+import type { HistoryResult, HistoryQualifying } from '../../features/history.js';
+import { featureNames, type RaceFeatures } from '../../features/race-features.js';
+import type { GapTable } from './gap-table.js';
+import type { DriverPrediction } from './race-model.js';
+
+/**
+ * The baselines every forecast is compared with. All three start from the grid as known at
+ * the post-qualifying freeze, i.e. the qualifying position (grid penalties are not known yet):
+ * - grid order: finishing order = qualifying order;
+ * - slot median: order by the median past finish from that grid slot;
+ * - slot lookup: P(win / podium / top 10 / DNF) = past frequency from that grid slot.
+ */
+export type BaselineKind = 'gridOrder' | 'slotMedian' | 'slotLookup';
+export const baselineKinds: BaselineKind[] = ['gridOrder', 'slotMedian', 'slotLookup'];
+
+interface Slot {
+  n: number;
+  win: number;
+  podium: number;
+  top10: number;
+  dnf: number;
+  finishes: number[];
+}
+
+export interface SlotTable {
+  slots: Slot[];
+}
+
+/** Frequencies by qualifying slot over past races (their qualifying joined with their results). */
+export function fitSlotTable(races: Iterable<{ qualifying: readonly HistoryQualifying[]; results: readonly HistoryResult[] }>): SlotTable {
+  const slots: Slot[] = [];
+  for (const { qualifying, results } of races) {
+    const q = new Map(qualifying.map((x) => [x.driverId, x.position]));
+    if (q.size === 0) continue;
+    for (const r of results) {
+      const slot = q.get(r.driverId) ?? results.length;
+      const s = (slots[slot - 1] ??= { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] });
+      s.n++;
+      if (r.positionOrder === 1) s.win++;
+      if (r.positionOrder <= 3) s.podium++;
+      if (r.positionOrder <= 10) s.top10++;
+      if (r.position === null) s.dnf++;
+      s.finishes.push(r.positionOrder);
+    }
+  }
+  return { slots };
+}
+
+const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Scales probabilities to sum to `total` without any exceeding 1 (water-filling). */
+export function scaleToSum(ps: readonly number[], total: number): number[] {
+  const target = Math.min(total, ps.length);
+  let out = ps.map((p) => Math.max(p, 1e-6));
+  for (let it = 0; it < 50; it++) {
+    const fixed = out.filter((p) => p >= 1).length;
+    const free = out.reduce((s, p) => s + (p < 1 ? p : 0), 0);
+    if (free <= 0) break;
+    const k = (target - fixed) / free;
+    const next = out.map((p) => (p >= 1 ? 1 : Math.min(1, p * k)));
+    if (next.every((p, i) => Math.abs(p - out[i]!) < 1e-12)) break;
+    out = next;
+  }
+  return out;
+}
+
+const qualiIndex = featureNames.indexOf('qualiPosition');
+
+export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable): DriverPrediction[] {
+  const n = features.drivers.length;
+  const slotOf = features.drivers.map((d) => (d.values[qualiIndex] as number | null) ?? n);
+  const stat = (i: number) => table.slots[Math.min(slotOf[i]!, table.slots.length) - 1] ?? { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] };
+  const rate = (i: number, k: 'win' | 'podium' | 'top10' | 'dnf') => (stat(i).n ? (stat(i)[k] + 0.1) / (stat(i).n + 1) : 0.01);
+  const score = features.drivers.map((_, i) =>
+    kind === 'gridOrder' ? slotOf[i]! : kind === 'slotMedian' ? median(stat(i).finishes) || slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!,
+  );
+  const order = score.map((_, i) => i).sort((a, b) => score[a]! - score[b]! || slotOf[a]! - slotOf[b]! || a - b);
+  const predicted = new Array<number>(n);
+  order.forEach((i, k) => (predicted[i] = k + 1));
+  const pWin = scaleToSum(features.drivers.map((_, i) => rate(i, 'win')), 1);
+  const pPodium = scaleToSum(features.drivers.map((_, i) => rate(i, 'podium')), 3);
+  const pTop10 = scaleToSum(features.drivers.map((_, i) => rate(i, 'top10')), 10);
+  return features.drivers.map((d, i) => {
+    const gaps = timedGaps(gapTable, predicted[i]!);
+    const imputed = d.values.filter((v) => v === null).length;
+    return {
+      driverId: d.driverId,
+      constructorId: d.constructorId,
+      predictedPosition: predicted[i]!,
+      expectedPosition: kind === 'gridOrder' ? slotOf[i]! : score[i]!,
+      pWin: pWin[i]!,
+      pPodium: pPodium[i]!,
+      pPoints: pTop10[i]!,
+      pDnf: rate(i, 'dnf'),
+      gapSeconds: q(gaps, 0.5),
+      gapLowSeconds: q(gaps, 0.1),
+      gapHighSeconds: q(gaps, 0.9),
+      featureCoverage: 1 - imputed / d.values.length,
+      imputedCount: imputed,
+    };
+  });
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+function timedGaps(t: GapTable, position: number): number[] {
+  for (let p = Math.min(position, t.gaps.length); p >= 1; p--) {
+    const g = (t.gaps[p - 1] ?? []).filter((x): x is number => x !== null);
+    if (g.length) return g.sort((a, b) => a - b);
+  }
+  return [0];
+}
+
+const q = (sorted: number[], x: number) => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]!;
