@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../../shared/clients/http-client.js';
+import { createJolpicaClient, type JolpicaClient } from '../../../shared/clients/jolpica.js';
+import { jolpicaLimits } from '../../../shared/clients/pacer.js';
+import type { Database } from '../../../shared/db/connect.js';
+import { NotReadyError, UpstreamError } from '../../../shared/errors.js';
+import { ingestJolpica, type ApiIngestDeps } from '../../../shared/ingest/api/api-ingest.js';
+import { fetchRaceResults } from '../../../shared/ingest/api/fetch-race-results.js';
+import { jolpicaBatch } from '../../../shared/ingest/api/jolpica-records.js';
+import { runIngestion } from '../../../shared/ingest/ingest.js';
+import { silentLogger } from '../../../shared/log/logger.js';
+import { createRepository, type Repository } from '../../../shared/repository/index.js';
+import { virtualClock } from '../../clients/virtual-clock.js';
+import { backends } from '../../helpers/databases.js';
+import { startReplayServer, type ReplayServer } from '../../helpers/replay-server.js';
+import { dataDir, requireData } from '../../helpers/settings.js';
+
+const data = requireData();
+
+interface Mr {
+  MRData: { total: string; RaceTable?: { Races: { round: string; Sprint?: unknown; PitStops?: unknown[]; SprintResults?: unknown[]; Laps?: { Timings: unknown[] }[] }[] } };
+}
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip || data.skip)(`Jolpica ingestion from replayed responses on ${backend.name}`, () => {
+    let server: ReplayServer;
+    let db: Database;
+    let repo: Repository;
+    let jolpica: JolpicaClient;
+    let deps: ApiIngestDeps;
+    // The recordings, as the expected values (read from the same files the server replays).
+    const recorded = (key: string) => JSON.parse(server.recordings.get(key)!.body) as Mr;
+
+    beforeAll(async () => {
+      server = await startReplayServer(path.join(dataDir, 'api-replay'));
+      db = await backend.open();
+      repo = createRepository(db.knex);
+      // Ergast's default page size (30): the 2023 recordings were made with it.
+      const http = createHttpClient({ limits: jolpicaLimits, clock: virtualClock() });
+      jolpica = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 30 });
+      deps = { repo, logger: silentLogger, jolpica, now: () => new Date('2026-11-22T00:00:00Z') };
+    });
+    afterAll(async () => {
+      await server?.close();
+      await db?.close();
+    });
+
+    it('loads the 2023 schedule with session times, then the 2023 drivers', async () => {
+      const schedule = recorded('/ergast/f1/2023.json?limit=30&offset=0');
+      const run = await ingestJolpica(deps, { season: 2023, parts: ['schedule'] });
+      expect(run.status).toBe('succeeded');
+      expect(run.tables.races).toMatchObject({ read: Number(schedule.MRData.total), inserted: Number(schedule.MRData.total), quarantined: 0 });
+      const races = await repo.races.list({ fromSeason: 2023, toSeason: 2023 });
+      expect(races).toHaveLength(Number(schedule.MRData.total));
+      const sprintWeekends = schedule.MRData.RaceTable!.Races.filter((r) => r.Sprint).length;
+      expect(races.filter((r) => r.sessions.sprint).length).toBe(sprintWeekends);
+      expect(races.every((r) => r.sessions.qualifying?.date)).toBe(true);
+
+      const drivers = recorded('/ergast/f1/2023/drivers.json?limit=30&offset=0');
+      const d = await ingestJolpica(deps, { season: 2023, parts: ['drivers'] });
+      expect(d.tables.drivers).toMatchObject({ read: Number(drivers.MRData.total), inserted: Number(drivers.MRData.total) });
+    });
+
+    it('loads the 2023 R9 results (20 classified rows) and is idempotent', async () => {
+      const total = Number(recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0').MRData.total);
+      const first = await ingestJolpica(deps, { season: 2023, round: 9, parts: ['results'] });
+      expect(first.tables.results).toMatchObject({ read: total, inserted: total, quarantined: 0 });
+      const again = await ingestJolpica(deps, { season: 2023, round: 9, parts: ['results'] });
+      expect(again.tables.results).toMatchObject({ read: total, inserted: 0, updated: 0, unchanged: total });
+      expect((await repo.reference.rowCounts()).results).toBe(total);
+      const race = (await repo.races.list({ fromSeason: 2023, toSeason: 2023 })).find((r) => r.round === 9)!;
+      // The results page carries no session times: they stay as the schedule gave them.
+      expect(race.sessions.qualifying?.date).toBeTruthy();
+      const results = await repo.reference.results(race.id);
+      expect(results).toHaveLength(total);
+    });
+
+    it('fetchRaceResults gives the classification, or NotReadyError while unpublished', async () => {
+      const batch = await fetchRaceResults(jolpica, 2023, 9);
+      expect(batch.results).toHaveLength(Number(recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0').MRData.total));
+      // A real empty answer (the 2021 R11 sprint, total 0) where 2023 R10's results would be.
+      server.inject('/2023/10/results', [{ status: 200, body: server.recordings.get('/ergast/f1/2021/11/sprint.json?limit=40&offset=0')!.body }]);
+      await expect(fetchRaceResults(jolpica, 2023, 10)).rejects.toBeInstanceOf(NotReadyError);
+    });
+
+    it('loads the 2023 sprint winners and lap 1 of 2023 R10 from their recorded pages', async () => {
+      const sprintPage = await jolpica.page('2023/sprint/1', 30, 0);
+      const sprint = await runIngestion(deps, 'jolpica', { path: '2023/sprint/1' }, async () => jolpicaBatch({ races: sprintPage.RaceTable!.Races }));
+      expect(sprint.tables.sprint_results).toMatchObject({ inserted: sprintPage.total, quarantined: 0 });
+
+      const lapPage = await jolpica.page('2023/10/laps/1', 30, 0);
+      const laps = await runIngestion(deps, 'jolpica', { path: '2023/10/laps/1' }, async () => jolpicaBatch({ races: lapPage.RaceTable!.Races }));
+      expect(laps.tables.laps).toMatchObject({ inserted: lapPage.total, quarantined: 0 });
+      const race = (await repo.races.list({ fromSeason: 2023, toSeason: 2023 })).find((r) => r.round === 10)!;
+      const rows = await repo.reference.laps(race.id);
+      expect(rows).toHaveLength(lapPage.total);
+      expect(rows.every((l) => l.lap === 1 && l.timeMs !== null && l.timeMs > 60_000)).toBe(true);
+    });
+
+    it('pit stops of 2023 R18: a missing page fails the run and writes nothing; the recorded page loads', async () => {
+      const rec = recorded('/ergast/f1/2023/18/pitstops.json?limit=30&offset=0');
+      const err = await ingestJolpica(deps, { season: 2023, round: 18, parts: ['pitstops'] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      const [failed] = await repo.ingestionRuns.latest(1);
+      expect(failed).toMatchObject({ status: 'failed', source: 'jolpica' });
+      expect(failed!.error).toContain('offset=30');
+      expect((await repo.reference.rowCounts()).pit_stops).toBe(0);
+
+      // Only the first page (30 of MRData.total 36) was recorded: load what exists.
+      const page = await jolpica.page('2023/18/pitstops', 30, 0);
+      const recordedStops = rec.MRData.RaceTable!.Races[0]!.PitStops!.length;
+      expect(page.total).toBe(Number(rec.MRData.total));
+      const run = await runIngestion(deps, 'jolpica', { path: '2023/18/pitstops', offset: 0 }, async () => jolpicaBatch({ races: page.RaceTable!.Races }));
+      expect(run.tables.pit_stops).toMatchObject({ read: recordedStops, inserted: recordedStops, quarantined: 0 });
+      const race = (await repo.races.list({ fromSeason: 2023, toSeason: 2023 })).find((r) => r.round === 18)!;
+      const stops = await repo.reference.pitStops(race.id);
+      expect(stops).toHaveLength(recordedStops);
+      expect(stops.every((s) => s.milliseconds !== null && s.milliseconds > 20_000)).toBe(true);
+    });
+
+    it('quarantines a bad row with its reason and still loads the good ones', async () => {
+      const body = recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0') as unknown as {
+        MRData: { RaceTable: { Races: { Results: { grid: string; laps: string }[] }[] } };
+      };
+      const rows = body.MRData.RaceTable.Races[0]!.Results;
+      rows[3]!.laps = '-1'; // a negative lap count: valid JSON, invalid record
+      server.inject('/2023/9/results', [{ status: 200, body: JSON.stringify(body) }]);
+      const run = await ingestJolpica(deps, { season: 2023, round: 9, parts: ['results'] });
+      expect(run.tables.results).toMatchObject({ read: rows.length, quarantined: 1, unchanged: rows.length - 1 });
+      const q = await repo.ingestionRuns.quarantined(run.runId);
+      expect(q).toHaveLength(1);
+      expect(q[0]).toMatchObject({ tableName: 'results' });
+      expect(q[0]!.reason).toMatch(/laps/);
+    });
+  });
+}
