@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../shared/db/connect.js';
+import { silentLogger } from '../../shared/log/logger.js';
+import { setupTensorflow } from '../../shared/models/tf.js';
+import { buildWindows } from '../../shared/pits/dataset.js';
+import { buildSequences, featureNames } from '../../shared/pits/features.js';
+import { buildPitModel, fitPitModel, serializePitModel, type PitModelArtifact } from '../../shared/pits/model.js';
+import { handlePits, type PitForecastResponse, type PitsRequest } from '../../shared/pits/serve.js';
+import { createPitModelSource, type PitModelRegistry } from '../../shared/pits/train.js';
+import { createRepository, type Repository } from '../../shared/repository/index.js';
+import { backends } from '../helpers/databases.js';
+import { fourCars, syntheticRace } from './synthetic-race.js';
+
+const options = { window: 5, units: 4, hidden: 4 };
+const TOTAL = 30;
+
+/** A stored race: reference rows and laps through the repository, as ingest writes them. */
+async function seedRace(repo: Repository): Promise<number> {
+  await repo.reference.upsert('seasons', [{ year: 2024 }]);
+  await repo.reference.upsert('circuits', [{ circuitRef: 'test_ring', name: 'Test Ring' }]);
+  await repo.reference.upsert('drivers', fourCars.map((c) => ({ driverRef: `driver_${c.driverId}`, forename: 'A', surname: `Driver ${c.driverId}` })));
+  await repo.reference.upsert('constructors', [{ constructorRef: 'team_a', name: 'Team A' }, { constructorRef: 'team_b', name: 'Team B' }]);
+  await repo.reference.ensure('status', ['Finished']);
+  let keys = await repo.reference.keys();
+  await repo.reference.upsert('races', [{ season: 2024, round: 1, circuitId: keys.circuits.get('test_ring'), name: 'Test GP', date: '2024-03-02' }]);
+  keys = await repo.reference.keys();
+  const raceId = keys.races.get('2024/1')!;
+  const driverId = (d: number) => keys.drivers.get(`driver_${d}`)!;
+  const teamId = (c: number) => keys.constructors.get(c === 10 ? 'team_a' : 'team_b')!;
+  await repo.reference.upsert(
+    'results',
+    fourCars.map((c, i) => ({
+      raceId, driverId: driverId(c.driverId), constructorId: teamId(c.constructorId), number: c.driverId, grid: i + 1, position: i + 1,
+      positionText: String(i + 1), positionOrder: i + 1, points: 0, laps: TOTAL, statusId: keys.status.get('Finished'),
+    })),
+  );
+  const race = syntheticRace({ totalLaps: TOTAL, scLap: 10, cars: fourCars });
+  await repo.reference.upsert(
+    'laps',
+    race.laps.map(({ sources, ...l }) => ({ ...l, raceId, driverId: driverId(l.driverId), sources })),
+  );
+  return raceId;
+}
+
+async function tinyArtifact(): Promise<PitModelArtifact> {
+  const set = buildWindows(buildSequences(syntheticRace({ totalLaps: TOTAL, scLap: 10, cars: fourCars })), options.window);
+  const model = buildPitModel(options);
+  await fitPitModel(model, set, { epochs: 1, batchSize: 32 });
+  const artifact = await serializePitModel(model, { options, featureNames: [...featureNames], threshold: 0.2, trainedOn: { seasons: [2024], rows: set.n, positives: 4 } });
+  model.dispose();
+  return artifact;
+}
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip)(`pits endpoint on ${backend.name}`, () => {
+    let db: Database;
+    let repo: Repository;
+    let raceId: number;
+    let artifact: PitModelArtifact;
+    let published: { version: string; artifact: PitModelArtifact } | undefined;
+    const registry: PitModelRegistry = {
+      async publish(a) {
+        published = { version: 'pit-test-1', artifact: a };
+        return { version: 'pit-test-1' };
+      },
+      latest: async () => published,
+    };
+    const call = (req: Partial<PitsRequest>) =>
+      handlePits({ repo, logger: silentLogger, models: createPitModelSource(registry) }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
+
+    beforeAll(async () => {
+      await setupTensorflow({ prefer: 'wasm' });
+      db = await backend.open();
+      repo = createRepository(db.knex);
+      raceId = await seedRace(repo);
+      artifact = await tinyArtifact();
+    });
+    afterAll(async () => db?.close());
+
+    it('answers 503 until a pit model has been trained', async () => {
+      published = undefined;
+      const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
+      expect(res.status).toBe(503);
+      await registry.publish(artifact, {});
+    });
+
+    it("gives every running driver's chance of pitting within 1, 3 and 5 laps at lap N, with the model version", async () => {
+      const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
+      expect(res.status).toBe(200);
+      const body = res.body as PitForecastResponse;
+      expect(body).toMatchObject({ raceId, lap: 12, modelVersion: 'pit-test-1' });
+      expect(body.drivers).toHaveLength(4);
+      for (const d of body.drivers) {
+        const p = d.withinLaps;
+        expect(p['1']).toBeGreaterThan(0);
+        expect(p['5']).toBeLessThan(1);
+        expect(typeof d.alarm).toBe('boolean');
+      }
+    });
+
+    it('uses only laps up to N: later laps in the database change nothing', async () => {
+      const before = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
+      await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).update({ time_ms: 150_000, track_status: '4', compound: 'WET' });
+      const after = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
+      expect(after.drivers).toEqual(before.drivers);
+    });
+
+    it('answers a live race from the laps in the request body', async () => {
+      const stored = await repo.reference.laps(raceId);
+      const results = await repo.reference.results(raceId);
+      const body = {
+        lap: 8,
+        totalLaps: TOTAL,
+        teams: Object.fromEntries(results.map((r) => [String(r.driverId), r.constructorId])),
+        laps: stored
+          .filter((l) => l.lap <= 8)
+          .map((l) => ({ driverId: l.driverId, lap: l.lap, position: l.position, timeMs: l.timeMs, compound: l.compound, stint: l.stint, tyreLife: l.tyreLife, trackStatus: l.trackStatus, pitIn: l.pitIn, pitOut: l.pitOut })),
+      };
+      const live = await call({ method: 'POST', body });
+      expect(live.status).toBe(200);
+      const fromDb = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
+      expect((live.body as PitForecastResponse).drivers).toEqual(fromDb.drivers);
+    });
+
+    it('rejects bad input with 400 and unknown races with 404', async () => {
+      expect((await call({ path: `/${raceId}`, query: {} })).status).toBe(400);
+      expect((await call({ path: `/${raceId}`, query: { lap: 'ten' } })).status).toBe(400);
+      expect((await call({ path: `/${raceId}`, query: { lap: '99' } })).status).toBe(400);
+      expect((await call({ path: '/abc', query: { lap: '3' } })).status).toBe(400);
+      expect((await call({ method: 'POST', body: { lap: 3, totalLaps: 30, laps: [{ driverId: 1, lap: 0 }] } })).status).toBe(400);
+      expect((await call({ method: 'POST', body: { lap: 3 } })).status).toBe(400);
+      const missing = await call({ path: '/999999', query: { lap: '3' } });
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ error: { code: 'not_found' } });
+      expect((await call({ method: 'DELETE', path: `/${raceId}` })).status).toBe(405);
+    });
+  });
+}
