@@ -1,0 +1,60 @@
+# One gen2 Cloud Function per functions/<dir>, all built from the same source zip: the package
+# "main" (dist/functions/index.js) registers every target, and entry_point picks one.
+
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.functions
+
+  name        = each.key
+  location    = var.region
+  description = each.value.description
+
+  build_config {
+    runtime         = "nodejs22"
+    entry_point     = each.value.entry_point
+    service_account = google_service_account.function_build.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.function_source.name
+        object = google_storage_bucket_object.function_source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout_seconds
+    max_instance_request_concurrency = each.value.concurrency
+    min_instance_count               = lookup(var.function_min_instances, each.key, 0)
+    max_instance_count               = lookup(var.function_max_instances, each.key, var.default_max_instances)
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.function[each.key].email
+    environment_variables            = merge(local.app_env, each.value.env)
+
+    secret_environment_variables {
+      key        = "DB_PASSWORD"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.db_password.secret_id
+      version    = "latest"
+    }
+
+    dynamic "secret_environment_variables" {
+      for_each = var.api_key_secret_id != "" && each.value.access == "write" ? [var.api_key_secret_id] : []
+      content {
+        key        = "API_KEY"
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
+  }
+
+  depends_on = [
+    google_secret_manager_secret_version.db_password,
+    google_secret_manager_secret_iam_member.db_password,
+    google_project_iam_member.function_build,
+    google_storage_bucket_iam_member.function_build_source,
+  ]
+}

@@ -1,0 +1,154 @@
+# Least privilege: every function, the training job, the function build and Cloud Scheduler
+# each have their own service account with only the roles they use.
+
+resource "google_service_account" "function" {
+  for_each = local.functions
+
+  account_id   = "pitwall-fn-${each.key}"
+  display_name = "pitwall ${each.key} function"
+}
+
+resource "google_service_account" "function_build" {
+  account_id   = "pitwall-fn-build"
+  display_name = "pitwall function builds"
+}
+
+resource "google_service_account" "train" {
+  account_id   = "pitwall-train"
+  display_name = "pitwall training job"
+}
+
+resource "google_service_account" "scheduler" {
+  account_id   = "pitwall-scheduler"
+  display_name = "pitwall Cloud Scheduler invoker"
+}
+
+locals {
+  # Everything that opens the database: every function and the training job.
+  database_clients = merge(
+    { for name, sa in google_service_account.function : "fn-${name}" => "serviceAccount:${sa.email}" },
+    { train = "serviceAccount:${google_service_account.train.email}" },
+  )
+}
+
+# --- Database --------------------------------------------------------------------------
+
+# Connector access (cloudsql.instances.connect); Cloud SQL has no instance-level IAM.
+resource "google_project_iam_member" "sql_client" {
+  for_each = local.database_clients
+
+  project = var.project_id
+  role    = "roles/cloudsql.client"
+  member  = each.value
+}
+
+resource "google_secret_manager_secret_iam_member" "db_password" {
+  for_each = local.database_clients
+
+  secret_id = google_secret_manager_secret.db_password.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = each.value
+}
+
+resource "google_secret_manager_secret_iam_member" "api_key" {
+  for_each = var.api_key_secret_id == "" ? {} : local.write_functions
+
+  project   = var.project_id
+  secret_id = var.api_key_secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+# --- Artifacts -------------------------------------------------------------------------
+
+resource "google_storage_bucket_iam_member" "artifacts_viewer" {
+  for_each = { for name, f in local.functions : name => f if f.artifacts == "viewer" }
+
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+resource "google_storage_bucket_iam_member" "artifacts_train" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.train.email}"
+}
+
+# --- Function builds -------------------------------------------------------------------
+
+resource "google_project_iam_member" "function_build" {
+  for_each = toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])
+
+  project = var.project_id
+  role    = each.value
+  member  = "serviceAccount:${google_service_account.function_build.email}"
+}
+
+resource "google_storage_bucket_iam_member" "function_build_source" {
+  bucket = google_storage_bucket.function_source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.function_build.email}"
+}
+
+# --- Scheduling ------------------------------------------------------------------------
+
+# The schedule function manages the per-race jobs (Scheduler has no per-job IAM) ...
+resource "google_project_iam_member" "schedule_scheduler_admin" {
+  project = var.project_id
+  role    = "roles/cloudscheduler.admin"
+  member  = "serviceAccount:${google_service_account.function["schedule"].email}"
+}
+
+# ... and gives them the scheduler identity, which it must be allowed to act as.
+resource "google_service_account_iam_member" "schedule_acts_as_scheduler" {
+  service_account_id = google_service_account.scheduler.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.function["schedule"].email}"
+}
+
+# --- Who may call what -----------------------------------------------------------------
+
+# Cloud Scheduler calls the write functions with an OIDC token of its own service account.
+resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
+  for_each = local.write_functions
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.function[each.key].name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
+resource "google_cloud_run_v2_job_iam_member" "scheduler_runs_training" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_job.train.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
+# People or pipelines named in var.function_invokers may call the write functions.
+resource "google_cloud_run_service_iam_member" "operator_invoker" {
+  for_each = {
+    for pair in setproduct(keys(local.write_functions), var.function_invokers) :
+    "${pair[0]} ${pair[1]}" => { function = pair[0], member = pair[1] }
+  }
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.function[each.value.function].name
+  role     = "roles/run.invoker"
+  member   = each.value.member
+}
+
+# Only the read functions may be public, and only when var.public_read_api is true.
+resource "google_cloud_run_service_iam_member" "public_read" {
+  for_each = var.public_read_api ? local.read_functions : {}
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.function[each.key].name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}

@@ -1,0 +1,78 @@
+# Cloud SQL for PostgreSQL 15. Public IP without authorised networks: the instance is reached
+# only through the Cloud SQL connectors (IAM-authorised mTLS), never directly.
+
+resource "google_sql_database_instance" "main" {
+  name                = var.sql_instance_name
+  database_version    = "POSTGRES_15"
+  region              = var.region
+  deletion_protection = var.deletion_protection
+
+  settings {
+    tier                        = var.db_tier
+    edition                     = "ENTERPRISE"
+    availability_type           = var.db_availability_type
+    disk_type                   = "PD_SSD"
+    disk_size                   = var.db_disk_size_gb
+    disk_autoresize             = true
+    deletion_protection_enabled = var.deletion_protection
+    user_labels                 = local.labels
+
+    backup_configuration {
+      enabled                        = true
+      start_time                     = "02:00"
+      point_in_time_recovery_enabled = var.db_point_in_time_recovery
+      transaction_log_retention_days = var.db_point_in_time_recovery ? 7 : null
+
+      backup_retention_settings {
+        retained_backups = var.db_backup_retained_count
+        retention_unit   = "COUNT"
+      }
+    }
+
+    ip_configuration {
+      ipv4_enabled = true
+      ssl_mode     = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
+    }
+
+    maintenance_window {
+      day          = 2
+      hour         = 3
+      update_track = "stable"
+    }
+
+    insights_config {
+      query_insights_enabled = true
+    }
+  }
+}
+
+resource "google_sql_database" "app" {
+  name     = var.db_name
+  instance = google_sql_database_instance.main.name
+}
+
+resource "random_password" "db" {
+  length  = 32
+  special = false
+}
+
+resource "google_sql_user" "app" {
+  name     = var.db_user
+  instance = google_sql_database_instance.main.name
+  password = random_password.db.result
+  # The user owns the schema; PostgreSQL refuses to drop it while it does.
+  deletion_policy = "ABANDON"
+}
+
+resource "google_secret_manager_secret" "db_password" {
+  secret_id = "pitwall-db-password"
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "db_password" {
+  secret      = google_secret_manager_secret.db_password.id
+  secret_data = random_password.db.result
+}
