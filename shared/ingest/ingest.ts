@@ -7,7 +7,7 @@ import type { IngestionSource } from '../repository/ingestion-runs-store.js';
 import { openDumpSource, type DumpSourceDeps } from './dump/dump-source.js';
 import { readDump } from './dump/read-dump.js';
 import { listLapFiles, readLapFiles } from './laps/read-laps.js';
-import { loadRecords } from './load.js';
+import { LoadFailedError, loadRecords } from './load.js';
 import type { LoadSummary, RecordBatch } from './records.js';
 
 /**
@@ -80,6 +80,7 @@ export async function runIngestion(
     log.info('ingestion run succeeded', { tables });
     return { runId: run.id, source, status: 'succeeded', tables };
   } catch (err) {
+    if (err instanceof LoadFailedError) tables = err.summary;
     const message = err instanceof Error ? err.message : String(err);
     await repo.ingestionRuns.finish(run.id, { counts: tables, error: message });
     log.error('ingestion run failed', { err });

@@ -81,8 +81,27 @@ interface Quarantine {
   reason: string;
 }
 
+/** A load that stopped part-way; `summary` counts what was committed before it stopped. */
+export class LoadFailedError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly summary: LoadSummary,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'LoadFailedError';
+  }
+}
+
 export const loadRecords: LoadRecords = async (repo, batch, options) => {
   const summary: LoadSummary = {};
+  try {
+    return await load(repo, batch, options, summary);
+  } catch (err) {
+    throw new LoadFailedError(err, summary);
+  }
+};
+
+async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, summary: LoadSummary): Promise<LoadSummary> {
   const quarantine: Quarantine[] = [];
   const count = (table: TableName): TableCounts =>
     (summary[table] ??= { read: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 });
@@ -232,7 +251,7 @@ export const loadRecords: LoadRecords = async (repo, batch, options) => {
     if (merged > 0) (laps as TableCounts & { merged?: number }).merged = merged;
   }
   return summary;
-};
+}
 
 /** Turns a validated per-race record into a row with surrogate ids, or says why it cannot. */
 function resolve(table: PerRaceTable, r: Row, keys: ReferenceKeys): { raceId: number; row: Row } | { reason: string } {
