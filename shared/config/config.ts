@@ -87,6 +87,35 @@ export const configSchema = z
 
 export type RawConfig = z.output<typeof configSchema>;
 
+/**
+ * What a deployed function (and the training job) must be given in production, beyond the
+ * laptop defaults above. Terraform sets it; test/infra parses the .tf files and checks every
+ * deployed function against it. DB_PASSWORD is a Secret Manager secret unless DB_IAM_AUTH.
+ */
+const requiredValue = z.string().min(1);
+export const productionEnvSchema = z
+  .object({
+    PITWALL_ENV: z.literal('production'),
+    CLOUD_SQL_INSTANCE: requiredValue,
+    DB_USER: requiredValue,
+    DB_NAME: requiredValue,
+    DB_IAM_AUTH: z.enum(['true', 'false']),
+    DB_PASSWORD: requiredValue.optional(),
+    ARTIFACT_STORE_URI: z.string().startsWith('gs://'),
+    GCP_PROJECT: requiredValue,
+    GCP_REGION: requiredValue,
+  })
+  .refine((e) => e.DB_IAM_AUTH === 'true' || e.DB_PASSWORD !== undefined, {
+    path: ['DB_PASSWORD'],
+    message: 'DB_PASSWORD is required unless DB_IAM_AUTH=true',
+  });
+
+/** Further production variables of individual functions, by functions/ directory. */
+export const productionEnvByFunction: Record<string, z.ZodType> = {
+  schedule: z.object({ SCHEDULER_SERVICE_ACCOUNT: requiredValue, FUNCTIONS_BASE_URL: z.string().startsWith('https://') }),
+  'sync-results': z.object({ RESULTS_SOURCE: z.literal('jolpica') }),
+};
+
 export type DatabaseConfig =
   | { kind: 'pglite'; dir: string }
   | { kind: 'postgres'; url: string; poolMax: number }
