@@ -14,6 +14,13 @@ export interface PredictionsStore {
   /** Races that have at least one prediction, with the id of the latest. */
   latestIdsByRace(raceIds: number[]): Promise<Map<number, number>>;
   count(raceId?: number): Promise<number>;
+  /** Display names of the drivers and teams a snapshot or classification mentions. */
+  names(driverIds: number[], constructorIds: number[]): Promise<Names>;
+}
+
+export interface Names {
+  drivers: Map<number, { name: string; code: string | null }>;
+  constructors: Map<number, string>;
 }
 
 function mapEntry(r: Record<string, unknown>): PredictionEntry {
@@ -137,6 +144,16 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
       const q = db('predictions').count<{ n: string | number }[]>('* as n');
       if (raceId !== undefined) q.where({ race_id: raceId });
       return Number((await q)[0]!.n);
+    },
+    async names(driverIds, constructorIds) {
+      const [drivers, constructors] = [
+        driverIds.length ? await db('drivers').whereIn('id', [...new Set(driverIds)]).select('id', 'forename', 'surname', 'code') : [],
+        constructorIds.length ? await db('constructors').whereIn('id', [...new Set(constructorIds)]).select('id', 'name') : [],
+      ];
+      return {
+        drivers: new Map(drivers.map((d: Record<string, unknown>) => [Number(d.id), { name: `${d.forename} ${d.surname}`, code: (d.code as string | null) ?? null }])),
+        constructors: new Map(constructors.map((c: Record<string, unknown>) => [Number(c.id), String(c.name)])),
+      };
     },
   };
 }

@@ -1,0 +1,8 @@
+import { http } from '@google-cloud/functions-framework';
+import { createFunction } from '../../shared/api/functions.js';
+import { toHttpFunction } from '../../shared/http/express-adapter.js';
+import { systemClock } from '../../shared/lifecycle/clock.js';
+import { app } from '../context.js';
+
+// Thin adapter: the logic is shared/api (createFunction('api')), testable without a server.
+http('api', toHttpFunction(createFunction('api', { app, clock: systemClock })));

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { http as registerHttp } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { AppContext } from '../shared/app/context.js';
+import { createFunction, type FunctionDeps } from '../shared/api/functions.js';
+import { toHttpFunction } from '../shared/http/express-adapter.js';
+import type { Handler } from '../shared/http/handler.js';
+import { handleIngest } from '../shared/ingest/handler.js';
+import type { Clock } from '../shared/lifecycle/clock.js';
+
+/**
+ * Every function on one port, as functions-framework serves each of them when deployed:
+ * the handlers are registered with functions-framework, and each request is handed to
+ * the framework's own server for the function its path prefix names (the read API takes
+ * every path no write function claims).
+ */
+export const routes: [prefix: string, fn: string][] = [
+  ['/predict', 'predict'],
+  ['/results/sync', 'syncResults'],
+  ['/evaluate', 'evaluate'],
+  ['/ingest', 'ingest'],
+  ['/schedule', 'schedule'],
+];
+
+export interface DevServerOptions extends Omit<FunctionDeps, 'app' | 'clock'> {
+  app: AppContext;
+  clock: Clock;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Further functions by name (e.g. schedule), mounted at their route prefix. */
+  extra?: Record<string, Handler>;
+}
+
+export interface DevServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const { app, clock } = options;
+  const deps: FunctionDeps = { app, clock, ...(options.forecaster ? { forecaster: options.forecaster } : {}), ...(options.resultsSource ? { resultsSource: options.resultsSource } : {}) };
+  const handlers: Record<string, Handler> = {
+    predict: createFunction('predict', deps),
+    syncResults: createFunction('syncResults', deps),
+    evaluate: createFunction('evaluate', deps),
+    api: createFunction('api', deps),
+    ingest: async (req) =>
+      handleIngest(
+        { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } },
+        { method: req.method, headers: req.headers, body: req.body },
+      ),
+    ...options.extra,
+  };
+  const servers = new Map<string, http.Server>();
+  for (const [name, handler] of Object.entries(handlers)) {
+    registerHttp(name, toHttpFunction(handler));
+    servers.set(name, getTestServer(name));
+  }
+  const api = servers.get('api')!;
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    const match = routes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
+    const target = (match && servers.get(match[1])) ?? api;
+    target.emit('request', req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

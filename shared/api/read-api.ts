@@ -1,0 +1,263 @@
+import type { FreezePolicy } from '../config/config.js';
+import { sessionStartsAt, type Race } from '../domain/reference.js';
+import { NotFoundError } from '../errors.js';
+import { cacheable, etagOf, json, type Handler, type HttpRequest } from '../http/handler.js';
+import { Router } from '../http/router.js';
+import type { Clock } from '../lifecycle/clock.js';
+import type { Prediction } from '../lifecycle/domain.js';
+import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
+import type { Repository } from '../repository/index.js';
+import { raceIdParams, seasonParams, seasonQuery } from './schemas.js';
+
+export interface HealthCheck {
+  (): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface ReadApiDeps {
+  repo: Repository;
+  clock: Clock;
+  policy: FreezePolicy;
+  /** The model version predict would use now. */
+  currentModel: () => Promise<string>;
+  health: Record<string, HealthCheck>;
+  openapi: () => unknown;
+}
+
+/** Frozen snapshots never change; a newer model's snapshot may replace "the latest" for a race. */
+const SNAPSHOT_CACHE = 'public, max-age=300, stale-while-revalidate=60';
+const LISTING_CACHE = 'public, max-age=60';
+
+export function createReadApi(deps: ReadApiDeps): Handler {
+  const { repo } = deps;
+  const raceOr404 = async (raceId: number) => {
+    const race = await repo.races.byId(raceId);
+    if (!race) throw new NotFoundError('race', raceId);
+    return race;
+  };
+  const summarise = (races: Race[], latest: Map<number, number>) => {
+    const now = deps.clock.now();
+    return races.map((race) => {
+      const w = freezeWindow(race, deps.policy);
+      const predictionId = latest.get(race.id) ?? null;
+      return {
+        id: race.id,
+        season: race.season,
+        round: race.round,
+        name: race.name,
+        startsAt: sessionStartsAt(race.sessions.race).toISOString(),
+        freezeAllowedAt: w.allowedAt.toISOString(),
+        freezeStatus: freezeStatus(w, now, predictionId !== null),
+        predictionId,
+      };
+    });
+  };
+  const withLatest = async (races: Race[]) => summarise(races, await repo.predictions.latestIdsByRace(races.map((r) => r.id)));
+
+  const router = new Router()
+    .get('/predictions/:raceId', async (req, params) => {
+      const { raceId } = raceIdParams.parse(params);
+      const race = await raceOr404(raceId);
+      const p = await repo.predictions.latestForRace(raceId);
+      if (!p) throw new NotFoundError('prediction for race', raceId);
+      return cacheable(req, await presentPrediction(repo, race, p), etagOf(`prediction:${p.id}:${p.inputsHash}`), SNAPSHOT_CACHE);
+    })
+    .get('/results/:raceId', async (_req, params) => {
+      const { raceId } = raceIdParams.parse(params);
+      const race = await raceOr404(raceId);
+      const results = await repo.reference.results(raceId);
+      if (results.length === 0) throw new NotFoundError('results of race', raceId);
+      const names = await repo.predictions.names(results.map((r) => r.driverId), results.map((r) => r.constructorId));
+      return json(200, {
+        raceId,
+        race: race.name,
+        results: [...results]
+          .sort((a, b) => a.positionOrder - b.positionOrder)
+          .map((r) => ({
+            driverId: r.driverId,
+            driver: names.drivers.get(r.driverId)?.name ?? String(r.driverId),
+            code: names.drivers.get(r.driverId)?.code ?? null,
+            constructorId: r.constructorId,
+            team: names.constructors.get(r.constructorId) ?? String(r.constructorId),
+            grid: r.grid,
+            position: r.position,
+            positionText: r.positionText,
+            positionOrder: r.positionOrder,
+            points: r.points,
+            laps: r.laps,
+            time: r.timeText,
+            milliseconds: r.milliseconds,
+            status: r.status,
+          })),
+      }, { 'Cache-Control': LISTING_CACHE });
+    })
+    .get('/metrics/season/:year', async (_req, params) => {
+      const { year } = seasonParams.parse(params);
+      return json(200, await seasonMetrics(repo, year));
+    })
+    .get('/metrics/:raceId', async (_req, params) => {
+      const { raceId } = raceIdParams.parse(params);
+      await raceOr404(raceId);
+      const e = await repo.evaluations.latestForRace(raceId);
+      if (!e) throw new NotFoundError('metrics for race', raceId);
+      return json(200, { ...e, evaluatedAt: e.evaluatedAt.toISOString() });
+    })
+    .get('/races/upcoming', async () => {
+      const now = deps.clock.now();
+      const races = await repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
+      const coming = races.filter((r) => sessionStartsAt(r.sessions.race) > now).slice(0, 3);
+      return json(200, { now: now.toISOString(), races: await withLatest(coming) });
+    })
+    .get('/races', async (req) => {
+      const { season } = seasonQuery.parse(req.query);
+      return json(200, { season, races: await withLatest(await repo.races.listSeason(season)) }, { 'Cache-Control': LISTING_CACHE });
+    })
+    .get('/drivers', async (req) => {
+      const { season } = seasonQuery.parse(req.query);
+      const ids = await seasonParticipants(repo, season);
+      const drivers = (await repo.reference.drivers()).filter((d) => ids.drivers.has(d.id));
+      return json(200, {
+        season,
+        drivers: drivers.map((d) => ({ id: d.id, ref: d.driverRef, code: d.code, name: `${d.forename} ${d.surname}`, number: d.number, nationality: d.nationality })),
+      }, { 'Cache-Control': LISTING_CACHE });
+    })
+    .get('/teams', async (req) => {
+      const { season } = seasonQuery.parse(req.query);
+      const ids = await seasonParticipants(repo, season);
+      const teams = (await repo.reference.constructors()).filter((c) => ids.constructors.has(c.id));
+      return json(200, { season, teams: teams.map((c) => ({ id: c.id, ref: c.constructorRef, name: c.name, nationality: c.nationality })) }, { 'Cache-Control': LISTING_CACHE });
+    })
+    .get('/standings', async (req) => {
+      const { season } = seasonQuery.parse(req.query);
+      return json(200, await standings(repo, season), { 'Cache-Control': LISTING_CACHE });
+    })
+    .get('/models', async () => json(200, { current: await deps.currentModel(), models: await repo.evaluations.summaryByModel() }))
+    .get('/health', async () => {
+      const checks = Object.fromEntries(
+        await Promise.all(
+          Object.entries(deps.health).map(async ([name, check]) => {
+            try {
+              return [name, await check()] as const;
+            } catch (err) {
+              return [name, { ok: false, detail: err instanceof Error ? err.message : String(err) }] as const;
+            }
+          }),
+        ),
+      );
+      const ok = Object.values(checks).every((c) => c.ok);
+      return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks }, { 'Cache-Control': 'no-store' });
+    })
+    .get('/openapi.json', async () => json(200, deps.openapi(), { 'Cache-Control': LISTING_CACHE }));
+  return router.handler();
+}
+
+export async function presentPrediction(repo: Repository, race: Race, p: Prediction) {
+  const names = await repo.predictions.names(p.entries.map((e) => e.driverId), p.entries.map((e) => e.constructorId));
+  return {
+    id: p.id,
+    race: { id: race.id, season: race.season, round: race.round, name: race.name },
+    modelVersion: p.modelVersion,
+    createdAt: p.createdAt.toISOString(),
+    freezePolicy: p.freezePolicy,
+    snapshotAt: p.snapshotAt.toISOString(),
+    sessionType: p.sessionType,
+    inputsHash: p.inputsHash,
+    confidence: p.confidence,
+    featureCoverage: p.featureCoverage,
+    imputedCount: p.imputedCount,
+    status: p.status,
+    warnings: p.warnings,
+    entries: p.entries.map((e) => ({
+      driverId: e.driverId,
+      driver: names.drivers.get(e.driverId)?.name ?? String(e.driverId),
+      code: names.drivers.get(e.driverId)?.code ?? null,
+      constructorId: e.constructorId,
+      team: names.constructors.get(e.constructorId) ?? String(e.constructorId),
+      predictedPosition: e.predictedPosition,
+      expectedPosition: e.expectedPosition,
+      gapSeconds: e.gapSeconds,
+      gapInterval: [e.gapLowSeconds, e.gapHighSeconds] as [number, number],
+      gapFlagged: e.gapFlagged,
+      pWin: e.pWin,
+      pPodium: e.pPodium,
+      pPoints: e.pPoints,
+      pDnf: e.pDnf,
+      featureCoverage: e.featureCoverage,
+      imputedCount: e.imputedCount,
+      strategy: e.strategy,
+    })),
+  };
+}
+
+async function seasonParticipants(repo: Repository, season: number) {
+  const races = await repo.races.listSeason(season);
+  if (races.length === 0) throw new NotFoundError('season', season);
+  const results = await repo.reference.seasonResults(season);
+  const drivers = new Set(results.map((r) => r.driverId));
+  const constructors = new Set(results.map((r) => r.constructorId));
+  // A season under way: its entrants so far come from qualifying too.
+  for (const race of races) {
+    if (results.some((r) => r.raceId === race.id)) continue;
+    for (const q of await repo.reference.qualifying(race.id)) {
+      drivers.add(q.driverId);
+      constructors.add(q.constructorId);
+    }
+  }
+  return { drivers, constructors };
+}
+
+async function standings(repo: Repository, season: number) {
+  const races = await repo.races.listSeason(season);
+  if (races.length === 0) throw new NotFoundError('season', season);
+  for (const race of [...races].reverse()) {
+    const drivers = await repo.reference.driverStandings(race.id);
+    if (drivers.length === 0) continue;
+    const constructors = await repo.reference.constructorStandings(race.id);
+    const names = await repo.predictions.names(drivers.map((d) => d.entityId), constructors.map((c) => c.entityId));
+    const order = <T extends { position: number | null; points: number }>(xs: T[]) =>
+      [...xs].sort((a, b) => (a.position ?? 999) - (b.position ?? 999) || b.points - a.points);
+    return {
+      season,
+      afterRound: race.round,
+      drivers: order(drivers).map((d) => ({ position: d.position, id: d.entityId, name: names.drivers.get(d.entityId)?.name ?? String(d.entityId), points: d.points, wins: d.wins })),
+      constructors: order(constructors).map((c) => ({ position: c.position, id: c.entityId, name: names.constructors.get(c.entityId) ?? String(c.entityId), points: c.points, wins: c.wins })),
+    };
+  }
+  return { season, afterRound: null, drivers: [], constructors: [] };
+}
+
+const avg = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length ? v.reduce((s, x) => s + x, 0) / v.length : null;
+};
+
+/** Race-by-race accuracy of the latest evaluation of each race, beside the grid-order baseline. */
+export async function seasonMetrics(repo: Repository, season: number) {
+  const evals = await repo.evaluations.season(season);
+  const races = evals.map((e) => ({
+    round: e.round,
+    race: e.raceName,
+    raceId: e.raceId,
+    model: { positionMae: e.positionMae, winnerCorrect: e.winnerCorrect, podiumAccuracy: e.podiumAccuracy, top10Accuracy: e.top10Accuracy, spearman: e.spearman, brierWin: e.brier.win },
+    gridBaseline: e.baseline,
+  }));
+  return {
+    season,
+    races,
+    totals: {
+      races: races.length,
+      model: {
+        positionMae: avg(races.map((r) => r.model.positionMae)),
+        winnerAccuracy: avg(races.map((r) => (r.model.winnerCorrect ? 1 : 0))),
+        spearman: avg(races.map((r) => r.model.spearman)),
+        brierWin: avg(races.map((r) => r.model.brierWin)),
+      },
+      gridBaseline: {
+        positionMae: avg(races.map((r) => r.gridBaseline.positionMae)),
+        winnerAccuracy: avg(races.map((r) => (r.gridBaseline.winnerCorrect ? 1 : 0))),
+        spearman: avg(races.map((r) => r.gridBaseline.spearman)),
+      },
+    },
+  };
+}
+
+export type { HttpRequest };

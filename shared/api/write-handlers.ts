@@ -1,0 +1,76 @@
+import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
+import { json, methodNotAllowed, notFoundRoute, type Handler, type HttpRequest } from '../http/handler.js';
+import { NotFoundError } from '../errors.js';
+import { evaluateRace } from '../lifecycle/evaluate.js';
+import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
+import { syncResults, type ResultsSource } from '../lifecycle/sync-results.js';
+import type { Repository } from '../repository/index.js';
+import { presentPrediction } from './read-api.js';
+import { raceRefParams, raceRefQuery } from './schemas.js';
+
+/**
+ * The write functions (predict, sync-results, evaluate). Each is POST-only and needs an
+ * authorised caller outside local dev (shared/http/auth.ts). Deployed alone, a function
+ * sees only its own sub-path ('/2024/monaco'); behind the dev server, the full path
+ * ('/results/sync/2024/monaco'): both match on the path's tail.
+ */
+
+const tail = /(?:^|\/)([^/]+)\/([^/]+)\/?$/;
+
+function guard(req: HttpRequest, auth: AuthPolicy) {
+  if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
+  assertWriteAllowed(auth, req.headers);
+  return undefined;
+}
+
+function raceFromPath(req: HttpRequest) {
+  const m = tail.exec(req.path);
+  if (!m) return undefined;
+  return raceRefParams.parse({ year: decode(m[1]!), race: decode(m[2]!) });
+}
+
+function decode(s: string) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
+export function predictHandler(deps: PredictDeps & { auth: AuthPolicy }): Handler {
+  return async (req) => {
+    const refused = guard(req, deps.auth);
+    if (refused) return refused;
+    const ref = raceRefQuery.parse(req.query);
+    const { prediction, created } = await predict(deps, ref);
+    const race = (await deps.repo.races.byId(prediction.raceId))!;
+    return json(created ? 201 : 200, await presentPrediction(deps.repo, race, prediction), { Location: `/predictions/${race.id}` });
+  };
+}
+
+/** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
+export function syncHandler(deps: { repo: Repository; source: ResultsSource; auth: AuthPolicy }): Handler {
+  return async (req) => {
+    const refused = guard(req, deps.auth);
+    if (refused) return refused;
+    const ref = raceFromPath(req);
+    if (!ref) return notFoundRoute(req.path);
+    const out = await syncResults(deps, ref);
+    return json(200, { ...out, evaluation: out.evaluation ? { ...out.evaluation, evaluatedAt: out.evaluation.evaluatedAt.toISOString() } : null });
+  };
+}
+
+/** POST /evaluate/{year}/{race} → (re-)scores the latest frozen prediction against stored results. */
+export function evaluateHandler(deps: { repo: Repository; auth: AuthPolicy }): Handler {
+  return async (req) => {
+    const refused = guard(req, deps.auth);
+    if (refused) return refused;
+    const ref = raceFromPath(req);
+    if (!ref) return notFoundRoute(req.path);
+    const race = await findRace(deps.repo, ref);
+    const evaluation = await deps.repo.withTransaction((trx) => evaluateRace(trx, race.id));
+    if (!evaluation) throw new NotFoundError('prediction for race', race.id);
+    return json(200, { ...evaluation, evaluatedAt: evaluation.evaluatedAt.toISOString() });
+  };
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log/logger.js';
+import { toErrorResponse } from './errors.js';
+
+/**
+ * Framework-free request/response shapes: every function's logic is a plain async
+ * `Handler`, testable without a server; the functions-framework adapter and the dev
+ * server are thin edges over it.
+ */
+export interface HttpRequest {
+  method: string;
+  /** Path without the query string, e.g. /predictions/42. */
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body });
+
+/** Wraps a handler so every error becomes the one mapped HTTP response (shared/http/errors.ts). */
+export function withErrors(logger: Logger, handler: Handler): Handler {
+  return async (req) => {
+    try {
+      return await handler(req);
+    } catch (err) {
+      const r = toErrorResponse(err, logger);
+      return { status: r.status, headers: r.headers, body: r.body };
+    }
+  };
+}
+
+export function header(req: HttpRequest, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A strong ETag over a stable identity (e.g. a frozen snapshot's id and inputs hash). */
+export function etagOf(identity: string): string {
+  return `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`;
+}
+
+/**
+ * A cacheable response: ETag + Cache-Control, and 304 when If-None-Match already names
+ * the ETag (the body is not sent again).
+ */
+export function cacheable(req: HttpRequest, body: unknown, etag: string, cacheControl: string): HttpResponse {
+  const headers = { ETag: etag, 'Cache-Control': cacheControl };
+  const ifNoneMatch = header(req, 'if-none-match');
+  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    return { status: 304, headers };
+  }
+  return { status: 200, headers, body };
+}
+
+export const methodNotAllowed = (allow: string[]): HttpResponse =>
+  json(405, { error: { code: 'method_not_allowed', message: `use ${allow.join(' or ')}` } }, { Allow: allow.join(', ') });
+
+export const notFoundRoute = (path: string): HttpResponse => json(404, { error: { code: 'not_found', message: `no route for ${path}` } });
