@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_reference_data.js';
 import * as m002 from './002_ingestion_runs.js';
+import * as m003 from './003_models.js';
 import * as m004 from './004_predictions.js';
 
 interface Migration {
@@ -15,6 +16,7 @@ interface Migration {
 export const migrations: [name: string, migration: Migration][] = [
   ['001_reference_data', m001],
   ['002_ingestion_runs', m002],
+  ['003_models', m003],
   ['004_predictions', m004],
 ];
 

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { createEvaluationsStore, type EvaluationsStore } from './evaluations-store.js';
+import { createHistoryStore, type HistoryStore } from './history-store.js';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
+import { createModelVersionsStore, type ModelVersionsStore } from './model-versions-store.js';
 import { createPredictionsStore, type PredictionsStore } from './predictions-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
 import { createReferenceStore, type ReferenceStore } from './reference-store.js';
@@ -17,6 +19,8 @@ export interface Repository {
   reference: ReferenceStore;
   predictions: PredictionsStore;
   evaluations: EvaluationsStore;
+  history: HistoryStore;
+  modelVersions: ModelVersionsStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -27,6 +31,8 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     reference: createReferenceStore(db),
     predictions: createPredictionsStore(db),
     evaluations: createEvaluationsStore(db),
+    history: createHistoryStore(db),
+    modelVersions: createModelVersionsStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }
