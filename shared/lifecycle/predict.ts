@@ -33,7 +33,14 @@ export interface PredictOutcome {
 export async function findRace(repo: Repository, ref: RaceRef) {
   const races = await repo.races.listSeason(ref.year);
   if (races.length === 0) throw new NotFoundError('season', ref.year);
-  return matchRace(races, ref.year, ref.race);
+  try {
+    return matchRace(races, ref.year, ref.race);
+  } catch (err) {
+    if (!(err instanceof NotFoundError) || /^\d+$/.test(ref.race.trim())) throw err;
+  }
+  // Not a race name: try the circuits (loaded only then; most calls name the race).
+  const circuits = new Map((await repo.reference.circuits()).filter((c) => races.some((r) => r.circuitId === c.id)).map((c) => [c.id, c]));
+  return matchRace(races, ref.year, ref.race, circuits);
 }
 
 /**

@@ -13,9 +13,15 @@ export function normaliseRaceName(name: string): string {
 
 /**
  * Finds a race of a season by round number ('8') or by name ('Monaco', 'monaco grand
- * prix', 'Abu Dhabi GP'): an exact normalised name wins, else a unique partial match.
+ * prix', 'Abu Dhabi GP'): an exact normalised name wins, else a unique partial match,
+ * else a unique circuit whose name, location or country matches ('Spain', 'Monza').
  */
-export function matchRace(races: readonly Race[], season: number, query: string): Race {
+export function matchRace(
+  races: readonly Race[],
+  season: number,
+  query: string,
+  circuits: ReadonlyMap<number, { name: string; location: string | null; country: string | null }> = new Map(),
+): Race {
   const q = query.trim();
   if (/^\d{1,2}$/.test(q)) {
     const race = races.find((r) => r.round === Number(q));
@@ -28,6 +34,14 @@ export function matchRace(races: readonly Race[], season: number, query: string)
   if (exact.length === 1) return exact[0]!;
   const partial = races.filter((r) => normaliseRaceName(r.name).includes(wanted));
   if (partial.length === 1) return partial[0]!;
+  if (partial.length === 0) {
+    // 'Spain', 'Silverstone', 'Monza': the circuit's country, location or name.
+    const byCircuit = races.filter((r) => {
+      const c = circuits.get(r.circuitId);
+      return c !== undefined && [c.name, c.location, c.country].some((v) => v !== null && normaliseRaceName(v) === wanted);
+    });
+    if (byCircuit.length === 1) return byCircuit[0]!;
+  }
   if (partial.length > 1) {
     throw new ValidationError(`'${query}' matches several races of ${season}`, [
       { path: 'race', message: `ambiguous: ${partial.map((r) => `${r.round} ${r.name}`).join(', ')}` },
