@@ -1,0 +1,288 @@
+import type { z } from 'zod';
+import {
+  asArray,
+  asRecord,
+  block,
+  Computed,
+  evaluate,
+  forEachKeys,
+  wholeExpression,
+  type Block,
+  type Scope,
+  type TerraformModule,
+} from './hcl.js';
+import type { RepoFacts } from './repo.js';
+
+/**
+ * Consistency checks between the Terraform in terraform/ and the code. Each returns the
+ * problems it finds (empty when all is well), so a test can also prove that a check catches
+ * a broken copy of the configuration.
+ */
+
+/** The read-only functions: the only ones that may ever be invocable by allUsers. */
+export const READ_ONLY_FUNCTIONS = ['api', 'pits'];
+export const FUNCTION_RUNTIME = 'nodejs22';
+const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
+const FUNCTION_TYPE = 'google_cloudfunctions2_function';
+
+export interface FunctionInstance {
+  /** resource address, e.g. google_cloudfunctions2_function.function["ingest"] */
+  address: string;
+  name: unknown;
+  entryPoint: unknown;
+  runtime: unknown;
+  env: Record<string, string>;
+  secrets: string[];
+}
+
+/** Every deployed function, with for_each expanded. */
+export function functionInstances(module: TerraformModule): FunctionInstance[] {
+  const out: FunctionInstance[] = [];
+  for (const [resourceName, body] of Object.entries(module.resources[FUNCTION_TYPE] ?? {})) {
+    for (const { scope, address } of expand(module, FUNCTION_TYPE, resourceName, body)) {
+      const build = block(body, 'build_config');
+      const service = block(body, 'service_config');
+      out.push({
+        address,
+        name: evaluate(body.name, scope),
+        entryPoint: evaluate(build?.entry_point, scope),
+        runtime: evaluate(build?.runtime, scope),
+        env: stringRecord(evaluate(service?.environment_variables, scope), scope),
+        secrets: [
+          ...asArray(service?.secret_environment_variables).map((s) => String(evaluate(s.key, scope))),
+          ...asArray(asRecord(service?.dynamic).secret_environment_variables).flatMap((d) =>
+            asArray(d.content).map((c) => String(evaluate(c.key, scope))),
+          ),
+        ],
+      });
+    }
+  }
+  return out;
+}
+
+function expand(module: TerraformModule, type: string, name: string, body: Block): { scope: Scope; address: string }[] {
+  if (body.for_each === undefined) return [{ scope: { module }, address: `${type}.${name}` }];
+  const collection = evaluate(body.for_each, { module });
+  if (collection instanceof Computed) return [];
+  return Object.entries(asRecord(collection)).map(([key, value]) => ({
+    scope: { module, each: { key, value } },
+    address: `${type}.${name}["${key}"]`,
+  }));
+}
+
+function stringRecord(value: unknown, scope: Scope): Record<string, string> {
+  if (value instanceof Computed) return {};
+  return Object.fromEntries(
+    Object.entries(asRecord(value)).map(([k, raw]) => {
+      const v = evaluate(raw, scope);
+      return [k, v instanceof Computed ? v.toString() : String(v)];
+    }),
+  );
+}
+
+/** Every functions/ directory is deployed with its target and runtime, and nothing else is. */
+export function checkFunctions(module: TerraformModule, facts: RepoFacts): string[] {
+  const problems: string[] = [];
+  const instances = functionInstances(module);
+  for (const body of Object.values(module.resources[FUNCTION_TYPE] ?? {})) {
+    if (body.for_each !== undefined && evaluate(body.for_each, { module }) instanceof Computed) {
+      problems.push(`cannot expand the for_each of a ${FUNCTION_TYPE} (${String(body.for_each)})`);
+    }
+  }
+  for (const fn of facts.functions) {
+    if (fn.targets.length !== 1) {
+      problems.push(`functions/${fn.dir}/index.ts registers ${fn.targets.length} targets; each function directory registers one`);
+    }
+    const deployed = instances.filter((i) => i.name === fn.dir);
+    if (deployed.length !== 1) {
+      problems.push(`functions/${fn.dir} has ${deployed.length} ${FUNCTION_TYPE} resources named "${fn.dir}" (expected 1)`);
+      continue;
+    }
+    const [instance] = deployed as [FunctionInstance];
+    if (instance.entryPoint !== fn.targets[0]) {
+      problems.push(`${instance.address}: entry_point ${String(instance.entryPoint)} but functions/${fn.dir} registers "${fn.targets[0]}"`);
+    }
+    if (instance.runtime !== FUNCTION_RUNTIME) {
+      problems.push(`${instance.address}: runtime ${String(instance.runtime)}, expected ${FUNCTION_RUNTIME}`);
+    }
+    if (!facts.registryImports.includes(fn.dir)) {
+      problems.push(`functions/index.ts (package main) does not import ./${fn.dir}/index.js, so its target is never registered`);
+    }
+  }
+  const dirs = new Set(facts.functions.map((f) => f.dir));
+  for (const instance of instances) {
+    if (typeof instance.name !== 'string' || !dirs.has(instance.name)) {
+      problems.push(`${instance.address} deploys "${String(instance.name)}", which has no functions/<dir>/index.ts`);
+    }
+  }
+  if (facts.packageMain !== 'dist/functions/index.js') {
+    problems.push(`package.json main is ${facts.packageMain}; the deployed functions load dist/functions/index.js`);
+  }
+  if (!facts.scripts['gcp-build']) problems.push('package.json has no gcp-build script: Cloud Functions would deploy without compiling');
+  return problems;
+}
+
+/** Every deployed function gets what the config schema requires in production. */
+export function checkFunctionEnvironment(
+  module: TerraformModule,
+  base: z.ZodType,
+  byFunction: Record<string, z.ZodType>,
+): string[] {
+  const problems: string[] = [];
+  for (const instance of functionInstances(module)) {
+    const env = { ...instance.env, ...Object.fromEntries(instance.secrets.map((k) => [k, '<secret>'])) };
+    const schemas = [base, ...(typeof instance.name === 'string' && byFunction[instance.name] ? [byFunction[instance.name]!] : [])];
+    for (const schema of schemas) problems.push(...zodProblems(instance.address, schema, env));
+  }
+  return problems;
+}
+
+function zodProblems(address: string, schema: z.ZodType, env: Record<string, string>): string[] {
+  const parsed = schema.safeParse(env);
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${address}: ${i.path.join('.')}: ${i.message}`);
+}
+
+/**
+ * No write function is invocable by allUsers/allAuthenticatedUsers; read functions may be,
+ * only behind var.public_read_api. A grant whose target cannot be told counts as a problem.
+ */
+export function checkPublicAccess(module: TerraformModule, readOnly: string[] = READ_ONLY_FUNCTIONS): string[] {
+  const problems: string[] = [];
+  for (const [type, byName] of Object.entries(module.resources)) {
+    if (!/_iam_(member|binding|policy)$/.test(type)) continue;
+    for (const [name, body] of Object.entries(byName)) {
+      const address = `${type}.${name}`;
+      const members = [body.member, ...asArray(body.members), body.policy_data].map((m) => String(m ?? ''));
+      const publicMembers = PUBLIC_MEMBERS.filter((p) => members.some((m) => m === p || m.includes(`"${p}"`)));
+      if (publicMembers.length === 0) continue;
+      const targets = grantTargets(module, body);
+      if (!targets) {
+        problems.push(`${address} grants ${publicMembers.join(', ')} on something other than a read-only function`);
+        continue;
+      }
+      for (const target of targets) {
+        if (!readOnly.includes(target)) problems.push(`${address} makes the write function "${target}" invocable by ${publicMembers.join(', ')}`);
+      }
+      const gate = forEachKeys(body.for_each, { module }).condition ?? conditionOf(body.count);
+      if (!gate?.includes('var.public_read_api')) {
+        problems.push(`${address} makes ${targets.join(', ')} public without var.public_read_api`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The functions an IAM grant applies to, or undefined when it is not (only) functions. */
+function grantTargets(module: TerraformModule, body: Block): string[] | undefined {
+  const ref = [body.service, body.name, body.cloud_function]
+    .map((v) => (typeof v === 'string' ? wholeExpression(v) : undefined))
+    .find((e) => e?.startsWith(`${FUNCTION_TYPE}.`));
+  if (!ref) return undefined;
+  const match = /^google_cloudfunctions2_function\.([\w-]+)(?:\[([^\]]+)\])?\.name$/.exec(ref);
+  if (!match) return undefined;
+  const [, resourceName, index] = match;
+  const fn = module.resources[FUNCTION_TYPE]?.[resourceName ?? ''];
+  if (!fn) return undefined;
+  if (index === undefined) {
+    const name = evaluate(fn.name, { module });
+    return typeof name === 'string' ? [name] : undefined;
+  }
+  if (/^"[\w-]+"$/.test(index)) return [nameOfInstance(module, fn, index.slice(1, -1))].filter((n): n is string => !!n);
+  if (index === 'each.key') {
+    const { keys } = forEachKeys(body.for_each, { module });
+    if (keys instanceof Computed) return undefined;
+    return keys.map((k) => nameOfInstance(module, fn, k)).filter((n): n is string => !!n);
+  }
+  return undefined;
+}
+
+function nameOfInstance(module: TerraformModule, fn: Block, key: string): string | undefined {
+  const collection = asRecord(evaluate(fn.for_each, { module }));
+  const name = evaluate(fn.name, { module, each: { key, value: collection[key] } });
+  return typeof name === 'string' ? name : undefined;
+}
+
+function conditionOf(count: unknown): string | undefined {
+  const e = typeof count === 'string' ? wholeExpression(count) : undefined;
+  return e?.includes('?') ? e.split('?')[0] : undefined;
+}
+
+/** The training job runs a command the CLI has, through the package's bin, as the image does. */
+export function checkTrainingJob(module: TerraformModule, facts: RepoFacts, base: z.ZodType): string[] {
+  const problems: string[] = [];
+  const jobs = Object.entries(module.resources.google_cloud_run_v2_job ?? {});
+  if (jobs.length === 0) problems.push('no google_cloud_run_v2_job');
+  for (const [name, body] of jobs) {
+    const address = `google_cloud_run_v2_job.${name}`;
+    const task = block(block(body, 'template'), 'template');
+    const container = block(task, 'containers');
+    const scope: Scope = { module };
+    const command = asArray(container?.command).map((c) => evaluate(c, scope));
+    const args = asArray(container?.args).map((c) => evaluate(c, scope));
+    if (command[0] !== 'node' || command[1] !== facts.cliBin) {
+      problems.push(`${address}: command ${JSON.stringify(command)} is not ["node", "${facts.cliBin}"] (package.json bin.pitwall)`);
+    }
+    if (typeof args[0] !== 'string' || !facts.cliCommands.includes(args[0])) {
+      problems.push(`${address}: args ${JSON.stringify(args)} name no command of shared/cli/commands/index.ts (${facts.cliCommands.join(', ')})`);
+    }
+    if (facts.dockerEntrypoint && JSON.stringify(facts.dockerEntrypoint) !== JSON.stringify(command)) {
+      problems.push(`${address}: command ${JSON.stringify(command)} differs from the Dockerfile ENTRYPOINT ${JSON.stringify(facts.dockerEntrypoint)}`);
+    }
+    for (const key of ['service_account', 'timeout', 'max_retries']) {
+      if (task?.[key] === undefined) problems.push(`${address}: no ${key}`);
+    }
+    const limits = asRecord(block(container, 'resources')?.limits);
+    if (!limits.cpu || !limits.memory) problems.push(`${address}: no cpu and memory limits`);
+    problems.push(...zodProblems(address, base, containerEnv(container, scope)));
+  }
+  return problems;
+}
+
+function containerEnv(container: Block | undefined, scope: Scope): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of asArray(container?.env)) {
+    env[String(evaluate(e.name, scope))] = e.value_source !== undefined ? '<secret>' : String(evaluate(e.value, scope));
+  }
+  for (const dyn of asArray(asRecord(container?.dynamic).env)) {
+    const collection = evaluate(dyn.for_each, scope);
+    const content = asArray(dyn.content)[0];
+    if (collection instanceof Computed || !content) continue;
+    for (const [key, value] of Object.entries(asRecord(collection))) {
+      const inner: Scope = { ...scope, iterators: { ...scope.iterators, env: { key, value } } };
+      const v = evaluate(content.value, inner);
+      env[String(evaluate(content.name, inner))] = v instanceof Computed ? v.toString() : String(v);
+    }
+  }
+  return env;
+}
+
+/** Every variable is typed and described; every output is described. */
+export function checkVariables(module: TerraformModule): string[] {
+  const problems: string[] = [];
+  for (const [name, v] of Object.entries(module.variables)) {
+    if (typeof v.type !== 'string' || !v.type) problems.push(`variable "${name}" has no type`);
+    if (typeof v.description !== 'string' || v.description.trim().length < 10) problems.push(`variable "${name}" has no description`);
+  }
+  for (const [name, o] of Object.entries(module.outputs)) {
+    if (typeof o.description !== 'string' || !o.description.trim()) problems.push(`output "${name}" has no description`);
+  }
+  return problems;
+}
+
+/** An environment's tfvars set only declared variables, and never a public member. */
+export function checkTfvars(file: string, values: Record<string, unknown>, module: TerraformModule): string[] {
+  const problems = Object.keys(values)
+    .filter((k) => !(k in module.variables))
+    .map((k) => `${file}: "${k}" is not a declared variable`);
+  for (const p of PUBLIC_MEMBERS) if (JSON.stringify(values).includes(p)) problems.push(`${file} mentions ${p}`);
+  return problems;
+}
+
+/** Every Cloud Scheduler HTTP job authenticates (its targets are private). */
+export function checkSchedulerAuth(module: TerraformModule): string[] {
+  return Object.entries(module.resources.google_cloud_scheduler_job ?? {}).flatMap(([name, body]) => {
+    const target = block(body, 'http_target');
+    if (!target) return [];
+    return target.oidc_token || target.oauth_token ? [] : [`google_cloud_scheduler_job.${name} calls ${String(target.uri)} without a token`];
+  });
+}
