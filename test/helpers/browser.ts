@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { onCi } from './settings.js';
+
+/** Debian's Chromium, driven by playwright-core (its own browser download fails here). */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function requireChromium(): { skip: boolean; reason: string } {
+  if (fs.existsSync(chromiumPath)) return { skip: false, reason: '' };
+  const reason = `Chromium not found at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`;
+  if (onCi) throw new Error(reason);
+  return { skip: true, reason };
+}
+
+/**
+ * Headless Chromium with the flags this machine needs: without the background-networking
+ * ones its connections to the outside are refused, many at a time.
+ */
+export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitwall-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Screenshots are test artifacts, kept out of git (test-artifacts/ is ignored). */
+export const artifactsDir = path.resolve(import.meta.dirname, '../../test-artifacts');
