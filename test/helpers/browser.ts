@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { onCi } from './settings.js';
 
 /** Debian's Chromium, driven by playwright-core (its own browser download fails here). */
@@ -18,9 +18,10 @@ export function requireChromium(): { skip: boolean; reason: string } {
  * Headless Chromium with the flags this machine needs: without the background-networking
  * ones its connections to the outside are refused, many at a time.
  */
-export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  // A fresh profile per run (playwright passes it to Chromium as --user-data-dir).
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitwall-chromium-'));
-  const browser = await chromium.launch({
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
     headless: true,
     args: [
@@ -32,13 +33,12 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
   return {
-    browser,
+    context,
     close: async () => {
-      await browser.close();
+      await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
