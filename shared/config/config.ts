@@ -47,6 +47,7 @@ export const configSchema = z
     JOLPICA_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.jolpi.ca/ergast/f1')),
     OPENF1_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.openf1.org/v1')),
     HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
+    JOLPICA_PAGE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(100)),
     RESULTS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['jolpica', 'dump']).default('dump')),
 
     PREDICTION_FREEZE_POLICY: z.preprocess(
@@ -142,6 +143,7 @@ export interface Config {
   jolpicaBaseUrl: string;
   openf1BaseUrl: string;
   httpCacheDir: string;
+  jolpicaPageSize: number;
   resultsSource: 'jolpica' | 'dump';
   freezePolicy: FreezePolicy;
   apiKey?: string;
@@ -198,6 +200,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     jolpicaBaseUrl: c.JOLPICA_BASE_URL.replace(/\/+$/, ''),
     openf1BaseUrl: c.OPENF1_BASE_URL.replace(/\/+$/, ''),
     httpCacheDir: abs(c.HTTP_CACHE_DIR),
+    jolpicaPageSize: c.JOLPICA_PAGE_SIZE,
     resultsSource: c.RESULTS_SOURCE,
     freezePolicy:
       c.PREDICTION_FREEZE_POLICY === 't_minus'

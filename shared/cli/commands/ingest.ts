@@ -3,6 +3,8 @@ import { Storage } from '@google-cloud/storage';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { ValidationError } from '../../errors.js';
+import { createApiClients } from '../../clients/api-clients.js';
+import { ingestApis, parseApiFlags } from '../../ingest/api/cli-flags.js';
 import { ingestFiles, ingestRequest } from '../../ingest/ingest.js';
 import { createProgress } from '../../log/progress.js';
 import { createRepository } from '../../repository/index.js';
@@ -11,7 +13,7 @@ import type { Command } from '../command.js';
 export const ingestCommand: Command = {
   summary: 'load an Ergast dump and/or lap files into the database (runs migrations first)',
   usage:
-    'pitwall ingest [--dump <folder|.zip|gs://...>] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction]',
+    'pitwall ingest [--dump <folder|.zip|gs://...>] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction] [--jolpica SEASON[/ROUND]] [--jolpica-parts schedule,drivers,results,qualifying,sprint,pitstops,laps] [--openf1 YEAR|SESSION_KEY,...]',
   async run({ config, logger, stdout }, argv) {
     const { values } = parseArgs({
       args: argv,
@@ -20,31 +22,35 @@ export const ingestCommand: Command = {
         laps: { type: 'string' },
         'openf1-sessions': { type: 'string' },
         'race-per-transaction': { type: 'boolean' },
+        jolpica: { type: 'string' },
+        'jolpica-parts': { type: 'string' },
+        openf1: { type: 'string' },
       },
       strict: true,
     });
+    const api = parseApiFlags(values, this.usage);
+    const files = Boolean(values.dump || values.laps) || !api;
     const parsed = ingestRequest.safeParse({
       ...(values.dump ? { dump: values.dump } : {}),
       ...(values.laps ? { laps: values.laps } : {}),
       ...(values['openf1-sessions'] ? { openf1Sessions: values['openf1-sessions'] } : {}),
       ...(values['race-per-transaction'] ? { racesPerTransaction: 1 } : {}),
     });
-    if (!parsed.success) throw new ValidationError(`${parsed.error.issues.map((i) => i.message).join('; ')}\nusage: ${this.usage}`);
+    if (files && !parsed.success) throw new ValidationError(`${parsed.error.issues.map((i) => i.message).join('; ')}\nusage: ${this.usage}`);
     const db = await openDatabase(config.database);
     try {
       await migrateLatest(db.knex);
-      const storage = parsed.data.dump?.startsWith('gs://')
+      const storage = parsed.data?.dump?.startsWith('gs://')
         ? new Storage(config.gcsApiEndpoint ? { apiEndpoint: config.gcsApiEndpoint } : {})
         : undefined;
-      const outcome = await ingestFiles(
-        {
-          repo: createRepository(db.knex),
-          logger,
-          progress: (task, total) => createProgress(logger, task, total),
-          ...(storage ? { storage } : {}),
-        },
-        parsed.data,
-      );
+      const deps = {
+        repo: createRepository(db.knex),
+        logger,
+        progress: (task: string, total: number) => createProgress(logger, task, total),
+        ...(storage ? { storage } : {}),
+      };
+      const outcome = files && parsed.success ? await ingestFiles(deps, parsed.data) : { runs: [] };
+      if (api) outcome.runs.push(...(await ingestApis({ ...deps, ...createApiClients(config, logger), now: () => new Date() }, api)));
       stdout.write(`${JSON.stringify({ database: db.kind, ...outcome }, null, 2)}\n`);
       return outcome.runs.every((r) => r.status === 'succeeded') ? 0 : 1;
     } finally {
