@@ -5,3 +5,4 @@ import './predict/index.js';
 import './sync-results/index.js';
 import './evaluate/index.js';
 import './api/index.js';
+import './pits/index.js';

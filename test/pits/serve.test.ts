@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalFolderStore } from '../../shared/artifacts/local-folder-store.js';
 import type { Database } from '../../shared/db/connect.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { setupTensorflow } from '../../shared/models/tf.js';
@@ -6,6 +10,7 @@ import { buildWindows } from '../../shared/pits/dataset.js';
 import { buildSequences, featureNames } from '../../shared/pits/features.js';
 import { buildPitModel, fitPitModel, serializePitModel, type PitModelArtifact } from '../../shared/pits/model.js';
 import { handlePits, type PitForecastResponse, type PitsRequest } from '../../shared/pits/serve.js';
+import { createPitModelRegistry } from '../../shared/pits/registry.js';
 import { createPitModelSource, type PitModelRegistry } from '../../shared/pits/train.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
@@ -57,14 +62,8 @@ for (const backend of backends) {
     let repo: Repository;
     let raceId: number;
     let artifact: PitModelArtifact;
-    let published: { version: string; artifact: PitModelArtifact } | undefined;
-    const registry: PitModelRegistry = {
-      async publish(a) {
-        published = { version: 'pit-test-1', artifact: a };
-        return { version: 'pit-test-1' };
-      },
-      latest: async () => published,
-    };
+    let dir: string;
+    let registry: PitModelRegistry;
     const call = (req: Partial<PitsRequest>) =>
       handlePits({ repo, logger: silentLogger, models: createPitModelSource(registry) }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
 
@@ -74,21 +73,30 @@ for (const backend of backends) {
       repo = createRepository(db.knex);
       raceId = await seedRace(repo);
       artifact = await tinyArtifact();
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pits-artifacts-'));
+      registry = createPitModelRegistry({ artifacts: createLocalFolderStore(dir), versions: repo.modelVersions, now: () => new Date('2024-03-03T12:00:00Z') });
     });
-    afterAll(async () => db?.close());
+    afterAll(async () => {
+      await db?.close();
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    });
 
-    it('answers 503 until a pit model has been trained', async () => {
-      published = undefined;
+    it('answers 503 until a pit model has been trained, then serves the published version', async () => {
       const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
       expect(res.status).toBe(503);
-      await registry.publish(artifact, {});
+      const { version } = await registry.publish(artifact, { threshold: artifact.threshold });
+      expect(version).toBe('pit-20240303T120000Z');
+      const row = await repo.modelVersions.latest('pit');
+      expect(row).toMatchObject({ kind: 'pit', version, dataFromSeason: 2024, dataToSeason: 2024 });
+      expect(row!.artifactUri).toMatch(/^file:\/\/.*pit-model\.json$/);
+      expect(await repo.modelVersions.latest('race')).toBeUndefined();
     });
 
     it("gives every running driver's chance of pitting within 1, 3 and 5 laps at lap N, with the model version", async () => {
       const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
       expect(res.status).toBe(200);
       const body = res.body as PitForecastResponse;
-      expect(body).toMatchObject({ raceId, lap: 12, modelVersion: 'pit-test-1' });
+      expect(body).toMatchObject({ raceId, lap: 12, modelVersion: 'pit-20240303T120000Z' });
       expect(body.drivers).toHaveLength(4);
       for (const d of body.drivers) {
         const p = d.withinLaps;
