@@ -3,6 +3,9 @@ import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
 import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
+import type { JolpicaClient } from '../clients/jolpica.js';
+import type { OpenF1Client } from '../clients/openf1.js';
+import { ingestApis, splitApiBody } from './api/cli-flags.js';
 import { ingestFiles, ingestRequest, type IngestOutcome } from './ingest.js';
 
 /**
@@ -15,6 +18,9 @@ export interface IngestHandlerDeps {
   logger: Logger;
   auth: AuthPolicy;
   storage?: Pick<Storage, 'bucket'>;
+  /** API clients for {jolpica: …} / {openf1: …} bodies. */
+  jolpica?: JolpicaClient;
+  openf1?: OpenF1Client;
 }
 
 export interface HandlerRequest {
@@ -35,11 +41,15 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
       return { status: 405, headers: { Allow: 'POST' }, body: { error: { code: 'method_not_allowed', message: 'use POST' } } };
     }
     assertWriteAllowed(deps.auth, req.headers);
-    const request = ingestRequest.parse(req.body ?? {});
-    const outcome: IngestOutcome = await ingestFiles(
-      { repo: deps.repo, logger: deps.logger, ...(deps.storage ? { storage: deps.storage } : {}) },
-      request,
-    );
+    const { api, rest } = splitApiBody(req.body ?? {});
+    const files = !api || Object.keys(rest as object).length > 0;
+    const request = files ? ingestRequest.parse(rest) : undefined;
+    const base = { repo: deps.repo, logger: deps.logger, ...(deps.storage ? { storage: deps.storage } : {}) };
+    const outcome: IngestOutcome = request ? await ingestFiles(base, request) : { runs: [] };
+    if (api) {
+      const clients = { ...(deps.jolpica ? { jolpica: deps.jolpica } : {}), ...(deps.openf1 ? { openf1: deps.openf1 } : {}) };
+      outcome.runs.push(...(await ingestApis({ ...base, ...clients, now: () => new Date() }, api)));
+    }
     return { status: 200, headers: {}, body: outcome };
   } catch (err) {
     const r = toErrorResponse(err, deps.logger);

@@ -8,7 +8,7 @@ import { openDumpSource, type DumpSourceDeps } from './dump/dump-source.js';
 import { readDump } from './dump/read-dump.js';
 import { listLapFiles, readLapFiles } from './laps/read-laps.js';
 import { LoadFailedError, loadRecords } from './load.js';
-import type { LoadSummary, RecordBatch } from './records.js';
+import type { LoadOptions, LoadSummary, RecordBatch } from './records.js';
 
 /**
  * Ingestion of files (an Ergast dump and/or lap exports), one ingestion run per source:
@@ -35,6 +35,8 @@ export interface IngestDeps extends DumpSourceDeps {
   repo: Repository;
   logger: Logger;
   progress?: (task: string, total: number) => Progress;
+  /** Milliseconds per table written, accumulated across runs (benchmarks). */
+  timings?: LoadOptions['timings'];
 }
 
 export interface RunOutcome {
@@ -70,6 +72,7 @@ export async function runIngestion(
         run,
         source,
         logger: log,
+        ...(deps.timings ? { timings: deps.timings } : {}),
         ...(options.racesPerTransaction ? { racesPerTransaction: options.racesPerTransaction } : {}),
         onRacesCommitted: (done) => bar?.tick(done.length, `${done.at(-1)?.season} R${done.at(-1)?.round}`),
       });

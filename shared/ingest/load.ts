@@ -109,6 +109,12 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
     quarantine.push({ table, raw, reason });
     count(table).quarantined++;
   };
+  const timed = async <T>(table: TableName, work: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await work;
+    if (options.timings) options.timings[table] = (options.timings[table] ?? 0) + performance.now() - t0;
+    return out;
+  };
   const add = (table: TableName, c: { inserted: number; updated: number; unchanged: number }) => {
     if (!summary[table] && c.inserted + c.updated + c.unchanged === 0) return;
     const t = count(table);
@@ -160,13 +166,13 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
   // Reference tables and races: one transaction.
   let keys = await repo.withTransaction(async (trx) => {
     // Seasons and status texts implied by races/results but not in the batch (API rounds).
-    add('seasons', await trx.reference.upsert('seasons', seasons));
+    add('seasons', await timed('seasons', trx.reference.upsert('seasons', seasons)));
     await trx.reference.ensure('seasons', [...new Set(races.map((r) => r.season as number))]);
-    add('circuits', await trx.reference.upsert('circuits', circuits));
-    add('drivers', await trx.reference.upsert('drivers', drivers));
-    add('constructors', await trx.reference.upsert('constructors', constructors));
+    add('circuits', await timed('circuits', trx.reference.upsert('circuits', circuits)));
+    add('drivers', await timed('drivers', trx.reference.upsert('drivers', drivers)));
+    add('constructors', await timed('constructors', trx.reference.upsert('constructors', constructors)));
     const impliedStatus = [...(perRace.get('results') ?? []), ...(perRace.get('sprint_results') ?? [])].map((r) => r.status as string);
-    add('status', await trx.reference.upsert('status', statuses));
+    add('status', await timed('status', trx.reference.upsert('status', statuses)));
     await trx.reference.ensure('status', [...new Set(impliedStatus)]);
     const k = await trx.reference.keys();
     const raceRows: Row[] = [];
@@ -175,7 +181,7 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
       if (circuitId === undefined) reject('races', r, `unknown circuitRef ${r.circuitRef}`);
       else raceRows.push({ ...r, circuitRef: undefined, circuitId });
     }
-    add('races', await trx.reference.upsert('races', raceRows));
+    add('races', await timed('races', trx.reference.upsert('races', raceRows)));
     return k;
   });
   keys = await repo.reference.keys();
@@ -228,7 +234,7 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
     await repo.withTransaction(async (trx) => {
       for (const { table } of perRaceTables) {
         const rows = work.flatMap(([, race]) => race.rows.get(table) ?? []);
-        if (rows.length) counted.push([table, await trx.reference.upsert(table as ReferenceTable, rows)]);
+        if (rows.length) counted.push([table, await timed(table, trx.reference.upsert(table as ReferenceTable, rows))]);
       }
     });
     // Counted only once the transaction committed.

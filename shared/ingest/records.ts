@@ -276,6 +276,8 @@ export interface LoadOptions {
   racesPerTransaction?: number;
   /** Rows per transaction before a new one is started (whole races only; default 20,000). */
   rowsPerTransaction?: number;
+  /** When given, milliseconds spent writing each table are added to it (benchmarks). */
+  timings?: Partial<Record<TableName, number>>;
   /** Called after each transaction commits, with the races it loaded (progress reporting). */
   onRacesCommitted?: (races: { season: number; round: number }[]) => void;
 }

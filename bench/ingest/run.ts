@@ -1,0 +1,124 @@
+// Benchmark of ingestion: all of shared/data (Ergast dump + every lap file) into PGlite
+// and into PostgreSQL, first load and an unchanged re-run, with wall time and rows/s per
+// table; in the same run `psql \copy` of the same Ergast CSVs into a scratch schema as
+// the physical-limit reference. Usage: npm run bench:ingest
+//   env: F1_DATA_DIR (default ../shared/data), BENCH_DATABASE_URL (an admin URL on the
+//   PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../../shared/config/config.js';
+import { readEnvironment } from '../../shared/config/env.js';
+import { migrateLatest } from '../../shared/db/migrate.js';
+import { openPglite } from '../../shared/db/pglite.js';
+import { openPostgres } from '../../shared/db/postgres.js';
+import { ingestFiles, type IngestOutcome } from '../../shared/ingest/ingest.js';
+import { silentLogger } from '../../shared/log/logger.js';
+import { createRepository } from '../../shared/repository/index.js';
+import type { Knex } from 'knex';
+
+const env = readEnvironment(process.env);
+const config = parseConfig(env);
+const adminUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dumpDir = path.join(config.dataDir, 'ergast');
+const lapsDir = path.join(config.dataDir, 'laps');
+const sessions = path.join(config.dataDir, 'api-replay', 'openf1', 'POSTED26-F1-Data', 'sessions.json');
+
+interface Pass {
+  label: string;
+  wallMs: number;
+  dumpMs: number;
+  lapsMs: number;
+  outcome: IngestOutcome;
+  timings: Record<string, number>;
+}
+
+async function pass(knex: Knex, label: string): Promise<Pass> {
+  const timings: Record<string, number> = {};
+  const deps = { repo: createRepository(knex), logger: silentLogger, timings };
+  const t0 = performance.now();
+  const dump = await ingestFiles(deps, { dump: dumpDir });
+  const t1 = performance.now();
+  const laps = await ingestFiles(deps, { laps: lapsDir, ...(fs.existsSync(sessions) ? { openf1Sessions: sessions } : {}) });
+  const t2 = performance.now();
+  return { label, wallMs: t2 - t0, dumpMs: t1 - t0, lapsMs: t2 - t1, outcome: { runs: [...dump.runs, ...laps.runs] }, timings };
+}
+
+function report(p: Pass): void {
+  console.log(`\n${p.label}: wall ${(p.wallMs / 1000).toFixed(2)} s (dump ${(p.dumpMs / 1000).toFixed(2)} s incl. read+validate, lap files ${(p.lapsMs / 1000).toFixed(2)} s)`);
+  console.log('  table                   read  inserted   updated unchanged quarant.  write ms    rows/s');
+  for (const run of p.outcome.runs) {
+    for (const [table, c] of Object.entries(run.tables)) {
+      const ms = p.timings[table] ?? 0;
+      const written = c.inserted + c.updated + c.unchanged;
+      const rate = ms > 0 ? Math.round((written / ms) * 1000) : 0;
+      console.log(
+        `  ${table.padEnd(22)}${String(c.read).padStart(7)}${String(c.inserted).padStart(10)}${String(c.updated).padStart(10)}${String(c.unchanged).padStart(10)}${String(c.quarantined).padStart(9)}${ms.toFixed(0).padStart(10)}${String(rate).padStart(10)}`,
+      );
+    }
+  }
+}
+
+async function benchPglite(): Promise<Pass[]> {
+  const { knex } = await openPglite(undefined);
+  try {
+    await migrateLatest(knex);
+    return [await pass(knex, 'PGlite (in memory), first load'), await pass(knex, 'PGlite, re-run with no changes')];
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** psql \copy of the same Ergast CSVs into a scratch schema (text columns, no keys): the physical limit. */
+function copyReference(url: string): { ms: number; rows: number } {
+  const files = fs.readdirSync(dumpDir).filter((f) => f.endsWith('.csv')).sort();
+  const lines = ['DROP SCHEMA IF EXISTS copy_ref CASCADE;', 'CREATE SCHEMA copy_ref;'];
+  let rows = 0;
+  for (const f of files) {
+    const header = fs.readFileSync(path.join(dumpDir, f), 'utf8').split('\n', 1)[0]!.replace(/"/g, '').split(',');
+    const table = `copy_ref.${f.replace(/\.csv$/, '')}`;
+    lines.push(`CREATE TABLE ${table} (${header.map((c) => `"${c}" text`).join(', ')});`);
+    rows += fs.readFileSync(path.join(dumpDir, f), 'utf8').trimEnd().split('\n').length - 1;
+  }
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', lines.join('\n')]);
+  const script = files
+    .map((f) => `\\copy copy_ref.${f.replace(/\.csv$/, '')} FROM '${path.join(dumpDir, f)}' WITH (FORMAT csv, HEADER true, NULL '\\N')`)
+    .join('\n');
+  const scriptFile = path.join(fs.mkdtempSync('/tmp/pitwall-copy-'), 'copy.sql');
+  fs.writeFileSync(scriptFile, script);
+  const t0 = performance.now();
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', scriptFile]);
+  return { ms: performance.now() - t0, rows };
+}
+
+async function benchPostgres(): Promise<{ passes: Pass[]; copy: { ms: number; rows: number } }> {
+  const name = `pitwall_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const knex = openPostgres(url.toString(), 5);
+  try {
+    await migrateLatest(knex);
+    const passes = [await pass(knex, 'PostgreSQL, first load'), await pass(knex, 'PostgreSQL, re-run with no changes')];
+    const copy = copyReference(url.toString());
+    return { passes, copy };
+  } finally {
+    await knex.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORMAT)`.replace('FORMAT', 'FORCE'));
+    await admin.end();
+  }
+}
+
+const pgResult = await benchPostgres();
+for (const p of pgResult.passes) report(p);
+const ref = pgResult.copy;
+const dumpLoad = pgResult.passes[0]!.dumpMs;
+console.log(`\nReference: psql \\copy of the ${ref.rows} Ergast CSV rows into a scratch schema: ${(ref.ms / 1000).toFixed(2)} s (${Math.round((ref.rows / ref.ms) * 1000)} rows/s)`);
+console.log(`PostgreSQL dump load (read + validate + upsert) / \\copy = ${(dumpLoad / ref.ms).toFixed(2)}x (goal <= 1.5x)`);
+console.log(`PostgreSQL re-run with no changes (dump + laps): ${(pgResult.passes[1]!.wallMs / 1000).toFixed(2)} s (goal < 10 s)`);
+
+const pglite = await benchPglite();
+for (const p of pglite) report(p);
