@@ -1,11 +1,15 @@
 import type { Command } from '../command.js';
+import { backtestCommand } from './backtest.js';
 import { backtestPitsCommand } from './backtest-pits.js';
 import { ingestCommand } from './ingest.js';
 import { migrateCommand } from './migrate.js';
+import { trainCommand } from './train.js';
 
 /** Every operator command, by name. */
 export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   ingest: ingestCommand,
   'backtest-pits': backtestPitsCommand,
+  train: trainCommand,
+  backtest: backtestCommand,
 };

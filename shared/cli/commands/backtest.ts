@@ -1,0 +1,139 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase, type Database } from '../../db/connect.js';
+import { migrateLatest } from '../../db/migrate.js';
+import { openPglite } from '../../db/pglite.js';
+import { ValidationError } from '../../errors.js';
+import { runBacktest, type BacktestReport } from '../../evaluation/backtest.js';
+import { reliabilitySvg } from '../../evaluation/reliability-svg.js';
+import { ingestFiles } from '../../ingest/ingest.js';
+import { createProgress } from '../../log/progress.js';
+import { setupTensorflow } from '../../models/tf.js';
+import { createRepository } from '../../repository/index.js';
+import type { Command } from '../command.js';
+
+const usage =
+  'pitwall backtest --from SEASON --to SEASON [--json FILE] [--svg-dir DIR] [--dump DIR] [--train-seasons N] [--races-per-season N] [--epochs N]';
+
+/**
+ * Walk-forward backtest of the race model beside the baselines. With --dump the dump is
+ * first ingested into a scratch in-memory database (the configured one is not touched).
+ */
+export const backtestCommand: Command = {
+  summary: 'walk-forward backtest of the race model against the baselines (metrics with bootstrap CIs, reliability SVGs)',
+  usage,
+  async run({ config, logger, stdout }, argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'string' },
+        'svg-dir': { type: 'string' },
+        dump: { type: 'string' },
+        'train-seasons': { type: 'string' },
+        'races-per-season': { type: 'string' },
+        epochs: { type: 'string' },
+      },
+      strict: true,
+    });
+    const from = Number(values.from ?? 2022);
+    const to = Number(values.to ?? 2024);
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from > to) throw new ValidationError(`--from/--to must be seasons with from ≤ to\nusage: ${usage}`);
+    const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+    await setupTensorflow();
+    let db: Database;
+    if (values.dump) {
+      const { knex } = await openPglite(undefined);
+      db = { knex, kind: 'pglite', close: () => knex.destroy() };
+      await migrateLatest(knex);
+      const outcome = await ingestFiles(
+        { repo: createRepository(knex), logger, progress: (task, total) => createProgress(logger, task, total) },
+        { dump: values.dump },
+      );
+      if (outcome.runs.some((r) => r.status !== 'succeeded')) throw new Error(`ingesting ${values.dump} failed: ${outcome.runs.map((r) => r.error).join('; ')}`);
+    } else {
+      db = await openDatabase(config.database);
+    }
+    try {
+      const repo = createRepository(db.knex);
+      const trainSeasons = int(values['train-seasons']) ?? 8;
+      // Feature history reaches back ~10 visits of a circuit; load enough before the first training season.
+      const history = await repo.history.load({ fromSeason: from - trainSeasons - 10, toSeason: to });
+      const total = history.races.filter((r) => r.season >= from && r.season <= to).length;
+      const bar = createProgress(logger, 'backtest', total + (to - from + 1));
+      const result = await runBacktest(history, {
+        fromSeason: from,
+        toSeason: to,
+        trainSeasons,
+        racesPerSeason: int(values['races-per-season']),
+        fit: values.epochs ? { epochs: Number(values.epochs) } : {},
+        onSeasonStart: (s) => bar.tick(1, `fitted ${s} model`),
+        onRace: (label) => bar.tick(1, label),
+      });
+      bar.stop();
+      const { report } = result;
+
+      const svgDir = values['svg-dir'] ?? (values.json ? path.join(path.dirname(values.json), 'reliability') : undefined);
+      const diagrams: Record<string, string> = {};
+      if (svgDir) {
+        await fs.mkdir(svgDir, { recursive: true });
+        for (const k of ['win', 'podium', 'top10', 'dnf'] as const) {
+          const svg = await reliabilitySvg(`Reliability: P(${k}), ${from}–${to}`, [
+            { name: 'model', pairs: result.scored.model.flatMap((r) => r[k]) },
+            { name: 'slot lookup', pairs: result.scored.slotLookup.flatMap((r) => r[k]) },
+          ]);
+          const file = path.join(svgDir, `reliability-${k}.svg`);
+          await fs.writeFile(file, svg);
+          diagrams[k] = file;
+        }
+      }
+      const out = { ...report, reliabilityDiagrams: diagrams };
+      if (values.json) await fs.writeFile(values.json, `${JSON.stringify(out, null, 2)}\n`);
+      stdout.write(formatTable(report));
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+const shown: [string, string, number][] = [
+  ['positionMae', 'position MAE', 2],
+  ['rankMae', 'rank MAE', 2],
+  ['spearman', 'Spearman', 3],
+  ['winnerCorrect', 'winner correct', 3],
+  ['podiumOverlap', 'podium overlap', 3],
+  ['top10Overlap', 'top-10 overlap', 3],
+  ['winnerNll', 'winner NLL', 3],
+  ['brierWin', 'Brier win', 4],
+  ['brierPodium', 'Brier podium', 4],
+  ['brierTop10', 'Brier top 10', 4],
+  ['brierDnf', 'Brier DNF', 4],
+  ['logLossDnf', 'log loss DNF', 4],
+  ['logLossDnfConstantRate', 'log loss DNF (const)', 4],
+  ['eceWin', 'ECE win', 4],
+  ['ecePodium', 'ECE podium', 4],
+  ['eceTop10', 'ECE top 10', 4],
+  ['eceDnf', 'ECE DNF', 4],
+  ['gapCoverage80', '80% gap coverage', 3],
+];
+
+/** A Markdown table: the model with its 95% CI beside the baselines, pooled. */
+export function formatTable(report: BacktestReport): string {
+  const m = report.model.pooled;
+  const b = report.baselines;
+  const lines = [
+    `walk-forward ${report.fromSeason}–${report.toSeason}, ${report.races} races (pooled; model with bootstrap 95% CI over races)`,
+    '',
+    '| metric | model | 95% CI | grid order | slot median | slot lookup |',
+    '|---|---|---|---|---|---|',
+    ...shown.map(([k, label, d]) => {
+      const f = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(d));
+      return `| ${label} | ${f(m[k]?.value)} | ${f(m[k]?.ciLow)}–${f(m[k]?.ciHigh)} | ${f(b.gridOrder.pooled[k]?.value)} | ${f(b.slotMedian.pooled[k]?.value)} | ${f(b.slotLookup.pooled[k]?.value)} |`;
+    }),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,83 @@
+import type { ArtifactStore } from '../../artifacts/artifact-store.js';
+import type { Forecaster, RaceForecast } from '../../domain/forecast.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { History } from '../../features/history.js';
+import { computeRaceFeatures, featureNames, indexHistory } from '../../features/race-features.js';
+import type { Repository } from '../../repository/index.js';
+import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';
+import { fitGapTable } from './gap-table.js';
+import { loadRaceModel } from './model-artifacts.js';
+import { predictRace, type RaceModel } from './race-model.js';
+
+type ForecastRepo = Pick<Repository, 'races' | 'history'>;
+
+/** Enough history for every feature (circuit history reaches back ten visits at most). */
+const HISTORY_SEASONS = 10;
+
+async function historyFor(repo: ForecastRepo, raceId: number, asOf: Date, seasons: number) {
+  const race = await repo.races.byId(raceId);
+  if (!race) throw new NotFoundError('race', raceId);
+  const history = await repo.history.load({ fromSeason: race.season - seasons, toSeason: race.season, asOf });
+  return { race, history };
+}
+
+function entryListOrThrow(raceId: number, asOf: Date, n: number): void {
+  if (n === 0) throw new ConflictError(`no entry list is known for race ${raceId} as of ${asOf.toISOString()}`, { raceId, asOf: asOf.toISOString() });
+}
+
+/** The trained model as a Forecaster: as-of history from the database → features → model → simulation. */
+export function createRaceForecaster({ repo, model, version }: { repo: ForecastRepo; model: RaceModel; version: string }): Forecaster {
+  if (model.spec.featureNames.join() !== featureNames.join()) {
+    throw new ConflictError(`model ${version} was trained on a different feature set`, { expected: featureNames, got: model.spec.featureNames });
+  }
+  return {
+    version,
+    async forecast(raceId, asOf): Promise<RaceForecast> {
+      const { history } = await historyFor(repo, raceId, asOf, HISTORY_SEASONS);
+      const features = computeRaceFeatures(indexHistory(history), raceId, asOf);
+      entryListOrThrow(raceId, asOf, features.drivers.length);
+      return { raceId, asOf, modelVersion: version, drivers: predictRace(model, features) };
+    },
+  };
+}
+
+/**
+ * A baseline as a Forecaster: its slot table (and gap table) is fitted on the races of the
+ * `trainSeasons` seasons before the forecast race that finished before `asOf`.
+ */
+export function createBaselineForecaster({ repo, kind, trainSeasons = 8 }: { repo: ForecastRepo; kind: BaselineKind; trainSeasons?: number }): Forecaster {
+  const version = `baseline-${kind}`;
+  return {
+    version,
+    async forecast(raceId, asOf) {
+      const { history } = await historyFor(repo, raceId, asOf, Math.max(trainSeasons, HISTORY_SEASONS));
+      const ix = indexHistory(history);
+      const features = computeRaceFeatures(ix, raceId, asOf);
+      entryListOrThrow(raceId, asOf, features.drivers.length);
+      const past = pastRaces(history, raceId);
+      const slotTable = fitSlotTable(past.map((id) => ({ qualifying: history.qualifying.filter((q) => q.raceId === id), results: ix.byRace.get(id) ?? [] })));
+      const gapTable = fitGapTable(past.map((id) => ix.byRace.get(id) ?? []));
+      return { raceId, asOf, modelVersion: version, drivers: baselinePrediction(kind, features, slotTable, gapTable) };
+    },
+  };
+}
+
+function pastRaces(history: History, raceId: number): number[] {
+  const withResults = new Set(history.results.map((r) => r.raceId));
+  return history.races.filter((r) => r.id !== raceId && withResults.has(r.id)).map((r) => r.id);
+}
+
+/** The artifact key of a model folder registered as `uri` in `store`. */
+export function artifactKeyOf(store: ArtifactStore, uri: string): string {
+  const root = store.root.replace(/\/+$/, '');
+  if (!uri.startsWith(`${root}/`)) throw new ConflictError(`artifact ${uri} is not in the configured store ${store.root}`);
+  return uri.slice(root.length + 1).replace(/\/model\.json$/, '');
+}
+
+/** The latest registered race model, loaded from the artifact store, as a Forecaster. */
+export async function loadLatestRaceForecaster({ repo, store }: { repo: ForecastRepo & Pick<Repository, 'modelVersions'>; store: ArtifactStore }): Promise<Forecaster> {
+  const latest = await repo.modelVersions.latest('race');
+  if (!latest) throw new NotFoundError('race model version', 'latest');
+  const model = await loadRaceModel(store, artifactKeyOf(store, latest.artifactUri));
+  return createRaceForecaster({ repo, model, version: latest.version });
+}
