@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { NotReadyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
@@ -7,6 +8,7 @@ import { buildSequences, featureNames } from './features.js';
 import { loadPitRaces } from './load.js';
 import { bestF1Threshold, prAuc } from './metrics.js';
 import { buildPitModel, defaultModelOptions, fitPitModel, loadPitModel, predictPits, serializePitModel, type PitModelArtifact, type PitModelOptions } from './model.js';
+import { createPitModelRegistry } from './registry.js';
 import type { LoadedPitModel, PitModelSource } from './serve.js';
 
 /**
@@ -39,8 +41,12 @@ export const defaultTrainPit: TrainPitOptions = {
 export interface TrainPitDeps {
   repo: Repository;
   logger: Logger;
-  registry: PitModelRegistry;
+  /** Where the model goes; the registry over it writes the model_versions row. */
+  artifacts: ArtifactStore;
   progress?: (task: string, total: number) => Progress;
+  codeRevision?: string | null;
+  /** Another registry (tests); default: artifacts + model_versions. */
+  registry?: PitModelRegistry;
 }
 
 export interface TrainPitOutcome {
@@ -52,7 +58,23 @@ export interface TrainPitOutcome {
   fitSeconds: number;
 }
 
+/** The training job's pit step: fit, choose the threshold, publish; recorded as a training run of kind 'pit'. */
 export async function trainPitModel(deps: TrainPitDeps, o: TrainPitOptions = defaultTrainPit): Promise<TrainPitOutcome> {
+  const run = await deps.repo.modelVersions.startRun('pit', { ...o });
+  try {
+    const registry =
+      deps.registry ??
+      createPitModelRegistry({ artifacts: deps.artifacts, versions: deps.repo.modelVersions, codeRevision: deps.codeRevision ?? null, trainingRunId: run.id });
+    const outcome = await fitAndPublish({ ...deps, registry }, o);
+    await deps.repo.modelVersions.finishRun(run.id, {});
+    return outcome;
+  } catch (err) {
+    await deps.repo.modelVersions.finishRun(run.id, { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function fitAndPublish(deps: TrainPitDeps & { registry: PitModelRegistry }, o: TrainPitOptions): Promise<TrainPitOutcome> {
   const { repo, logger } = deps;
   const train = await loadPitRaces(repo, { fromSeason: o.trainSeasons[0], toSeason: o.trainSeasons[1] });
   const held = await loadPitRaces(repo, { fromSeason: o.thresholdSeason, toSeason: o.thresholdSeason });
