@@ -4,11 +4,15 @@ import { backtestPitsCommand } from './backtest-pits.js';
 import { ingestCommand } from './ingest.js';
 import { migrateCommand } from './migrate.js';
 import { trainCommand } from './train.js';
+import { replayCommand } from './replay.js';
+import { serveCommand } from './serve.js';
 
 /** Every operator command, by name. */
 export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   ingest: ingestCommand,
+  serve: serveCommand,
+  replay: replayCommand,
   'backtest-pits': backtestPitsCommand,
   train: trainCommand,
   backtest: backtestCommand,

@@ -1,0 +1,128 @@
+import { sessionStartsAt, type Race } from '../domain/reference.js';
+import type { FreezePolicy } from '../config/config.js';
+import type { Progress } from '../log/progress.js';
+import type { SimulatedClock } from './clock.js';
+import { freezeWindow } from './freeze-policy.js';
+
+/** Results are synced this long after the race start (as the scheduled job does). */
+export const SYNC_AFTER_RACE_HOURS = 4;
+
+export interface ReplayRace {
+  round: number;
+  race: string;
+  raceId: number;
+  frozenAt: string | null;
+  predictionId: number | null;
+  predictedWinner: string | null;
+  actualWinner: string | null;
+  winnerCorrect: boolean | null;
+  positionMae: number | null;
+  brierWin: number | null;
+  spearman: number | null;
+  gridBaselineMae: number | null;
+  gridBaselineWinnerCorrect: boolean | null;
+  /** Why a step did not complete (e.g. 409 no entry list, 503 results not published). */
+  note: string | null;
+}
+
+export interface ReplayReport {
+  season: number;
+  modelVersion: string | null;
+  policy: FreezePolicy;
+  races: ReplayRace[];
+  totals: unknown;
+}
+
+interface ReplayDeps {
+  baseUrl: string;
+  clock: SimulatedClock;
+  policy: FreezePolicy;
+  /** The races of the season, in calendar order. */
+  races: Race[];
+  headers?: Record<string, string>;
+  progress?: Progress;
+}
+
+/**
+ * Drives the real functions over HTTP through a season with a simulated clock: per race,
+ * the clock moves to the freeze instant the policy allows and POST /predict freezes; then
+ * to a few hours after the race and POST /results/sync stores the classification and
+ * evaluates. The season totals come from GET /metrics/season/{year}.
+ */
+export async function replaySeason(deps: ReplayDeps, season: number): Promise<ReplayReport> {
+  const call = async (method: string, path: string) => {
+    const res = await fetch(`${deps.baseUrl}${path}`, { method, headers: deps.headers ?? {} });
+    const body = (await res.json().catch(() => null)) as Record<string, any> | null;
+    return { status: res.status, body };
+  };
+  const rows: ReplayRace[] = [];
+  let modelVersion: string | null = null;
+  for (const race of deps.races) {
+    const row: ReplayRace = {
+      round: race.round, race: race.name, raceId: race.id, frozenAt: null, predictionId: null, predictedWinner: null, actualWinner: null,
+      winnerCorrect: null, positionMae: null, brierWin: null, spearman: null, gridBaselineMae: null, gridBaselineWinnerCorrect: null, note: null,
+    };
+    rows.push(row);
+    deps.progress?.tick(0, race.name);
+    deps.clock.set(freezeWindow(race, deps.policy).allowedAt);
+    const frozen = await call('POST', `/predict?year=${season}&race=${race.round}`);
+    if (frozen.status === 200 || frozen.status === 201) {
+      row.predictionId = frozen.body!.id;
+      row.frozenAt = frozen.body!.snapshotAt;
+      row.predictedWinner = frozen.body!.entries[0]?.driver ?? null;
+      modelVersion = frozen.body!.modelVersion;
+    } else {
+      row.note = `predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`;
+    }
+    deps.clock.set(new Date(sessionStartsAt(race.sessions.race).getTime() + SYNC_AFTER_RACE_HOURS * 3600_000));
+    const synced = await call('POST', `/results/sync/${season}/${race.round}`);
+    if (synced.status === 200) {
+      const e = synced.body!.evaluation;
+      const results = await call('GET', `/results/${race.id}`);
+      row.actualWinner = results.body?.results?.[0]?.driver ?? null;
+      if (e) {
+        row.winnerCorrect = e.winnerCorrect;
+        row.positionMae = e.positionMae;
+        row.brierWin = e.brier.win;
+        row.spearman = e.spearman;
+        row.gridBaselineMae = e.baseline.positionMae;
+        row.gridBaselineWinnerCorrect = e.baseline.winnerCorrect;
+      }
+    } else {
+      row.note = `${row.note ? `${row.note}; ` : ''}sync ${synced.status}: ${synced.body?.error?.message ?? ''}`;
+    }
+    deps.progress?.tick(1, race.name);
+  }
+  const totals = await call('GET', `/metrics/season/${season}`);
+  return { season, modelVersion, policy: deps.policy, races: rows, totals: totals.body?.totals ?? null };
+}
+
+const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+
+/** The season table as plain text. */
+export function formatReplay(report: ReplayReport): string {
+  const lines: string[] = [];
+  lines.push(`Season ${report.season} replay — model ${report.modelVersion ?? '—'}, freeze policy ${report.policy.kind}${report.policy.kind === 't_minus' ? ` ${report.policy.minutes} min` : ''}`);
+  lines.push('');
+  const header = ['Rd', 'Race', 'Predicted winner', 'Actual winner', 'OK', 'MAE', 'Brier(win)', 'Grid MAE'];
+  const table = report.races.map((r) => [
+    String(r.round), r.race.replace(/ Grand Prix$/, ' GP'), r.predictedWinner ?? '—', r.actualWinner ?? '—',
+    r.winnerCorrect === null ? '—' : r.winnerCorrect ? 'yes' : 'no', f(r.positionMae), f(r.brierWin, 4), f(r.gridBaselineMae),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => row.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(fmt));
+  const t = report.totals as { races: number; model: Record<string, number | null>; gridBaseline: Record<string, number | null> } | null;
+  if (t) {
+    lines.push('');
+    lines.push(`Season totals over ${t.races} evaluated races      model     grid baseline`);
+    lines.push(`  position MAE                          ${f(t.model.positionMae).padStart(8)}  ${f(t.gridBaseline.positionMae).padStart(12)}`);
+    lines.push(`  winner correct                        ${pct(t.model.winnerAccuracy).padStart(8)}  ${pct(t.gridBaseline.winnerAccuracy).padStart(12)}`);
+    lines.push(`  Spearman                              ${f(t.model.spearman).padStart(8)}  ${f(t.gridBaseline.spearman).padStart(12)}`);
+    lines.push(`  Brier (win)                           ${f(t.model.brierWin, 4).padStart(8)}  ${'—'.padStart(12)}`);
+  }
+  const notes = report.races.filter((r) => r.note);
+  if (notes.length) lines.push('', ...notes.map((r) => `  R${r.round}: ${r.note}`));
+  return `${lines.join('\n')}\n`;
+}
