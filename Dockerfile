@@ -16,11 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts \
  && npm rebuild @tensorflow/tfjs-node \
  && node -e "require('@tensorflow/tfjs-node')"
-COPY tsconfig.json ./
-COPY shared ./shared
-COPY functions ./functions
-COPY migrations ./migrations
-COPY bench ./bench
+# The sources (.dockerignore keeps out node_modules, dist, data, tests and infrastructure).
+COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -31,6 +28,8 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Local caches (data/) must be writable by the unprivileged user.
+RUN mkdir -p data && chown node:node data
 USER node
 ENTRYPOINT ["node", "dist/shared/cli/main.js"]
 CMD ["train"]
