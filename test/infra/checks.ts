@@ -28,6 +28,10 @@ const FUNCTION_TYPE = 'google_cloudfunctions2_function';
 export interface FunctionInstance {
   /** resource address, e.g. google_cloudfunctions2_function.function["ingest"] */
   address: string;
+  /** The service account, as written, with each.key filled in. */
+  serviceAccount?: string;
+  minInstances: unknown;
+  maxInstances: unknown;
   name: unknown;
   entryPoint: unknown;
   runtime: unknown;
@@ -42,8 +46,13 @@ export function functionInstances(module: TerraformModule): FunctionInstance[] {
     for (const { scope, address } of expand(module, FUNCTION_TYPE, resourceName, body)) {
       const build = block(body, 'build_config');
       const service = block(body, 'service_config');
+      const account = service?.service_account_email;
       out.push({
         address,
+        ...(typeof account === 'string' && scope.each ? { serviceAccount: account.replaceAll('each.key', `"${scope.each.key}"`) } : {}),
+        ...(typeof account === 'string' && !scope.each ? { serviceAccount: account } : {}),
+        minInstances: service?.min_instance_count,
+        maxInstances: service?.max_instance_count,
         name: evaluate(body.name, scope),
         entryPoint: evaluate(build?.entry_point, scope),
         runtime: evaluate(build?.runtime, scope),
@@ -119,6 +128,25 @@ export function checkFunctions(module: TerraformModule, facts: RepoFacts): strin
     problems.push(`package.json main is ${facts.packageMain}; the deployed functions load dist/functions/index.js`);
   }
   if (!facts.scripts['gcp-build']) problems.push('package.json has no gcp-build script: Cloud Functions would deploy without compiling');
+  return problems;
+}
+
+/** Each function runs as its own service account, with scaling bounds, secrets kept secret. */
+export function checkFunctionServices(module: TerraformModule): string[] {
+  const problems: string[] = [];
+  const instances = functionInstances(module);
+  for (const instance of instances) {
+    if (!instance.serviceAccount) problems.push(`${instance.address}: no service_account_email (it would run as the default compute account)`);
+    else if (instances.some((other) => other !== instance && other.serviceAccount === instance.serviceAccount)) {
+      problems.push(`${instance.address}: shares its service account ${instance.serviceAccount}`);
+    }
+    if (instance.minInstances === undefined || instance.maxInstances === undefined) {
+      problems.push(`${instance.address}: no min_instance_count and max_instance_count`);
+    }
+    for (const key of ['DB_PASSWORD', 'API_KEY']) {
+      if (key in instance.env) problems.push(`${instance.address}: ${key} in plain environment_variables; use secret_environment_variables`);
+    }
+  }
   return problems;
 }
 

@@ -5,6 +5,7 @@ import { configSchema, productionEnvByFunction, productionEnvSchema } from '../.
 import {
   checkFunctionEnvironment,
   checkFunctions,
+  checkFunctionServices,
   checkPublicAccess,
   checkSchedulerAuth,
   checkTfvars,
@@ -66,6 +67,27 @@ describe('terraform functions match functions/', () => {
     const dir = facts.functions[0]!.dir;
     const missing = { ...facts, registryImports: facts.registryImports.filter((d) => d !== dir) };
     expect(introduced(checkFunctions(module, missing), checkFunctions(module, facts))).toEqual([expect.stringContaining(`does not import ./${dir}/index.js`)]);
+  });
+});
+
+describe('terraform function services', () => {
+  it('runs each function as its own service account, with min and max instances', () => {
+    expect(checkFunctionServices(module)).toEqual([]);
+  });
+
+  it('fails on a shared service account, missing scaling bounds or a plain-text password', () => {
+    const m = copy();
+    const fn = m.resources.google_cloudfunctions2_function!.function!;
+    const service = (fn.service_config as Block[])[0]!;
+    service.service_account_email = '${google_service_account.shared.email}';
+    delete service.max_instance_count;
+    asRecord(m.locals.app_env).DB_PASSWORD = 'hunter2';
+    const problems = checkFunctionServices(m);
+    for (const instance of functionInstances(module)) {
+      expect(problems).toContainEqual(`${instance.address}: shares its service account \${google_service_account.shared.email}`);
+      expect(problems).toContainEqual(`${instance.address}: no min_instance_count and max_instance_count`);
+      expect(problems).toContainEqual(expect.stringContaining(`${instance.address}: DB_PASSWORD in plain environment_variables`));
+    }
   });
 });
 
