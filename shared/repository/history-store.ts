@@ -39,24 +39,25 @@ export function createHistoryStore(db: Knex | Knex.Transaction): HistoryStore {
       const qualified = ids((r) => r.qualiStart.getTime());
       const sprinted = ids((r) => r.sprintStart?.getTime());
 
-      const [results, qualifying, sprints, driverStandings, constructorStandings] = await Promise.all([
-        raced.length
-          ? db('results as r')
-              .join('status as s', 's.id', 'r.status_id')
-              .whereIn('r.race_id', raced)
-              .select('r.race_id', 'r.driver_id', 'r.constructor_id', 'r.grid', 'r.position', 'r.position_order', 'r.points', 'r.laps', 'r.milliseconds', 's.status')
-          : [],
-        qualified.length
-          ? db('qualifying').whereIn('race_id', qualified).select('race_id', 'driver_id', 'constructor_id', 'position', 'q1', 'q2', 'q3', 'q1_ms', 'q2_ms', 'q3_ms')
-          : [],
-        sprinted.length
-          ? db('sprint_results').whereIn('race_id', sprinted).select('race_id', 'driver_id', 'constructor_id', 'position_order', 'points')
-          : [],
-        raced.length ? db('driver_standings').whereIn('race_id', raced).select('race_id', 'driver_id as entity_id', 'points', 'position') : [],
-        raced.length
-          ? db('constructor_standings').whereIn('race_id', raced).select('race_id', 'constructor_id as entity_id', 'points', 'position')
-          : [],
-      ]);
+      // Sequential on purpose: inside a transaction there is one connection (PGlite always).
+      const results = raced.length
+        ? await db('results as r')
+            .join('status as s', 's.id', 'r.status_id')
+            .whereIn('r.race_id', raced)
+            .select('r.race_id', 'r.driver_id', 'r.constructor_id', 'r.grid', 'r.position', 'r.position_order', 'r.points', 'r.laps', 'r.milliseconds', 's.status')
+        : [];
+      const qualifying = qualified.length
+        ? await db('qualifying').whereIn('race_id', qualified).select('race_id', 'driver_id', 'constructor_id', 'position', 'q1', 'q2', 'q3', 'q1_ms', 'q2_ms', 'q3_ms')
+        : [];
+      const sprints = sprinted.length
+        ? await db('sprint_results').whereIn('race_id', sprinted).select('race_id', 'driver_id', 'constructor_id', 'position_order', 'points')
+        : [];
+      const driverStandings = raced.length
+        ? await db('driver_standings').whereIn('race_id', raced).select('race_id', 'driver_id as entity_id', 'points', 'position')
+        : [];
+      const constructorStandings = raced.length
+        ? await db('constructor_standings').whereIn('race_id', raced).select('race_id', 'constructor_id as entity_id', 'points', 'position')
+        : [];
 
       const history: History = {
         races,
