@@ -57,6 +57,25 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     for (const lap of laps) expect(new Set(lap.Timings.map((t) => t.driverId)).size).toBe(lap.Timings.length);
   });
 
+  it('parses every recorded Jolpica response (vcr cassettes, limit=40) with counts equal to MRData.total', async () => {
+    const { client } = jolpica({ pageSize: 40 });
+    const items = (races: { Results?: unknown[]; SprintResults?: unknown[]; QualifyingResults?: unknown[] }[], list: 'Results' | 'SprintResults' | 'QualifyingResults') =>
+      races.reduce((n, r) => n + (r[list]?.length ?? 0), 0);
+    const total = (p: string) => recordedTotal(`/ergast/f1/${p}.json?limit=40&offset=0`);
+    for (const season of [1999, 2018, 2025]) expect(await client.schedule(season)).toHaveLength(total(`${season}`));
+    for (const [season, round] of [[2003, 1], [2025, 1], [2021, 12]] as const) {
+      expect(items(await client.results({ season, round }), 'Results')).toBe(total(`${season}/${round}/results`));
+    }
+    for (const [season, round] of [[2004, 1], [2015, 16]] as const) {
+      expect(items(await client.qualifying({ season, round }), 'QualifyingResults')).toBe(total(`${season}/${round}/qualifying`));
+    }
+    expect(items(await client.sprint({ season: 2025, round: 2 }), 'SprintResults')).toBe(total('2025/2/sprint'));
+    expect(await client.drivers(1999)).toHaveLength(total('1999/drivers'));
+    expect(await client.circuits(2021)).toHaveLength(total('2021/circuits'));
+    // The 2025 schedule has sprint weekends with sprint sessions.
+    expect((await client.schedule(2025)).filter((r) => r.Sprint).length).toBeGreaterThan(0);
+  });
+
   it('fails clearly when a page of the pagination is missing upstream', async () => {
     // Only the first 30 of 36 pit stops of 2023 R18 were recorded: the offset=30 page is a 404.
     const { client } = jolpica();

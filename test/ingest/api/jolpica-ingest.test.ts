@@ -119,6 +119,26 @@ for (const backend of backends) {
       expect(stops.every((s) => s.milliseconds !== null && s.milliseconds > 20_000)).toBe(true);
     });
 
+    it('loads the recorded Jolpica classifications of 2003, 2004, 2015, 2021 and 2025 without a quarantined row', async () => {
+      // The vcr cassettes were recorded with limit=40.
+      const http = createHttpClient({ limits: jolpicaLimits, clock: virtualClock() });
+      const j40 = { ...deps, jolpica: createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 40 }) };
+      const total = (p: string) => Number(recorded(`/ergast/f1/${p}.json?limit=40&offset=0`).MRData.total);
+      for (const [season, round] of [[2003, 1], [2025, 1], [2021, 12]] as const) {
+        const run = await ingestJolpica(j40, { season, round, parts: ['results'] });
+        expect(run.tables.results).toMatchObject({ read: total(`${season}/${round}/results`), inserted: total(`${season}/${round}/results`), quarantined: 0 });
+      }
+      for (const [season, round] of [[2004, 1], [2015, 16]] as const) {
+        const run = await ingestJolpica(j40, { season, round, parts: ['qualifying'] });
+        expect(run.tables.qualifying).toMatchObject({ inserted: total(`${season}/${round}/qualifying`), quarantined: 0 });
+      }
+      const sprint = await ingestJolpica(j40, { season: 2025, round: 2, parts: ['sprint'] });
+      expect(sprint.tables.sprint_results).toMatchObject({ inserted: total('2025/2/sprint'), quarantined: 0 });
+      // 2021 R12 (Belgium, no racing laps, half points): non-integer points survive.
+      const spa = (await repo.races.list({ fromSeason: 2021, toSeason: 2021 })).find((r) => r.round === 12)!;
+      expect((await repo.reference.results(spa.id)).some((r) => !Number.isInteger(r.points))).toBe(true);
+    });
+
     it('quarantines a bad row with its reason and still loads the good ones', async () => {
       const body = recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0') as unknown as {
         MRData: { RaceTable: { Races: { Results: { grid: string; laps: string }[] }[] } };
