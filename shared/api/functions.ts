@@ -11,7 +11,6 @@ import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
 import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
-import type { Repository } from '../repository/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi } from './read-api.js';
 import { evaluateHandler, predictHandler, syncHandler } from './write-handlers.js';
@@ -28,10 +27,43 @@ export interface FunctionDeps {
   resultsSource?: ResultsSource;
 }
 
-/** The current forecaster: the qualifying-order baseline until a trained model is registered. */
-export function defaultForecaster(repo: Repository): () => Promise<Forecaster> {
-  const baseline = new QualifyingOrderForecaster(repo);
-  return async () => baseline;
+/**
+ * The current model version: the latest registered race model, else the qualifying-order
+ * baseline (fresh clone, nothing trained yet). Finding the version is one query; the
+ * model itself is loaded from the artifact store only when a forecast is needed (a
+ * frozen race never loads it), then kept per version. `trainedBefore` admits only models
+ * whose data ends before that season (a replay must not use a model trained on the
+ * season it replays).
+ */
+export function currentForecaster(app: AppContext, options: { trainedBefore?: number } = {}): () => Promise<Forecaster> {
+  const baseline = new QualifyingOrderForecaster(app.repo);
+  const loaded = new Map<string, Promise<Forecaster>>();
+  const load = (version: string, artifactUri: string) => {
+    let f = loaded.get(version);
+    if (!f) {
+      f = (async () => {
+        const [{ setupTensorflow }, { createArtifactStore }, { createRaceForecaster, artifactKeyOf }, { loadRaceModel }] = await Promise.all([
+          import('../models/tf.js'),
+          import('../artifacts/create-store.js'),
+          import('../models/race/forecaster.js'),
+          import('../models/race/model-artifacts.js'),
+        ]);
+        await setupTensorflow();
+        const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+        const model = await loadRaceModel(store, artifactKeyOf(store, artifactUri));
+        return createRaceForecaster({ repo: app.repo, model, version });
+      })();
+      f.catch(() => loaded.delete(version));
+      loaded.set(version, f);
+    }
+    return f;
+  };
+  return async () => {
+    const versions = await app.repo.modelVersions.list('race', 20);
+    const usable = versions.find((v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore);
+    if (!usable) return baseline;
+    return { version: usable.version, forecast: async (raceId, asOf) => (await load(usable.version, usable.artifactUri)).forecast(raceId, asOf) };
+  };
 }
 
 export function defaultResultsSource(app: AppContext): ResultsSource {
@@ -48,7 +80,7 @@ export function defaultResultsSource(app: AppContext): ResultsSource {
 export function createFunction(name: FunctionName, deps: FunctionDeps): Handler {
   const { app, clock } = deps;
   const auth = { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) };
-  const forecaster = deps.forecaster ?? defaultForecaster(app.repo);
+  const forecaster = deps.forecaster ?? currentForecaster(app);
   const logger = app.logger.child({ function: name });
   switch (name) {
     case 'predict':

@@ -130,7 +130,16 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       const { season } = seasonQuery.parse(req.query);
       return json(200, await standings(repo, season), { 'Cache-Control': LISTING_CACHE });
     })
-    .get('/models', async () => json(200, { current: await deps.currentModel(), models: await repo.evaluations.summaryByModel() }))
+    .get('/models', async () => {
+      const registered = [...(await repo.modelVersions.list('race')), ...(await repo.modelVersions.list('pit'))];
+      return json(200, {
+        current: await deps.currentModel(),
+        models: await repo.evaluations.summaryByModel(),
+        registered: registered.map((v) => ({
+          kind: v.kind, version: v.version, trainedAt: v.trainedAt.toISOString(), dataFromSeason: v.dataFromSeason, dataToSeason: v.dataToSeason, metrics: v.metrics,
+        })),
+      });
+    })
     .get('/health', async () => {
       const checks = Object.fromEntries(
         await Promise.all(

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startDevServer } from '../../../functions/dev-server.js';
+import { currentForecaster } from '../../api/functions.js';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { SimulatedClock } from '../../lifecycle/clock.js';
@@ -23,7 +24,9 @@ export const replayCommand: Command = {
       const races = await app.repo.races.listSeason(season);
       if (races.length === 0) throw new ValidationError(`no races of ${season} in the database`);
       const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));
-      const server = await startDevServer({ app, clock, port: 0 });
+      // Walk-forward: only a model whose training data ends before the season may forecast it.
+      const forecaster = currentForecaster(app, { trainedBefore: season });
+      const server = await startDevServer({ app, clock, port: 0, forecaster });
       const progress = createProgress(logger, `replay ${season}`, races.length);
       try {
         const report = await replaySeason({ baseUrl: server.url, clock, policy: config.freezePolicy, races, progress }, season);

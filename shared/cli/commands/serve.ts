@@ -12,13 +12,30 @@ import type { Command } from '../command.js';
 
 /**
  * Makes a local database ready to serve: migrations, then the Ergast dump (F1_DUMP_DIR,
- * else F1_DATA_DIR/ergast) when no race is loaded yet. Predictions use the current
- * model version; without a trained one, the qualifying-order baseline serves.
+ * else F1_DATA_DIR/ergast) when no race is loaded yet, then (with `train`) a race model
+ * when none is registered. Without a trained model the qualifying-order baseline serves.
  */
-export async function prepareLocalStack(app: AppContext): Promise<{ migrated: string[]; ingested: boolean }> {
+export async function prepareLocalStack(app: AppContext, options: { train?: boolean } = {}): Promise<{ migrated: string[]; ingested: boolean; trained: string | null }> {
   const { applied } = await migrateLatest(app.db.knex);
   const [row] = await app.db.knex('races').count<{ n: string | number }[]>('* as n');
-  if (Number(row?.n ?? 0) > 0) return { migrated: applied, ingested: false };
+  const ingested = Number(row?.n ?? 0) === 0 ? (await ingestDump(app), true) : false;
+  let trained: string | null = null;
+  if (options.train && !(await app.repo.modelVersions.latest('race'))) {
+    app.logger.info('no race model registered: training one first (pitwall train)');
+    const [{ setupTensorflow }, { createArtifactStore }, { trainRaceModel }] = await Promise.all([
+      import('../../models/tf.js'),
+      import('../../artifacts/create-store.js'),
+      import('../../training/train-race-job.js'),
+    ]);
+    await setupTensorflow();
+    const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+    const outcome = await trainRaceModel({ repo: app.repo, store, logger: app.logger, progress: (task, total) => createProgress(app.logger, task, total) });
+    trained = outcome.modelVersion.version;
+  }
+  return { migrated: applied, ingested, trained };
+}
+
+async function ingestDump(app: AppContext): Promise<void> {
   const dump = app.config.dumpDir ?? path.join(app.config.dataDir, 'ergast');
   if (!dump.startsWith('gs://') && !fs.existsSync(dump)) {
     throw new ValidationError(`the database is empty and no Ergast dump was found at ${dump}: set F1_DUMP_DIR (or F1_DATA_DIR)`);
@@ -29,19 +46,18 @@ export async function prepareLocalStack(app: AppContext): Promise<{ migrated: st
     { dump },
   );
   if (outcome.runs.some((r) => r.status !== 'succeeded')) throw new Error(`ingesting ${dump} failed`);
-  return { migrated: applied, ingested: true };
 }
 
 export const serveCommand: Command = {
   summary: 'serve every function on one port (migrates and ingests first when the database is empty)',
-  usage: 'pitwall serve [--port <n>] [--host <address>]',
+  usage: 'pitwall serve [--port <n>] [--host <address>] [--no-train]',
   async run({ config, logger }, argv) {
-    const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'no-train': { type: 'boolean' } }, strict: true });
     const port = values.port === undefined ? config.port : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(`--port must be 0..65535, got ${values.port}`);
     const app = await createAppContext(config, logger);
     try {
-      const prepared = await prepareLocalStack(app);
+      const prepared = await prepareLocalStack(app, { train: !values['no-train'] });
       const server = await startDevServer({ app, clock: systemClock, port, host: values.host ?? '127.0.0.1' });
       logger.info(`pitwall listening on ${server.url}`, { url: server.url, database: app.db.kind, ...prepared });
       await new Promise<void>((resolve) => {
