@@ -137,6 +137,18 @@ for (const backend of backends) {
       // 2021 R12 (Belgium, no racing laps, half points): non-integer points survive.
       const spa = (await repo.races.list({ fromSeason: 2021, toSeason: 2021 })).find((r) => r.round === 12)!;
       expect((await repo.reference.results(spa.id)).some((r) => !Number.isInteger(r.points))).toBe(true);
+
+      // 2021 R5 Monaco laps: 15 pages of 100 merged into one lap row per driver and lap.
+      const laps = await j40.jolpica.laps(2021, 5).catch((e: unknown) => e);
+      expect(laps).toBeInstanceOf(Error); // recorded with limit=100 only
+      const j100 = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 100 });
+      const monacoTotal = Number(recorded('/ergast/f1/2021/5/laps.json?limit=100&offset=0').MRData.total);
+      const run = await runIngestion(deps, 'jolpica', { season: 2021, round: 5, parts: ['laps'] }, async () => jolpicaBatch({ races: await j100.laps(2021, 5) }));
+      expect(run.tables.laps).toMatchObject({ read: monacoTotal, inserted: monacoTotal, quarantined: 0 });
+      const monaco = (await repo.races.list({ fromSeason: 2021, toSeason: 2021 })).find((r) => r.round === 5)!;
+      const rows = await repo.reference.laps(monaco.id);
+      expect(rows).toHaveLength(monacoTotal);
+      expect(rows.filter((r) => r.lap === 1).every((r) => r.position !== null)).toBe(true);
     });
 
     it('quarantines a bad row with its reason and still loads the good ones', async () => {
