@@ -51,9 +51,12 @@ resource "google_cloudfunctions2_function" "function" {
     }
   }
 
+  # An instance connects at start-up: its access must exist before the first revision.
   depends_on = [
     google_secret_manager_secret_version.db_password,
     google_secret_manager_secret_iam_member.db_password,
+    google_project_iam_member.sql_client,
+    google_storage_bucket_iam_member.artifacts_viewer,
     google_project_iam_member.function_build,
     google_storage_bucket_iam_member.function_build_source,
   ]

@@ -51,7 +51,8 @@ resource "google_secret_manager_secret_iam_member" "db_password" {
 }
 
 resource "google_secret_manager_secret_iam_member" "api_key" {
-  for_each = var.api_key_secret_id == "" ? {} : local.write_functions
+  # A filter rather than `cond ? local.x : {}`, whose branches Terraform rejects as differently typed objects.
+  for_each = { for name, f in local.write_functions : name => f if var.api_key_secret_id != "" }
 
   project   = var.project_id
   secret_id = var.api_key_secret_id
@@ -144,7 +145,7 @@ resource "google_cloud_run_service_iam_member" "operator_invoker" {
 
 # Only the read functions may be public, and only when var.public_read_api is true.
 resource "google_cloud_run_service_iam_member" "public_read" {
-  for_each = var.public_read_api ? local.read_functions : {}
+  for_each = { for name, f in local.read_functions : name => f if var.public_read_api }
 
   project  = var.project_id
   location = var.region

@@ -50,5 +50,7 @@ resource "google_cloud_run_v2_job" "train" {
   depends_on = [
     google_secret_manager_secret_version.db_password,
     google_secret_manager_secret_iam_member.db_password,
+    google_project_iam_member.sql_client,
+    google_storage_bucket_iam_member.artifacts_train,
   ]
 }

@@ -103,14 +103,16 @@ export function evaluateExpression(expr: string, scope: Scope): unknown {
     return Object.assign({}, ...parts);
   }
 
-  const forExpr = /^\{\s*for\s+(\w+)\s*,\s*(\w+)\s+in\s+([\w.]+)\s*:\s*\1\s*=>\s*\2\s*(?:if\s+\2\.(\w+)\s*==\s*"([^"]*)")?\s*\}$/.exec(e);
+  const forExpr = parseForExpression(e);
   if (forExpr) {
-    const source = evaluateExpression(forExpr[3] ?? '', scope);
+    const source = evaluateExpression(forExpr.source, scope);
     if (source instanceof Computed) return new Computed(e);
-    const [, , , , field, wanted] = forExpr;
+    const filter = forExpr.condition === undefined ? undefined : new RegExp(`^${forExpr.value}\\.(\\w+)\\s*==\\s*"([^"]*)"$`).exec(forExpr.condition);
+    // A condition on anything but the element (a variable, say) is only known at plan time.
+    if (forExpr.condition !== undefined && !filter) return new Computed(e);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(asRecord(source))) {
-      if (field === undefined || evaluate(asRecord(v)[field], scope) === wanted) out[k] = v;
+      if (!filter || evaluate(asRecord(v)[filter[1] ?? ''], scope) === filter[2]) out[k] = v;
     }
     return out;
   }
@@ -172,6 +174,13 @@ export function splitTopLevel(s: string, separator: string): string[] {
   return out;
 }
 
+/** `{ for k, v in SOURCE : k => v if CONDITION }`, the one for-expression shape we follow. */
+function parseForExpression(e: string): { value: string; source: string; condition?: string } | undefined {
+  const m = /^\{\s*for\s+(\w+)\s*,\s*(\w+)\s+in\s+([\w.]+)\s*:\s*\1\s*=>\s*\2\s*(?:if\s+([\s\S]+?))?\s*\}$/.exec(e);
+  if (!m) return undefined;
+  return { value: m[2] ?? '', source: m[3] ?? '', ...(m[4] ? { condition: m[4].trim() } : {}) };
+}
+
 /**
  * The keys a for_each may take. `cond ? A : B` yields the union of both branches, with the
  * condition, so a check can tell whether a grant is switched by a variable.
@@ -187,6 +196,13 @@ export function forEachKeys(forEach: unknown, scope: Scope): { keys: string[] | 
       keys: [...new Set(branches.flatMap((b) => Object.keys(asRecord(b))))],
       condition: conditional.condition,
     };
+  }
+  const forExpr = parseForExpression(expr);
+  if (forExpr?.condition !== undefined && /\bvar\./.test(forExpr.condition)) {
+    // Filtered by a variable: any key of the source may be selected.
+    const source = evaluateExpression(forExpr.source, scope);
+    if (source instanceof Computed) return { keys: source, condition: forExpr.condition };
+    return { keys: Object.keys(asRecord(source)), condition: forExpr.condition };
   }
   const value = evaluateExpression(expr, scope);
   if (value instanceof Computed) return { keys: value };
