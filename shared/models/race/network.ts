@@ -52,7 +52,7 @@ function loss(net: tf.LayersModel, l2: number, t: TrainingTensors, x: tf.Tensor,
 export async function trainNetwork(
   t: TrainingTensors,
   {
-    epochs = 250,
+    epochs = 300,
     learningRate = 0.02,
     l2 = 1e-3,
     hidden = 16,
