@@ -6,6 +6,7 @@ import {
   Computed,
   evaluate,
   forEachKeys,
+  interpolations,
   wholeExpression,
   type Block,
   type Scope,
@@ -313,4 +314,25 @@ export function checkSchedulerAuth(module: TerraformModule): string[] {
     if (!target) return [];
     return target.oidc_token || target.oauth_token ? [] : [`google_cloud_scheduler_job.${name} calls ${String(target.uri)} without a token`];
   });
+}
+
+/**
+ * What `terraform validate` would catch first, without providers: every var.*, local.*,
+ * resource and data source an expression names is declared.
+ */
+export function checkReferences(module: TerraformModule): string[] {
+  const problems = new Set<string>();
+  const everything = [module.locals, module.variables, module.outputs, module.resources, module.data];
+  for (const expr of interpolations(everything)) {
+    const text = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    for (const m of text.matchAll(/\bvar\.([\w-]+)/g)) if (!(m[1]! in module.variables)) problems.add(`undeclared variable var.${m[1]}`);
+    for (const m of text.matchAll(/\blocal\.([\w-]+)/g)) if (!(m[1]! in module.locals)) problems.add(`undeclared local.${m[1]}`);
+    for (const m of text.matchAll(/(?<![\w.])data\.(\w+)\.([\w-]+)/g)) {
+      if (!module.data[m[1]!]?.[m[2]!]) problems.add(`undeclared data.${m[1]}.${m[2]}`);
+    }
+    for (const m of text.matchAll(/(?<![\w.])((?:google|random|archive)_\w+)\.([\w-]+)/g)) {
+      if (!module.resources[m[1]!]?.[m[2]!]) problems.add(`undeclared resource ${m[1]}.${m[2]}`);
+    }
+  }
+  return [...problems];
 }

@@ -18,6 +18,8 @@ export interface TerraformModule {
   outputs: Record<string, Block>;
   /** type -> name -> block */
   resources: Record<string, Record<string, Block>>;
+  /** data sources: type -> name -> block */
+  data: Record<string, Record<string, Block>>;
 }
 
 /** A value only known at apply time (a resource attribute, a function call we do not model). */
@@ -33,7 +35,7 @@ export async function parseHcl(file: string, text: string): Promise<Record<strin
 }
 
 export async function loadTerraformModule(dir: string): Promise<TerraformModule> {
-  const module: TerraformModule = { locals: {}, variables: {}, outputs: {}, resources: {} };
+  const module: TerraformModule = { locals: {}, variables: {}, outputs: {}, resources: {}, data: {} };
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.tf'))
@@ -43,9 +45,12 @@ export async function loadTerraformModule(dir: string): Promise<TerraformModule>
     for (const locals of asArray(json.locals)) Object.assign(module.locals, locals);
     for (const [name, blocks] of Object.entries(asRecord(json.variable))) module.variables[name] = firstBlock(blocks);
     for (const [name, blocks] of Object.entries(asRecord(json.output))) module.outputs[name] = firstBlock(blocks);
-    for (const [type, byName] of Object.entries(asRecord(json.resource))) {
-      module.resources[type] ??= {};
-      for (const [name, blocks] of Object.entries(asRecord(byName))) module.resources[type][name] = firstBlock(blocks);
+    for (const kind of ['resource', 'data'] as const) {
+      const target = kind === 'resource' ? module.resources : module.data;
+      for (const [type, byName] of Object.entries(asRecord(json[kind]))) {
+        target[type] ??= {};
+        for (const [name, blocks] of Object.entries(asRecord(byName))) target[type][name] = firstBlock(blocks);
+      }
     }
   }
   return module;
@@ -216,4 +221,25 @@ function splitConditional(expr: string): { condition: string; then: string; othe
   const branches = splitTopLevel(q[1] ?? '', ':');
   if (branches.length !== 2) return undefined;
   return { condition: q[0] ?? '', then: branches[0] ?? '', otherwise: branches[1] ?? '' };
+}
+
+/** Every "${...}" interpolation in a parsed value, recursively. */
+export function interpolations(value: unknown): string[] {
+  if (typeof value === 'string') {
+    const out: string[] = [];
+    for (let i = value.indexOf('${'); i >= 0; i = value.indexOf('${', i + 2)) {
+      let depth = 0;
+      for (let j = i + 1; j < value.length; j++) {
+        if (value[j] === '{') depth++;
+        else if (value[j] === '}' && --depth === 0) {
+          out.push(value.slice(i + 2, j));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  if (Array.isArray(value)) return value.flatMap(interpolations);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(interpolations);
+  return [];
 }

@@ -7,6 +7,7 @@ import {
   checkFunctions,
   checkFunctionServices,
   checkPublicAccess,
+  checkReferences,
   checkSchedulerAuth,
   checkTfvars,
   checkTrainingJob,
@@ -203,6 +204,24 @@ describe('terraform training job', () => {
     expect(introduced(checkTrainingJob(m, facts, productionEnvSchema), checkTrainingJob(module, facts, productionEnvSchema))).toEqual([expect.stringContaining('args ["trian"] name no command')]);
     const renamed = { ...facts, cliCommands: facts.cliCommands.filter((c) => c !== 'train') };
     expect(checkTrainingJob(module, renamed, productionEnvSchema)).toContainEqual(expect.stringContaining('name no command'));
+  });
+});
+
+describe('terraform references', () => {
+  it('names only declared variables, locals, resources and data sources', () => {
+    expect(checkReferences(module)).toEqual([]);
+  });
+
+  it('fails on a typo in any of them', () => {
+    const m = copy();
+    asRecord(m.locals.app_env).GCP_REGION = '${var.regoin}';
+    asRecord(m.locals.app_env).DB_NAME = '${google_sql_database.ap.name}';
+    m.outputs.api_url!.value = '${local.read_functionz}';
+    expect(checkReferences(m).sort()).toEqual([
+      'undeclared local.read_functionz',
+      'undeclared resource google_sql_database.ap',
+      'undeclared variable var.regoin',
+    ]);
   });
 });
 
