@@ -29,7 +29,8 @@ export type Scope = { season: number; round?: number };
 export interface JolpicaClient {
   /** The season's races with the UTC date/time of every session. */
   schedule(season: number): Promise<ErgastRace[]>;
-  results(scope: Scope): Promise<ErgastRace[]>;
+  /** `fresh` bypasses the cache (result sync: a classification can change after the stewards). */
+  results(scope: Scope, options?: { fresh?: boolean }): Promise<ErgastRace[]>;
   qualifying(scope: Scope): Promise<ErgastRace[]>;
   sprint(scope: Scope): Promise<ErgastRace[]>;
   pitStops(season: number, round: number): Promise<ErgastRace[]>;
@@ -86,22 +87,23 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const pageSize = options.pageSize ?? 100;
 
-  const page = async (path: string, limit: number, offset: number): Promise<MrDataPage> => {
+  const page = async (path: string, limit: number, offset: number, fresh = false): Promise<MrDataPage> => {
     const url = `${baseUrl}/${path}.json?limit=${limit}&offset=${offset}`;
     const body = await http.getJson(url, parsePage, {
       // An empty page may only mean "not published yet": never cache it.
       cacheable: (p) => p.MRData.total > 0,
+      noCache: fresh,
     });
     return body.MRData;
   };
 
   /** Fetches every page of `path`; `pick` takes a page's items, `count` counts them in total's unit. */
-  async function all<T>(path: string, pick: (p: MrDataPage) => T[], count: (items: T[]) => number): Promise<T[]> {
+  async function all<T>(path: string, pick: (p: MrDataPage) => T[], count: (items: T[]) => number, fresh = false): Promise<T[]> {
     const items: T[] = [];
     let offset = 0;
     let counted = 0;
     for (;;) {
-      const p = await page(path, pageSize, offset);
+      const p = await page(path, pageSize, offset, fresh);
       const got = pick(p);
       items.push(...got);
       counted += count(got);
@@ -118,12 +120,12 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
     }
   }
 
-  const races = async (path: string, list?: RaceList) =>
-    mergeRaces(await all(path, (p) => p.RaceTable?.Races ?? [], (rs) => countRaceItems(rs, list)));
+  const races = async (path: string, list?: RaceList, fresh = false) =>
+    mergeRaces(await all(path, (p) => p.RaceTable?.Races ?? [], (rs) => countRaceItems(rs, list), fresh));
 
   return {
     schedule: (season) => races(`${season}`),
-    results: (scope) => races(`${scopePath(scope)}/results`, 'Results'),
+    results: (scope, options) => races(`${scopePath(scope)}/results`, 'Results', options?.fresh ?? false),
     qualifying: (scope) => races(`${scopePath(scope)}/qualifying`, 'QualifyingResults'),
     sprint: (scope) => races(`${scopePath(scope)}/sprint`, 'SprintResults'),
     pitStops: (season, round) => races(`${season}/${round}/pitstops`, 'PitStops'),
@@ -131,6 +133,6 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
     drivers: (season) => all(`${season}/drivers`, (p) => p.DriverTable?.Drivers ?? [], (d) => d.length),
     constructors: (season) => all(`${season}/constructors`, (p) => p.ConstructorTable?.Constructors ?? [], (c) => c.length),
     circuits: (season) => all(`${season}/circuits`, (p) => p.CircuitTable?.Circuits ?? [], (c) => c.length),
-    page,
+    page: (path, limit, offset) => page(path, limit, offset),
   };
 }

@@ -7,6 +7,7 @@ import { createJolpicaClient } from '../../shared/clients/jolpica.js';
 import { jolpicaLimits, Pacer } from '../../shared/clients/pacer.js';
 import { createResponseCache } from '../../shared/clients/response-cache.js';
 import { UpstreamError } from '../../shared/errors.js';
+import { fetchRaceResults } from '../../shared/ingest/api/fetch-race-results.js';
 import { dataDir, requireData } from '../helpers/settings.js';
 import { startReplayServer, type ReplayServer } from '../helpers/replay-server.js';
 import { virtualClock } from './virtual-clock.js';
@@ -102,6 +103,16 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     expect(clock.sleeps).toContain(7000);
   });
 
+  it('fails at once when Retry-After asks for longer than the longest allowed wait', async () => {
+    const { client, clock } = jolpica();
+    server.inject('/2023/9/results', [{ status: 429, headers: { 'retry-after': '3600' } }]);
+    const err = await client.results({ season: 2023, round: 9 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).status).toBe(429);
+    expect((err as Error).message).toMatch(/Retry-After 3600 s/);
+    expect(clock.elapsed()).toBeLessThan(1000);
+  });
+
   it('waits for Retry-After given as an HTTP date', async () => {
     const { client, clock } = jolpica();
     const at = new Date(clock.now() + 12_000).toUTCString();
@@ -178,6 +189,17 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     expect(server.requests).toHaveLength(1);
     expect(second.http.requestsSent).toBe(0);
     expect((await fs.readdir(cacheDir)).length).toBe(1);
+  });
+
+  it('result sync (fetchRaceResults) always asks upstream, even with a cache', async () => {
+    const cacheDir = path.join(tmp, 'fresh');
+    const { client } = jolpica({ cacheDir });
+    await fetchRaceResults(client, 2023, 9);
+    await fetchRaceResults(client, 2023, 9);
+    expect(server.requests).toHaveLength(2);
+    await client.results({ season: 2023, round: 9 });
+    await client.results({ season: 2023, round: 9 });
+    expect(server.requests).toHaveLength(3);
   });
 
   it('refetches when a cache entry is corrupt', async () => {
