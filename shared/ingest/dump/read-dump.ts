@@ -1,5 +1,5 @@
-import { parse } from 'csv-parse/sync';
 import { ValidationError } from '../../errors.js';
+import { parseDelimited } from '../csv.js';
 import { detectImplausiblePitStops, fixSwappedPitStops } from '../quirks.js';
 import type { CorrectedRow, LapRecord, PitStopRecord, RecordBatch, RejectedRow, TableName } from '../records.js';
 import type { DumpSource } from './dump-source.js';
@@ -45,7 +45,7 @@ export async function readDump(source: DumpSource): Promise<DumpReadResult> {
     const firstLine = text.slice(0, text.indexOf('\n'));
     const delimiter = firstLine.includes('\t') ? '\t' : ',';
     if (delimiter === '\t') format = 'tsv';
-    tables.set(table, parse(text, { columns: true, delimiter, skip_empty_lines: true, relax_column_count: true, bom: true }) as Raw[]);
+    tables.set(table, parseDelimited(text, delimiter));
   }
   const get = (t: DumpTable) => tables.get(t) ?? [];
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { ValidationError } from '../../errors.js';
 import type { RaceEntrant } from '../../repository/reference-store.js';
+import { parseDelimited } from '../csv.js';
 import { isFinisher, lapAlignment } from '../quirks.js';
 import { compounds, type CorrectedRow, type LapRecord, type RecordBatch, type RejectedRow } from '../records.js';
 
@@ -77,7 +77,7 @@ export async function readLapFiles(files: string[], ctx: LapContext): Promise<La
   const index = indexEntrants(ctx.entrants);
   for (const file of files) {
     const text = await fs.readFile(file, 'utf8');
-    const rows = parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+    const rows = parseDelimited(text, ',');
     const header = Object.keys(rows[0] ?? {});
     const kind = detectLapFile(header);
     if (!kind) throw new ValidationError(`${file}: not a recognised lap file (columns: ${header.join(', ')})`);
