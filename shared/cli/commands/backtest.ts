@@ -62,13 +62,16 @@ export const backtestCommand: Command = {
       const trainSeasons = int(values['train-seasons']) ?? 8;
       // Feature history reaches back ~10 visits of a circuit; load enough before the first training season.
       const history = await repo.history.load({ fromSeason: from - trainSeasons - 10, toSeason: to });
-      const total = history.races.filter((r) => r.season >= from && r.season <= to).length;
+      const perSeason = int(values['races-per-season']);
+      const total = [...Array(to - from + 1).keys()]
+        .map((k) => history.races.filter((r) => r.season === from + k).length)
+        .reduce((a, n) => a + (perSeason ? Math.min(perSeason, n) : n), 0);
       const bar = createProgress(logger, 'backtest', total + (to - from + 1));
       const result = await runBacktest(history, {
         fromSeason: from,
         toSeason: to,
         trainSeasons,
-        racesPerSeason: int(values['races-per-season']),
+        racesPerSeason: perSeason,
         fit: values.epochs ? { epochs: Number(values.epochs) } : {},
         onSeasonStart: (s) => bar.tick(1, `fitted ${s} model`),
         onRace: (label) => bar.tick(1, label),
