@@ -88,11 +88,11 @@ function scorableStops(sequences: DriverSequence[]): Stop[] {
   return sequences.flatMap((s) => s.stops.filter((lap) => s.laps.includes(lap - 1)).map((lap) => ({ raceId: s.raceId, driverId: s.driverId, lap })));
 }
 
-function strategyMetrics(sequences: DriverSequence[], forecastFor: (raceId: number) => StrategyForecast | undefined): StrategyMetrics {
+function strategyMetrics(sequences: DriverSequence[], forecastFor: (raceId: number, driverId: number) => StrategyForecast | undefined): StrategyMetrics {
   const right: number[] = [];
   const errors: number[] = [];
   for (const s of sequences) {
-    const f = forecastFor(s.raceId);
+    const f = forecastFor(s.raceId, s.driverId);
     if (!f) continue;
     right.push(f.stops === s.stops.length ? 1 : 0);
     if (s.stops.length > 0) errors.push(Math.abs(f.firstStopLap - s.stops[0]!));
@@ -151,12 +151,22 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     const r = testRace.get(raceId)!;
     return lastYearCircuitMedian(pastStops, r.season, r.circuitId);
   };
+  // One rollout per race and starting compound: the tyre each car starts on is known on
+  // the grid before the start (its lap-1 compound); when missing, the circuit's usual one.
+  const startCompound = (raceId: number, driverId: number): Compound => {
+    const r = testRace.get(raceId)!;
+    const first = r.laps.find((l) => l.driverId === driverId && l.lap === Math.min(...r.laps.filter((x) => x.driverId === driverId).map((x) => x.lap)));
+    return first?.compound && first.compound !== 'UNKNOWN' ? first.compound : usualStartCompound(history, r.season, r.circuitId);
+  };
   const rollouts = (predict: (set: WindowSet) => number[]) => {
-    const byRace = new Map<number, StrategyForecast>();
-    for (const r of test.races) {
-      byRace.set(r.raceId, rolloutStrategy(predict, { totalLaps: r.totalLaps, startCompound: usualStartCompound(history, r.season, r.circuitId), window: w }));
-    }
-    return (raceId: number) => byRace.get(raceId);
+    const cache = new Map<string, StrategyForecast>();
+    return (raceId: number, driverId: number) => {
+      const r = testRace.get(raceId)!;
+      const compound = startCompound(raceId, driverId);
+      const key = `${raceId}/${compound}`;
+      if (!cache.has(key)) cache.set(key, rolloutStrategy(predict, { totalLaps: r.totalLaps, startCompound: compound, window: w, ...(r.circuit ? { circuit: r.circuit } : {}) }));
+      return cache.get(key);
+    };
   };
 
   // The circuit-median baseline as a lap classifier: it calls a stop on last year's

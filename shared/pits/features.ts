@@ -35,6 +35,9 @@ export const featureNames = [
   'carsPittedRecently', // ... at the end of laps t−2..t
   'fieldAheadOnStops', // share of the other cars that have made more stops
   'stintLengthRatio', // tyre life / median length of stints on this compound ended in this race so far
+  'circuitStintRatio', // laps into the stint / median stint length at this circuit in earlier seasons (0 unknown)
+  'circuitFirstStopRatio', // lap / median first-stop lap at this circuit in earlier seasons (0 unknown)
+  'circuitStops', // median stops per car at this circuit in earlier seasons / 3 (0 unknown)
 ] as const;
 export const featureCount = featureNames.length;
 
@@ -45,6 +48,14 @@ export interface RaceInput {
   laps: PitLap[];
   /** driverId → constructorId, to find teammates. */
   teams: Map<number, number>;
+  /** Pit history of the circuit from earlier seasons (known before the race), if any. */
+  circuit?: CircuitPitHistory;
+}
+
+export interface CircuitPitHistory {
+  medianStint: number;
+  medianFirstStop: number;
+  medianStops: number;
 }
 
 export interface DriverSequence {
@@ -57,7 +68,7 @@ export interface DriverSequence {
   stops: number[];
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -179,6 +190,11 @@ export function buildSequences(race: RaceInput): DriverSequence[] {
       f[27] = others > 0 ? [...stopsBy].filter(([d, n]) => d !== driverId && n > stopsSoFar).length / others : 0;
       const ended = known.filter((e) => e.compound === l.compound && e.tyreLife != null).map((e) => e.tyreLife!);
       f[28] = ended.length > 0 && l.tyreLife != null ? clip(l.tyreLife / Math.max(1, median(ended)), 0, 2) : 0;
+      const c = race.circuit;
+      const stintStart = stops.filter((x) => x < l.lap).at(-1) ?? 0;
+      f[29] = c ? clip((l.lap - stintStart) / Math.max(1, c.medianStint), 0, 3) : 0;
+      f[30] = c ? clip(l.lap / Math.max(1, c.medianFirstStop), 0, 3) : 0;
+      f[31] = c ? c.medianStops / 3 : 0;
       prevRel = rel;
       features.push(f);
       labels.push(labelsAt(stops, l.lap));

@@ -4,8 +4,8 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
-import { featureCount, windowAt, buildSequences, type RaceInput } from './features.js';
-import { loadPitRace } from './load.js';
+import { buildSequences, featureCount, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
+import { circuitPitHistory, loadPitRace } from './load.js';
 import { predictPits } from './model.js';
 
 /**
@@ -75,6 +75,8 @@ const liveLap = z.object({
 export const liveRaceRequest = z
   .object({
     lap: z.number().int().min(1).max(200),
+    /** The race in the calendar, for its circuit's pit history (optional). */
+    raceId: z.number().int().positive().optional(),
     totalLaps: z.number().int().min(1).max(200),
     /** driverId → constructorId, for the teammate feature. */
     teams: z.record(z.string().regex(/^\d+$/), z.number().int().positive()).default({}),
@@ -117,18 +119,25 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
     }
     if (req.method === 'POST') {
       const live = liveRaceRequest.parse(req.body ?? {});
+      let circuit: CircuitPitHistory | undefined;
+      if (live.raceId !== undefined) {
+        const race = await deps.repo.races.byId(live.raceId);
+        if (!race) throw new NotFoundError('race', live.raceId);
+        circuit = await circuitPitHistory(deps.repo, race);
+      }
       const loaded = await deps.models.latest();
       const input: RaceInput = {
         raceId: 0,
         totalLaps: live.totalLaps,
         teams: new Map(Object.entries(live.teams).map(([d, c]) => [Number(d), c])),
+        ...(circuit ? { circuit } : {}),
         laps: live.laps.map((l) => ({
           raceId: 0, driverId: l.driverId, lap: l.lap, position: l.position ?? null, timeMs: l.timeMs ?? null,
           compound: l.compound ?? null, stint: l.stint ?? null, tyreLife: l.tyreLife ?? null, freshTyre: null,
           trackStatus: l.trackStatus ?? null, pitIn: l.pitIn ?? null, pitOut: l.pitOut ?? null, sources: ['request'],
         })),
       };
-      const body: PitForecastResponse = { raceId: null, lap: live.lap, modelVersion: loaded.version, drivers: forecastAtLap(loaded, input, live.lap) };
+      const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers: forecastAtLap(loaded, input, live.lap) };
       return { status: 200, headers: {}, body };
     }
     return { status: 405, headers: { Allow: 'GET, POST' }, body: { error: { code: 'method_not_allowed', message: 'use GET /pits/{raceId}?lap=N or POST a live race' } } };

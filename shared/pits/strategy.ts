@@ -1,6 +1,6 @@
 import type { Compound } from '../domain/reference.js';
 import { buildWindows, type WindowSet } from './dataset.js';
-import { buildSequences } from './features.js';
+import { buildSequences, type CircuitPitHistory } from './features.js';
 import type { PitLap } from './labels.js';
 import type { StrategyForecast } from './baselines.js';
 
@@ -17,7 +17,7 @@ const nextCompound: Record<string, Compound> = { SOFT: 'MEDIUM', MEDIUM: 'HARD',
 
 export function rolloutStrategy(
   predict: LapPredictor,
-  o: { totalLaps: number; startCompound: Compound; window: number },
+  o: { totalLaps: number; startCompound: Compound; window: number; circuit?: CircuitPitHistory },
 ): StrategyForecast & { stopLaps: number[] } {
   const laps: PitLap[] = [];
   let compound: Compound = o.startCompound;
@@ -31,7 +31,7 @@ export function rolloutStrategy(
   });
   for (let t = 1; t < o.totalLaps; t++) {
     laps.push(lapOf(t, false, stopLaps.at(-1) === t - 1 && t > 1));
-    const seqs = buildSequences({ raceId: 0, totalLaps: o.totalLaps, laps: [...laps, lapOf(t + 1, false, false)], teams: new Map([[0, 0]]) });
+    const seqs = buildSequences({ raceId: 0, totalLaps: o.totalLaps, laps: [...laps, lapOf(t + 1, false, false)], teams: new Map([[0, 0]]), ...(o.circuit ? { circuit: o.circuit } : {}) });
     const set = buildWindows(seqs, o.window);
     const p = predict(lastRow(set, t))[0]!;
     survival *= 1 - p;

@@ -90,6 +90,7 @@ for (const backend of backends) {
       const results = await repo.reference.results(raceId);
       const body = {
         lap: 8,
+        raceId,
         totalLaps: TOTAL,
         teams: Object.fromEntries(results.map((r) => [String(r.driverId), r.constructorId])),
         laps: stored
@@ -109,6 +110,7 @@ for (const backend of backends) {
       expect((await call({ path: '/abc', query: { lap: '3' } })).status).toBe(400);
       expect((await call({ method: 'POST', body: { lap: 3, totalLaps: 30, laps: [{ driverId: 1, lap: 0 }] } })).status).toBe(400);
       expect((await call({ method: 'POST', body: { lap: 3 } })).status).toBe(400);
+      expect((await call({ method: 'POST', body: { lap: 3, raceId: 999999, totalLaps: 30, laps: [{ driverId: 1, lap: 1 }] } })).status).toBe(404);
       const missing = await call({ path: '/999999', query: { lap: '3' } });
       expect(missing.status).toBe(404);
       expect(missing.body).toMatchObject({ error: { code: 'not_found' } });
