@@ -6,6 +6,7 @@
  *   DATABASE_URL=postgres://... npm run bench:pits [-- --epochs N]
  * Needs laps in the database (pitwall ingest). Nothing is published.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
@@ -71,6 +72,7 @@ try {
 
   const rows: [string, string, string, string][] = [
     ['backend', backend, '', ''],
+    ['machine', `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)`, '', ''],
     ['training rows (2019–2023 laps)', String(set.n), '', ''],
     ['load laps from the database', `${loadS.toFixed(1)} s`, '', ''],
     ['features + windows', `${featuresS.toFixed(1)} s`, '', ''],
