@@ -8,6 +8,9 @@ import { toHttpFunction } from '../shared/http/express-adapter.js';
 import type { Handler } from '../shared/http/handler.js';
 import { handleIngest } from '../shared/ingest/handler.js';
 import type { Clock } from '../shared/lifecycle/clock.js';
+import type { Scheduler } from '../shared/scheduler/port.js';
+import { createScheduler, scheduleHandler } from '../shared/scheduler/schedule.js';
+import { withErrors } from '../shared/http/handler.js';
 
 /**
  * Every function on one port, as functions-framework serves each of them when deployed:
@@ -29,8 +32,8 @@ export interface DevServerOptions extends Omit<FunctionDeps, 'app' | 'clock'> {
   /** 0 picks a free port. */
   port: number;
   host?: string;
-  /** Further functions by name (e.g. schedule), mounted at their route prefix. */
-  extra?: Record<string, Handler>;
+  /** Where the schedule function keeps its jobs (default: from the config, in memory locally). */
+  scheduler?: Scheduler;
 }
 
 export interface DevServer {
@@ -52,7 +55,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } },
         { method: req.method, headers: req.headers, body: req.body },
       ),
-    ...options.extra,
+    schedule: withErrors(
+      app.logger.child({ function: 'schedule' }),
+      scheduleHandler({ repo: app.repo, scheduler: options.scheduler ?? createScheduler(app.config), clock, config: app.config, auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } }),
+    ),
   };
   const servers = new Map<string, http.Server>();
   for (const [name, handler] of Object.entries(handlers)) {

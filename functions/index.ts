@@ -5,4 +5,5 @@ import './predict/index.js';
 import './sync-results/index.js';
 import './evaluate/index.js';
 import './api/index.js';
+import './schedule/index.js';
 import './pits/index.js';

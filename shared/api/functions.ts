@@ -86,7 +86,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
     case 'predict':
       return withErrors(logger, predictHandler({ repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth }));
     case 'syncResults':
-      return withErrors(logger, syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth }));
+      return withErrors(logger, syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock }));
     case 'evaluate':
       return withErrors(logger, evaluateHandler({ repo: app.repo, auth }));
     case 'api': {

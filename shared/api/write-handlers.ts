@@ -5,6 +5,8 @@ import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type ResultsSource } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
+import type { Clock } from '../lifecycle/clock.js';
+import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction } from './read-api.js';
 import { raceRefParams, raceRefQuery } from './schemas.js';
 
@@ -50,15 +52,24 @@ export function predictHandler(deps: PredictDeps & { auth: AuthPolicy }): Handle
 }
 
 /** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
-export function syncHandler(deps: { repo: Repository; source: ResultsSource; auth: AuthPolicy }): Handler {
+export function syncHandler(deps: { repo: Repository; source: ResultsSource; auth: AuthPolicy; clock: Clock }): Handler {
   return async (req) => {
     const refused = guard(req, deps.auth);
     if (refused) return refused;
-    const ref = raceFromPath(req);
+    const ref = /\/latest\/?$/.test(req.path) ? await latestFinished(deps.repo, deps.clock) : raceFromPath(req);
     if (!ref) return notFoundRoute(req.path);
     const out = await syncResults(deps, ref);
     return json(200, { ...out, evaluation: out.evaluation ? { ...out.evaluation, evaluatedAt: out.evaluation.evaluatedAt.toISOString() } : null });
   };
+}
+
+/** The last race that started at least two hours before now (the daily safety-net sync). */
+async function latestFinished(repo: Repository, clock: Clock) {
+  const cutoff = clock.now().getTime() - 2 * 3600_000;
+  const races = await repo.races.list({ fromSeason: clock.now().getUTCFullYear() - 1 });
+  const race = races.filter((r) => sessionStartsAt(r.sessions.race).getTime() <= cutoff).pop();
+  if (!race) throw new NotFoundError('finished race', 'latest');
+  return { year: race.season, race: String(race.round) };
 }
 
 /** POST /evaluate/{year}/{race} → (re-)scores the latest frozen prediction against stored results. */

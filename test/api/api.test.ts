@@ -141,3 +141,36 @@ for (const backend of backends) {
     });
   });
 }
+
+describe.skipIf(data.skip)('schedule and latest-sync through the dev server', () => {
+  it('schedules the coming race weekends idempotently and syncs the latest finished race', async () => {
+    const backend = backends[0]!;
+    const db = await backend.open();
+    const { InMemoryScheduler } = await import('../../shared/scheduler/memory.js');
+    const { startDevServer } = await import('../../functions/dev-server.js');
+    const { SimulatedClock } = await import('../../shared/lifecycle/clock.js');
+    const { appOver } = await import('./stack.js');
+    const scheduler = new InMemoryScheduler();
+    const clock = new SimulatedClock(new Date('2024-05-20T00:00:00Z'));
+    const server = await startDevServer({ app: appOver(db, { FUNCTIONS_BASE_URL: 'https://fn.example' }), clock, port: 0, scheduler });
+    try {
+      await loadSeasons(createRepository(db.knex), [2024]);
+      const first = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
+      // Monaco (26 May), Canada (9 Jun) are within 21 days; Spain (23 Jun) is not.
+      expect(first.created).toEqual(['pitwall-race-2024-r08-freeze', 'pitwall-race-2024-r08-sync', 'pitwall-race-2024-r09-freeze', 'pitwall-race-2024-r09-sync']);
+      const again = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
+      expect(again.created).toEqual([]);
+      expect(again.unchanged).toHaveLength(4);
+      clock.set(new Date('2024-05-28T00:00:00Z'));
+      const later = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
+      expect(later.deleted).toEqual(['pitwall-race-2024-r08-freeze', 'pitwall-race-2024-r08-sync']);
+      expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/results/sync/2024/9');
+      const latest = await fetch(`${server.url}/results/sync/latest`, { method: 'POST' });
+      expect(latest.status).toBe(200);
+      expect((await latest.json()).raceId).toBe((await findRace(createRepository(db.knex), { year: 2024, race: 'Monaco' })).id);
+    } finally {
+      await server.close();
+      await db.close();
+    }
+  }, 120_000);
+});

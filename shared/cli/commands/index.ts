@@ -5,6 +5,7 @@ import { ingestCommand } from './ingest.js';
 import { migrateCommand } from './migrate.js';
 import { trainCommand } from './train.js';
 import { replayCommand } from './replay.js';
+import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
 
 /** Every operator command, by name. */
@@ -13,6 +14,7 @@ export const commands: Record<string, Command> = {
   ingest: ingestCommand,
   serve: serveCommand,
   replay: replayCommand,
+  schedule: scheduleCommand,
   'backtest-pits': backtestPitsCommand,
   train: trainCommand,
   backtest: backtestCommand,

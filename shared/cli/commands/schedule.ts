@@ -1,0 +1,25 @@
+import { parseArgs } from 'node:util';
+import { createAppContext } from '../../app/context.js';
+import { ValidationError } from '../../errors.js';
+import { SimulatedClock, systemClock } from '../../lifecycle/clock.js';
+import { createScheduler, scheduleRaces } from '../../scheduler/schedule.js';
+import type { Command } from '../command.js';
+
+export const scheduleCommand: Command = {
+  summary: 'create/update the Cloud Scheduler jobs of the coming races and delete past ones (in memory without GCP_PROJECT)',
+  usage: 'pitwall schedule [--now <ISO instant>]',
+  async run({ config, logger, stdout }, argv) {
+    const { values } = parseArgs({ args: argv, options: { now: { type: 'string' } }, strict: true });
+    const at = values.now ? new Date(values.now) : undefined;
+    if (at && Number.isNaN(at.getTime())) throw new ValidationError(`--now must be an ISO instant, got ${values.now}`);
+    const app = await createAppContext(config, logger);
+    try {
+      const scheduler = createScheduler(config);
+      const summary = await scheduleRaces({ repo: app.repo, scheduler, clock: at ? new SimulatedClock(at) : systemClock, config });
+      stdout.write(`${JSON.stringify({ scheduler: config.gcp.project ? 'cloud-scheduler' : 'in-memory', ...summary }, null, 2)}\n`);
+      return 0;
+    } finally {
+      await app.close();
+    }
+  },
+};
