@@ -36,6 +36,8 @@ export interface GetOptions<T> {
   cacheable?: (value: T) => boolean;
   /** Skip the cache for this request (read and write). */
   noCache?: boolean;
+  /** Use a cached body only up to this age (default: any age; for data that is settled). */
+  maxAgeMs?: number;
 }
 
 export interface HttpClient {
@@ -140,7 +142,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     },
     async getJson(url, parse, opts = {}) {
       const cache = opts.noCache ? undefined : options.cache;
-      const cached = await cache?.get(url);
+      const cached = await cache?.get(url, opts.maxAgeMs);
       if (cached !== undefined) {
         try {
           return parse(cached);

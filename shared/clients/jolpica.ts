@@ -22,6 +22,13 @@ export interface JolpicaClientOptions {
   baseUrl: string;
   /** Items per request (Jolpica allows up to 100; Ergast's default is 30). */
   pageSize?: number;
+  /**
+   * How long a cached page of the current (or a future) season stays usable; pages of past
+   * seasons are settled and cached for good. Default 1 hour.
+   */
+  currentSeasonMaxAgeMs?: number;
+  /** Now, in ms (to tell past seasons from the current one). */
+  now?: () => number;
 }
 
 export type Scope = { season: number; round?: number };
@@ -86,13 +93,22 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
   const { http } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const pageSize = options.pageSize ?? 100;
+  const now = options.now ?? Date.now;
+  const currentMaxAge = options.currentSeasonMaxAgeMs ?? 3_600_000;
+  /** Paths start with the season ('2023/9/results'): a past season no longer changes. */
+  const maxAgeFor = (path: string) => {
+    const season = Number(/^(\d{4})/.exec(path)?.[1]);
+    return Number.isFinite(season) && season < new Date(now()).getUTCFullYear() ? undefined : currentMaxAge;
+  };
 
   const page = async (path: string, limit: number, offset: number, fresh = false): Promise<MrDataPage> => {
     const url = `${baseUrl}/${path}.json?limit=${limit}&offset=${offset}`;
+    const maxAgeMs = maxAgeFor(path);
     const body = await http.getJson(url, parsePage, {
       // An empty page may only mean "not published yet": never cache it.
       cacheable: (p) => p.MRData.total > 0,
       noCache: fresh,
+      ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
     });
     return body.MRData;
   };

@@ -27,6 +27,8 @@ export interface OpenF1ClientOptions {
   http: HttpClient;
   /** e.g. https://api.openf1.org/v1 (no trailing slash). */
   baseUrl: string;
+  /** How long the cached session list stays usable (it grows during a season). Default 1 hour. */
+  sessionsMaxAgeMs?: number;
 }
 
 export interface OpenF1Client {
@@ -40,12 +42,15 @@ export interface OpenF1Client {
 export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
-  async function list<S extends z.ZodType>(endpoint: string, item: S, query: OpenF1Query = {}): Promise<z.output<S>[]> {
+  async function list<S extends z.ZodType>(endpoint: string, item: S, query: OpenF1Query = {}, maxAgeMs?: number): Promise<z.output<S>[]> {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
     const qs = params.toString();
     const url = `${baseUrl}/${endpoint}${qs ? `?${qs}` : ''}`;
     try {
-      return await options.http.getJson(url, zodParser(z.array(item)), { cacheable: (rows) => rows.length > 0 });
+      return await options.http.getJson(url, zodParser(z.array(item)), {
+        cacheable: (rows) => rows.length > 0,
+        ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+      });
     } catch (err) {
       if (err instanceof UpstreamError && err.status === 404 && /no results found/i.test(err.message)) return [];
       throw err;
@@ -53,10 +58,11 @@ export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
   }
 
   return {
-    sessions: (query = {}) => list('sessions', openf1Session, query),
+    sessions: (query = {}) => list('sessions', openf1Session, query, options.sessionsMaxAgeMs ?? 3_600_000),
     stints: (sessionKey) => list('stints', openf1Stint, { session_key: sessionKey }),
     pit: (sessionKey) => list('pit', openf1Pit, { session_key: sessionKey }),
     laps: (sessionKey) => list('laps', openf1Lap, { session_key: sessionKey }),
     weather: (query) => list('weather', openf1Weather, query),
+    // Per-session data is cached for good: ingestion only asks for sessions that have ended.
   };
 }

@@ -9,7 +9,8 @@ import type { Logger } from '../log/logger.js';
  * treated as a miss (and overwritten by the refetch), never as an error.
  */
 export interface ResponseCache {
-  get(url: string): Promise<unknown | undefined>;
+  /** The cached body, unless older than `maxAgeMs` (default: any age). */
+  get(url: string, maxAgeMs?: number): Promise<unknown | undefined>;
   set(url: string, body: unknown): Promise<void>;
   /** Drops an entry (e.g. its body no longer passes validation). */
   delete(url: string): Promise<void>;
@@ -24,7 +25,7 @@ interface Entry {
 export function createResponseCache(dir: string, logger?: Logger, now: () => number = Date.now): ResponseCache {
   const file = (url: string) => path.join(dir, `${createHash('sha256').update(url).digest('hex')}.json`);
   return {
-    async get(url) {
+    async get(url, maxAgeMs = Number.POSITIVE_INFINITY) {
       let text: string;
       try {
         text = await fs.readFile(file(url), 'utf8');
@@ -33,7 +34,11 @@ export function createResponseCache(dir: string, logger?: Logger, now: () => num
       }
       try {
         const entry = JSON.parse(text) as Partial<Entry>;
-        if (entry && entry.url === url && 'body' in entry) return entry.body;
+        if (entry && entry.url === url && 'body' in entry) {
+          const age = now() - Date.parse(entry.fetchedAt ?? '');
+          // An entry without a readable date counts as stale (refetched), never as fresh.
+          return age <= maxAgeMs ? entry.body : undefined;
+        }
       } catch {
         // fall through: corrupt entry
       }

@@ -202,6 +202,22 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('keeps past seasons cached for good and refreshes the current season after an hour', async () => {
+    const cacheDir = path.join(tmp, 'ttl');
+    const clock = virtualClock(Date.parse('2025-06-01T00:00:00Z'));
+    const http = createHttpClient({ limits: jolpicaLimits, clock, cache: createResponseCache(cacheDir, undefined, clock.now) });
+    const client = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 40, now: clock.now });
+    await client.schedule(2025);
+    await client.schedule(2018);
+    await client.schedule(2025);
+    await client.schedule(2018);
+    expect(server.requests).toHaveLength(2);
+    await clock.sleep(2 * 3_600_000);
+    await client.schedule(2025);
+    await client.schedule(2018);
+    expect(server.requests).toEqual(['/ergast/f1/2025.json?limit=40&offset=0', '/ergast/f1/2018.json?limit=40&offset=0', '/ergast/f1/2025.json?limit=40&offset=0']);
+  });
+
   it('refetches when a cache entry is corrupt', async () => {
     const cacheDir = path.join(tmp, 'corrupt');
     await jolpica({ cacheDir }).client.schedule(2023);

@@ -52,10 +52,13 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
     // The full session list is one request (and cached); filtering here keeps a year and a key list on the same path.
     const all = await openf1.sessions();
     const now = deps.now().getTime();
+    // Only sessions over for an hour: their data is final (and then cached for good).
+    const settled = (s: { date_start: string; date_end?: string | null }) =>
+      (s.date_end ? Date.parse(s.date_end) : Date.parse(s.date_start) + 4 * 3_600_000) + 3_600_000 < now;
     const sessions = all.filter(
       (s) =>
         s.session_name === 'Race' &&
-        Date.parse(s.date_start) < now &&
+        settled(s) &&
         (request.sessionKeys ? request.sessionKeys.includes(s.session_key) : s.year === request.year),
     );
     const races = (await deps.repo.races.list()).map((r) => ({ season: r.season, round: r.round, date: r.sessions.race.date }));
