@@ -4,6 +4,7 @@ import { createArtifactStore } from '../../artifacts/create-store.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { createProgress } from '../../log/progress.js';
 import { setupTensorflow } from '../../models/tf.js';
+import { trainPitModel } from '../../pits/train.js';
 import { trainRaceModel } from '../../training/train-race-job.js';
 import type { Command } from '../command.js';
 
@@ -38,7 +39,8 @@ export const trainCommand: Command = {
         ...(values['train-seasons'] ? { trainSeasons: Number(values['train-seasons']) } : {}),
         ...(values.epochs ? { fit: { epochs: Number(values.epochs) } } : {}),
       });
-      stdout.write(`${JSON.stringify({ race: { version: race.modelVersion.version, artifactUri: race.modelVersion.artifactUri, evaluationSeason: race.evaluationSeason, metrics: race.modelVersion.metrics } }, null, 2)}\n`);
+      const pit = await trainPitModel({ repo: app.repo, logger, artifacts: store, progress: deps.progress, codeRevision: config.revision ?? null });
+      stdout.write(`${JSON.stringify({ race: { version: race.modelVersion.version, artifactUri: race.modelVersion.artifactUri, evaluationSeason: race.evaluationSeason, metrics: race.modelVersion.metrics }, pit }, null, 2)}\n`);
       return 0;
     } finally {
       await app.close();
