@@ -85,11 +85,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       await pacerFor(host).acquire();
       sent++;
       let response: Response;
+      let text: string;
       try {
         response = await doFetch(url, {
           headers: { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) },
           signal: AbortSignal.timeout(timeoutMs),
         });
+        // Reading the body is part of the exchange: a connection lost mid-body is retried too.
+        text = await response.text();
       } catch (err) {
         lastProblem = `network error: ${err instanceof Error ? err.message : String(err)}`;
         lastStatus = undefined;
@@ -101,14 +104,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue;
       }
       if (response.ok) {
-        const text = await response.text();
         try {
           return JSON.parse(text) as unknown;
         } catch {
           throw new UpstreamError(`malformed response from ${url}: body is not JSON (${text.slice(0, 80)})`, response.status, { url });
         }
       }
-      const detail = (await response.text().catch(() => '')).slice(0, 200);
+      const detail = text.slice(0, 200);
       lastStatus = response.status;
       lastProblem = `HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
       if (!retryableStatus(response.status)) {

@@ -132,6 +132,13 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     expect(clock.sleeps.filter((s) => s >= 250)).toEqual([250, 500, 1000]);
   });
 
+  it('retries a connection lost in the middle of the body', async () => {
+    const { client } = jolpica();
+    server.inject('/2023/drivers', [{ status: 200, truncate: true, body: server.recordings.get('/ergast/f1/2023/drivers.json?limit=30&offset=0')!.body }]);
+    expect(await client.drivers(2023)).toHaveLength(recordedTotal('/ergast/f1/2023/drivers.json?limit=30&offset=0'));
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('gives up after the attempt cap with an UpstreamError carrying the status', async () => {
     const { client } = jolpica({ maxAttempts: 3 });
     server.inject('/2023/drivers', [{ status: 503 }, { status: 503 }, { status: 503 }]);

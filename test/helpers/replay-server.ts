@@ -33,6 +33,8 @@ export interface InjectedResponse {
   body?: string;
   /** Close the socket without answering (a network error). */
   drop?: boolean;
+  /** Send the headers and half of `body`, then close the socket (a connection lost mid-body). */
+  truncate?: boolean;
 }
 
 export interface ReplayServer {
@@ -129,6 +131,12 @@ export async function startReplayServer(replayDir: string): Promise<ReplayServer
     if (fault) {
       if (fault.drop) {
         req.socket.destroy();
+        return;
+      }
+      if (fault.truncate) {
+        const body = fault.body ?? '{}';
+        res.writeHead(fault.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+        res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
         return;
       }
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
