@@ -4,6 +4,7 @@ import { createHttpClient } from './http-client.js';
 import { createJolpicaClient, type JolpicaClient } from './jolpica.js';
 import { createOpenF1Client, type OpenF1Client } from './openf1.js';
 import { jolpicaLimits, openf1Limits } from './pacer.js';
+import { createRequestLedger } from './request-ledger.js';
 import { createResponseCache } from './response-cache.js';
 
 export interface ApiClientsConfig {
@@ -19,7 +20,8 @@ const userAgent = 'pitwall/0.1 (F1 forecasting)';
 /** The two API clients as the edges build them: each with its own limits, sharing one cache folder. */
 export function createApiClients(config: ApiClientsConfig, logger: Logger, clock?: Clock): { jolpica: JolpicaClient; openf1: OpenF1Client } {
   const cache = createResponseCache(config.httpCacheDir, logger);
-  const common = { cache, logger, userAgent, ...(clock ? { clock } : {}) };
+  const ledger = createRequestLedger(config.httpCacheDir, logger);
+  const common = { cache, ledger, logger, userAgent, ...(clock ? { clock } : {}) };
   return {
     jolpica: createJolpicaClient({ http: createHttpClient({ ...common, limits: jolpicaLimits }), baseUrl: config.jolpicaBaseUrl, ...(config.jolpicaPageSize ? { pageSize: config.jolpicaPageSize } : {}) }),
     openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl }),

@@ -2,6 +2,7 @@ import { UpstreamError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { Pacer, type BucketSpec } from './pacer.js';
+import type { RequestLedger } from './request-ledger.js';
 import type { ResponseCache } from './response-cache.js';
 
 /**
@@ -15,6 +16,8 @@ export interface HttpClientOptions {
   /** Token buckets applied per host. */
   limits: readonly BucketSpec[];
   cache?: ResponseCache;
+  /** Send times kept on disk, so the pacing budget carries over between processes. */
+  ledger?: RequestLedger;
   clock?: Clock;
   /** Total attempts per request, including the first (default 5). */
   maxAttempts?: number;
@@ -66,12 +69,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? globalThis.fetch;
-  const pacers = new Map<string, Pacer>();
+  const pacers = new Map<string, Promise<Pacer>>();
   let sent = 0;
+  /** The longest bucket window: older sends no longer matter. */
+  const windowMs = Math.max(...options.limits.map((l) => (l.capacity / l.perSecond) * 1000), 0);
 
-  const pacerFor = (host: string) => {
+  const pacerFor = (host: string): Promise<Pacer> => {
     let p = pacers.get(host);
-    if (!p) pacers.set(host, (p = new Pacer(options.limits, clock)));
+    if (!p) {
+      const history = options.ledger ? options.ledger.since(host, clock.now() - windowMs) : Promise.resolve([]);
+      pacers.set(host, (p = history.then((h) => new Pacer(options.limits, clock, h))));
+    }
     return p;
   };
 
@@ -82,8 +90,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let lastProblem = '';
     let lastStatus: number | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await pacerFor(host).acquire();
+      await (await pacerFor(host)).acquire();
       sent++;
+      await options.ledger?.record(host, clock.now());
       let response: Response;
       let text: string;
       try {

@@ -27,12 +27,27 @@ export class Pacer {
   private readonly buckets: { spec: BucketSpec; tokens: number; at: number }[];
   private queue: Promise<void> = Promise.resolve();
 
+  /** `history`: send times of earlier requests (e.g. by another process), oldest first, replayed into the buckets. */
   constructor(
     specs: readonly BucketSpec[],
     private readonly clock: Clock,
+    history: readonly number[] = [],
   ) {
-    const now = clock.now();
-    this.buckets = specs.map((spec) => ({ spec, tokens: spec.capacity, at: now }));
+    const start = Math.min(clock.now(), history[0] ?? Number.POSITIVE_INFINITY);
+    this.buckets = specs.map((spec) => ({ spec, tokens: spec.capacity, at: start }));
+    for (const t of history) {
+      this.refill(t);
+      for (const b of this.buckets) b.tokens -= 1; // may go below zero: those requests were over budget
+    }
+    this.refill(clock.now());
+  }
+
+  private refill(now: number): void {
+    for (const b of this.buckets) {
+      if (now <= b.at) continue;
+      b.tokens = Math.min(b.spec.capacity, b.tokens + ((now - b.at) / 1000) * b.spec.perSecond);
+      b.at = now;
+    }
   }
 
   /** Resolves when a request may be sent (and takes its token). */
@@ -44,11 +59,9 @@ export class Pacer {
 
   private async take(): Promise<void> {
     for (;;) {
-      const now = this.clock.now();
+      this.refill(this.clock.now());
       let wait = 0;
       for (const b of this.buckets) {
-        b.tokens = Math.min(b.spec.capacity, b.tokens + ((now - b.at) / 1000) * b.spec.perSecond);
-        b.at = now;
         if (b.tokens < 1) wait = Math.max(wait, ((1 - b.tokens) / b.spec.perSecond) * 1000);
       }
       if (wait <= 0) {

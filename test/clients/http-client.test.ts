@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, parseRetryAfter } from '../../shared/clients/http-client.js';
 import { createJolpicaClient } from '../../shared/clients/jolpica.js';
 import { jolpicaLimits, Pacer } from '../../shared/clients/pacer.js';
+import { createRequestLedger } from '../../shared/clients/request-ledger.js';
 import { createResponseCache } from '../../shared/clients/response-cache.js';
 import { UpstreamError } from '../../shared/errors.js';
 import { fetchRaceResults } from '../../shared/ingest/api/fetch-race-results.js';
@@ -183,6 +184,26 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
     const floor = (100 / (500 / 3600)) * 1000;
     expect(clock.elapsed()).toBeGreaterThanOrEqual(floor - 1000);
     expect(clock.elapsed()).toBeLessThan(floor + 10_000);
+  });
+
+  it('carries the hourly budget over to the next process through the request ledger', async () => {
+    const ledgerDir = path.join(tmp, 'ledger', 'missing');
+    const clock = virtualClock();
+    // A small hourly budget so the test stays short: 5 requests, then one per 720 s.
+    const limits = [{ capacity: 5, perSecond: 5 / 3600 }];
+    const run = () =>
+      createJolpicaClient({ http: createHttpClient({ limits, clock, ledger: createRequestLedger(ledgerDir) }), baseUrl: server.jolpicaBaseUrl, pageSize: 30 });
+    const first = run();
+    for (let i = 0; i < 5; i++) await first.results({ season: 2023, round: 9 });
+    expect(clock.elapsed()).toBe(0);
+    // A new client (a new process) starts with the budget the first one left: empty.
+    await run().results({ season: 2023, round: 9 });
+    expect(clock.elapsed()).toBeGreaterThanOrEqual(719_000);
+    expect(server.requests).toHaveLength(6);
+    // Without the ledger it would have started full.
+    const fresh = virtualClock();
+    await createJolpicaClient({ http: createHttpClient({ limits, clock: fresh }), baseUrl: server.jolpicaBaseUrl, pageSize: 30 }).results({ season: 2023, round: 9 });
+    expect(fresh.elapsed()).toBe(0);
   });
 
   it('serves the second identical call from the cache, creating a missing cache folder', async () => {
