@@ -52,6 +52,8 @@ interface ReplayDeps {
 export async function replaySeason(deps: ReplayDeps, season: number): Promise<ReplayReport> {
   const call = async (method: string, path: string) => {
     const res = await fetch(`${deps.baseUrl}${path}`, { method, headers: deps.headers ?? {} });
+    // The functions' JSON as served (shapes in shared/api/schemas.ts); read loosely here.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = (await res.json().catch(() => null)) as Record<string, any> | null;
     return { status: res.status, body };
   };
