@@ -36,8 +36,10 @@ export function atThreshold(scores: number[], labels: number[], threshold: numbe
   let fn = 0;
   scores.forEach((s, i) => {
     const y = labels[i]!;
-    if (s >= threshold) y ? tp++ : fp++;
-    else if (y) fn++;
+    if (s >= threshold) {
+      if (y) tp++;
+      else fp++;
+    } else if (y) fn++;
   });
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
