@@ -10,8 +10,8 @@ const intText = z.string().regex(/^-?\d+$/, 'must be an integer string').transfo
 const numText = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a numeric string').transform(Number);
 
 export const ergastLocation = z.object({
-  lat: numText,
-  long: numText,
+  lat: numText.optional(),
+  long: numText.optional(),
   locality: z.string().optional(),
   country: z.string().optional(),
 });
@@ -84,12 +84,21 @@ export const ergastPitStop = z.object({
   duration: z.string().optional(),
 });
 
-export const ergastLap = z.object({
-  number: intText,
-  Timings: z.array(z.object({ driverId: z.string().min(1), position: intText.optional(), time: z.string().optional() })),
-});
+export const ergastTiming = z.object({ driverId: z.string().min(1), position: intText.optional(), time: z.string().optional() });
 
-export const ergastRace = z.object({
+/** The row lists of a race table; a row that fails its schema is set aside, not fatal to the page. */
+export type RowList = 'Results' | 'SprintResults' | 'QualifyingResults' | 'PitStops' | 'Laps';
+
+/** A row the client could not parse: mapped to a quarantined row with this reason. */
+export interface InvalidRow {
+  list: RowList;
+  raw: unknown;
+  reason: string;
+}
+
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ');
+
+const raceTable = z.object({
   season: intText,
   round: intText,
   url: z.string().optional(),
@@ -104,11 +113,36 @@ export const ergastRace = z.object({
   Sprint: sessionTime.optional(),
   SprintQualifying: sessionTime.optional(),
   SprintShootout: sessionTime.optional(),
-  Results: z.array(ergastResult).optional(),
-  SprintResults: z.array(ergastResult).optional(),
-  QualifyingResults: z.array(ergastQualifying).optional(),
-  PitStops: z.array(ergastPitStop).optional(),
-  Laps: z.array(ergastLap).optional(),
+  Results: z.array(z.unknown()).optional(),
+  SprintResults: z.array(z.unknown()).optional(),
+  QualifyingResults: z.array(z.unknown()).optional(),
+  PitStops: z.array(z.unknown()).optional(),
+  Laps: z.array(z.object({ number: intText, Timings: z.array(z.unknown()) })).optional(),
+});
+
+/**
+ * A race with its rows parsed one by one: the race envelope must be valid (else the page
+ * is malformed), while a bad row lands in `invalid` with its reason and the good rows of
+ * the same page are kept.
+ */
+export const ergastRace = raceTable.transform((r) => {
+  const invalid: InvalidRow[] = [];
+  const keep = <S extends z.ZodType>(list: RowList, schema: S, items: unknown[] | undefined): z.output<S>[] | undefined =>
+    items?.flatMap((item) => {
+      const parsed = schema.safeParse(item);
+      if (parsed.success) return [parsed.data as z.output<S>];
+      invalid.push({ list, raw: item, reason: issuesOf(parsed.error) });
+      return [];
+    });
+  return {
+    ...r,
+    Results: keep('Results', ergastResult, r.Results),
+    SprintResults: keep('SprintResults', ergastResult, r.SprintResults),
+    QualifyingResults: keep('QualifyingResults', ergastQualifying, r.QualifyingResults),
+    PitStops: keep('PitStops', ergastPitStop, r.PitStops),
+    Laps: r.Laps?.map((l) => ({ number: l.number, Timings: keep('Laps', ergastTiming, l.Timings) ?? [] })),
+    invalid,
+  };
 });
 
 export const mrDataPage = z.object({

@@ -7,6 +7,7 @@ import {
   type ErgastDriver,
   type ErgastRace,
   type MrDataPage,
+  type RowList,
 } from './jolpica-schemas.js';
 import { zodParser } from './zod-parse.js';
 
@@ -51,7 +52,7 @@ export interface JolpicaClient {
 
 const parsePage = zodParser(mrDataPage);
 
-type RaceList = 'Results' | 'SprintResults' | 'QualifyingResults' | 'PitStops' | 'Laps';
+type RaceList = RowList;
 
 const scopePath = ({ season, round }: Scope) => (round === undefined ? `${season}` : `${season}/${round}`);
 
@@ -60,6 +61,8 @@ function countRaceItems(races: ErgastRace[], list?: RaceList): number {
   if (!list) return races.length;
   let n = 0;
   for (const r of races) {
+    // Rows set aside as invalid still count toward MRData.total.
+    n += r.invalid.filter((i) => i.list === list).length;
     const items = r[list];
     if (list === 'Laps') n += (r.Laps ?? []).reduce((s, l) => s + l.Timings.length, 0);
     else n += items?.length ?? 0;
@@ -74,9 +77,10 @@ function mergeRaces(races: ErgastRace[]): ErgastRace[] {
     const key = `${race.season}/${race.round}`;
     const seen = byKey.get(key);
     if (!seen) {
-      byKey.set(key, { ...race, ...(race.Laps ? { Laps: race.Laps.map((l) => ({ ...l, Timings: [...l.Timings] })) } : {}) });
+      byKey.set(key, { ...race, invalid: [...race.invalid], ...(race.Laps ? { Laps: race.Laps.map((l) => ({ ...l, Timings: [...l.Timings] })) } : {}) });
       continue;
     }
+    seen.invalid.push(...race.invalid);
     for (const list of ['Results', 'SprintResults', 'QualifyingResults', 'PitStops'] as const) {
       if (race[list]) (seen[list] as unknown[] | undefined) = [...(seen[list] ?? []), ...race[list]];
     }

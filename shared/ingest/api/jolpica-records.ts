@@ -1,4 +1,4 @@
-import type { ErgastCircuit, ErgastConstructor, ErgastDriver, ErgastRace, ErgastResult } from '../../clients/jolpica-schemas.js';
+import type { ErgastCircuit, ErgastConstructor, ErgastDriver, ErgastRace, ErgastResult, RowList } from '../../clients/jolpica-schemas.js';
 import type {
   CircuitRecord,
   ConstructorRecord,
@@ -8,6 +8,7 @@ import type {
   QualifyingRecord,
   RaceRecord,
   RecordBatch,
+  RejectedRow,
   ResultRecord,
   SprintResultRecord,
   StatusRecord,
@@ -160,6 +161,23 @@ export function lapRecords(race: ErgastRace): LapRecord[] {
   );
 }
 
+const tableOf: Record<RowList, RejectedRow['table']> = {
+  Results: 'results',
+  SprintResults: 'sprint_results',
+  QualifyingResults: 'qualifying',
+  PitStops: 'pit_stops',
+  Laps: 'laps',
+};
+
+/** Rows the client could not parse, as rejected rows for the loader to quarantine. */
+export function invalidRows(race: ErgastRace): RejectedRow[] {
+  return race.invalid.map((i) => ({
+    table: tableOf[i.list],
+    raw: { season: race.season, round: race.round, row: i.raw },
+    reason: `jolpica ${race.season} R${race.round} ${i.list}: ${i.reason}`,
+  }));
+}
+
 /** Collects everything a set of race tables (and driver lists) carries into one batch, reference rows de-duplicated. */
 export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRace[]; drivers?: ErgastDriver[] }): RecordBatch {
   const circuits = new Map<string, CircuitRecord>();
@@ -167,7 +185,8 @@ export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRac
   const constructors = new Map<string, ConstructorRecord>();
   const statuses = new Map<string, StatusRecord>();
   const races = new Map<string, RaceRecord>();
-  const batch: Required<Pick<RecordBatch, 'results' | 'sprintResults' | 'qualifying' | 'pitStops' | 'laps'>> = {
+  const batch: Required<Pick<RecordBatch, 'results' | 'sprintResults' | 'qualifying' | 'pitStops' | 'laps' | 'rejected'>> = {
+    rejected: [],
     results: [],
     sprintResults: [],
     qualifying: [],
@@ -194,6 +213,7 @@ export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRac
     batch.qualifying.push(...qualifyingRecords(r));
     batch.pitStops.push(...pitStopRecords(r));
     batch.laps.push(...lapRecords(r));
+    batch.rejected.push(...invalidRows(r));
   }
   return {
     seasons: [...new Set([...races.values()].map((r) => r.season))].map((year) => ({ year })),
