@@ -67,7 +67,7 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
       trainSeasons: trainSeasons - 1,
       fit: options.fit,
       resamples: 200,
-      onSeasonStart: () => bar.tick(1, `fitted evaluation model (≤ ${latestComplete - 1})`),
+      onSeasonStart: () => bar.tick(1, `training the evaluation model (≤ ${latestComplete - 1})`),
       onRace: (label) => bar.tick(1, label),
     });
 

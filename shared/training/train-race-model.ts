@@ -1,6 +1,7 @@
 import { featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
-import { fitPlatt, fitTemperature } from '../models/race/calibrate.js';
-import { fitGapTable } from '../models/race/gap-table.js';
+import { fitPlatt, fitTemperature, sigmoid } from '../models/race/calibrate.js';
+import { actualGapSeconds, fitGapTable } from '../models/race/gap-table.js';
+import { simulateRace } from '../models/race/simulate.js';
 import { trainNetwork } from '../models/race/network.js';
 import { fitNormalisation, rawOutputs, type RaceModel, type RaceModelSpec } from '../models/race/race-model.js';
 import { buildExample, toTensors, usableExample, type RaceExample } from './race-dataset.js';
@@ -38,6 +39,7 @@ export async function fitRaceModel(
 
   let temperature = 1;
   let dnfCalibration = { a: 1, b: 0 };
+  let gapInterval: [number, number] = [0.1, 0.9];
   if (inner.length >= 10 && held.length > 0) {
     const spec = specFor(inner, 1, { a: 1, b: 0 }, options.samples);
     const net = await trainNetwork(toTensors(inner, spec), { ...netOptions, onEpoch: (e, l) => options.onEpoch?.('calibration', e, l) });
@@ -54,11 +56,33 @@ export async function fitRaceModel(
         y.push(o.classified ? 0 : 1);
       });
     }
-    net.dispose();
     temperature = fitTemperature(ordered, 3);
     dnfCalibration = fitPlatt(z, y);
+    // The gap interval: the symmetric quantile levels whose interval covers 80% of the held-out lead-lap gaps.
+    const gapTable = fitGapTable(inner.map((e) => ix.byRace.get(e.raceId) ?? []));
+    const cases: { samples: number[]; gap: number }[] = [];
+    for (const e of held) {
+      const out = rawOutputs(probe, e.features);
+      const sim = simulateRace({
+        strengths: out.strength.map((s) => s / temperature),
+        pDnf: out.dnfLogit.map((v) => sigmoid(dnfCalibration.a * v + dnfCalibration.b)),
+        gapTable,
+        samples: 1000,
+        seed: e.raceId,
+        keepGapSamples: true,
+      });
+      const rows = ix.byRace.get(e.raceId) ?? [];
+      e.features.drivers.forEach((d, i) => {
+        const gap = actualGapSeconds(rows, d.driverId);
+        const r = rows.find((x) => x.driverId === d.driverId);
+        if (gap !== null && r?.position !== 1) cases.push({ samples: sim[i]!.gapSamples!, gap });
+      });
+    }
+    gapInterval = calibrateInterval(cases, 0.8);
+    net.dispose();
   }
   const spec = specFor(examples, temperature, dnfCalibration, options.samples);
+  spec.gapInterval = gapInterval;
   spec.gapTable = fitGapTable(examples.map((e) => ix.byRace.get(e.raceId) ?? []));
   const net = await trainNetwork(toTensors(examples, spec), { ...netOptions, onEpoch: (e, l) => options.onEpoch?.('final', e, l) });
   return { spec, net };
@@ -83,4 +107,25 @@ function finishersInOrder(e: RaceExample, strength: number[]): number[] {
     .filter((x) => x.o?.classified)
     .sort((a, b) => a.o!.positionOrder - b.o!.positionOrder)
     .map((x) => x.s);
+}
+
+/** Symmetric quantile levels (q, 1 − q) whose intervals cover `target` of the cases (nominal when there are too few). */
+export function calibrateInterval(cases: readonly { samples: number[]; gap: number }[], target: number): [number, number] {
+  const nominal: [number, number] = [(1 - target) / 2, 1 - (1 - target) / 2];
+  if (cases.length < 50) return nominal;
+  const coverage = (q: number) =>
+    cases.filter(({ samples: s, gap }) => {
+      const at = (x: number) => s[Math.min(s.length - 1, Math.floor(x * s.length))]!;
+      return gap >= at(q) && gap <= at(1 - q);
+    }).length / cases.length;
+  let best = nominal;
+  let bestErr = Infinity;
+  for (let q = 0.02; q <= 0.3001; q += 0.01) {
+    const err = Math.abs(coverage(q) - target);
+    if (err < bestErr - 1e-12) {
+      bestErr = err;
+      best = [q, 1 - q];
+    }
+  }
+  return best;
 }

@@ -41,6 +41,7 @@ function fixtureModel(): RaceModel {
       featureNames: [...featureNames],
       normalisation: { mean: featureNames.map((_, j) => j), std: featureNames.map((_, j) => 1 + j / 10) },
       temperature: 0.8,
+      gapInterval: [0.15, 0.85],
       dnfCalibration: { a: 0.9, b: -0.4 },
       gapTable: { gaps: Array.from({ length: 20 }, (_, p) => [p * 5, p * 5 + 2, null, p * 6]) },
       samples: 2000,

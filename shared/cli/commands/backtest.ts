@@ -73,7 +73,7 @@ export const backtestCommand: Command = {
         trainSeasons,
         racesPerSeason: perSeason,
         fit: values.epochs ? { epochs: Number(values.epochs) } : {},
-        onSeasonStart: (s) => bar.tick(1, `fitted ${s} model`),
+        onSeasonStart: (s) => bar.tick(1, `training the ${s} model`),
         onRace: (label) => bar.tick(1, label),
       });
       bar.stop();

@@ -15,6 +15,8 @@ export interface RaceModelSpec {
   temperature: number;
   dnfCalibration: Platt;
   gapTable: GapTable;
+  /** Quantile levels of the gap interval, calibrated on held-out races to cover 80%. */
+  gapInterval?: [number, number];
   samples: number;
 }
 
@@ -63,8 +65,9 @@ export function rawOutputs(model: RaceModel, features: RaceFeatures): { strength
 /** Per-driver forecast: calibrated strengths and DNF probabilities pushed through the simulation. */
 export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.raceId): DriverPrediction[] {
   const { strength, dnfLogit, imputed } = rawOutputs(model, features);
-  const { temperature, dnfCalibration: c, gapTable, samples, featureNames } = model.spec;
+  const { temperature, dnfCalibration: c, gapTable, samples, featureNames, gapInterval } = model.spec;
   const sim = simulateRace({
+    ...(gapInterval ? { gapInterval } : {}),
     strengths: strength.map((s) => s / temperature),
     pDnf: dnfLogit.map((z) => sigmoid(c.a * z + c.b)),
     gapTable,

@@ -15,6 +15,10 @@ export interface SimulationInput {
   gapTable: GapTable;
   samples: number;
   seed: number;
+  /** Quantile levels of the gap interval; (0.1, 0.9) is the nominal 80% interval. */
+  gapInterval?: readonly [number, number];
+  /** Also return each driver's sorted gap samples (used to calibrate the interval). */
+  keepGapSamples?: boolean;
 }
 
 export interface SimulatedDriver {
@@ -27,9 +31,10 @@ export interface SimulatedDriver {
   gapSeconds: number;
   gapLowSeconds: number;
   gapHighSeconds: number;
+  gapSamples?: number[];
 }
 
-export function simulateRace({ strengths, pDnf, gapTable, samples, seed }: SimulationInput): SimulatedDriver[] {
+export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], keepGapSamples = false }: SimulationInput): SimulatedDriver[] {
   const n = strengths.length;
   const rand = seededRandom(seed);
   const win = new Float64Array(n);
@@ -81,8 +86,9 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed }: Simul
       pTop10: top10[i]! / samples,
       pDnf: pDnf[i]!,
       gapSeconds: q(0.5),
-      gapLowSeconds: q(0.1),
-      gapHighSeconds: q(0.9),
+      gapLowSeconds: q(gapInterval[0]),
+      gapHighSeconds: q(gapInterval[1]),
+      ...(keepGapSamples ? { gapSamples: g } : {}),
     };
   });
 }
