@@ -23,6 +23,14 @@ import { zodParser } from './zod-parse.js';
 
 export type OpenF1Query = Record<string, string | number>;
 
+/** A row that failed its schema; collected when a sink is passed, else the response is malformed. */
+export interface OpenF1InvalidRow {
+  endpoint: string;
+  raw: unknown;
+  reason: string;
+}
+export type InvalidSink = OpenF1InvalidRow[];
+
 export interface OpenF1ClientOptions {
   http: HttpClient;
   /** e.g. https://api.openf1.org/v1 (no trailing slash). */
@@ -32,22 +40,39 @@ export interface OpenF1ClientOptions {
 }
 
 export interface OpenF1Client {
-  sessions(query?: OpenF1Query): Promise<OpenF1Session[]>;
-  stints(sessionKey: number): Promise<OpenF1Stint[]>;
-  pit(sessionKey: number): Promise<OpenF1Pit[]>;
-  laps(sessionKey: number): Promise<OpenF1Lap[]>;
-  weather(query: OpenF1Query): Promise<OpenF1Weather[]>;
+  sessions(query?: OpenF1Query, invalid?: InvalidSink): Promise<OpenF1Session[]>;
+  stints(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1Stint[]>;
+  pit(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1Pit[]>;
+  laps(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1Lap[]>;
+  weather(query: OpenF1Query, invalid?: InvalidSink): Promise<OpenF1Weather[]>;
 }
 
 export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
-  async function list<S extends z.ZodType>(endpoint: string, item: S, query: OpenF1Query = {}, maxAgeMs?: number): Promise<z.output<S>[]> {
+  /** Rows parsed one by one: a bad row goes to `invalid` when given (the good rows are kept), else fails the response. */
+  const rowsParser = <S extends z.ZodType>(endpoint: string, item: S, invalid?: InvalidSink) => {
+    const array = zodParser(z.array(z.unknown()));
+    return (body: unknown): z.output<S>[] => {
+      const found: OpenF1InvalidRow[] = [];
+      const rows = array(body).flatMap((raw, i) => {
+        const parsed = item.safeParse(raw);
+        if (parsed.success) return [parsed.data as z.output<S>];
+        found.push({ endpoint, raw, reason: parsed.error.issues.map((x) => `${[i, ...x.path].join('.')}: ${x.message}`).join('; ') });
+        return [];
+      });
+      if (found.length && !invalid) throw new Error(found.map((f) => f.reason).slice(0, 5).join('; '));
+      invalid?.push(...found);
+      return rows;
+    };
+  };
+
+  async function list<S extends z.ZodType>(endpoint: string, item: S, query: OpenF1Query = {}, maxAgeMs?: number, invalid?: InvalidSink): Promise<z.output<S>[]> {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
     const qs = params.toString();
     const url = `${baseUrl}/${endpoint}${qs ? `?${qs}` : ''}`;
     try {
-      return await options.http.getJson(url, zodParser(z.array(item)), {
+      return await options.http.getJson(url, rowsParser(endpoint, item, invalid), {
         cacheable: (rows) => rows.length > 0,
         ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
       });
@@ -58,11 +83,11 @@ export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
   }
 
   return {
-    sessions: (query = {}) => list('sessions', openf1Session, query, options.sessionsMaxAgeMs ?? 3_600_000),
-    stints: (sessionKey) => list('stints', openf1Stint, { session_key: sessionKey }),
-    pit: (sessionKey) => list('pit', openf1Pit, { session_key: sessionKey }),
-    laps: (sessionKey) => list('laps', openf1Lap, { session_key: sessionKey }),
-    weather: (query) => list('weather', openf1Weather, query),
+    sessions: (query = {}, invalid) => list('sessions', openf1Session, query, options.sessionsMaxAgeMs ?? 3_600_000, invalid),
+    stints: (sessionKey, invalid) => list('stints', openf1Stint, { session_key: sessionKey }, undefined, invalid),
+    pit: (sessionKey, invalid) => list('pit', openf1Pit, { session_key: sessionKey }, undefined, invalid),
+    laps: (sessionKey, invalid) => list('laps', openf1Lap, { session_key: sessionKey }, undefined, invalid),
+    weather: (query, invalid) => list('weather', openf1Weather, query, undefined, invalid),
     // Per-session data is cached for good: ingestion only asks for sessions that have ended.
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../shared/clients/http-client.js';
-import { createOpenF1Client } from '../../shared/clients/openf1.js';
+import { createOpenF1Client, type OpenF1InvalidRow } from '../../shared/clients/openf1.js';
 import { openf1Limits } from '../../shared/clients/pacer.js';
 import { UpstreamError } from '../../shared/errors.js';
 import { dataDir, requireData } from '../helpers/settings.js';
@@ -68,6 +68,17 @@ describe.skipIf(data.skip)('OpenF1 client against the replay server', () => {
     for (let i = 0; i < 9; i++) await paced.stints(9488);
     // 3 at once, then one every 333 ms.
     expect(pacedClock.elapsed()).toBeGreaterThanOrEqual(6 * 333);
+  });
+
+  it('with a sink, sets a bad row aside with its reason and keeps the good rows', async () => {
+    const { client } = openf1();
+    const rows = JSON.parse(fs.readFileSync(path.join(replayDir, 'openf1', 'heibylau-F1-pit-strategy-search', 'stints.json'), 'utf8')) as Record<string, unknown>[];
+    delete rows[2]!.driver_number;
+    server.inject('/v1/stints?session_key=9488', [{ status: 200, body: JSON.stringify(rows) }]);
+    const invalid: OpenF1InvalidRow[] = [];
+    expect(await client.stints(9488, invalid)).toHaveLength(rows.length - 1);
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]!.reason).toMatch(/^2\.driver_number/);
   });
 
   it('rejects a body that is not the documented shape', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JolpicaClient } from '../../clients/jolpica.js';
-import type { OpenF1Client } from '../../clients/openf1.js';
+import type { OpenF1Client, OpenF1InvalidRow } from '../../clients/openf1.js';
 import { runIngestion, type IngestDeps, type RunOutcome } from '../ingest.js';
 import type { LapRecord, RecordBatch, RejectedRow } from '../records.js';
 import { readJolpica, type JolpicaRequest } from './jolpica-ingest.js';
@@ -82,11 +82,14 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
         const byNumber = new Map(
           entrants.filter((e) => e.round === race.round && e.number !== null).map((e) => [e.number as number, e.driverRef]),
         );
+        // Rows that fail their schema are quarantined; the session's other rows still load.
+        const invalid: OpenF1InvalidRow[] = [];
         const [sessionLaps, stints, pits] = [
-          await openf1.laps(session.session_key),
-          await openf1.stints(session.session_key),
-          await openf1.pit(session.session_key),
+          await openf1.laps(session.session_key, invalid),
+          await openf1.stints(session.session_key, invalid),
+          await openf1.pit(session.session_key, invalid),
         ];
+        rejected.push(...invalid.map((i) => ({ table: 'laps' as const, raw: i.raw, reason: `openf1 ${i.endpoint} session ${session.session_key}: ${i.reason}` })));
         const mapped = openf1LapRecords(race, byNumber, { laps: sessionLaps, stints, pits });
         laps.push(...mapped.laps);
         rejected.push(...mapped.rejected);

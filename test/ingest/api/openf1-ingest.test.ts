@@ -98,5 +98,17 @@ for (const backend of backends) {
         'openf1: session 1 is not a Race session in /sessions',
       ]);
     });
+
+    it('quarantines an OpenF1 row missing a field and loads the rest of the session', async () => {
+      const stints = recorded<Record<string, unknown>>('stints.json');
+      delete stints[0]!.compound;
+      server.inject('/v1/stints?session_key=9488', [{ status: 200, body: JSON.stringify(stints) }]);
+      const run = await ingestOpenF1(deps, { sessionKeys: [SESSION] });
+      expect(run.status).toBe('succeeded');
+      const q = await repo.ingestionRuns.quarantined(run.runId);
+      expect(q).toHaveLength(1);
+      expect(q[0]!.reason).toMatch(/^openf1 stints session 9488: 0\.compound/);
+      expect((await repo.reference.laps(raceId)).length).toBeGreaterThan(0);
+    });
   });
 }
