@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import { Storage } from '@google-cloud/storage';
 import type { AppContext } from '../app/context.js';
 import { createHttpClient } from '../clients/http-client.js';
 import { createJolpicaClient } from '../clients/jolpica.js';
@@ -10,6 +9,7 @@ import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
+import { SnapshotCache } from '../lifecycle/snapshot-cache.js';
 import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi } from './read-api.js';
@@ -84,7 +84,10 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
   const logger = app.logger.child({ function: name });
   switch (name) {
     case 'predict':
-      return withErrors(logger, predictHandler({ repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth }));
+      return withErrors(
+        logger,
+        predictHandler({ repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth, snapshots: new SnapshotCache(), presented: new SnapshotCache() }),
+      );
     case 'syncResults':
       return withErrors(logger, syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock }));
     case 'evaluate':
@@ -100,6 +103,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
           currentModel: async () => (await forecaster()).version,
           health: healthChecks(app, forecaster),
           openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
+          presented: new SnapshotCache(),
         }),
       );
     }
@@ -107,9 +111,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
 }
 
 function healthChecks(app: AppContext, forecaster: () => Promise<Forecaster>) {
-  const storage = app.config.artifactStoreUri.startsWith('gs://')
-    ? new Storage(app.config.gcsApiEndpoint ? { apiEndpoint: app.config.gcsApiEndpoint } : {})
-    : undefined;
+  const gcs = app.config.artifactStoreUri.startsWith('gs://');
   return {
     database: async () => {
       await app.db.knex.raw('select 1');
@@ -118,7 +120,9 @@ function healthChecks(app: AppContext, forecaster: () => Promise<Forecaster>) {
     model: async () => ({ ok: true, detail: (await forecaster()).version }),
     artifactStore: async () => {
       const uri = app.config.artifactStoreUri;
-      if (storage) {
+      if (gcs) {
+        const { Storage } = await import('@google-cloud/storage');
+        const storage = new Storage(app.config.gcsApiEndpoint ? { apiEndpoint: app.config.gcsApiEndpoint } : {});
         const [exists] = await storage.bucket(uri.slice(5).split('/')[0]!).exists();
         return { ok: exists, detail: uri };
       }

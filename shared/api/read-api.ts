@@ -5,6 +5,7 @@ import { cacheable, etagOf, json, type Handler, type HttpRequest } from '../http
 import { Router } from '../http/router.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Prediction } from '../lifecycle/domain.js';
+import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { Repository } from '../repository/index.js';
 import { raceIdParams, seasonParams, seasonQuery } from './schemas.js';
@@ -21,6 +22,8 @@ export interface ReadApiDeps {
   currentModel: () => Promise<string>;
   health: Record<string, HealthCheck>;
   openapi: () => unknown;
+  /** Presented snapshots by prediction id (immutable, so cacheable for the instance's life). */
+  presented?: SnapshotCache<PresentedPrediction>;
 }
 
 /** Frozen snapshots never change; a newer model's snapshot may replace "the latest" for a race. */
@@ -56,10 +59,17 @@ export function createReadApi(deps: ReadApiDeps): Handler {
   const router = new Router()
     .get('/predictions/:raceId', async (req, params) => {
       const { raceId } = raceIdParams.parse(params);
-      const race = await raceOr404(raceId);
-      const p = await repo.predictions.latestForRace(raceId);
-      if (!p) throw new NotFoundError('prediction for race', raceId);
-      return cacheable(req, await presentPrediction(repo, race, p), etagOf(`prediction:${p.id}:${p.inputsHash}`), SNAPSHOT_CACHE);
+      const ref = await repo.predictions.latestRefForRace(raceId);
+      if (!ref) {
+        await raceOr404(raceId);
+        throw new NotFoundError('prediction for race', raceId);
+      }
+      const etag = etagOf(`prediction:${ref.id}:${ref.inputsHash}`);
+      const notModified = cacheable(req, undefined, etag, SNAPSHOT_CACHE);
+      if (notModified.status === 304) return notModified;
+      const load = async () => presentPrediction(repo, (await repo.races.byId(raceId))!, (await repo.predictions.byId(ref.id))!);
+      const body = deps.presented ? await deps.presented.getOrLoad(ref.id, load) : await load();
+      return cacheable(req, body, etag, SNAPSHOT_CACHE);
     })
     .get('/results/:raceId', async (_req, params) => {
       const { raceId } = raceIdParams.parse(params);
@@ -158,6 +168,8 @@ export function createReadApi(deps: ReadApiDeps): Handler {
     .get('/openapi.json', async () => json(200, deps.openapi(), { 'Cache-Control': LISTING_CACHE }));
   return router.handler();
 }
+
+export type PresentedPrediction = Awaited<ReturnType<typeof presentPrediction>>;
 
 export async function presentPrediction(repo: Repository, race: Race, p: Prediction) {
   const names = await repo.predictions.names(p.entries.map((e) => e.driverId), p.entries.map((e) => e.constructorId));

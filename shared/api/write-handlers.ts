@@ -7,7 +7,8 @@ import { syncResults, type ResultsSource } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { sessionStartsAt } from '../domain/reference.js';
-import { presentPrediction } from './read-api.js';
+import { presentPrediction, type PresentedPrediction } from './read-api.js';
+import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
 import { raceRefParams, raceRefQuery } from './schemas.js';
 
 /**
@@ -40,14 +41,15 @@ function decode(s: string) {
 }
 
 /** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
-export function predictHandler(deps: PredictDeps & { auth: AuthPolicy }): Handler {
+export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented?: SnapshotCache<PresentedPrediction> }): Handler {
   return async (req) => {
     const refused = guard(req, deps.auth);
     if (refused) return refused;
     const ref = raceRefQuery.parse(req.query);
     const { prediction, created } = await predict(deps, ref);
-    const race = (await deps.repo.races.byId(prediction.raceId))!;
-    return json(created ? 201 : 200, await presentPrediction(deps.repo, race, prediction), { Location: `/predictions/${race.id}` });
+    const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
+    const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
+    return json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` });
   };
 }
 

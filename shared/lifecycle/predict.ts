@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import type { Prediction } from './domain.js';
 import { freezeWindow } from './freeze-policy.js';
 import { matchRace } from './race-match.js';
+import type { SnapshotCache } from './snapshot-cache.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
 
 export const raceRef = z.object({
@@ -22,6 +23,8 @@ export interface PredictDeps {
   policy: FreezePolicy;
   /** The current model version (the trained model, or a baseline when none exists). */
   forecaster: () => Promise<Forecaster>;
+  /** Frozen snapshots already read by this instance, by id. */
+  snapshots?: SnapshotCache<Prediction>;
 }
 
 export interface PredictOutcome {
@@ -60,8 +63,11 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
     });
   }
   const forecaster = await deps.forecaster();
-  const existing = await deps.repo.predictions.byRaceAndModel(race.id, forecaster.version);
-  if (existing) return { prediction: existing, created: false };
+  const frozen = await deps.repo.predictions.refByRaceAndModel(race.id, forecaster.version);
+  if (frozen) {
+    const load = async () => (await deps.repo.predictions.byId(frozen.id))!;
+    return { prediction: deps.snapshots ? await deps.snapshots.getOrLoad(frozen.id, load) : await load(), created: false };
+  }
 
   const entrants = (await deps.repo.reference.qualifying(race.id)).map((q) => q.driverId);
   if (entrants.length === 0) {

@@ -8,6 +8,9 @@ export interface PredictionsStore {
    */
   freeze(p: NewPrediction): Promise<{ prediction: Prediction; created: boolean }>;
   byRaceAndModel(raceId: number, modelVersion: string): Promise<Prediction | undefined>;
+  /** Id and inputs hash only (one indexed read): enough to find a cached snapshot or answer 304. */
+  refByRaceAndModel(raceId: number, modelVersion: string): Promise<PredictionRef | undefined>;
+  latestRefForRace(raceId: number): Promise<PredictionRef | undefined>;
   /** The most recent frozen prediction of a race (any model version). */
   latestForRace(raceId: number): Promise<Prediction | undefined>;
   byId(id: number): Promise<Prediction | undefined>;
@@ -16,6 +19,11 @@ export interface PredictionsStore {
   count(raceId?: number): Promise<number>;
   /** Display names of the drivers and teams a snapshot or classification mentions. */
   names(driverIds: number[], constructorIds: number[]): Promise<Names>;
+}
+
+export interface PredictionRef {
+  id: number;
+  inputsHash: string;
 }
 
 export interface Names {
@@ -122,6 +130,17 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
     },
     async byRaceAndModel(raceId, modelVersion) {
       return withEntries(await db('predictions').where({ race_id: raceId, model_version: modelVersion }).first());
+    },
+    async refByRaceAndModel(raceId, modelVersion) {
+      const row = await db('predictions').where({ race_id: raceId, model_version: modelVersion }).first('id', 'inputs_hash');
+      return row ? { id: Number(row.id), inputsHash: String(row.inputs_hash) } : undefined;
+    },
+    async latestRefForRace(raceId) {
+      const row = await db('predictions')
+        .where({ race_id: raceId })
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .first('id', 'inputs_hash');
+      return row ? { id: Number(row.id), inputsHash: String(row.inputs_hash) } : undefined;
     },
     async latestForRace(raceId) {
       return withEntries(
