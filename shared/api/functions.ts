@@ -1,9 +1,6 @@
 import fs from 'node:fs/promises';
 import type { AppContext } from '../app/context.js';
-import { createHttpClient } from '../clients/http-client.js';
-import { createJolpicaClient } from '../clients/jolpica.js';
-import { jolpicaLimits } from '../clients/pacer.js';
-import { createResponseCache } from '../clients/response-cache.js';
+import { createApiClients } from '../clients/api-clients.js';
 import type { Forecaster } from '../domain/forecast.js';
 import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
@@ -68,9 +65,8 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
 
 export function defaultResultsSource(app: AppContext): ResultsSource {
   if (app.config.resultsSource === 'dump') return storedResultsSource(app.repo);
-  const http = createHttpClient({ limits: jolpicaLimits, cache: createResponseCache(app.config.httpCacheDir, app.logger), logger: app.logger });
-  const client = createJolpicaClient({ http, baseUrl: app.config.jolpicaBaseUrl });
-  return fetchedResultsSource((season, round) => fetchRaceResults(client, season, round));
+  const { jolpica } = createApiClients(app.config, app.logger);
+  return fetchedResultsSource((season, round) => fetchRaceResults(jolpica, season, round));
 }
 
 /**
