@@ -82,7 +82,7 @@ function copyReference(url: string): { ms: number; rows: number } {
     lines.push(`CREATE TABLE ${table} (${header.map((c) => `"${c}" text`).join(', ')});`);
     rows += fs.readFileSync(path.join(dumpDir, f), 'utf8').trimEnd().split('\n').length - 1;
   }
-  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', lines.join('\n')]);
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', lines.join('\n')], { env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
   const script = files
     .map((f) => `\\copy copy_ref.${f.replace(/\.csv$/, '')} FROM '${path.join(dumpDir, f)}' WITH (FORMAT csv, HEADER true, NULL '\\N')`)
     .join('\n');

@@ -261,33 +261,35 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
 
 /** Turns a validated per-race record into a row with surrogate ids, or says why it cannot. */
 function resolve(table: PerRaceTable, r: Row, keys: ReferenceKeys): { raceId: number; row: Row } | { reason: string } {
+  // `r` is the loader's own copy (zod's output or a merged lap): ids are added in place;
+  // the store writes only the columns it knows, so the natural-key fields can stay.
   const raceId = keys.races.get(`${r.season}/${r.round}`);
   if (raceId === undefined) return { reason: `unknown race ${r.season} round ${r.round}` };
-  const { season: _s, round: _r, driverRef, constructorRef, status, source: _src, ...rest } = r;
-  const row: Row = { ...rest, raceId };
-  if (driverRef !== undefined) {
-    const id = keys.drivers.get(driverRef as string);
-    if (id === undefined) return { reason: `unknown driverRef ${driverRef}` };
-    row.driverId = id;
+  let driverId: number | undefined;
+  let constructorId: number | undefined;
+  let statusId: number | undefined;
+  if (r.driverRef !== undefined) {
+    driverId = keys.drivers.get(r.driverRef as string);
+    if (driverId === undefined) return { reason: `unknown driverRef ${r.driverRef}` };
   }
-  if (constructorRef !== undefined) {
-    const id = keys.constructors.get(constructorRef as string);
-    if (id === undefined) return { reason: `unknown constructorRef ${constructorRef}` };
-    row.constructorId = id;
+  if (r.constructorRef !== undefined) {
+    constructorId = keys.constructors.get(r.constructorRef as string);
+    if (constructorId === undefined) return { reason: `unknown constructorRef ${r.constructorRef}` };
   }
   if (table === 'results' || table === 'sprint_results') {
-    const id = keys.status.get(status as string);
-    if (id === undefined) return { reason: `unknown status ${status}` };
-    row.statusId = id;
-  } else if (status !== undefined) {
-    row.status = status;
+    statusId = keys.status.get(r.status as string);
+    if (statusId === undefined) return { reason: `unknown status ${r.status}` };
   }
+  r.raceId = raceId;
+  if (driverId !== undefined) r.driverId = driverId;
+  if (constructorId !== undefined) r.constructorId = constructorId;
+  if (statusId !== undefined) r.statusId = statusId;
   if (table === 'qualifying') {
-    row.q1Ms = lapTimeMs(r.q1 as string | null | undefined);
-    row.q2Ms = lapTimeMs(r.q2 as string | null | undefined);
-    row.q3Ms = lapTimeMs(r.q3 as string | null | undefined);
+    r.q1Ms = lapTimeMs(r.q1 as string | null | undefined);
+    r.q2Ms = lapTimeMs(r.q2 as string | null | undefined);
+    r.q3Ms = lapTimeMs(r.q3 as string | null | undefined);
   }
-  return { raceId, row };
+  return { raceId, row: r };
 }
 
 /** '1:26.572' → 86572 ms. */
