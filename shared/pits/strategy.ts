@@ -6,10 +6,14 @@ import type { StrategyForecast } from './baselines.js';
 
 /**
  * Pre-race strategy forecast from a lap-level pit model: roll a green-flag race forward
- * one lap at a time, asking the model for P(pit next lap); when the chance of having
- * stopped in this stint passes one half, the car stops there and takes the next compound.
- * Before the start nothing of the race is known but its distance and the starting tyre
- * the team usually picks at the circuit (the previous season's most common).
+ * one lap at a time, asking the model for P(pit next lap). Before the start nothing of the
+ * race is known but its distance, the circuit's history and the tyre the car starts on.
+ *
+ * - First stop: a dry race needs at least one stop (two compounds), so the first stop is
+ *   the median of the model's first-stop distribution over the race, normalised to one.
+ *   (A lone simulated car sees no rivals stopping, so the model's hazard level is low;
+ *   its shape over the laps still says when.)
+ * - Further stops: made where the chance of having stopped again passes one half.
  */
 export type LapPredictor = (set: WindowSet) => number[];
 
@@ -19,48 +23,79 @@ export function rolloutStrategy(
   predict: LapPredictor,
   o: { totalLaps: number; startCompound: Compound; window: number; circuit?: CircuitPitHistory },
 ): StrategyForecast & { stopLaps: number[] } {
-  const laps: PitLap[] = [];
-  let compound: Compound = o.startCompound;
-  let tyreLife = 1;
-  let stint = 1;
-  let survival = 1;
   const stopLaps: number[] = [];
-  const lapOf = (lap: number, pitIn: boolean, pitOut: boolean): PitLap => ({
-    raceId: 0, driverId: 0, lap, position: 10, timeMs: 90_000 + 60 * tyreLife, compound, stint, tyreLife, freshTyre: true,
-    trackStatus: '1', pitIn, pitOut, pitStop: pitIn, sources: ['rollout'],
-  });
-  for (let t = 1; t < o.totalLaps; t++) {
-    laps.push(lapOf(t, false, stopLaps.at(-1) === t - 1 && t > 1));
-    const seqs = buildSequences({ raceId: 0, totalLaps: o.totalLaps, laps: [...laps, lapOf(t + 1, false, false)], teams: new Map([[0, 0]]), ...(o.circuit ? { circuit: o.circuit } : {}) });
-    const set = buildWindows(seqs, o.window);
-    const p = predict(lastRow(set, t))[0]!;
-    survival *= 1 - p;
-    if (survival < 0.5 && t + 1 < o.totalLaps) {
-      tyreLife++;
-      laps.push(lapOf(t + 1, true, false));
-      stopLaps.push(t + 1);
-      compound = nextCompound[compound] ?? 'HARD';
-      tyreLife = 1;
-      stint++;
-      survival = 1;
-      t++;
+  const history: PitLap[] = [];
+  let compound: Compound = o.startCompound;
+  let stint = 1;
+  let from = 1;
+  while (from < o.totalLaps) {
+    // Hazards of stopping at the end of lap t+1, for t = from..end, with no stop made.
+    const { hazards, laps } = stintHazards(predict, o, history, from, compound, stint, from === 1 ? 0 : stopLaps.at(-1)!);
+    let stopAt: number | undefined;
+    if (stopLaps.length === 0) {
+      const firstAt = hazards.map((h, i) => h * hazards.slice(0, i).reduce((s, x) => s * (1 - x), 1));
+      const total = firstAt.reduce((a, b) => a + b, 0);
+      let cum = 0;
+      for (let i = 0; i < firstAt.length && total > 0; i++) {
+        cum += firstAt[i]! / total;
+        if (cum >= 0.5) {
+          stopAt = from + i + 1;
+          break;
+        }
+      }
     } else {
-      tyreLife++;
+      let survival = 1;
+      for (let i = 0; i < hazards.length; i++) {
+        survival *= 1 - hazards[i]!;
+        if (survival < 0.5) {
+          stopAt = from + i + 1;
+          break;
+        }
+      }
     }
+    if (stopAt === undefined || stopAt >= o.totalLaps) break;
+    history.push(...laps.filter((l) => l.lap < stopAt), { ...laps.find((l) => l.lap === stopAt)!, pitIn: true, pitStop: true });
+    stopLaps.push(stopAt);
+    compound = nextCompound[compound] ?? 'HARD';
+    stint++;
+    from = stopAt + 1;
   }
   return { stops: stopLaps.length, firstStopLap: stopLaps[0] ?? o.totalLaps, stopLaps };
 }
 
-/** The one row of the set whose lap is t. */
-function lastRow(set: WindowSet, t: number): WindowSet {
-  const r = set.keys.findIndex((k) => k.lap === t);
-  const size = set.w * (set.windows.length / set.n / set.w);
+function stintHazards(
+  predict: LapPredictor,
+  o: { totalLaps: number; window: number; circuit?: CircuitPitHistory },
+  before: PitLap[],
+  from: number,
+  compound: Compound,
+  stint: number,
+  lastStop: number,
+): { hazards: number[]; laps: PitLap[] } {
+  const laps: PitLap[] = [];
+  for (let lap = from; lap <= o.totalLaps; lap++) {
+    const tyreLife = lap - lastStop;
+    laps.push({
+      raceId: 0, driverId: 0, lap, position: 10, timeMs: 90_000 + 60 * tyreLife, compound, stint, tyreLife, freshTyre: true,
+      trackStatus: '1', pitIn: false, pitOut: lap === from && from > 1, pitStop: false, sources: ['rollout'],
+    });
+  }
+  const seqs = buildSequences({ raceId: 0, totalLaps: o.totalLaps, laps: [...before, ...laps], teams: new Map([[0, 0]]), ...(o.circuit ? { circuit: o.circuit } : {}) });
+  const set = buildWindows(seqs, o.window);
+  // Rows for laps from..end−1 (each names lap t+1); the windows only read laps ≤ t.
+  const rows = set.keys.map((k, i) => [k.lap, i] as const).filter(([lap]) => lap >= from);
+  const p = predict(subset(set, rows.map(([, i]) => i)));
+  return { hazards: p, laps };
+}
+
+function subset(set: WindowSet, rows: number[]): WindowSet {
+  const size = set.windows.length / set.n;
   const h = set.targets.length / set.n;
-  return {
-    n: 1,
-    w: set.w,
-    windows: set.windows.slice(r * size, (r + 1) * size),
-    targets: set.targets.slice(r * h, (r + 1) * h),
-    keys: [set.keys[r]!],
-  };
+  const windows = new Float32Array(rows.length * size);
+  const targets = new Float32Array(rows.length * h);
+  rows.forEach((r, i) => {
+    windows.set(set.windows.subarray(r * size, (r + 1) * size), i * size);
+    targets.set(set.targets.subarray(r * h, (r + 1) * h), i * h);
+  });
+  return { n: rows.length, w: set.w, windows, targets, keys: rows.map((r) => set.keys[r]!) };
 }
