@@ -6,7 +6,12 @@ import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
-import { SnapshotCache } from '../lifecycle/snapshot-cache.js';
+import { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
+
+/** How late GET /predictions may notice a newer model's snapshot of a race. */
+export const LATEST_REF_TTL_MS = 5_000;
+/** How late predict may notice a newly registered model version. */
+export const MODEL_VERSION_TTL_MS = 5_000;
 import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi } from './read-api.js';
@@ -55,8 +60,9 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
     }
     return f;
   };
+  const versionList = new TtlCache<Awaited<ReturnType<typeof app.repo.modelVersions.list>>>(MODEL_VERSION_TTL_MS);
   return async () => {
-    const versions = await app.repo.modelVersions.list('race', 20);
+    const versions = await versionList.get('race', () => app.repo.modelVersions.list('race', 20));
     const usable = versions.find((v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore);
     if (!usable) return baseline;
     return { version: usable.version, forecast: async (raceId, asOf) => (await load(usable.version, usable.artifactUri)).forecast(raceId, asOf) };
@@ -82,7 +88,10 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
     case 'predict':
       return withErrors(
         logger,
-        predictHandler({ repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth, snapshots: new SnapshotCache(), presented: new SnapshotCache() }),
+        predictHandler({
+          repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth,
+          snapshots: new SnapshotCache(), presented: new SnapshotCache(), frozenRefs: new SnapshotCache(4096), seasons: new TtlCache(60_000),
+        }),
       );
     case 'syncResults':
       return withErrors(logger, syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock }));
@@ -100,6 +109,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
           health: healthChecks(app, forecaster),
           openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
           presented: new SnapshotCache(),
+          latestRefs: new TtlCache(LATEST_REF_TTL_MS),
         }),
       );
     }

@@ -5,7 +5,8 @@ import { cacheable, etagOf, json, type Handler, type HttpRequest } from '../http
 import { Router } from '../http/router.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Prediction } from '../lifecycle/domain.js';
-import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
+import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
+import type { PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { Repository } from '../repository/index.js';
 import { raceIdParams, seasonParams, seasonQuery } from './schemas.js';
@@ -24,6 +25,8 @@ export interface ReadApiDeps {
   openapi: () => unknown;
   /** Presented snapshots by prediction id (immutable, so cacheable for the instance's life). */
   presented?: SnapshotCache<PresentedPrediction>;
+  /** Which snapshot is the latest of a race, re-read after a few seconds (a newer model's freeze shows up then). */
+  latestRefs?: TtlCache<PredictionRef | undefined, number>;
 }
 
 /** Frozen snapshots never change; a newer model's snapshot may replace "the latest" for a race. */
@@ -59,8 +62,11 @@ export function createReadApi(deps: ReadApiDeps): Handler {
   const router = new Router()
     .get('/predictions/:raceId', async (req, params) => {
       const { raceId } = raceIdParams.parse(params);
-      const ref = await repo.predictions.latestRefForRace(raceId);
+      const ref = deps.latestRefs
+        ? await deps.latestRefs.get(raceId, () => repo.predictions.latestRefForRace(raceId))
+        : await repo.predictions.latestRefForRace(raceId);
       if (!ref) {
+        deps.latestRefs?.delete(raceId); // a miss is not kept: the freeze may come any moment
         await raceOr404(raceId);
         throw new NotFoundError('prediction for race', raceId);
       }

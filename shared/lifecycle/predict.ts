@@ -8,7 +8,9 @@ import type { Clock } from './clock.js';
 import type { Prediction } from './domain.js';
 import { freezeWindow } from './freeze-policy.js';
 import { matchRace } from './race-match.js';
-import type { SnapshotCache } from './snapshot-cache.js';
+import type { SnapshotCache, TtlCache } from './snapshot-cache.js';
+import type { PredictionRef } from '../repository/predictions-store.js';
+import type { Race } from '../domain/reference.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
 
 export const raceRef = z.object({
@@ -25,6 +27,10 @@ export interface PredictDeps {
   forecaster: () => Promise<Forecaster>;
   /** Frozen snapshots already read by this instance, by id. */
   snapshots?: SnapshotCache<Prediction>;
+  /** Race + model version → frozen snapshot ref; a frozen snapshot is never deleted, so never stale. */
+  frozenRefs?: SnapshotCache<PredictionRef, string>;
+  /** The season calendars, re-read after a short TTL. */
+  seasons?: TtlCache<Race[], number>;
 }
 
 export interface PredictOutcome {
@@ -33,8 +39,8 @@ export interface PredictOutcome {
   created: boolean;
 }
 
-export async function findRace(repo: Repository, ref: RaceRef) {
-  const races = await repo.races.listSeason(ref.year);
+export async function findRace(repo: Repository, ref: RaceRef, seasons?: TtlCache<Race[], number>) {
+  const races = seasons ? await seasons.get(ref.year, () => repo.races.listSeason(ref.year)) : await repo.races.listSeason(ref.year);
   if (races.length === 0) throw new NotFoundError('season', ref.year);
   try {
     return matchRace(races, ref.year, ref.race);
@@ -52,7 +58,7 @@ export async function findRace(repo: Repository, ref: RaceRef) {
  * freeze instant (never "now": a late freeze sees no more than a timely one).
  */
 export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictOutcome> {
-  const race = await findRace(deps.repo, ref);
+  const race = await findRace(deps.repo, ref, deps.seasons);
   const window = freezeWindow(race, deps.policy);
   const now = deps.clock.now();
   if (now < window.allowedAt) {
@@ -63,8 +69,10 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
     });
   }
   const forecaster = await deps.forecaster();
-  const frozen = await deps.repo.predictions.refByRaceAndModel(race.id, forecaster.version);
+  const refKey = `${race.id}/${forecaster.version}`;
+  const frozen = deps.frozenRefs?.get(refKey) ?? (await deps.repo.predictions.refByRaceAndModel(race.id, forecaster.version));
   if (frozen) {
+    deps.frozenRefs?.set(refKey, frozen);
     const load = async () => (await deps.repo.predictions.byId(frozen.id))!;
     return { prediction: deps.snapshots ? await deps.snapshots.getOrLoad(frozen.id, load) : await load(), created: false };
   }
