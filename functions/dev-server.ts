@@ -57,7 +57,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       ),
     schedule: withErrors(
       app.logger.child({ function: 'schedule' }),
-      scheduleHandler({ repo: app.repo, scheduler: options.scheduler ?? createScheduler(app.config), clock, config: app.config, auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } }),
+      scheduleHandler({ repo: app.repo, scheduler: options.scheduler ?? (() => createScheduler(app.config)), clock, config: app.config, auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } }),
     ),
   };
   const servers = new Map<string, http.Server>();

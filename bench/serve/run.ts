@@ -76,6 +76,7 @@ async function stop(child: ChildProcess) {
 interface BackendReport {
   backend: string;
   coldStartMs: number[];
+  apiColdStartMs: number[];
   firstFreezeMs: number[];
   loads: Load[];
 }
@@ -98,6 +99,20 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
     await waitFor200(`${base}/health`, server);
     coldStartMs.push(performance.now() - t0);
   }
+  // The deployed shape: functions-framework serving one target from package.json main.
+  const apiColdStartMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const alone = startProcess([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], stackEnv);
+    try {
+      await waitFor200(`http://127.0.0.1:${port + 100}/health`, alone);
+      apiColdStartMs.push(performance.now() - t0);
+    } catch (err) {
+      process.stderr.write(`functions-framework --target=api did not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    } finally {
+      await stop(alone);
+    }
+  }
   try {
     // First freezes: races of 2023 not frozen yet under the current model version.
     const races = (await (await fetch(`${base}/races?season=2023`)).json()) as { races: { round: number; predictionId: number | null }[] };
@@ -116,7 +131,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
       await load(`${name}: GET /predictions/{raceId}`, `${base}/predictions/${race.id}`),
       await load(`${name}: POST /predict (frozen)`, `${base}/predict?year=2024&race=Monaco`, 'POST'),
     ];
-    return { backend: name, coldStartMs, firstFreezeMs, loads };
+    return { backend: name, coldStartMs, apiColdStartMs, firstFreezeMs, loads };
   } finally {
     if (server) await stop(server);
   }
@@ -159,7 +174,10 @@ async function main() {
   }
   process.stdout.write(`\n${'cold start → first 200 /health'.padEnd(44)}median of 3 (runs)\n`);
   process.stdout.write(`  ${'hello-world (ceiling)'.padEnd(42)}${ms(hello.coldStartMs)}\n`);
-  for (const r of reports) process.stdout.write(`  ${r.backend.padEnd(42)}${ms(median(r.coldStartMs))} (${r.coldStartMs.map(ms).join(', ')})\n`);
+  for (const r of reports) {
+    process.stdout.write(`  ${`${r.backend}: pitwall serve (all functions)`.padEnd(42)}${ms(median(r.coldStartMs))} (${r.coldStartMs.map(ms).join(', ')})\n`);
+    process.stdout.write(`  ${`${r.backend}: functions-framework --target=api`.padEnd(42)}${ms(median(r.apiColdStartMs))} (${r.apiColdStartMs.map(ms).join(', ')})\n`);
+  }
   process.stdout.write(`\n${'first freeze (POST /predict, 201)'.padEnd(44)}median (runs)\n`);
   for (const r of reports) process.stdout.write(`  ${r.backend.padEnd(42)}${ms(median(r.firstFreezeMs))} (${r.firstFreezeMs.map(ms).join(', ') || 'no unfrozen race left'})\n`);
 
@@ -171,7 +189,7 @@ async function main() {
     process.stdout.write(`  ${r.backend}: reads ${((read.reqPerSec / hello.reqPerSec) * 100).toFixed(0)}% of hello-world (≥ 50%: ${check(read.reqPerSec >= hello.reqPerSec / 2)}); `);
     process.stdout.write(`frozen predict p95 ${frozen.p95.toFixed(1)} ms (≤ 50: ${check(frozen.p95 <= 50)}); `);
     process.stdout.write(`first freeze ${ms(median(r.firstFreezeMs))} (≤ 500: ${check(median(r.firstFreezeMs) <= 500)}); `);
-    process.stdout.write(`cold start ${ms(median(r.coldStartMs))} (≤ 1500: ${check(median(r.coldStartMs) <= 1500)})\n`);
+    process.stdout.write(`cold start (api function) ${ms(median(r.apiColdStartMs))} (≤ 1500: ${check(median(r.apiColdStartMs) <= 1500)})\n`);
   }
 }
 

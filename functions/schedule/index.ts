@@ -12,7 +12,7 @@ http(
   toHttpFunction(
     withErrors(
       app.logger.child({ function: 'schedule' }),
-      scheduleHandler({ repo: app.repo, scheduler: createScheduler(app.config), clock: systemClock, config: app.config, auth }),
+      scheduleHandler({ repo: app.repo, scheduler: () => createScheduler(app.config), clock: systemClock, config: app.config, auth }),
     ),
   ),
 );

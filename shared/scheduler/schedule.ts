@@ -1,4 +1,3 @@
-import { CloudSchedulerClient } from '@google-cloud/scheduler';
 import type { Config } from '../config/config.js';
 import { ValidationError } from '../errors.js';
 import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
@@ -14,8 +13,10 @@ export const SYNC_AFTER_RACE_HOURS = 4;
 export const SCHEDULE_HORIZON_DAYS = 21;
 
 /** Cloud Scheduler when a GCP project is configured (SCHEDULER_API_ENDPOINT for a local fake), else in memory. */
-export function createScheduler(config: Config): Scheduler {
+export async function createScheduler(config: Config): Promise<Scheduler> {
   if (!config.gcp.project) return new InMemoryScheduler();
+  // Loaded only when used: the client library (gax, protobufs) costs cold-start time.
+  const { CloudSchedulerClient } = await import('@google-cloud/scheduler');
   let endpoint = {};
   if (config.gcp.schedulerEndpoint) {
     const u = new URL(config.gcp.schedulerEndpoint);
@@ -42,10 +43,12 @@ export async function scheduleRaces(deps: { repo: Repository; scheduler: Schedul
 }
 
 /** POST /schedule (the daily calendar refresh calls it). */
-export function scheduleHandler(deps: { repo: Repository; scheduler: Scheduler; clock: Clock; config: Config; auth: AuthPolicy }): Handler {
+export function scheduleHandler(deps: { repo: Repository; scheduler: Scheduler | (() => Promise<Scheduler>); clock: Clock; config: Config; auth: AuthPolicy }): Handler {
+  let scheduler: Promise<Scheduler> | undefined;
   return async (req) => {
     if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
     assertWriteAllowed(deps.auth, req.headers);
-    return json(200, await scheduleRaces(deps));
+    scheduler ??= typeof deps.scheduler === 'function' ? deps.scheduler() : Promise.resolve(deps.scheduler);
+    return json(200, await scheduleRaces({ ...deps, scheduler: await scheduler }));
   };
 }

@@ -14,7 +14,7 @@ export const scheduleCommand: Command = {
     if (at && Number.isNaN(at.getTime())) throw new ValidationError(`--now must be an ISO instant, got ${values.now}`);
     const app = await createAppContext(config, logger);
     try {
-      const scheduler = createScheduler(config);
+      const scheduler = await createScheduler(config);
       const summary = await scheduleRaces({ repo: app.repo, scheduler, clock: at ? new SimulatedClock(at) : systemClock, config });
       stdout.write(`${JSON.stringify({ scheduler: config.gcp.project ? 'cloud-scheduler' : 'in-memory', ...summary }, null, 2)}\n`);
       return 0;
