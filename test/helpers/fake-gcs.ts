@@ -122,13 +122,16 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       json(501, { error: { code: 501, message: `fake GCS: ${req.method} ${url.pathname} not implemented` } });
     });
   });
+  // The client pools keep-alive sockets; Node's 5 s default would close them under a
+  // slow test and the next request would meet ECONNRESET, which real GCS does not do.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     objects,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
