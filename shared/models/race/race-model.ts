@@ -25,7 +25,7 @@ export interface RaceModel {
   net: tf.LayersModel;
 }
 
-export type DriverPrediction = Omit<DriverForecast, 'driverId' | 'constructorId'> & { driverId: number; constructorId: number };
+export type DriverPrediction = DriverForecast;
 
 /** Standardised values (missing → the training mean, i.e. 0) followed by missing indicators. */
 export function encodeDriver(spec: Pick<RaceModelSpec, 'normalisation'>, values: readonly (number | null)[]): { input: number[]; imputed: number } {
