@@ -45,6 +45,11 @@ async function load(label: string, url: string, method = 'GET'): Promise<Load> {
   return { label, reqPerSec: result.requests.total / result.duration, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99), non2xx: result.non2xx + result.errors };
 }
 
+async function assertPortFree(port: number): Promise<void> {
+  const busy = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+  if (busy) throw new Error(`port ${port} is already in use: stop what listens there first`);
+}
+
 async function waitFor200(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
@@ -62,8 +67,17 @@ async function waitFor200(url: string, child: ChildProcess, timeoutMs = 120_000)
 }
 
 function startProcess(args: string[], extraEnv: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
+
+// Servers this run started; killed on the way out, whatever happens.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
@@ -94,6 +108,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
   let server: ChildProcess | undefined;
   for (let i = 0; i < 3; i++) {
     if (server) await stop(server);
+    await assertPortFree(port);
     const t0 = performance.now();
     server = startProcess([cli, 'serve', '--port', String(port), '--no-train'], stackEnv);
     await waitFor200(`${base}/health`, server);
@@ -102,6 +117,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
   // The deployed shape: functions-framework serving one target from package.json main.
   const apiColdStartMs: number[] = [];
   for (let i = 0; i < 3; i++) {
+    await assertPortFree(port + 100);
     const t0 = performance.now();
     const alone = startProcess([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], stackEnv);
     try {
@@ -138,6 +154,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
 }
 
 async function helloWorld(port: number): Promise<Load & { coldStartMs: number }> {
+  await assertPortFree(port);
   const t0 = performance.now();
   const child = startProcess([ffMain, '--target=hello', `--source=${path.join(root, 'dist/bench/serve/hello.js')}`, `--port=${port}`], {});
   try {
