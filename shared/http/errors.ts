@@ -25,6 +25,11 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
   if (err instanceof ConflictError) return reply(409, err);
   if (err instanceof NotReadyError) return reply(503, err, { 'Retry-After': String(err.retryAfterSeconds) });
   if (err instanceof UpstreamError) return reply(502, err);
+  if (err instanceof PitwallError && err.code === 'invalid_forecast') {
+    // The model's output failed validation: a server-side fault, but say which one.
+    logger.error(err.message, { code: err.code, ...(err.details ?? {}) });
+    return reply(500, err);
+  }
   if (err instanceof SyntaxError && 'body' in err) {
     return reply(400, new ValidationError('request body is not valid JSON'));
   }
