@@ -118,6 +118,21 @@ for (const backend of backends) {
       expect(await repo.evaluations.count()).toBe(1);
     });
 
+    it('refuses to freeze a forecast that fails validation, storing nothing', async () => {
+      const base = new QualifyingOrderForecaster(repo);
+      const broken = {
+        version: 'broken-gaps',
+        forecast: async (raceId: number, asOf: Date) => {
+          const f = await base.forecast(raceId, asOf);
+          return { ...f, drivers: f.drivers.map((d) => (d.predictedPosition === 5 ? { ...d, gapSeconds: 1 } : d)) };
+        },
+      };
+      const before = await repo.predictions.count();
+      const err = await predict({ ...deps, forecaster: async () => broken }, { year: 2024, race: 'Monaco' }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/gaps are not monotonic at P5/);
+      expect(await repo.predictions.count()).toBe(before);
+    });
+
     it('matches races by name variants and rejects unknown or ambiguous ones', async () => {
       expect((await findRace(repo, { year: 2024, race: 'Abu Dhabi GP' })).round).toBe(24);
       expect((await findRace(repo, { year: 2024, race: 'abu dhabi grand prix' })).round).toBe(24);
