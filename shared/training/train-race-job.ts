@@ -42,7 +42,7 @@ export interface TrainRaceOutcome {
  */
 export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOptions = {}): Promise<TrainRaceOutcome> {
   const now = deps.now ?? (() => new Date());
-  const trainSeasons = options.trainSeasons ?? 10;
+  const trainSeasons = options.trainSeasons ?? 11;
   const run = await deps.repo.modelVersions.startRun('race', { trainSeasons, fit: { ...options.fit, onEpoch: undefined } }, deps.task);
   const log = deps.logger.child({ trainingRunId: run.id });
   try {

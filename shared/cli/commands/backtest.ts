@@ -59,7 +59,7 @@ export const backtestCommand: Command = {
     }
     try {
       const repo = createRepository(db.knex);
-      const trainSeasons = int(values['train-seasons']) ?? 8;
+      const trainSeasons = int(values['train-seasons']) ?? 11;
       // Feature history reaches back ~10 visits of a circuit; load enough before the first training season.
       const history = await repo.history.load({ fromSeason: from - trainSeasons - 10, toSeason: to });
       const perSeason = int(values['races-per-season']);
