@@ -44,6 +44,21 @@ describe('Plackett–Luce simulation', () => {
     expect(sim[19]!.gapSeconds).toBeGreaterThan(sim[0]!.gapSeconds);
   });
 
+  it('gaps never fall along the predicted order, even when a lapped-prone car has few timed finishes', () => {
+    // Lap-dependent gap table: the back of the field is rarely on the lead lap (null gaps).
+    const lapped = { gaps: Array.from({ length: 20 }, (_, p) => Array.from({ length: 30 }, (_, k) => (p === 0 ? 0 : p > 12 && k % 5 !== 0 ? null : p * 3 + (k % 11)))) };
+    const dnfHeavy = strengths.map((_, i) => (i % 4 === 3 ? 0.6 : 0.05));
+    const out = simulateRace({ strengths, pDnf: dnfHeavy, gapTable: lapped, samples: 2000, seed: 3 });
+    const byPosition = [...out].sort((a, b) => a.predictedPosition - b.predictedPosition);
+    for (let k = 1; k < byPosition.length; k++) {
+      expect(byPosition[k]!.gapSeconds).toBeGreaterThanOrEqual(byPosition[k - 1]!.gapSeconds);
+    }
+    for (const d of out) {
+      expect(d.gapLowSeconds).toBeLessThanOrEqual(d.gapSeconds);
+      expect(d.gapSeconds).toBeLessThanOrEqual(d.gapHighSeconds);
+    }
+  });
+
   it('is deterministic for a seed', () => {
     expect(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 })).toEqual(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 }));
   });

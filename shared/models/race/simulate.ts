@@ -73,7 +73,7 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
   const predicted = new Array<number>(n);
   ranking.forEach((i, k) => (predicted[i] = k + 1));
 
-  return expected.map((e, i) => {
+  const drivers = expected.map((e, i) => {
     let g = gapSamples[i]!.sort((a, b) => a - b);
     // Almost never on the lead lap: fall back to the timed finishers of its expected slot.
     if (g.length < 20) g = fallbackGaps(gapTable, Math.round(e));
@@ -91,6 +91,23 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
       ...(keepGapSamples ? { gapSamples: g } : {}),
     };
   });
+  return monotoneGaps(drivers, ranking);
+}
+
+/**
+ * Each driver's gap quantiles are conditional on finishing on the lead lap, so a car
+ * that is often lapped can show a smaller median than a faster one. Monotone
+ * rearrangement: the k-th smallest median (and low, and high) goes to predicted
+ * position k. Sorting each quantile separately keeps low ≤ gap ≤ high for every driver.
+ */
+function monotoneGaps(drivers: SimulatedDriver[], ranking: readonly number[]): SimulatedDriver[] {
+  const sorted = (key: 'gapSeconds' | 'gapLowSeconds' | 'gapHighSeconds') => drivers.map((d) => d[key]).sort((a, b) => a - b);
+  const [mid, low, high] = [sorted('gapSeconds'), sorted('gapLowSeconds'), sorted('gapHighSeconds')];
+  const out = [...drivers];
+  ranking.forEach((i, k) => {
+    out[i] = { ...drivers[i]!, gapSeconds: mid[k]!, gapLowSeconds: low[k]!, gapHighSeconds: high[k]! };
+  });
+  return out;
 }
 
 function fallbackGaps(table: GapTable, position: number): number[] {
