@@ -13,6 +13,8 @@ import {
   raceSummary,
   resultsBody,
   seasonMetricsBody,
+  seasonReliabilityBody,
+  seasonsBody,
   seasonParams,
   seasonQuery,
   standingsBody,
@@ -36,6 +38,8 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
   get('/results/{raceId}', 'The official classification of a race', resultsBody, { params: raceIdParams });
   get('/metrics/{raceId}', 'The evaluation of the latest frozen prediction of a race', metricsBody, { params: raceIdParams });
   get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline', seasonMetricsBody, { params: seasonParams });
+  get('/metrics/season/{year}/reliability', 'Forecast probability against observed frequency, binned, over a season', seasonReliabilityBody, { params: seasonParams });
+  get('/seasons', 'Seasons with races, newest first', seasonsBody);
   get('/races', 'The races of a season with their freeze status', zod.object({ season: zod.number(), races: zod.array(raceSummary) }), { query: seasonQuery });
   get('/races/upcoming', 'The next three races with their freeze status', zod.object({ now: zod.string(), races: zod.array(raceSummary) }));
   get('/drivers', 'Drivers of a season', zod.object({ season: zod.number(), drivers: zod.array(personBody) }), { query: seasonQuery });

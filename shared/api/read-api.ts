@@ -9,6 +9,7 @@ import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 import type { PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { Repository } from '../repository/index.js';
+import { seasonReliability } from './season-reliability.js';
 import { raceIdParams, seasonParams, seasonQuery } from './schemas.js';
 
 export interface HealthCheck {
@@ -110,6 +111,10 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       const { year } = seasonParams.parse(params);
       return json(200, await seasonMetrics(repo, year));
     })
+    .get('/metrics/season/:year/reliability', async (_req, params) => {
+      const { year } = seasonParams.parse(params);
+      return json(200, await seasonReliability(repo, year));
+    })
     .get('/metrics/:raceId', async (_req, params) => {
       const { raceId } = raceIdParams.parse(params);
       await raceOr404(raceId);
@@ -123,6 +128,7 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       const coming = races.filter((r) => sessionStartsAt(r.sessions.race) > now).slice(0, 3);
       return json(200, { now: now.toISOString(), races: await withLatest(coming) });
     })
+    .get('/seasons', async () => json(200, { seasons: await repo.races.seasons() }, { 'Cache-Control': LISTING_CACHE }))
     .get('/races', async (req) => {
       const { season } = seasonQuery.parse(req.query);
       return json(200, { season, races: await withLatest(await repo.races.listSeason(season)) }, { 'Cache-Control': LISTING_CACHE });

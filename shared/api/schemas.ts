@@ -140,3 +140,16 @@ export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
 });
 export const syncBody = z.object({ raceId: z.number().int(), source: z.enum(['jolpica', 'dump']), classified: z.number().int(), evaluation: metricsBody.nullable() });
+
+export const seasonsBody = z.object({ seasons: z.array(z.number().int()).describe('seasons with races, newest first') });
+export const seasonReliabilityBody = z.object({
+  season: z.number().int(),
+  races: z.number().int(),
+  probabilities: z.array(
+    z.object({
+      name: z.enum(['win', 'podium', 'points', 'dnf']),
+      count: z.number().int(),
+      bins: z.array(z.object({ lower: z.number(), upper: z.number(), count: z.number().int(), meanForecast: z.number(), observed: z.number() })),
+    }),
+  ),
+});

@@ -7,6 +7,23 @@ import type { Evaluation, NewEvaluation, OrderScores, Prediction, ProbabilityKin
 
 const nullIfNaN = (x: number) => (Number.isFinite(x) ? x : null);
 
+export const probabilityKinds: ProbabilityKind[] = ['win', 'podium', 'points', 'dnf'];
+
+/** What each forecast probability is the probability of, read off the classification. */
+export const outcome: Record<ProbabilityKind, (r: RaceResult) => boolean> = {
+  win: (r) => r.positionOrder === 1,
+  podium: (r) => r.positionOrder <= 3,
+  points: (r) => r.positionOrder <= 10,
+  dnf: (r) => !isFinisher(r.status),
+};
+
+export const probability: Record<ProbabilityKind, (e: Prediction['entries'][number]) => number> = {
+  win: (e) => e.pWin,
+  podium: (e) => e.pPodium,
+  points: (e) => e.pPoints,
+  dnf: (e) => e.pDnf,
+};
+
 /**
  * Scores a frozen prediction against the official classification. Position scores are
  * over the drivers both in the prediction and classified (all starters, DNFs by their
@@ -23,22 +40,9 @@ export function scorePrediction(prediction: Prediction, results: readonly RaceRe
   const predictedRank = new Map(predictedOrder.map((id, i) => [id, i + 1]));
 
   const winner = results.find((r) => r.positionOrder === 1);
-  const outcome: Record<ProbabilityKind, (r: RaceResult) => boolean> = {
-    win: (r) => r.positionOrder === 1,
-    podium: (r) => r.positionOrder <= 3,
-    points: (r) => r.positionOrder <= 10,
-    dnf: (r) => !isFinisher(r.status),
-  };
-  const prob: Record<ProbabilityKind, (e: Prediction['entries'][number]) => number> = {
-    win: (e) => e.pWin,
-    podium: (e) => e.pPodium,
-    points: (e) => e.pPoints,
-    dnf: (e) => e.pDnf,
-  };
-  const kinds: ProbabilityKind[] = ['win', 'podium', 'points', 'dnf'];
   const per = (f: (p: number[], y: boolean[]) => number) =>
     Object.fromEntries(
-      kinds.map((k) => [k, paired.length ? nullIfNaN(f(paired.map((x) => prob[k](x.e)), paired.map((x) => outcome[k](x.r)))) : null]),
+      probabilityKinds.map((k) => [k, paired.length ? nullIfNaN(f(paired.map((x) => probability[k](x.e)), paired.map((x) => outcome[k](x.r)))) : null]),
     ) as Record<ProbabilityKind, number | null>;
 
   const timed = paired.filter((p) => p.r.milliseconds !== null && winner?.milliseconds != null);

@@ -8,6 +8,8 @@ export interface RacesStore {
   listSeason(season: number): Promise<Race[]>;
   /** All races in calendar order, optionally within [fromSeason, toSeason]. */
   list(range?: { fromSeason?: number; toSeason?: number }): Promise<Race[]>;
+  /** Seasons that have races, newest first. */
+  seasons(): Promise<number[]>;
 }
 
 const sessionColumns: [SessionName, string][] = [
@@ -56,6 +58,10 @@ export function createRacesStore(db: Knex | Knex.Transaction): RacesStore {
       if (range.fromSeason !== undefined) q.where('season', '>=', range.fromSeason);
       if (range.toSeason !== undefined) q.where('season', '<=', range.toSeason);
       return (await q).map(mapRace);
+    },
+    async seasons() {
+      const rows = await races().distinct('season').orderBy('season', 'desc');
+      return rows.map((r: { season: number }) => Number(r.season));
     },
   };
 }
