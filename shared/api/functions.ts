@@ -13,6 +13,7 @@ export const LATEST_REF_TTL_MS = 5_000;
 /** How late predict may notice a newly registered model version. */
 export const MODEL_VERSION_TTL_MS = 5_000;
 import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
+import { builtDashboardDir, createDashboardHandler, isDashboardPath } from '../dashboard/serve.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi } from './read-api.js';
 import { evaluateHandler, predictHandler, syncHandler } from './write-handlers.js';
@@ -27,6 +28,8 @@ export interface FunctionDeps {
   /** The current model version; defaults to the trained model when there is one. */
   forecaster?: () => Promise<Forecaster>;
   resultsSource?: ResultsSource;
+  /** The built dashboard assets (default dist/dashboard). */
+  dashboardDir?: string;
 }
 
 /**
@@ -99,19 +102,19 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
       return withErrors(logger, evaluateHandler({ repo: app.repo, auth }));
     case 'api': {
       let openapi: unknown;
-      return withErrors(
-        logger,
-        createReadApi({
-          repo: app.repo,
-          clock,
-          policy: app.config.freezePolicy,
-          currentModel: async () => (await forecaster()).version,
-          health: healthChecks(app, forecaster),
-          openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
-          presented: new SnapshotCache(),
-          latestRefs: new TtlCache(LATEST_REF_TTL_MS),
-        }),
-      );
+      const dashboard = createDashboardHandler(deps.dashboardDir ?? builtDashboardDir());
+      const readApi = createReadApi({
+        repo: app.repo,
+        clock,
+        policy: app.config.freezePolicy,
+        currentModel: async () => (await forecaster()).version,
+        health: healthChecks(app, forecaster),
+        openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
+        presented: new SnapshotCache(),
+        latestRefs: new TtlCache(LATEST_REF_TTL_MS),
+      });
+      // The dashboard is served by the read API function itself: same origin, no CDN.
+      return withErrors(logger, (req) => (isDashboardPath(req.path) ? dashboard(req) : readApi(req)));
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, NotReadyError } from '../errors.js';
 import { header, type Handler, type HttpResponse } from '../http/handler.js';
 
 const contentTypes: Record<string, string> = {
@@ -19,9 +19,21 @@ interface Asset {
 }
 
 /**
+ * Where `npm run build` puts the dashboard: dist/dashboard, found from this module both
+ * when it runs from dist/ and from the TypeScript sources (tests).
+ */
+export function builtDashboardDir(): string {
+  const root = path.resolve(import.meta.dirname, '../..');
+  return path.basename(root) === 'dist' ? path.join(root, 'dashboard') : path.join(root, 'dist', 'dashboard');
+}
+
+/** Paths the dashboard answers; every other path belongs to the read API. */
+export const isDashboardPath = (p: string) => p === '/' || p === '/dashboard' || p.startsWith('/dashboard/');
+
+/**
  * Serves the dashboard built into `assetsDir` (dist/dashboard): `/` redirects to
  * `/dashboard/`, and `/dashboard/<file>` returns the file. The files are read once, when
- * the handler is created, and revalidated by ETag.
+ * the handler is created, and revalidated by ETag. Without a build it answers 503.
  */
 export function createDashboardHandler(assetsDir: string): Handler {
   const assets = new Map<string, Asset>();
@@ -39,12 +51,11 @@ export function createDashboardHandler(assetsDir: string): Handler {
       }
     }
   };
-  if (!fs.existsSync(path.join(assetsDir, 'index.html'))) {
-    throw new Error(`dashboard assets not found in ${assetsDir}: run npm run build`);
-  }
-  walk(assetsDir, '');
+  const built = fs.existsSync(path.join(assetsDir, 'index.html'));
+  if (built) walk(assetsDir, '');
 
   return async (req): Promise<HttpResponse> => {
+    if (!built) throw new NotReadyError(`dashboard assets not found in ${assetsDir}: run npm run build`, 60);
     if (req.path === '/' || req.path === '/dashboard') {
       return { status: 302, headers: { Location: '/dashboard/' } };
     }

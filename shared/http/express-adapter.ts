@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Handler } from './handler.js';
 
-/** Runs a framework-free Handler behind functions-framework (Express request/response). */
+/** Runs a framework-free Handler behind functions-framework (Express request/response). A Buffer body is sent as is (dashboard assets, with their own Content-Type); anything else as JSON. */
 export function toHttpFunction(handler: Handler): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     const out = await handler({
@@ -13,6 +13,7 @@ export function toHttpFunction(handler: Handler): (req: Request, res: Response) 
     });
     res.status(out.status).set(out.headers);
     if (out.body === undefined || out.status === 304) res.end();
+    else if (Buffer.isBuffer(out.body)) res.send(out.body);
     else res.json(out.body);
   };
 }
