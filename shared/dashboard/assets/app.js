@@ -18,6 +18,7 @@ const chartConfig = {
   background: null,
   axis: { labelColor: palette.text, titleColor: palette.text, gridColor: palette.grid, domainColor: palette.text, tickColor: palette.text },
   legend: { labelColor: palette.text, titleColor: palette.text },
+  header: { labelColor: palette.text, titleColor: palette.text, labelFontSize: 13 },
   title: { color: palette.text },
   view: { stroke: null },
 };
@@ -240,12 +241,15 @@ async function loadReliability() {
         { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', strokeDash: [4, 4], color: '#b4bac6' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
         {
           data: { values: p.bins },
-          mark: { type: 'line', point: true, color: palette.model, tooltip: true },
           encoding: {
             x: { field: 'meanForecast', type: 'quantitative', scale: { domain: [0, 1] }, title: 'forecast' },
             y: { field: 'observed', type: 'quantitative', scale: { domain: [0, 1] }, title: 'observed' },
-            size: { field: 'count', type: 'quantitative', legend: null },
           },
+          layer: [
+            { mark: { type: 'line', color: palette.model, strokeWidth: 2 } },
+            // Point area shows how many forecasts fell in the bin.
+            { mark: { type: 'circle', color: palette.model, opacity: 0.9, tooltip: true }, encoding: { size: { field: 'count', type: 'quantitative', legend: null, scale: { range: [30, 300] } } } },
+          ],
         },
       ],
     });
