@@ -23,6 +23,8 @@ export interface TrainRaceDeps {
 export interface TrainRaceOptions {
   /** Seasons of races the model is fitted on, ending with the latest complete season. */
   trainSeasons?: number;
+  /** Train on data up to this season only (a replay of season S needs a model ≤ S−1). */
+  toSeason?: number;
   fit?: FitOptions;
 }
 
@@ -43,7 +45,7 @@ export interface TrainRaceOutcome {
 export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOptions = {}): Promise<TrainRaceOutcome> {
   const now = deps.now ?? (() => new Date());
   const trainSeasons = options.trainSeasons ?? 11;
-  const run = await deps.repo.modelVersions.startRun('race', { trainSeasons, fit: { ...options.fit, onEpoch: undefined } }, deps.task);
+  const run = await deps.repo.modelVersions.startRun('race', { trainSeasons, toSeason: options.toSeason ?? null, fit: { ...options.fit, onEpoch: undefined } }, deps.task);
   const log = deps.logger.child({ trainingRunId: run.id });
   try {
     const snapshot = await deps.repo.history.snapshotId();
@@ -53,6 +55,7 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
     const seasons = [...new Set(history.races.map((r) => r.season))];
     // The latest season whose every scheduled race has results.
     const latestComplete = seasons
+      .filter((s) => options.toSeason === undefined || s <= options.toSeason)
       .filter((s) => history.races.filter((r) => r.season === s).every((r) => (ix.byRace.get(r.id)?.length ?? 0) > 0))
       .sort((a, b) => b - a)[0];
     if (latestComplete === undefined) throw new Error('no complete season in the database: ingest data first');

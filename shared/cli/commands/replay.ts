@@ -20,7 +20,7 @@ export const replayCommand: Command = {
     // Replays are local: the functions run in this process, so no write credentials apply.
     const app = await createAppContext({ ...config, env: 'local', resultsSource: config.resultsSource }, logger);
     try {
-      await prepareLocalStack(app);
+      await prepareLocalStack(app, { train: true, trainedBefore: season });
       const races = await app.repo.races.listSeason(season);
       if (races.length === 0) throw new ValidationError(`no races of ${season} in the database`);
       const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));

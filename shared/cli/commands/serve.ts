@@ -15,13 +15,20 @@ import type { Command } from '../command.js';
  * else F1_DATA_DIR/ergast) when no race is loaded yet, then (with `train`) a race model
  * when none is registered. Without a trained model the qualifying-order baseline serves.
  */
-export async function prepareLocalStack(app: AppContext, options: { train?: boolean } = {}): Promise<{ migrated: string[]; ingested: boolean; trained: string | null }> {
+export async function prepareLocalStack(
+  app: AppContext,
+  options: { train?: boolean; trainedBefore?: number } = {},
+): Promise<{ migrated: string[]; ingested: boolean; trained: string | null }> {
   const { applied } = await migrateLatest(app.db.knex);
   const [row] = await app.db.knex('races').count<{ n: string | number }[]>('* as n');
   const ingested = Number(row?.n ?? 0) === 0 ? (await ingestDump(app), true) : false;
   let trained: string | null = null;
-  if (options.train && !(await app.repo.modelVersions.latest('race'))) {
-    app.logger.info('no race model registered: training one first (pitwall train)');
+  // A replay of season S may only use a model trained on seasons before S (walk-forward).
+  const usable = (await app.repo.modelVersions.list('race', 50)).some(
+    (v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore,
+  );
+  if (options.train && !usable) {
+    app.logger.info('no usable race model registered: training one first (pitwall train)', { trainedBefore: options.trainedBefore });
     const [{ setupTensorflow }, { createArtifactStore }, { trainRaceModel }] = await Promise.all([
       import('../../models/tf.js'),
       import('../../artifacts/create-store.js'),
@@ -29,7 +36,10 @@ export async function prepareLocalStack(app: AppContext, options: { train?: bool
     ]);
     await setupTensorflow();
     const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
-    const outcome = await trainRaceModel({ repo: app.repo, store, logger: app.logger, progress: (task, total) => createProgress(app.logger, task, total) });
+    const outcome = await trainRaceModel(
+      { repo: app.repo, store, logger: app.logger, progress: (task, total) => createProgress(app.logger, task, total) },
+      options.trainedBefore === undefined ? {} : { toSeason: options.trainedBefore - 1 },
+    );
     trained = outcome.modelVersion.version;
   }
   return { migrated: applied, ingested, trained };
@@ -40,10 +50,13 @@ async function ingestDump(app: AppContext): Promise<void> {
   if (!dump.startsWith('gs://') && !fs.existsSync(dump)) {
     throw new ValidationError(`the database is empty and no Ergast dump was found at ${dump}: set F1_DUMP_DIR (or F1_DATA_DIR)`);
   }
-  app.logger.info('empty database: ingesting the Ergast dump first', { dump });
+  // Lap data feeds the pit-stop model and the dashboard's pit view; optional for the rest.
+  const laps = path.join(app.config.dataDir, 'laps');
+  const withLaps = !dump.startsWith('gs://') && fs.existsSync(laps);
+  app.logger.info('empty database: ingesting the Ergast dump first', { dump, ...(withLaps ? { laps } : {}) });
   const outcome = await ingestFiles(
     { repo: app.repo, logger: app.logger, progress: (task, total) => createProgress(app.logger, task, total) },
-    { dump },
+    { dump, ...(withLaps ? { laps } : {}) },
   );
   if (outcome.runs.some((r) => r.status !== 'succeeded')) throw new Error(`ingesting ${dump} failed`);
 }
