@@ -80,12 +80,44 @@ function stintHazards(
       trackStatus: '1', pitIn: false, pitOut: lap === from && from > 1, pitStop: false, sources: ['rollout'],
     });
   }
-  const seqs = buildSequences({ raceId: 0, totalLaps: o.totalLaps, laps: [...before, ...laps], teams: new Map([[0, 0]]), ...(o.circuit ? { circuit: o.circuit } : {}) });
+  const seqs = buildSequences({
+    raceId: 0,
+    totalLaps: o.totalLaps,
+    laps: [...before, ...laps, ...rivals(o)],
+    teams: new Map([[0, 0]]),
+    ...(o.circuit ? { circuit: o.circuit } : {}),
+  }).filter((s) => s.driverId === 0);
   const set = buildWindows(seqs, o.window);
   // Rows for laps from..end−1 (each names lap t+1); the windows only read laps ≤ t.
   const rows = set.keys.map((k, i) => [k.lap, i] as const).filter(([lap]) => lap >= from);
   const p = predict(subset(set, rows.map(([, i]) => i)));
   return { hazards: p, laps };
+}
+
+/**
+ * The rest of the field, so the car sees rivals stopping as it would in a race: 19 cars
+ * whose stops spread ±4 laps around the circuit's usual first stop and stint (earlier
+ * seasons), or 40% of the distance without history.
+ */
+function rivals(o: { totalLaps: number; circuit?: CircuitPitHistory }): PitLap[] {
+  const first = o.circuit?.medianFirstStop ?? Math.round(o.totalLaps * 0.4);
+  const stint = o.circuit?.medianStint ?? Math.round(o.totalLaps * 0.4);
+  const stops = Math.max(1, Math.round(o.circuit?.medianStops ?? 1));
+  const out: PitLap[] = [];
+  for (let d = 1; d <= 19; d++) {
+    const shift = Math.round(((d - 10) / 9) * 4);
+    const stopLaps = Array.from({ length: stops }, (_, k) => Math.round(first + shift + k * stint)).filter((l) => l >= 1 && l < o.totalLaps);
+    let last = 0;
+    for (let lap = 1; lap <= o.totalLaps; lap++) {
+      const stint = stopLaps.filter((s) => s < lap).length + 1;
+      out.push({
+        raceId: 0, driverId: 100 + d, lap, position: null, timeMs: 90_000 + 60 * (lap - last), compound: 'MEDIUM', stint, tyreLife: lap - last,
+        freshTyre: true, trackStatus: '1', pitIn: stopLaps.includes(lap), pitOut: stopLaps.includes(lap - 1), pitStop: stopLaps.includes(lap), sources: ['rollout'],
+      });
+      if (stopLaps.includes(lap)) last = lap;
+    }
+  }
+  return out;
 }
 
 function subset(set: WindowSet, rows: number[]): WindowSet {
