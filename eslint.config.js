@@ -16,7 +16,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/cli/main.ts', 'functions/**/index.ts', 'functions/dev-server.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
+    // The dashboard's browser script: browser globals, and Vega/Vega-Lite from their own <script> tags.
+    files: ['shared/dashboard/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'location', 'history', 'URLSearchParams', 'vega', 'vegaLite'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
+    files: ['shared/cli/main.ts', 'functions/**/index.ts', 'functions/context.ts', 'functions/dev-server.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

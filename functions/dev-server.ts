@@ -7,6 +7,7 @@ import { createFunction, type FunctionDeps } from '../shared/api/functions.js';
 import { toHttpFunction } from '../shared/http/express-adapter.js';
 import type { Handler } from '../shared/http/handler.js';
 import { handleIngest } from '../shared/ingest/handler.js';
+import { createPitsFunction } from '../shared/pits/function.js';
 import type { Clock } from '../shared/lifecycle/clock.js';
 import type { Scheduler } from '../shared/scheduler/port.js';
 import { createScheduler, scheduleHandler } from '../shared/scheduler/schedule.js';
@@ -24,6 +25,7 @@ export const routes: [prefix: string, fn: string][] = [
   ['/evaluate', 'evaluate'],
   ['/ingest', 'ingest'],
   ['/schedule', 'schedule'],
+  ['/pits', 'pits'],
 ];
 
 export interface DevServerOptions extends Omit<FunctionDeps, 'app' | 'clock'> {
@@ -50,6 +52,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     syncResults: createFunction('syncResults', deps),
     evaluate: createFunction('evaluate', deps),
     api: createFunction('api', deps),
+    pits: await createPitsFunction(app),
     ingest: async (req) =>
       handleIngest(
         { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } },

@@ -59,6 +59,30 @@ export function forecastAtLap(loaded: LoadedPitModel, race: RaceInput, lap: numb
     .sort((a, b) => b.withinLaps['1'] - a.withinLaps['1']);
 }
 
+export interface PitTimelineDriver {
+  driverId: number;
+  /** For each lap L ≥ 2: P(pit at the end of lap L) as forecast at lap L−1, and whether the car stopped then. */
+  laps: { lap: number; pNextLap: number; pitted: boolean }[];
+}
+
+/**
+ * A stored race replayed lap by lap: at every lap the forecast sees only the laps so far
+ * (forecastAtLap cuts the rest off), so the timeline is what the model would have said live.
+ */
+export function pitTimeline(loaded: LoadedPitModel, race: RaceInput): PitTimelineDriver[] {
+  const stops = new Map(buildSequences(race).map((s) => [s.driverId, new Set(s.stops)]));
+  const byDriver = new Map<number, PitTimelineDriver['laps']>();
+  const lastLap = Math.max(...race.laps.map((l) => l.lap));
+  for (let lap = 1; lap < lastLap; lap++) {
+    for (const f of forecastAtLap(loaded, race, lap)) {
+      const laps = byDriver.get(f.driverId) ?? [];
+      laps.push({ lap: lap + 1, pNextLap: f.withinLaps['1'], pitted: stops.get(f.driverId)?.has(lap + 1) ?? false });
+      byDriver.set(f.driverId, laps);
+    }
+  }
+  return [...byDriver].map(([driverId, laps]) => ({ driverId, laps }));
+}
+
 const compound = z.enum(['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET', 'UNKNOWN']);
 const liveLap = z.object({
   driverId: z.number().int().positive(),
@@ -101,9 +125,22 @@ export interface PitsRequest {
 
 export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
   try {
-    const raceIdText = req.path.replace(/^\/+|\/+$/g, '');
+    // Deployed, the function sees "/123"; behind the local dev server, "/pits/123".
+    const raceIdText = req.path.replace(/^\/pits(?=\/|$)/, '').replace(/^\/+|\/+$/g, '');
+    const timeline = /^(\d+)\/timeline$/.exec(raceIdText);
+    if (req.method === 'GET' && timeline) {
+      const raceId = Number(timeline[1]);
+      const race = await deps.repo.races.byId(raceId);
+      if (!race) throw new NotFoundError('race', raceId);
+      const input = await loadPitRace(deps.repo, race);
+      if ('skip' in input) throw new NotFoundError('lap data for race', `${raceId} (${input.skip})`);
+      const loaded = await deps.models.latest();
+      const codes = new Map((await deps.repo.reference.drivers()).map((d) => [d.id, d.code]));
+      const drivers = pitTimeline(loaded, input).map((d) => ({ ...d, code: codes.get(d.driverId) ?? null }));
+      return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: { raceId, modelVersion: loaded.version, threshold: loaded.threshold, drivers } };
+    }
     if (req.method === 'GET') {
-      if (!/^\d+$/.test(raceIdText)) throw new ValidationError('GET /pits/{raceId}?lap=N: raceId must be a positive integer');
+      if (!/^\d+$/.test(raceIdText)) throw new ValidationError('GET /pits/{raceId}?lap=N or /pits/{raceId}/timeline: raceId must be a positive integer');
       const { lap } = storedRaceQuery.parse(req.query);
       const raceId = Number(raceIdText);
       const race = await deps.repo.races.byId(raceId);

@@ -2,12 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArtifactStore } from '../../shared/artifacts/create-store.js';
+import { ingestFiles } from '../../shared/ingest/ingest.js';
 import { replaySeason } from '../../shared/lifecycle/replay.js';
+import { silentLogger } from '../../shared/log/logger.js';
+import { setupTensorflow } from '../../shared/models/tf.js';
+import { trainPitModel } from '../../shared/pits/train.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { startStack } from '../api/stack.js';
 import { artifactsDir, launchChromium, requireChromium } from '../helpers/browser.js';
 import { backends } from '../helpers/databases.js';
-import { requireData } from '../helpers/settings.js';
+import { dataDir, requireData } from '../helpers/settings.js';
 import { loadSeasons } from '../lifecycle/season-data.js';
 
 const data = requireData();
@@ -32,7 +37,15 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     db = await backend.open();
     const repo = createRepository(db.knex);
     await loadSeasons(repo, [2024]);
+    // Real 2024 laps (FastF1) and a small pit model, so the pit view has something to show.
+    const fastf1 = path.join(dataDir, 'laps', 'fastf1', 'armchair-strategist', 'transformed_grand_prix_laps_2024.csv');
+    await ingestFiles({ repo, logger: silentLogger }, { laps: fastf1 });
     stack = await startStack(db, { now: new Date('2024-01-01T00:00:00Z') });
+    await setupTensorflow({ prefer: 'wasm' });
+    await trainPitModel(
+      { repo, logger: silentLogger, artifacts: await createArtifactStore(stack.app.config.artifactStoreUri) },
+      { trainSeasons: [2024, 2024], thresholdSeason: 2024, model: { window: 4, units: 4, hidden: 4 }, epochs: 1, batchSize: 256 },
+    );
     const races = (await repo.races.listSeason(2024)).slice(0, ROUNDS);
     const report = await replaySeason({ baseUrl: stack.url, clock: stack.clock, policy: { kind: 'post_qualifying' }, races }, 2024);
     expect(report.races.every((r) => r.predictionId !== null && r.positionMae !== null)).toBe(true);
@@ -83,6 +96,13 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     expect(await page.locator('#result-table td.diff-mark.up, #result-table td.diff-mark.down').count()).toBeGreaterThan(0);
 
     await expect.poll(() => page.textContent('#race-metrics')).toMatch(/Position MAE\s*\d+\.\d{2} \(grid \d+\.\d{2}\)/);
+
+    // The pit view: P(pit next lap) per driver and lap, with the actual stops marked.
+    await page.waitForSelector('#pits-chart[data-rendered="true"]', { timeout: 30_000 });
+    expect(await page.textContent('#pits-title')).toMatch(/Pit stops — model pit-/);
+    expect(await page.locator('#pits-chart svg .mark-rect path').count()).toBeGreaterThan(19 * 50);
+    expect(await page.locator('#pits-chart svg .mark-symbol path').count()).toBeGreaterThan(19);
+    await page.locator('#pits-section').screenshot({ path: path.join(artifactsDir, 'dashboard-pits.png') });
     await page.screenshot({ path: path.join(artifactsDir, 'dashboard-australia-2024.png'), fullPage: true });
     await page.close();
   });

@@ -258,12 +258,15 @@ async function loadReliability() {
 
 async function renderPits() {
   const el = $('#pits-chart');
-  const pits = await api(`/pits/${state.raceId}/timeline`).catch(() => null);
-  if (!pits || pits.drivers.length === 0) {
-    el.innerHTML = '<p>No lap data for this race.</p>';
+  const res = await fetch(`/pits/${state.raceId}/timeline`, { headers: { Accept: 'application/json' } });
+  const pits = await res.json().catch(() => null);
+  if (!res.ok || !pits || pits.drivers.length === 0) {
+    // 404: no lap data for this race; 503: no pit model trained yet (npx pitwall train).
+    el.innerHTML = `<p>${esc(pits?.error?.message ?? 'No pit forecasts for this race.')}</p>`;
     delete el.dataset.rendered;
     return;
   }
+  $('#pits-title').textContent = `Pit stops — model ${pits.modelVersion}`;
   const rows = pits.drivers.flatMap((d) => d.laps.map((l) => ({ driver: d.code ?? String(d.driverId), lap: l.lap, p: l.pNextLap, pitted: l.pitted })));
   await chart(el, {
     width: 'container',
