@@ -4,7 +4,7 @@ import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
 import { findRace } from '../../shared/lifecycle/predict.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
-import { loadSeasons } from '../lifecycle/season-data.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 import { startStack } from './stack.js';
 
 const data = requireData();

@@ -7,7 +7,7 @@ import { findRace } from '../../shared/lifecycle/predict.js';
 import { backends } from '../helpers/databases.js';
 import { startReplayServer, type ReplayServer } from '../helpers/replay-server.js';
 import { dataDir, requireData } from '../helpers/settings.js';
-import { loadSeasons } from '../lifecycle/season-data.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 import { startStack } from './stack.js';
 
 const data = requireData();

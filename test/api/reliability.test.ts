@@ -8,7 +8,7 @@ import { findRace } from '../../shared/lifecycle/predict.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { requireData, testDatabaseUrl } from '../helpers/settings.js';
-import { dumpResults, loadSeasons } from '../lifecycle/season-data.js';
+import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
 import { startStack } from './stack.js';
 
 const data = requireData();

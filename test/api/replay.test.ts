@@ -5,7 +5,7 @@ import { createRepository } from '../../shared/repository/index.js';
 import { startDevServer, type DevServer } from '../../functions/dev-server.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
-import { loadSeasons } from '../lifecycle/season-data.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 import { appOver } from './stack.js';
 
 const data = requireData();

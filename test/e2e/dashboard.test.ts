@@ -13,7 +13,7 @@ import { startStack } from '../api/stack.js';
 import { artifactsDir, launchChromium, requireChromium } from '../helpers/browser.js';
 import { backends } from '../helpers/databases.js';
 import { dataDir, requireData } from '../helpers/settings.js';
-import { loadSeasons } from '../lifecycle/season-data.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 
 const data = requireData();
 const chromium = requireChromium();

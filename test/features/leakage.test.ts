@@ -4,7 +4,7 @@ import { computeRaceFeatures, featureNames, indexHistory, type RaceFeatures } fr
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
-import { loadDumpSeasons } from './real-history.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 
 const data = requireData();
 
@@ -17,7 +17,7 @@ describe.each(backends.filter((b) => !b.skip))('race features on real data ($nam
     if (data.skip) return;
     db = await backend.open();
     repo = createRepository(db.knex);
-    await loadDumpSeasons(repo, [2021, 2022, 2023]);
+    await loadSeasons(repo, [2021, 2022, 2023]);
     full = await repo.history.load({});
   }, 240_000);
   afterAll(async () => db?.close());

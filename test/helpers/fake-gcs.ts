@@ -60,7 +60,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
         const bucket = decodeURIComponent(m[1]!);
         const type = url.searchParams.get('uploadType');
         let name = url.searchParams.get('name') ?? '';
-        let data = body;
+        let data: Buffer = body;
         let contentType = req.headers['content-type'] ?? 'application/octet-stream';
         if (type === 'multipart') {
           const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];

@@ -46,7 +46,7 @@ for (const backend of backends) {
       expect(run!.status).toBe('succeeded');
       const counts = await repo.reference.rowCounts();
       for (const [table, rows] of Object.entries(expected)) {
-        const c = run!.tables[table as keyof typeof run.tables]!;
+        const c = run!.tables[table as keyof NonNullable<typeof run>['tables']]!;
         expect(c.read, table).toBe(rows);
         expect(c.inserted + c.quarantined, table).toBe(rows);
         expect(counts[table as keyof typeof counts], table).toBe(rows - c.quarantined);
@@ -108,13 +108,13 @@ for (const backend of backends) {
           const repo = createRepository(fresh.knex);
           const { runs } = await ingestFiles({ repo, logger: silentLogger }, { dump: dir });
           const results = runs[0]!.tables.results!;
-          expect(results.read).toBe(expected.results + 1);
+          expect(results.read).toBe(expected.results! + 1);
           expect(results.quarantined).toBe(2);
-          expect(results.inserted).toBe(expected.results - 1);
+          expect(results.inserted).toBe(expected.results! - 1);
           const q = await repo.ingestionRuns.quarantined(runs[0]!.runId);
           expect(q.map((r) => r.reason).sort()).toEqual([expect.stringMatching(/^grid: /), 'unknown driverId 999999']);
           expect(q.every((r) => r.tableName === 'results' && r.source === 'dump')).toBe(true);
-          expect((await repo.reference.rowCounts()).results).toBe(expected.results - 1);
+          expect((await repo.reference.rowCounts()).results).toBe(expected.results! - 1);
         } finally {
           await fresh.close();
         }

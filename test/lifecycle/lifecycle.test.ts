@@ -9,7 +9,7 @@ import { fetchedResultsSource, storedResultsSource, syncResults } from '../../sh
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
-import { dumpResults, loadSeasons } from './season-data.js';
+import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
 
 const data = requireData();
 

@@ -16,7 +16,7 @@ import { trainRaceModel } from '../../shared/training/train-race-job.js';
 import { backends } from '../helpers/databases.js';
 import { startFakeGcs, type FakeGcs } from '../helpers/fake-gcs.js';
 import { requireData } from '../helpers/settings.js';
-import { loadDumpSeasons } from '../features/real-history.js';
+import { loadSeasons } from '../helpers/dump-seasons.js';
 
 const data = requireData();
 // One backend is enough here (the repository is covered on both elsewhere): PostgreSQL when available.
@@ -50,7 +50,7 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     await setupTensorflow({ prefer: 'wasm' });
     db = await backend.open();
     repo = createRepository(db.knex);
-    await loadDumpSeasons(repo, [2020, 2021, 2022, 2023]);
+    await loadSeasons(repo, [2020, 2021, 2022, 2023]);
     fake = await startFakeGcs();
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pitwall-train-'));
     // Small walk-forward window: 2023's first races by a model trained on 2021–2022.

@@ -4,7 +4,7 @@ import { readDump } from '../../shared/ingest/dump/read-dump.js';
 import { loadRecords } from '../../shared/ingest/load.js';
 import type { RecordBatch } from '../../shared/ingest/records.js';
 import type { Repository } from '../../shared/repository/index.js';
-import { dataDir } from '../helpers/settings.js';
+import { dataDir } from './settings.js';
 
 let cached: Promise<RecordBatch> | undefined;
 
@@ -37,6 +37,7 @@ export async function loadSeasons(repo: Repository, seasons: number[], opts: { w
   }
   const run = await repo.ingestionRuns.start('dump', { test: true, seasons });
   await loadRecords(repo, batch, { run, source: 'dump' });
+  await repo.ingestionRuns.finish(run.id, { counts: {} });
 }
 
 /** The dump's result records of one race, as an upstream results API would deliver them. */
