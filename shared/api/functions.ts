@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { AppContext } from '../app/context.js';
+import { createStorageClient } from '../clients/gcs.js';
 import { createApiClients } from '../clients/api-clients.js';
 import type { Forecaster } from '../domain/forecast.js';
 import { withErrors, type Handler } from '../http/handler.js';
@@ -130,8 +131,7 @@ function healthChecks(app: AppContext, forecaster: () => Promise<Forecaster>) {
     artifactStore: async () => {
       const uri = app.config.artifactStoreUri;
       if (gcs) {
-        const { Storage } = await import('@google-cloud/storage');
-        const storage = new Storage(app.config.gcsApiEndpoint ? { apiEndpoint: app.config.gcsApiEndpoint } : {});
+        const storage = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
         const [exists] = await storage.bucket(uri.slice(5).split('/')[0]!).exists();
         return { ok: exists, detail: uri };
       }

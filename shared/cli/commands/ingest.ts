@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Storage } from '@google-cloud/storage';
+import { createStorageClient } from '../../clients/gcs.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { ValidationError } from '../../errors.js';
@@ -41,7 +41,7 @@ export const ingestCommand: Command = {
     try {
       await migrateLatest(db.knex);
       const storage = parsed.data?.dump?.startsWith('gs://')
-        ? new Storage(config.gcsApiEndpoint ? { apiEndpoint: config.gcsApiEndpoint } : {})
+        ? await createStorageClient({ gcsApiEndpoint: config.gcsApiEndpoint, projectId: config.gcp.project })
         : undefined;
       const deps = {
         repo: createRepository(db.knex),
