@@ -119,7 +119,8 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
   for (let i = 0; i < 3; i++) {
     await assertPortFree(port + 100);
     const t0 = performance.now();
-    const alone = startProcess([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], stackEnv);
+    // Cloud Functions sets FUNCTION_TARGET to the entry point; the package then loads only that function.
+    const alone = startProcess([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], { ...stackEnv, FUNCTION_TARGET: 'api' });
     try {
       await waitFor200(`http://127.0.0.1:${port + 100}/health`, alone);
       apiColdStartMs.push(performance.now() - t0);

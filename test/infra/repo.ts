@@ -29,7 +29,8 @@ export function readRepoFacts(root: string = repoRoot): RepoFacts {
     .sort((a, b) => a.dir.localeCompare(b.dir));
 
   const registry = fs.readFileSync(path.join(functionsDir, 'index.ts'), 'utf8');
-  const registryImports = [...registry.matchAll(/^\s*import\s+['"]\.\/([\w-]+)\/index\.js['"]/gm)].map((m) => m[1] ?? '');
+  // Static `import './x/index.js'` or lazy `import('./x/index.js')`.
+  const registryImports = [...registry.matchAll(/\bimport\s*\(?\s*['"]\.\/([\w-]+)\/index\.js['"]/g)].map((m) => m[1] ?? '');
 
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     main: string;
