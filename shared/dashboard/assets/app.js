@@ -214,7 +214,7 @@ async function loadSeasonAccuracy() {
     encoding: {
       x: { field: 'round', type: 'ordinal', title: 'Round' },
       y: { field: 'mae', type: 'quantitative', title: 'Position MAE (lower is better)' },
-      color: { field: 'series', type: 'nominal', scale: { range: [palette.model, palette.baseline] }, title: null },
+      color: { field: 'series', type: 'nominal', scale: { domain: ['model', 'grid baseline'], range: [palette.model, palette.baseline] }, title: null },
     },
   });
 }
