@@ -7,11 +7,12 @@ import { buildSequences, type DriverSequence } from './features.js';
 import { loadPitRaces, type PitRace } from './load.js';
 import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } from './metrics.js';
 import { buildPitModel, defaultModelOptions, fitPitModel, predictPits, type PitModelOptions } from './model.js';
+import { carStrategies, createPreRaceForecaster } from './prerace.js';
 import { rolloutStrategy } from './strategy.js';
 
 /**
- * Walk-forward backtest: train on 2019–2022, choose each classifier's threshold on 2023,
- * test on 2024 R1–R18 (where tyre data exists) at the natural base rate: every lap of
+ * Walk-forward backtest: train on 2019–2022, choose the BiLSTM's epoch (early stopping on
+ * PR-AUC) and each classifier's threshold on 2023, test on 2024 R1–R18 (where tyre data exists) at the natural base rate: every lap of
  * every car, never resampled.
  */
 export interface BacktestOptions {
@@ -58,10 +59,17 @@ export interface BacktestReport {
   testLaps: number;
   testStops: number;
   baseRate: number;
-  model: MethodMetrics;
+  /**
+   * Lap metrics of the BiLSTM; strategy metrics of the pre-race forecaster (prerace.ts),
+   * with the BiLSTM rolled forward over the race beside it as `rollout`.
+   */
+  model: MethodMetrics & { rollout: StrategyMetrics };
   baselines: { tyreLifeHazard: MethodMetrics; lastYearCircuitMedian: MethodMetrics };
   skippedRaces: { season: number; round: number; reason: string }[];
   trainSeconds: number;
+  /** Early stopping on the threshold season: the epoch kept and every epoch's PR-AUC there. */
+  epochKept: number;
+  thresholdSeasonPrAucByEpoch: number[];
 }
 
 export interface BacktestDeps {
@@ -130,10 +138,12 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
 
   const started = Date.now();
   const model = buildPitModel(o.model);
-  await fitPitModel(model, sets.train, {
+  const valLabels = pitNextLabels(sets.val);
+  const fit = await fitPitModel(model, sets.train, {
     epochs: o.epochs,
     batchSize: o.batchSize,
-    onEpoch: (epoch, loss) => logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss }),
+    score: (m) => prAuc(predictPits(m, sets.val.windows, sets.val.n, w).map((r) => r[0]!), valLabels),
+    onEpoch: (epoch, loss, valPrAuc) => logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss, valPrAuc }),
   });
   const trainSeconds = (Date.now() - started) / 1000;
   const p1 = (set: WindowSet) => predictPits(model, set.windows, set.n, set.w).map((r) => r[0]!);
@@ -182,6 +192,9 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     }
     medianStopLaps.set(r.raceId, laps);
   }
+  const preRace = createPreRaceForecaster([...train.races, ...val.races, ...test.races].flatMap(carStrategies));
+  const preRaceFor = (raceId: number, driverId: number) => preRace.forecast(testRace.get(raceId)!, startCompound(raceId, driverId));
+
   const medianScore = (set: WindowSet) => set.keys.map((k) => (medianStopLaps.get(k.raceId)?.has(k.lap + 1) ? 1 : 0));
 
   const report: BacktestReport = {
@@ -195,7 +208,8 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     baseRate: mean(pitNextLabels(sets.test)),
     model: {
       ...lapMetrics({ set: sets.val, p: p1(sets.val) }, { set: sets.test, p: p1(sets.test), stops: testStops }),
-      ...strategyMetrics(seqs.test, rollouts(p1)),
+      ...strategyMetrics(seqs.test, preRaceFor),
+      rollout: strategyMetrics(seqs.test, rollouts(p1)),
     },
     baselines: {
       tyreLifeHazard: {
@@ -217,6 +231,8 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     },
     skippedRaces: [...train.skipped, ...val.skipped, ...test.skipped],
     trainSeconds,
+    epochKept: fit.epoch,
+    thresholdSeasonPrAucByEpoch: fit.scores,
   };
   hazard.dispose();
   model.dispose();

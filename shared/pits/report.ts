@@ -3,7 +3,8 @@ import type { BacktestReport, MethodMetrics } from './backtest.js';
 /** The backtest as a text table beside its baselines and the issue's goals. */
 export function formatBacktest(r: BacktestReport): string {
   const cols: [string, MethodMetrics][] = [
-    ['BiLSTM+attention', r.model],
+    ['model (BiLSTM; pre-race strategy)', r.model],
+    ['BiLSTM rollout', r.model.rollout],
     ['tyre-life hazard', r.baselines.tyreLifeHazard],
     ["last year's circuit median", r.baselines.lastYearCircuitMedian],
   ];
@@ -26,7 +27,7 @@ export function formatBacktest(r: BacktestReport): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [
     `pit-stop backtest: train ${r.split.train}, threshold ${r.split.threshold}, test ${r.split.test}`,
-    `test laps ${r.testLaps} (natural base rate ${(100 * r.baseRate).toFixed(2)}%, not resampled), stops ${r.testStops}; model fit ${r.trainSeconds.toFixed(0)} s`,
+    `test laps ${r.testLaps} (natural base rate ${(100 * r.baseRate).toFixed(2)}%, not resampled), stops ${r.testStops}; model fit ${r.trainSeconds.toFixed(0)} s, epoch ${r.epochKept} kept (PR-AUC on ${r.split.threshold} by epoch: ${r.thresholdSeasonPrAucByEpoch.map((x) => x.toFixed(3)).join(' ')})`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
