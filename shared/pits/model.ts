@@ -45,22 +45,46 @@ export function buildPitModel(o: PitModelOptions): tf.LayersModel {
 export interface FitOptions {
   epochs: number;
   batchSize: number;
-  onEpoch?: (epoch: number, loss: number) => void;
+  onEpoch?: (epoch: number, loss: number, score?: number) => void;
+  /**
+   * Early stopping: score the model after every epoch (higher is better, e.g. PR-AUC on a
+   * validation season never trained on) and keep the weights of the best epoch.
+   */
+  score?: (model: tf.LayersModel) => number;
 }
 
-export async function fitPitModel(model: tf.LayersModel, set: WindowSet, o: FitOptions): Promise<void> {
+export interface FitOutcome {
+  /** 1-based epoch whose weights the model keeps. */
+  epoch: number;
+  /** The score of every epoch, when `score` was given. */
+  scores: number[];
+}
+
+export async function fitPitModel(model: tf.LayersModel, set: WindowSet, o: FitOptions): Promise<FitOutcome> {
   const x = tf.tensor3d(set.windows, [set.n, set.w, featureCount]);
   const current = lastStep(x);
   const y = tf.tensor2d(set.targets, [set.n, horizons.length]);
+  const scores: number[] = [];
+  let best: { epoch: number; score: number; weights: tf.Tensor[] } | undefined;
   try {
-    await model.fit([x, current], y, {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      shuffle: true,
-      verbose: 0,
-      callbacks: { onEpochEnd: async (epoch, logs) => o.onEpoch?.(epoch, Number(logs?.loss ?? NaN)) },
-    });
+    // One epoch per fit call (the optimizer keeps its state), so each can be scored.
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const h = await model.fit([x, current], y, { epochs: 1, batchSize: o.batchSize, shuffle: true, verbose: 0 });
+      const loss = Number(h.history.loss?.[0] ?? NaN);
+      const score = o.score?.(model);
+      if (score !== undefined) {
+        scores.push(score);
+        if (!best || score > best.score) {
+          best?.weights.forEach((t) => t.dispose());
+          best = { epoch: epoch + 1, score, weights: model.getWeights().map((t) => t.clone()) };
+        }
+      }
+      o.onEpoch?.(epoch, loss, score);
+    }
+    if (best) model.setWeights(best.weights);
+    return { epoch: best?.epoch ?? o.epochs, scores };
   } finally {
+    best?.weights.forEach((t) => t.dispose());
     x.dispose();
     current.dispose();
     y.dispose();

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { NotReadyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -83,26 +84,30 @@ async function fitAndPublish(deps: TrainPitDeps & { registry: PitModelRegistry }
   const set = buildWindows(train.races.flatMap(buildSequences), o.model.window);
   const positives = pitNextLabels(set).reduce((a, b) => a + b, 0);
   const model = buildPitModel(o.model);
+  // The held-out season picks the epoch (early stopping on PR-AUC) and the alarm threshold.
+  const h = held.races.length > 0 ? buildWindows(held.races.flatMap(buildSequences), o.model.window) : undefined;
+  const heldP = (m: tf.LayersModel) => predictPits(m, h!.windows, h!.n, h!.w).map((r) => r[0]!);
   const bar = deps.progress?.('train pit model', o.epochs);
   const started = Date.now();
+  let epochKept = o.epochs;
   try {
-    await fitPitModel(model, set, {
+    ({ epoch: epochKept } = await fitPitModel(model, set, {
       epochs: o.epochs,
       batchSize: o.batchSize,
-      onEpoch: (epoch, loss) => {
-        bar?.tick(1, `loss ${loss.toFixed(4)}`);
-        if (!bar) logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss });
+      ...(h ? { score: (m: tf.LayersModel) => prAuc(heldP(m), pitNextLabels(h)) } : {}),
+      onEpoch: (epoch, loss, heldPrAuc) => {
+        bar?.tick(1, `loss ${loss.toFixed(4)}${heldPrAuc === undefined ? '' : `, PR-AUC ${o.thresholdSeason} ${heldPrAuc.toFixed(3)}`}`);
+        if (!bar) logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss, heldPrAuc });
       },
-    });
+    }));
   } finally {
     bar?.stop();
   }
   const fitSeconds = (Date.now() - started) / 1000;
   let threshold = 0.5;
   let heldPrAuc = NaN;
-  if (held.races.length > 0) {
-    const h = buildWindows(held.races.flatMap(buildSequences), o.model.window);
-    const p = predictPits(model, h.windows, h.n, h.w).map((r) => r[0]!);
+  if (h) {
+    const p = heldP(model);
     threshold = bestF1Threshold(p, pitNextLabels(h));
     heldPrAuc = prAuc(p, pitNextLabels(h));
   }
@@ -117,8 +122,8 @@ async function fitAndPublish(deps: TrainPitDeps & { registry: PitModelRegistry }
     },
   });
   model.dispose();
-  const { version } = await deps.registry.publish(artifact, { threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, rows: set.n });
-  logger.info('pit model published', { version, threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds });
+  const { version } = await deps.registry.publish(artifact, { threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, rows: set.n, epochKept });
+  logger.info('pit model published', { version, threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, epochKept });
   return { version, rows: set.n, positives, threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds };
 }
 

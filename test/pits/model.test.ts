@@ -46,6 +46,24 @@ describe('pit model (BiLSTM + attention)', () => {
     restored.dispose();
   });
 
+  it('early stopping keeps the weights of the best-scoring epoch', async () => {
+    const model = buildPitModel(options);
+    const scores = [0.2, 0.9, 0.4];
+    const atEpoch: number[][][] = [];
+    const fit = await fitPitModel(model, set, {
+      epochs: 3,
+      batchSize: 32,
+      score: (m) => {
+        atEpoch.push(predictPits(m, set.windows, set.n, set.w));
+        return scores[atEpoch.length - 1]!;
+      },
+    });
+    expect(fit).toEqual({ epoch: 2, scores });
+    expect(atEpoch[2]).not.toEqual(atEpoch[1]);
+    expect(predictPits(model, set.windows, set.n, set.w)).toEqual(atEpoch[1]);
+    model.dispose();
+  });
+
   it('refuses an artifact trained on another feature set', async () => {
     const model = buildPitModel(options);
     const artifact = await serializePitModel(model, { options, featureNames: [...featureNames], threshold: 0.3, trainedOn: { seasons: [], rows: 0, positives: 0 } });
