@@ -11,6 +11,11 @@ export interface DriverForecast {
   predictedPosition: number;
   /** Expected finishing position (mean over simulated orders), 1..n, not necessarily an integer. */
   expectedPosition: number;
+  /**
+   * Median finishing position of the forecast distribution, 1..n (a half when the two middle
+   * samples differ): the point forecast scored by position MAE, since the median minimises |error|.
+   */
+  medianPosition: number;
   pWin: number;
   pPodium: number;
   /** P(finishing in the points) = P(top 10) under the current points system. */

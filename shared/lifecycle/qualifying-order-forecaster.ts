@@ -29,6 +29,7 @@ export class QualifyingOrderForecaster implements Forecaster {
         constructorId: q.constructorId,
         predictedPosition: i + 1,
         expectedPosition: i + 1,
+        medianPosition: i + 1,
         pWin: win[i]!,
         pPodium: podium[i]!,
         pPoints: points[i]!,

@@ -35,6 +35,8 @@ function expectCoherent(f: RaceForecast): void {
     expect(d.pDnf).toBeGreaterThan(0);
     expect(d.pDnf).toBeLessThan(1);
     expect(d.gapLowSeconds).toBeLessThanOrEqual(d.gapHighSeconds);
+    expect(d.medianPosition).toBeGreaterThanOrEqual(1);
+    expect(d.medianPosition).toBeLessThanOrEqual(n);
     expect(d.featureCoverage).toBeCloseTo(1 - d.imputedCount / 20, 10);
   }
 }
@@ -97,6 +99,13 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     const grid = await createBaselineForecaster({ repo, kind: 'gridOrder' }).forecast(race.id, asOf);
     const pole = (await db.knex('qualifying').where({ race_id: race.id, position: 1 }).first()) as { driver_id: number };
     expect(grid.drivers.find((d) => d.predictedPosition === 1)!.driverId).toBe(pole.driver_id);
+    // Grid order's median is the grid slot; both slot baselines read the same slot distribution.
+    const slots = new Map(((await db.knex('qualifying').where({ race_id: race.id })) as { driver_id: number; position: number }[]).map((q) => [q.driver_id, q.position]));
+    for (const d of grid.drivers) expect(d.medianPosition).toBe(slots.get(d.driverId));
+    const [median, lookup] = await Promise.all(
+      (['slotMedian', 'slotLookup'] as const).map((kind) => createBaselineForecaster({ repo, kind }).forecast(race.id, asOf)),
+    );
+    expect(median!.drivers.map((d) => d.medianPosition)).toEqual(lookup!.drivers.map((d) => d.medianPosition));
   });
 
   it.each([

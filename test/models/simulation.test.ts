@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../shared/evaluation/bootstrap.js';
-import { scaleToSum } from '../../shared/models/race/baselines.js';
+import { featureNames, type RaceFeatures } from '../../shared/features/race-features.js';
+import { baselineKinds, baselinePrediction, fitSlotTable, scaleToSum } from '../../shared/models/race/baselines.js';
 import { fitPlatt, fitTemperature, plackettLuceLogLik, sigmoid } from '../../shared/models/race/calibrate.js';
-import { simulateRace } from '../../shared/models/race/simulate.js';
+import { medianFromCounts, simulateRace } from '../../shared/models/race/simulate.js';
 
 const gapTable = { gaps: Array.from({ length: 20 }, (_, p) => Array.from({ length: 30 }, (_, k) => (p === 0 ? 0 : p * 4 + (k % 7)))) };
 
@@ -59,6 +60,36 @@ describe('Plackett–Luce simulation', () => {
     }
   });
 
+  it('median positions agree with the sampled distribution the probabilities are shares of', () => {
+    // P(pos ≤ k) above one half puts the sample median at or before k, below one half after it.
+    for (const d of sim) {
+      expect(Number.isInteger(d.medianPosition * 2)).toBe(true);
+      expect(d.medianPosition).toBeGreaterThanOrEqual(1);
+      expect(d.medianPosition).toBeLessThanOrEqual(20);
+      for (const [k, p] of [[1, d.pWin], [3, d.pPodium], [10, d.pTop10]] as const) {
+        if (p > 0.5) expect(d.medianPosition).toBeLessThanOrEqual(k);
+        if (p < 0.5) expect(d.medianPosition).toBeGreaterThan(k);
+      }
+    }
+    expect(sim[0]!.medianPosition).toBeLessThan(sim[19]!.medianPosition);
+    // A certain retirement is classified behind every finisher; a dominant car always wins.
+    const fixed = simulateRace({ strengths: [50, 0, 0, 0], pDnf: [0, 0, 0, 1], gapTable, samples: 501, seed: 4 });
+    expect(fixed.map((d) => d.medianPosition)).toEqual([1, expect.any(Number), expect.any(Number), 4]);
+    expect(fixed[1]!.medianPosition).toBeGreaterThanOrEqual(2);
+    expect(fixed[1]!.medianPosition).toBeLessThanOrEqual(3);
+  });
+
+  it('medianFromCounts is the median of the samples the counts describe', () => {
+    const rand = seededRandom(6);
+    for (const total of [1, 2, 7, 40, 41]) {
+      const xs = Array.from({ length: total }, () => 1 + Math.floor(rand() * 6)).sort((a, b) => a - b);
+      const counts = Array.from({ length: 6 }, (_, p) => xs.filter((x) => x === p + 1).length);
+      const m = total >> 1;
+      expect(medianFromCounts(counts, total)).toBe(total % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2);
+    }
+    expect(medianFromCounts([0, 2, 2], 4)).toBe(2.5);
+  });
+
   it('is deterministic for a seed', () => {
     expect(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 })).toEqual(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 }));
   });
@@ -98,5 +129,44 @@ describe('calibration', () => {
     const out = scaleToSum([0.9, 0.8, 0.1, 0.1], 3);
     expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(3);
     expect(Math.max(...out)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('baselines', () => {
+  const qualiIndex = featureNames.indexOf('qualiPosition');
+  const features = (slots: (number | null)[]): RaceFeatures => ({
+    raceId: 1,
+    asOf: new Date(0),
+    drivers: slots.map((q, i) => ({ driverId: i + 1, constructorId: 1, values: featureNames.map((_, j) => (j === qualiIndex ? q : 0)) })),
+  });
+  // Two past races of four starters: slot 2 finished 1st and 4th, slot 3 finished 2nd twice.
+  const race = (finish: number[]) => ({
+    qualifying: [1, 2, 3, 4].map((p) => ({ raceId: 0, driverId: p, constructorId: 1, position: p, bestMs: null })),
+    results: finish.map((pos, i) => ({ raceId: 0, driverId: i + 1, constructorId: 1, grid: i + 1, position: pos, positionOrder: pos, points: 0, laps: 50, milliseconds: null, status: 'Finished' })),
+  });
+  const table = fitSlotTable([race([3, 1, 2, 4]), race([1, 4, 2, 3])]);
+  const f = features([1, 2, 3, 4]);
+
+  it('grid order states the grid slot as its median; the slot baselines the median past finish of the slot', () => {
+    expect(baselinePrediction('gridOrder', f, table, gapTable).map((d) => d.medianPosition)).toEqual([1, 2, 3, 4]);
+    for (const kind of ['slotMedian', 'slotLookup'] as const) {
+      const out = baselinePrediction(kind, f, table, gapTable);
+      expect(out.map((d) => d.medianPosition)).toEqual([2, 2.5, 2, 3.5]);
+      // The expected position is the slot's mean finish.
+      expect(out.map((d) => d.expectedPosition)).toEqual([2, 2.5, 2, 3.5]);
+    }
+    const skewed = fitSlotTable([race([1, 2, 3, 4]), race([1, 2, 3, 4]), race([4, 1, 2, 3])]);
+    const lookup = baselinePrediction('slotLookup', f, skewed, gapTable);
+    expect(lookup[0]!.medianPosition).toBe(1);
+    expect(lookup[0]!.expectedPosition).toBe(2);
+  });
+
+  it('every baseline states a median within the field', () => {
+    for (const kind of baselineKinds) {
+      for (const d of baselinePrediction(kind, features([1, null, 3, 2]), table, gapTable)) {
+        expect(d.medianPosition).toBeGreaterThanOrEqual(1);
+        expect(d.medianPosition).toBeLessThanOrEqual(4);
+      }
+    }
   });
 });

@@ -104,7 +104,8 @@ export const backtestCommand: Command = {
 };
 
 const shown: [string, string, number][] = [
-  ['positionMae', 'position MAE', 2],
+  ['positionMae', 'position MAE (median)', 2],
+  ['expectedPositionMae', 'position MAE (expected)', 2],
   ['rankMae', 'rank MAE', 2],
   ['spearman', 'Spearman', 3],
   ['winnerCorrect', 'winner correct', 3],

@@ -9,6 +9,9 @@ import type { DriverPrediction } from './race-model.js';
  * - grid order: finishing order = qualifying order;
  * - slot median: order by the median past finish from that grid slot;
  * - slot lookup: P(win / podium / top 10 / DNF) = past frequency from that grid slot.
+ * Each also states a median position, the point forecast position MAE scores: the grid slot
+ * for grid order, the slot's median past finish for the other two (the median of the slot's
+ * finishing distribution, which is also what the lookup's probabilities are read from).
  */
 export type BaselineKind = 'gridOrder' | 'slotMedian' | 'slotLookup';
 export const baselineKinds: BaselineKind[] = ['gridOrder', 'slotMedian', 'slotLookup'];
@@ -79,6 +82,7 @@ export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, t
   const score = features.drivers.map((_, i) =>
     kind === 'gridOrder' ? slotOf[i]! : kind === 'slotMedian' ? median(stat(i).finishes) || slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!,
   );
+  const medianOf = (i: number) => (kind === 'gridOrder' ? slotOf[i]! : median(stat(i).finishes) || slotOf[i]!);
   const order = score.map((_, i) => i).sort((a, b) => score[a]! - score[b]! || slotOf[a]! - slotOf[b]! || a - b);
   const predicted = new Array<number>(n);
   order.forEach((i, k) => (predicted[i] = k + 1));
@@ -92,7 +96,9 @@ export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, t
       driverId: d.driverId,
       constructorId: d.constructorId,
       predictedPosition: predicted[i]!,
-      expectedPosition: kind === 'gridOrder' ? slotOf[i]! : score[i]!,
+      // The mean of the slot's finishes for both slot baselines (they share the distribution).
+      expectedPosition: kind === 'gridOrder' ? slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!,
+      medianPosition: medianOf(i),
       pWin: pWin[i]!,
       pPodium: pPodium[i]!,
       pPoints: pTop10[i]!,

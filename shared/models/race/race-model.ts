@@ -81,6 +81,7 @@ export function predictRace(model: RaceModel, features: RaceFeatures, seed = fea
       constructorId: d.constructorId,
       predictedPosition: s.predictedPosition,
       expectedPosition: s.expectedPosition,
+      medianPosition: s.medianPosition,
       pWin: s.pWin,
       pPodium: s.pPodium,
       pPoints: s.pTop10,

@@ -24,6 +24,8 @@ export interface SimulationInput {
 export interface SimulatedDriver {
   predictedPosition: number;
   expectedPosition: number;
+  /** Median of the simulated finishing positions: the point forecast that minimises expected |error|. */
+  medianPosition: number;
   pWin: number;
   pPodium: number;
   pTop10: number;
@@ -41,6 +43,8 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
   const podium = new Float64Array(n);
   const top10 = new Float64Array(n);
   const posSum = new Float64Array(n);
+  // counts[i * n + p]: samples in which driver i finished at position p + 1.
+  const counts = new Uint32Array(n * n);
   const gapSamples: number[][] = Array.from({ length: n }, () => []);
   const keys = new Float64Array(n);
   const order = Array.from({ length: n }, (_, i) => i);
@@ -55,6 +59,7 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
     for (let p = 0; p < n; p++) {
       const i = order[p]!;
       posSum[i]! += p + 1;
+      counts[i * n + p]!++;
       if (p === 0) win[i]!++;
       if (p < 3) podium[i]!++;
       if (p < 10) top10[i]!++;
@@ -81,6 +86,7 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
     return {
       predictedPosition: predicted[i]!,
       expectedPosition: e,
+      medianPosition: medianFromCounts(counts.subarray(i * n, (i + 1) * n), samples),
       pWin: win[i]! / samples,
       pPodium: podium[i]! / samples,
       pTop10: top10[i]! / samples,
@@ -108,6 +114,24 @@ function monotoneGaps(drivers: SimulatedDriver[], ranking: readonly number[]): S
     out[i] = { ...drivers[i]!, gapSeconds: mid[k]!, gapLowSeconds: low[k]!, gapHighSeconds: high[k]! };
   });
   return out;
+}
+
+/**
+ * The sample median of positions 1..n given how often each occurred: the middle value for
+ * an odd count, the mean of the two middle values for an even one (as a sorted list would give).
+ */
+export function medianFromCounts(counts: ArrayLike<number>, total: number): number {
+  if (total <= 0) return NaN;
+  const at = (k: number) => {
+    // Position of the k-th smallest sample (1-based k).
+    let cum = 0;
+    for (let p = 0; p < counts.length; p++) {
+      cum += counts[p]!;
+      if (cum >= k) return p + 1;
+    }
+    return counts.length;
+  };
+  return total % 2 ? at((total + 1) / 2) : (at(total / 2) + at(total / 2 + 1)) / 2;
 }
 
 function fallbackGaps(table: GapTable, position: number): number[] {
