@@ -3,6 +3,7 @@ import * as m001 from './001_reference_data.js';
 import * as m002 from './002_ingestion_runs.js';
 import * as m003 from './003_models.js';
 import * as m004 from './004_predictions.js';
+import * as m005 from './005_prediction_median_position.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['002_ingestion_runs', m002],
   ['003_models', m003],
   ['004_predictions', m004],
+  ['005_prediction_median_position', m005],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

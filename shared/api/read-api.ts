@@ -207,6 +207,7 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
       team: names.constructors.get(e.constructorId) ?? String(e.constructorId),
       predictedPosition: e.predictedPosition,
       expectedPosition: e.expectedPosition,
+      medianPosition: e.medianPosition,
       gapSeconds: e.gapSeconds,
       gapInterval: [e.gapLowSeconds, e.gapHighSeconds] as [number, number],
       gapFlagged: e.gapFlagged,

@@ -37,6 +37,7 @@ export const predictionEntry = z.object({
   team: z.string(),
   predictedPosition: z.number().int(),
   expectedPosition: z.number(),
+  medianPosition: z.number().nullable().describe('median finishing position of the forecast distribution, the point forecast position MAE scores; null for snapshots frozen before it was stored'),
   gapSeconds: z.number(),
   gapInterval: z.tuple([z.number(), z.number()]).describe('80% interval of the gap to the winner, seconds'),
   gapFlagged: z.boolean(),

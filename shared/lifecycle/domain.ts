@@ -6,6 +6,8 @@ export interface PredictionEntry {
   constructorId: number;
   predictedPosition: number;
   expectedPosition: number;
+  /** Median finishing position (the scored point forecast); null in snapshots frozen before it was stored. */
+  medianPosition: number | null;
   gapSeconds: number;
   gapLowSeconds: number;
   gapHighSeconds: number;

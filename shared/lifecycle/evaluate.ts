@@ -29,6 +29,9 @@ export const probability: Record<ProbabilityKind, (e: Prediction['entries'][numb
  * over the drivers both in the prediction and classified (all starters, DNFs by their
  * classification order); time scores over finishers on the lead lap's clock (those with
  * a race time). The grid-order baseline is scored on the same drivers.
+ * Position MAE scores the median position, as the backtest does (for grid order the median
+ * is the grid slot); snapshots frozen before medians were stored fall back to their
+ * predicted rank, which is what they were scored on then.
  */
 export function scorePrediction(prediction: Prediction, results: readonly RaceResult[]): NewEvaluation {
   const byDriver = new Map(results.map((r) => [r.driverId, r]));
@@ -49,11 +52,14 @@ export function scorePrediction(prediction: Prediction, results: readonly RaceRe
   const actualGap = (r: RaceResult) => (r.milliseconds! - winner!.milliseconds!) / 1000;
 
   const ids = paired.map((p) => p.e.driverId);
+  const pointForecast = paired.every((p) => p.e.medianPosition !== null)
+    ? new Map(paired.map((p) => [p.e.driverId, p.e.medianPosition!]))
+    : predictedRank;
   return {
     raceId: prediction.raceId,
     predictionId: prediction.id,
     starters: paired.length,
-    positionMae: paired.length ? mae(ids.map((id) => predictedRank.get(id)!), ids.map((id) => actualRank.get(id)!)) : null,
+    positionMae: paired.length ? mae(ids.map((id) => pointForecast.get(id)!), ids.map((id) => actualRank.get(id)!)) : null,
     timeMaeSeconds: timed.length ? mae(timed.map((p) => p.e.gapSeconds), timed.map((p) => actualGap(p.r))) : null,
     winnerCorrect: winner !== undefined && predictedOrder[0] === winner.driverId,
     podiumAccuracy: nullIfNaN(topKOverlap(predictedOrder, actualOrder, 3)),

@@ -21,7 +21,7 @@ export interface ValidatedForecast {
 
 /**
  * Checks a forecast before it is frozen. Hard errors (refuse): positions not exactly
- * 1..n, negative or non-monotonic gaps in predicted order, an entered driver missing or
+ * 1..n, a median position outside 1..n, negative or non-monotonic gaps in predicted order, an entered driver missing or
  * an unknown one present. Warnings (freeze anyway, say so): mean feature coverage under
  * 85%, gaps over 120 s (those entries are flagged).
  */
@@ -51,6 +51,7 @@ export function validateForecast(forecast: RaceForecast, entrants: readonly numb
     if (i > 0 && d.gapSeconds < drivers[i - 1]!.gapSeconds) {
       problems.push(`gaps are not monotonic at P${d.predictedPosition}`);
     }
+    if (!(d.medianPosition >= 1 && d.medianPosition <= n)) problems.push(`driver ${d.driverId}: median position ${d.medianPosition} outside 1..${n}`);
     for (const [name, p] of [['pWin', d.pWin], ['pPodium', d.pPodium], ['pPoints', d.pPoints], ['pDnf', d.pDnf]] as const) {
       if (!(p >= 0 && p <= 1)) problems.push(`driver ${d.driverId}: ${name} ${p} outside [0, 1]`);
     }
@@ -70,6 +71,7 @@ export function validateForecast(forecast: RaceForecast, entrants: readonly numb
       constructorId: d.constructorId,
       predictedPosition: d.predictedPosition,
       expectedPosition: d.expectedPosition,
+      medianPosition: d.medianPosition,
       gapSeconds: d.gapSeconds,
       gapLowSeconds: d.gapLowSeconds,
       gapHighSeconds: d.gapHighSeconds,

@@ -46,7 +46,7 @@ for (const backend of backends) {
       const body = await first.json();
       expect(body.race).toMatchObject({ id: monacoId, round: 8 });
       expect(body.entries).toHaveLength(20);
-      expect(body.entries[0]).toMatchObject({ predictedPosition: 1, driver: expect.any(String), team: expect.any(String) });
+      expect(body.entries[0]).toMatchObject({ predictedPosition: 1, medianPosition: expect.any(Number), driver: expect.any(String), team: expect.any(String) });
       const again = await post('/predict?year=2024&race=8');
       expect(again.status).toBe(200);
       expect((await again.json()).id).toBe(body.id);

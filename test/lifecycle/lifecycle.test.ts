@@ -49,6 +49,8 @@ for (const backend of backends) {
       const quali = await repo.reference.qualifying(monaco.id);
       expect(p.entries.map((e) => e.driverId).sort()).toEqual(quali.map((q) => q.driverId).sort());
       expect(p.entries.map((e) => e.predictedPosition)).toEqual(quali.map((_, i) => i + 1));
+      // The median position is stored with each entry (the qualifying order's median is its slot).
+      expect(p.entries.map((e) => e.medianPosition)).toEqual(quali.map((_, i) => i + 1));
       clock.set(new Date(clock.now().getTime() + 3600_000));
       const again = await predict(deps, { year: 2024, race: 'MONACO' });
       expect(again.created).toBe(false);
@@ -68,6 +70,21 @@ for (const backend of backends) {
       await expect(
         db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 2 }) }),
       ).rejects.toThrow(/frozen/);
+    });
+
+    it('reads back snapshots stored without a median position (frozen before the column existed) as null', async () => {
+      const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
+      const stored = (await repo.predictions.latestForRace(monaco.id))!;
+      // Another race, so Monaco's latest snapshot stays the one the later tests score.
+      const abuDhabi = await findRace(repo, { year: 2024, race: '24' });
+      const { prediction } = await repo.predictions.freeze({
+        ...stored,
+        raceId: abuDhabi.id,
+        modelVersion: 'legacy-without-median',
+        entries: stored.entries.map((e) => ({ ...e, medianPosition: null })),
+      });
+      expect(prediction.entries.every((e) => e.medianPosition === null)).toBe(true);
+      expect(prediction.entries.map((e) => e.expectedPosition)).toEqual(stored.entries.map((e) => e.expectedPosition));
     });
 
     it('a sync before the results exist answers not-ready and writes nothing', async () => {

@@ -5,7 +5,7 @@ import { forecastConfidence, InvalidForecastError, validateForecast } from '../.
 import type { Race } from '../../shared/domain/reference.js';
 
 const driver = (id: number, pos: number, gap: number, over: Partial<DriverForecast> = {}): DriverForecast => ({
-  driverId: id, constructorId: 1, predictedPosition: pos, expectedPosition: pos, pWin: pos === 1 ? 0.6 : 0.4 / 2,
+  driverId: id, constructorId: 1, predictedPosition: pos, expectedPosition: pos, medianPosition: pos, pWin: pos === 1 ? 0.6 : 0.4 / 2,
   pPodium: 0.9, pPoints: 1, pDnf: 0.05, gapSeconds: gap, gapLowSeconds: gap / 2, gapHighSeconds: gap * 2, featureCoverage: 1,
   imputedCount: 0, ...over,
 });
@@ -15,6 +15,7 @@ describe('forecast validation', () => {
   it('accepts a well-formed forecast and orders entries by predicted position', () => {
     const v = validateForecast(forecast([driver(3, 2, 4), driver(1, 1, 0), driver(2, 3, 9)]), [1, 2, 3]);
     expect(v.entries.map((e) => e.driverId)).toEqual([1, 3, 2]);
+    expect(v.entries.map((e) => e.medianPosition)).toEqual([1, 2, 3]);
     expect(v.warnings).toEqual([]);
   });
   it.each([
@@ -24,6 +25,7 @@ describe('forecast validation', () => {
     ['non-monotonic gaps', [driver(1, 1, 0), driver(2, 2, 8), driver(3, 3, 5)], /monotonic/],
     ['a missing entrant', [driver(1, 1, 0), driver(2, 2, 3)], /missing: 3/],
     ['an unknown driver', [driver(1, 1, 0), driver(2, 2, 3), driver(3, 3, 5), driver(9, 4, 9)], /not on the entry list: 9/],
+    ['a median position off the field', [driver(1, 1, 0, { medianPosition: 4 }), driver(2, 2, 3), driver(3, 3, 5)], /median position 4 outside 1..3/],
     ['a probability above 1', [driver(1, 1, 0, { pWin: 1.2 }), driver(2, 2, 3), driver(3, 3, 5)], /pWin/],
   ])('rejects %s', (_name, drivers, message) => {
     expect(() => validateForecast(forecast(drivers), [1, 2, 3])).toThrow(InvalidForecastError);
