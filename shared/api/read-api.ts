@@ -6,7 +6,7 @@ import { Router } from '../http/router.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Prediction } from '../lifecycle/domain.js';
 import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
-import type { PredictionRef } from '../repository/predictions-store.js';
+import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';
@@ -90,11 +90,7 @@ export function createReadApi(deps: ReadApiDeps): Handler {
         results: [...results]
           .sort((a, b) => a.positionOrder - b.positionOrder)
           .map((r) => ({
-            driverId: r.driverId,
-            driver: names.drivers.get(r.driverId)?.name ?? String(r.driverId),
-            code: names.drivers.get(r.driverId)?.code ?? null,
-            constructorId: r.constructorId,
-            team: names.constructors.get(r.constructorId) ?? String(r.constructorId),
+            ...who(names, r),
             grid: r.grid,
             position: r.position,
             positionText: r.positionText,
@@ -200,11 +196,7 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
     status: p.status,
     warnings: p.warnings,
     entries: p.entries.map((e) => ({
-      driverId: e.driverId,
-      driver: names.drivers.get(e.driverId)?.name ?? String(e.driverId),
-      code: names.drivers.get(e.driverId)?.code ?? null,
-      constructorId: e.constructorId,
-      team: names.constructors.get(e.constructorId) ?? String(e.constructorId),
+      ...who(names, e),
       predictedPosition: e.predictedPosition,
       expectedPosition: e.expectedPosition,
       medianPosition: e.medianPosition,
@@ -295,3 +287,14 @@ export async function seasonMetrics(repo: Repository, season: number) {
 }
 
 export type { HttpRequest };
+
+/** Driver and team as the API shows them, by id, with the ids kept beside the names. */
+function who(names: Names, x: { driverId: number; constructorId: number }) {
+  return {
+    driverId: x.driverId,
+    driver: names.drivers.get(x.driverId)?.name ?? String(x.driverId),
+    code: names.drivers.get(x.driverId)?.code ?? null,
+    constructorId: x.constructorId,
+    team: names.constructors.get(x.constructorId) ?? String(x.constructorId),
+  };
+}
