@@ -140,6 +140,19 @@ export interface Lap {
   sources: string[];
 }
 
+/** How one car ran a race, for pre-race strategy forecasts: its starting tyre and its stops. */
+export interface CarStrategy {
+  season: number;
+  round: number;
+  circuitId: number;
+  /** The race distance: the most laps any car completed. */
+  totalLaps: number;
+  startCompound: Compound | null;
+  /** Laps at whose end the car stopped (laps.pit_stop: tyre changed, not a pit-lane pass). */
+  stops: number[];
+  lapsCompleted: number;
+}
+
 /** UTC instant a session starts; when only the date is known, the start of that UTC day. */
 export function sessionStartsAt(s: SessionTime): Date {
   const time = s.time ? s.time.replace(/Z$/, '') : '00:00:00';

@@ -7,7 +7,7 @@ import { buildSequences, type DriverSequence } from './features.js';
 import { loadPitRaces, type PitRace } from './load.js';
 import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } from './metrics.js';
 import { buildPitModel, defaultModelOptions, fitPitModel, predictPits, type PitModelOptions } from './model.js';
-import { carStrategies, createPreRaceForecaster } from './prerace.js';
+import { loadPreRaceForecaster } from './prerace.js';
 import { rolloutStrategy } from './strategy.js';
 
 /**
@@ -192,7 +192,7 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     }
     medianStopLaps.set(r.raceId, laps);
   }
-  const preRace = createPreRaceForecaster([...train.races, ...val.races, ...test.races].flatMap(carStrategies));
+  const preRace = await loadPreRaceForecaster(repo, { fromSeason: o.testSeason, toSeason: o.testSeason });
   const preRaceFor = (raceId: number, driverId: number) => preRace.forecast(testRace.get(raceId)!, startCompound(raceId, driverId));
 
   const medianScore = (set: WindowSet) => set.keys.map((k) => (medianStopLaps.get(k.raceId)?.has(k.lap + 1) ? 1 : 0));

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type {
+  CarStrategy,
   Circuit,
+  Compound,
   Constructor,
   ConstructorRaceResult,
   Driver,
@@ -148,6 +150,8 @@ export interface ReferenceStore {
   pitStops(raceId: number): Promise<PitStop[]>;
   /** Laps of a race (optionally one driver), by driver and lap. */
   laps(raceId: number, driverId?: number): Promise<(Lap & { pitStop: boolean | null })[]>;
+  /** Per car and race with lap data in seasons from..to: start tyre and stops. */
+  carStrategies(range: { fromSeason: number; toSeason: number }): Promise<CarStrategy[]>;
   driverStandings(raceId: number): Promise<Standing[]>;
   constructorStandings(raceId: number): Promise<Standing[]>;
   constructorResults(raceId: number): Promise<ConstructorRaceResult[]>;
@@ -296,6 +300,29 @@ export function createReferenceStore(db: Knex | Knex.Transaction): ReferenceStor
         trackStatus: text(r.track_status), pitIn: (r.pit_in as boolean | null) ?? null, pitOut: (r.pit_out as boolean | null) ?? null,
         pitStop: (r.pit_stop as boolean | null) ?? null, sources: (r.sources as string[]) ?? [],
       }));
+    },
+    async carStrategies({ fromSeason, toSeason }) {
+      const rows = (await db('laps as l')
+        .join('races as r', 'r.id', 'l.race_id')
+        .whereBetween('r.season', [fromSeason, toSeason])
+        .groupBy('l.race_id', 'l.driver_id', 'r.season', 'r.round', 'r.circuit_id')
+        .select(
+          'r.season', 'r.round', 'r.circuit_id', 'l.race_id', 'l.driver_id',
+          db.raw('(array_agg(l.compound order by l.lap))[1] as start_compound'),
+          db.raw('coalesce(array_agg(l.lap order by l.lap) filter (where l.pit_stop), array[]::integer[]) as stops'),
+          db.raw('count(*) as laps_completed'),
+          db.raw('max(l.lap) as last_lap'),
+        )
+        .orderBy(['r.season', 'r.round', 'l.driver_id'])) as Record<string, unknown>[];
+      const distance = new Map<number, number>();
+      for (const r of rows) distance.set(num(r.race_id), Math.max(distance.get(num(r.race_id)) ?? 0, num(r.last_lap)));
+      return rows.map((r) => {
+        const compound = (r.start_compound as Compound | null) ?? null;
+        return {
+          season: num(r.season), round: num(r.round), circuitId: num(r.circuit_id), totalLaps: distance.get(num(r.race_id))!,
+          startCompound: compound === 'UNKNOWN' ? null : compound, stops: (r.stops as unknown[]).map(num), lapsCompleted: num(r.laps_completed),
+        };
+      });
     },
     async driverStandings(raceId) {
       return (await db('driver_standings').where({ race_id: raceId }).orderBy('position')).map(mapStanding('driver_id'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Compound } from '../../shared/domain/reference.js';
-import { createPreRaceForecaster, type CarStrategy } from '../../shared/pits/prerace.js';
+import type { CarStrategy, Compound } from '../../shared/domain/reference.js';
+import { createPreRaceForecaster } from '../../shared/pits/prerace.js';
 
 const car = (season: number, round: number, circuitId: number, startCompound: Compound, stops: number[], totalLaps = 50): CarStrategy => ({
   season, round, circuitId, totalLaps, startCompound, stops, lapsCompleted: totalLaps,
@@ -52,6 +52,11 @@ describe('pre-race strategy forecaster', () => {
     ];
     const f = createPreRaceForecaster(history);
     expect(f.forecast({ season: 2024, round: 3, circuitId: 4, totalLaps: 50 }, 'MEDIUM').stops).toBe(2);
+  });
+
+  it('forecasts at least one stop, even after a red-flagged race where tyre changes were no stops', () => {
+    const f = createPreRaceForecaster(cars(10, () => car(2023, 1, 1, 'MEDIUM', [])));
+    expect(f.forecast({ season: 2024, round: 1, circuitId: 1, totalLaps: 50 }, 'MEDIUM').stops).toBe(1);
   });
 
   it('keeps the first stop inside the race', () => {
