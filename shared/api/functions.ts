@@ -94,6 +94,8 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
         logger,
         predictHandler({
           repo: app.repo, clock, policy: app.config.freezePolicy, forecaster, auth,
+          // Loaded on the first freeze only (cold start).
+          strategy: async (race) => (await import('../pits/prerace.js')).preRaceStrategy(app.repo, race),
           snapshots: new SnapshotCache(), presented: new SnapshotCache(), frozenRefs: new SnapshotCache(4096), seasons: new TtlCache(60_000),
         }),
       );

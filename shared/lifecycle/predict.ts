@@ -31,6 +31,8 @@ export interface PredictDeps {
   frozenRefs?: SnapshotCache<PredictionRef, string>;
   /** The season calendars, re-read after a short TTL. */
   seasons?: TtlCache<Race[], number>;
+  /** A pre-race strategy forecast (stops, first pit window) each entry carries, if any. */
+  strategy?: (race: Race) => Promise<object | null>;
 }
 
 export interface PredictOutcome {
@@ -87,8 +89,11 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
   if (now >= window.raceStartsAt) {
     warnings.push(`frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
   }
+  const strategy = ((await deps.strategy?.(race)) ?? null) as Record<string, unknown> | null;
   const inputsHash = createHash('sha256')
-    .update(JSON.stringify({ raceId: race.id, asOf: window.allowedAt.toISOString(), model: forecaster.version, entrants: [...entrants].sort((a, b) => a - b), forecast: forecast.drivers }))
+    .update(
+      JSON.stringify({ raceId: race.id, asOf: window.allowedAt.toISOString(), model: forecaster.version, entrants: [...entrants].sort((a, b) => a - b), forecast: forecast.drivers, strategy }),
+    )
     .digest('hex');
 
   return deps.repo.withTransaction((trx) =>
@@ -104,7 +109,7 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
       featureCoverage: checked.featureCoverage,
       imputedCount: checked.imputedCount,
       warnings,
-      entries: checked.entries,
+      entries: checked.entries.map((e) => ({ ...e, strategy })),
     }),
   );
 }

@@ -36,10 +36,13 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
   beforeAll(async () => {
     db = await backend.open();
     const repo = createRepository(db.knex);
-    await loadSeasons(repo, [2024]);
-    // Real 2024 laps (FastF1) and a small pit model, so the pit view has something to show.
-    const fastf1 = path.join(dataDir, 'laps', 'fastf1', 'armchair-strategist', 'transformed_grand_prix_laps_2024.csv');
-    await ingestFiles({ repo, logger: silentLogger }, { laps: fastf1 });
+    await loadSeasons(repo, [2023, 2024]);
+    // Real laps (FastF1) and a small pit model, so the pit view has something to show; 2023
+    // gives the frozen forecasts their pre-race strategy.
+    for (const season of [2023, 2024]) {
+      const fastf1 = path.join(dataDir, 'laps', 'fastf1', 'armchair-strategist', `transformed_grand_prix_laps_${season}.csv`);
+      await ingestFiles({ repo, logger: silentLogger }, { laps: fastf1 });
+    }
     stack = await startStack(db, { now: new Date('2024-01-01T00:00:00Z') });
     await setupTensorflow({ prefer: 'wasm' });
     await trainPitModel(
@@ -86,6 +89,7 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     expect(first[0]).toBe('1');
     expect(first[4]).toMatch(/^\d+\.\d%$/); // P(win) as a percentage
     await expect.poll(() => page.textContent('#forecast-meta')).toMatch(/Model version.*Frozen at.*inputs hash/s);
+    expect(await page.textContent('#forecast-meta')).toMatch(/Pre-race strategy\s*\d stops?; first stop by start tyre: S lap \d+ · M lap \d+ · H lap \d+ \(of 58\)/);
 
     // The official result beside the forecast: Sainz won; every row marks its difference.
     const resultRows = page.locator('#result-table tbody tr');

@@ -58,6 +58,19 @@ for (const backend of backends) {
       expect(again.prediction.createdAt.toISOString()).toBe(p.createdAt.toISOString());
     });
 
+    it("stores the pre-race strategy forecast with every entry, as of the race's freeze", async () => {
+      const suzuka = await findRace(repo, { year: 2024, race: 'Japan' });
+      const now = clock.now();
+      clock.set(freezeWindow(suzuka, deps.policy).allowedAt);
+      const asked: number[] = [];
+      const strategy = { method: 'pre-race history', totalLaps: 53, stops: 2, firstStopLap: { SOFT: 14, MEDIUM: 19 } };
+      const { prediction } = await predict({ ...deps, strategy: async (race) => (asked.push(race.id), strategy) }, { year: 2024, race: 'Japan' });
+      expect(asked).toEqual([suzuka.id]);
+      expect(prediction.entries.map((e) => e.strategy)).toEqual(prediction.entries.map(() => strategy));
+      expect((await repo.predictions.byId(prediction.id))!.entries[0]!.strategy).toEqual(strategy);
+      clock.set(now);
+    });
+
     it('the database refuses to change or delete a frozen snapshot and its entries', async () => {
       const p = (await repo.predictions.latestForRace((await findRace(repo, { year: 2024, race: 'Monaco' })).id))!;
       await expect(db.knex('predictions').where({ id: p.id }).update({ confidence: 0.5 })).rejects.toThrow(/frozen/);

@@ -99,6 +99,16 @@ async function loadRace() {
   await renderPits();
 }
 
+/** The pre-race strategy is the circuit's (the start tyre is chosen on the grid), so it is shown once. */
+function strategyMeta(s) {
+  if (!s || typeof s.stops !== 'number') return [];
+  const laps = ['SOFT', 'MEDIUM', 'HARD']
+    .filter((c) => s.firstStopLap?.[c] !== undefined)
+    .map((c) => `${c[0]} lap ${s.firstStopLap[c]}`)
+    .join(' · ');
+  return [['Pre-race strategy', `${s.stops} stop${s.stops === 1 ? '' : 's'}; first stop by start tyre: ${laps} (of ${s.totalLaps})`]];
+}
+
 function renderForecast(p) {
   const body = $('#forecast-table tbody');
   const chartEl = $('#forecast-chart');
@@ -117,6 +127,7 @@ function renderForecast(p) {
     ['Feature coverage', pct(p.featureCoverage)],
     ['Imputed values', p.imputedCount],
     ['Warnings', p.warnings.length ? p.warnings.join('; ') : 'none'],
+    ...strategyMeta(p.entries[0]?.strategy),
   ]);
   body.innerHTML = p.entries
     .map(
