@@ -5,7 +5,7 @@ import type { Forecaster } from '../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from './clock.js';
-import type { Prediction } from './domain.js';
+import type { Prediction, PredictionEntry } from './domain.js';
 import { freezeWindow } from './freeze-policy.js';
 import { matchRace } from './race-match.js';
 import type { SnapshotCache, TtlCache } from './snapshot-cache.js';
@@ -83,13 +83,13 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
   if (entrants.length === 0) {
     throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} yet`, { raceId: race.id });
   }
-  const forecast = await forecaster.forecast(race.id, window.allowedAt);
+  // Independent reads: on PostgreSQL they overlap.
+  const [forecast, strategy] = await Promise.all([forecaster.forecast(race.id, window.allowedAt), deps.strategy?.(race) ?? null]);
   const checked = validateForecast(forecast, entrants);
   const warnings = [...checked.warnings];
   if (now >= window.raceStartsAt) {
     warnings.push(`frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
   }
-  const strategy = ((await deps.strategy?.(race)) ?? null) as Record<string, unknown> | null;
   const inputsHash = createHash('sha256')
     .update(
       JSON.stringify({ raceId: race.id, asOf: window.allowedAt.toISOString(), model: forecaster.version, entrants: [...entrants].sort((a, b) => a - b), forecast: forecast.drivers, strategy }),
@@ -109,7 +109,7 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
       featureCoverage: checked.featureCoverage,
       imputedCount: checked.imputedCount,
       warnings,
-      entries: checked.entries.map((e) => ({ ...e, strategy })),
+      entries: checked.entries.map((e) => ({ ...e, strategy: strategy as PredictionEntry['strategy'] })),
     }),
   );
 }
