@@ -190,14 +190,14 @@ async function main() {
       `${r.label.padEnd(44)}${r.reqPerSec.toFixed(0).padStart(9)}${r.p50.toFixed(1).padStart(8)}${r.p95.toFixed(1).padStart(8)}${r.p99.toFixed(1).padStart(8)}${String(r.non2xx).padStart(9)}  ${((r.reqPerSec / hello.reqPerSec) * 100).toFixed(0)}%\n`,
     );
   }
-  process.stdout.write(`\n${'cold start → first 200 /health'.padEnd(44)}median of 3 (runs)\n`);
-  process.stdout.write(`  ${'hello-world (ceiling)'.padEnd(42)}${ms(hello.coldStartMs)}\n`);
+  process.stdout.write(`\n${'cold start → first 200 /health'.padEnd(48)}median of 3 (runs)\n`);
+  process.stdout.write(`  ${'hello-world (ceiling)'.padEnd(46)}${ms(hello.coldStartMs)}\n`);
   for (const r of reports) {
-    process.stdout.write(`  ${`${r.backend}: pitwall serve (all functions)`.padEnd(42)}${ms(median(r.coldStartMs))} (${r.coldStartMs.map(ms).join(', ')})\n`);
-    process.stdout.write(`  ${`${r.backend}: functions-framework --target=api`.padEnd(42)}${ms(median(r.apiColdStartMs))} (${r.apiColdStartMs.map(ms).join(', ')})\n`);
+    process.stdout.write(`  ${`${r.backend}: pitwall serve (all functions)`.padEnd(46)}${ms(median(r.coldStartMs))} (${r.coldStartMs.map(ms).join(', ')})\n`);
+    process.stdout.write(`  ${`${r.backend}: functions-framework --target=api`.padEnd(46)}${ms(median(r.apiColdStartMs))} (${r.apiColdStartMs.map(ms).join(', ')})\n`);
   }
-  process.stdout.write(`\n${'first freeze (POST /predict, 201)'.padEnd(44)}median (runs)\n`);
-  for (const r of reports) process.stdout.write(`  ${r.backend.padEnd(42)}${ms(median(r.firstFreezeMs))} (${r.firstFreezeMs.map(ms).join(', ') || 'no unfrozen race left'})\n`);
+  process.stdout.write(`\n${'first freeze (POST /predict, 201)'.padEnd(48)}median (runs)\n`);
+  for (const r of reports) process.stdout.write(`  ${r.backend.padEnd(46)}${ms(median(r.firstFreezeMs))} (${r.firstFreezeMs.map(ms).join(', ') || 'no unfrozen race left'})\n`);
 
   process.stdout.write('\ngoals:\n');
   for (const r of reports) {
