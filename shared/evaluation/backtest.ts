@@ -45,7 +45,7 @@ export interface BacktestReport {
   toSeason: number;
   trainSeasons: number;
   races: number;
-  model: CompetitorReport & { temperatureBySeason: Record<string, number> };
+  model: CompetitorReport & { temperatureBySeason: Record<string, number>; badRaceBySeason: Record<string, number> };
   baselines: Record<BaselineKind, CompetitorReport>;
 }
 
@@ -58,6 +58,7 @@ export async function runBacktest(history: History, options: BacktestOptions): P
   const scored = Object.fromEntries(competitors.map((c) => [c, [] as ScoredRace[]])) as Record<Competitor, ScoredRace[]>;
   const forecasts = Object.fromEntries(competitors.map((c) => [c, [] as RaceForecast[]])) as Record<Competitor, RaceForecast[]>;
   const temperatureBySeason: Record<string, number> = {};
+  const badRaceBySeason: Record<string, number> = {};
 
   for (let season = options.fromSeason; season <= options.toSeason; season++) {
     const trainIds = history.races
@@ -70,6 +71,7 @@ export async function runBacktest(history: History, options: BacktestOptions): P
 
     const model = await fitRaceModel(ix, featuresOf, trainIds, options.fit);
     temperatureBySeason[season] = model.spec.temperature;
+    badRaceBySeason[season] = model.spec.badRace ?? 0;
     const trainingRaces = trainIds.map((id) => ({ qualifying: qualifyingOf(history, id), results: ix.byRace.get(id) ?? [] }));
     const slotTable = fitSlotTable(trainingRaces);
     const gapTable = fitGapTable(trainingRaces.map((r) => r.results));
@@ -115,7 +117,7 @@ export async function runBacktest(history: History, options: BacktestOptions): P
       toSeason: options.toSeason,
       trainSeasons,
       races: scored.model.length,
-      model: { ...reportFor(scored.model), temperatureBySeason },
+      model: { ...reportFor(scored.model), temperatureBySeason, badRaceBySeason },
       baselines: Object.fromEntries(baselineKinds.map((k) => [k, reportFor(scored[k])])) as Record<BaselineKind, CompetitorReport>,
     },
   };

@@ -29,6 +29,9 @@ export const featureNames = [
   'experience', // log(1 + starts)
   'seasonProgress',
   'circuitGridHold', // mean Spearman(grid, finish) of past races at the circuit
+  'teammateQualiGapPct', // best qualifying lap vs the teammate's, percent
+  'constructorQualiGapPct', // decayed mean of the team's best qualifying gap to pole, last 5 races: the car's one-lap pace
+  'constructorRaceGain', // decayed mean of grid − finish of the team's classified cars, last 20 starts: race pace vs one-lap pace
 ] as const;
 
 export type FeatureName = (typeof featureNames)[number];
@@ -66,6 +69,8 @@ export interface HistoryIndex {
   sprints: Map<number, History['sprints']>;
   driverStandings: Map<number, History['driverStandings']>;
   constructorStandings: Map<number, History['constructorStandings']>;
+  /** Each team's qualifying gap to pole (%) per car, dated by the qualifying start. */
+  qualiGapByConstructor: Map<number, Dated<{ raceId: number; gapPct: number }>[]>;
   racesByCircuit: Map<number, HistoryRace[]>;
   seasonRaces: Map<number, HistoryRace[]>;
 }
@@ -86,12 +91,19 @@ export function indexHistory(h: History): HistoryIndex {
   const startOf = (raceId: number) => races.get(raceId)?.raceStart.getTime() ?? Infinity;
   const dated = h.results.map((row) => ({ t: startOf(row.raceId), row })).sort((a, b) => a.t - b.t);
   const sortedRaces = [...h.races].sort((a, b) => a.raceStart.getTime() - b.raceStart.getTime());
+  const qualifying = group(h.qualifying, (r) => r.raceId);
+  const gaps = [...qualifying].flatMap(([raceId, rows]) => {
+    const pole = Math.min(...rows.map((q) => q.bestMs ?? Infinity));
+    const t = races.get(raceId)?.qualiStart.getTime() ?? Infinity;
+    return rows.flatMap((q) => (q.bestMs && Number.isFinite(pole) ? [{ t, constructorId: q.constructorId, row: { raceId, gapPct: qualiGapPct(q.bestMs, pole) } }] : []));
+  });
   return {
     races,
     byDriver: group(dated, (d) => d.row.driverId),
     byConstructor: group(dated, (d) => d.row.constructorId),
     byRace: group(h.results, (r) => r.raceId),
-    qualifying: group(h.qualifying, (r) => r.raceId),
+    qualifying,
+    qualiGapByConstructor: group(gaps.sort((a, b) => a.t - b.t), (g) => g.constructorId),
     sprints: group(h.sprints, (r) => r.raceId),
     driverStandings: group(h.driverStandings, (r) => r.raceId),
     constructorStandings: group(h.constructorStandings, (r) => r.raceId),
@@ -114,6 +126,9 @@ function before<T>(list: Dated<T>[] | undefined, t: number, limit: number): T[] 
   for (let i = lo - 1; i >= 0 && out.length < limit; i--) out.push(list[i]!.row);
   return out;
 }
+
+/** Percent behind a reference lap, capped: a lap 5% off is a problem lap, not pace. */
+const qualiGapPct = (ms: number, refMs: number) => Math.min(5, ((ms - refMs) / refMs) * 100);
 
 function decayedMean(xs: readonly number[], decay: number): number | null {
   if (xs.length === 0) return null;
@@ -141,6 +156,17 @@ function spearmanSimple(a: number[], b: number[]): number | null {
   let d2 = 0;
   for (let i = 0; i < n; i++) d2 += (ra[i]! - rb[i]!) ** 2;
   return 1 - (6 * d2) / (n * (n * n - 1));
+}
+
+/** The team's best gap to pole in each of its last 5 qualifyings before this race's (most recent first). */
+function teamQualiPace(ix: HistoryIndex, constructorId: number, raceId: number, t: number): number[] {
+  const best = new Map<number, number>();
+  for (const g of before(ix.qualiGapByConstructor.get(constructorId), t, 60)) {
+    if (g.raceId === raceId) continue;
+    if (!best.has(g.raceId) && best.size === 5) break;
+    best.set(g.raceId, Math.min(best.get(g.raceId) ?? Infinity, g.gapPct));
+  }
+  return [...best.values()];
 }
 
 /**
@@ -204,7 +230,7 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
     const values: Record<FeatureName, number | null> = {
       qualiPosition: q ? q.position : null,
       qualiPositionShare: q ? q.position / fieldSize : null,
-      qualiGapPct: q?.bestMs && Number.isFinite(poleMs) ? Math.min(5, ((q.bestMs - poleMs) / poleMs) * 100) : null,
+      qualiGapPct: q?.bestMs && Number.isFinite(poleMs) ? qualiGapPct(q.bestMs, poleMs) : null,
       sprintPosition: sprintOf.get(driverId)?.positionOrder ?? null,
       driverFormPosition: decayedMean(recent.map((r) => r.positionOrder), 0.8),
       driverFormPoints: decayedMean(recent.map((r) => r.points), 0.8),
@@ -222,6 +248,9 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
       experience: Math.log1p(past.length),
       seasonProgress: (race.round - 1) / Math.max(1, race.roundsInSeason),
       circuitGridHold,
+      teammateQualiGapPct: q?.bestMs && tq?.bestMs ? Math.max(-5, qualiGapPct(q.bestMs, tq.bestMs)) : null,
+      constructorQualiGapPct: decayedMean(teamQualiPace(ix, constructorId, raceId, t), 0.8),
+      constructorRaceGain: decayedMean(cPast.filter((r) => r.position !== null && r.grid > 0).map((r) => r.grid - r.positionOrder), 0.9),
     };
     return { driverId, constructorId, values: featureNames.map((n) => values[n]) };
   });

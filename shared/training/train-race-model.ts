@@ -18,6 +18,12 @@ export interface FitOptions {
    * a 2019–2021 validation backtest): then refined on the simulated win/podium/top-10 log loss.
    */
   temperatureObjective?: 'top3' | 'simulated';
+  /**
+   * Fit the simulation's bad-race probability (see simulateRace) jointly with the temperature
+   * (default true, chosen on the 2019–2021 validation backtest: it mends the over-confident top-10
+   * probabilities of front-runners that one temperature leaves); false keeps plain Plackett–Luce.
+   */
+  badRace?: boolean;
   samples?: number;
   onEpoch?: (stage: 'calibration' | 'final', epoch: number, loss: number) => void;
 }
@@ -25,9 +31,9 @@ export interface FitOptions {
 /**
  * Fits the race model on the given races (all strictly earlier than anything it will be
  * asked to forecast). Calibration is honest inside the training window: a first network
- * is trained without the last training season, the temperature and DNF Platt scaling are
- * fitted on that held-out season, then the final network is trained on every race and
- * keeps that calibration.
+ * is trained without the last training season, the temperature (with the bad-race
+ * probability) and DNF Platt scaling are fitted on that held-out season, then the final
+ * network is trained on every race and keeps that calibration.
  */
 export async function fitRaceModel(
   ix: HistoryIndex,
@@ -43,6 +49,7 @@ export async function fitRaceModel(
   const netOptions = { epochs: options.epochs, hidden: options.hidden, l2: options.l2, learningRate: options.learningRate, topK: options.topK };
 
   let temperature = 1;
+  let badRace = 0;
   let dnfCalibration = { a: 1, b: 0 };
   let gapInterval: [number, number] = [0.1, 0.9];
   if (inner.length >= 10 && held.length > 0) {
@@ -66,7 +73,7 @@ export async function fitRaceModel(
     if ((options.temperatureObjective ?? 'simulated') === 'simulated') {
       // Refine the temperature on what is reported: log loss of simulated P(win), P(podium), P(top 10).
       const heldOut = held.map((e) => ({ e, out: rawOutputs(probe, e.features), rows: ix.byRace.get(e.raceId) ?? [] }));
-      const loss = (t: number) => {
+      const loss = (t: number, eps = 0) => {
         let sum = 0;
         let n = 0;
         for (const { e, out, rows } of heldOut) {
@@ -76,6 +83,7 @@ export async function fitRaceModel(
             gapTable: { gaps: [] },
             samples: 1000,
             seed: e.raceId,
+            badRace: eps,
           });
           e.features.drivers.forEach((d, i) => {
             const r = rows.find((x) => x.driverId === d.driverId);
@@ -88,12 +96,23 @@ export async function fitRaceModel(
         return sum / Math.max(1, n);
       };
       const base = temperature;
-      let best = { t: base, l: loss(base) };
+      let best = { t: base, eps: 0, l: loss(base) };
       for (const m of [0.7, 0.8, 0.9, 1.1, 1.2, 1.35, 1.5]) {
         const l = loss(base * m);
-        if (l < best.l) best = { t: base * m, l };
+        if (l < best.l) best = { t: base * m, eps: 0, l };
+      }
+      if (options.badRace ?? true) {
+        // Bad races take probability from the front-runners, so the temperature is searched again beside each level.
+        const t0 = best.t;
+        for (const eps of [0.02, 0.04, 0.07, 0.1]) {
+          for (const m of [0.8, 0.9, 1, 1.1, 1.2, 1.35]) {
+            const l = loss(t0 * m, eps);
+            if (l < best.l) best = { t: t0 * m, eps, l };
+          }
+        }
       }
       temperature = best.t;
+      badRace = best.eps;
     }
     // The gap interval: the symmetric quantile levels whose interval covers 80% of the held-out lead-lap gaps.
     const gapTable = fitGapTable(inner.map((e) => ix.byRace.get(e.raceId) ?? []));
@@ -106,6 +125,7 @@ export async function fitRaceModel(
         gapTable,
         samples: 1000,
         seed: e.raceId,
+        badRace,
         keepGapSamples: true,
       });
       const rows = ix.byRace.get(e.raceId) ?? [];
@@ -120,6 +140,7 @@ export async function fitRaceModel(
   }
   const spec = specFor(examples, temperature, dnfCalibration, options.samples);
   spec.gapInterval = gapInterval;
+  if (badRace > 0) spec.badRace = badRace;
   spec.gapTable = fitGapTable(examples.map((e) => ix.byRace.get(e.raceId) ?? []));
   const net = await trainNetwork(toTensors(examples, spec), { ...netOptions, onEpoch: (e, l) => options.onEpoch?.('final', e, l) });
   return { spec, net };

@@ -43,6 +43,7 @@ function fixtureModel(): RaceModel {
       temperature: 0.8,
       gapInterval: [0.15, 0.85],
       dnfCalibration: { a: 0.9, b: -0.4 },
+      badRace: 0.05,
       gapTable: { gaps: Array.from({ length: 20 }, (_, p) => [p * 5, p * 5 + 2, null, p * 6]) },
       samples: 2000,
     },

@@ -41,6 +41,19 @@ describe.each(backends.filter((b) => !b.skip))('race features on real data ($nam
     expect(f.drivers.map((d) => d.values[q]).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const champ = featureNames.indexOf('championshipPosition');
     expect(f.drivers.filter((d) => d.values[champ] !== null).length).toBeGreaterThan(15);
+    // Qualifying pace beside the teammate and the team's recent pace are known for every car of a 2023 race.
+    const at = (name: (typeof featureNames)[number]) => featureNames.indexOf(name);
+    for (const name of ['teammateQualiGapPct', 'constructorQualiGapPct', 'constructorRaceGain'] as const) {
+      expect(f.drivers.filter((d) => d.values[at(name)] !== null).length, name).toBeGreaterThanOrEqual(18);
+    }
+    for (const d of f.drivers) {
+      const mate = f.drivers.find((m) => m.constructorId === d.constructorId && m.driverId !== d.driverId)!;
+      // Team features are the team's; the teammate gaps point opposite ways.
+      expect(d.values[at('constructorQualiGapPct')]).toBe(mate.values[at('constructorQualiGapPct')]);
+      expect(d.values[at('constructorRaceGain')]).toBe(mate.values[at('constructorRaceGain')]);
+      const g = d.values[at('teammateQualiGapPct')];
+      if (g != null && g !== 0) expect(Math.sign(g)).toBe(-Math.sign(mate.values[at('teammateQualiGapPct')]!));
+    }
     // The race's own result (grid, finishing order) is not an input: its results exist in `full`.
     expect(ix.byRace.get(raceId)?.length).toBe(20);
   });

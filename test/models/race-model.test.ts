@@ -7,6 +7,7 @@ import type { RaceForecast } from '../../shared/domain/forecast.js';
 import { runBacktest, type BacktestResult } from '../../shared/evaluation/backtest.js';
 import { raceMetrics } from '../../shared/evaluation/score-race.js';
 import { postQualifyingFreeze } from '../../shared/features/history.js';
+import { featureNames } from '../../shared/features/race-features.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { baselineKinds } from '../../shared/models/race/baselines.js';
 import { createBaselineForecaster, loadLatestRaceForecaster } from '../../shared/models/race/forecaster.js';
@@ -37,7 +38,7 @@ function expectCoherent(f: RaceForecast): void {
     expect(d.gapLowSeconds).toBeLessThanOrEqual(d.gapHighSeconds);
     expect(d.medianPosition).toBeGreaterThanOrEqual(1);
     expect(d.medianPosition).toBeLessThanOrEqual(n);
-    expect(d.featureCoverage).toBeCloseTo(1 - d.imputedCount / 20, 10);
+    expect(d.featureCoverage).toBeCloseTo(1 - d.imputedCount / featureNames.length, 10);
   }
 }
 
@@ -86,6 +87,8 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     // A useful model on real data ranks far better than chance (Spearman 0).
     expect(report.model.pooled.spearman!.value).toBeGreaterThan(0.3);
     expect(report.model.temperatureBySeason['2023']).toBeGreaterThan(0);
+    expect(report.model.badRaceBySeason['2023']).toBeGreaterThanOrEqual(0);
+    expect(report.model.badRaceBySeason['2023']).toBeLessThanOrEqual(0.1);
   });
 
   it('baseline Forecasters read the database as of the freeze and are coherent', async () => {

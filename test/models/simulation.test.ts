@@ -94,6 +94,19 @@ describe('Plackett–Luce simulation', () => {
     expect(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 })).toEqual(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 }));
   });
 
+  it('bad races: still coherent, take probability from the front-runners, and 0 is the plain model', () => {
+    expect(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5, badRace: 0 })).toEqual(simulateRace({ strengths, pDnf, gapTable, samples: 300, seed: 5 }));
+    const bad = simulateRace({ strengths, pDnf, gapTable, samples: 4000, seed: 11, badRace: 0.1 });
+    const sum = (k: 'pWin' | 'pPodium' | 'pTop10') => bad.reduce((s, d) => s + d[k], 0);
+    expect(sum('pWin')).toBeCloseTo(1, 10);
+    expect(sum('pPodium')).toBeCloseTo(3, 10);
+    expect(sum('pTop10')).toBeCloseTo(10, 10);
+    // The favourite loses top-10 probability (a bad race sends it to the back), the slowest car gains some.
+    expect(bad[0]!.pTop10).toBeLessThan(sim[0]!.pTop10 - 0.05);
+    expect(bad[19]!.pTop10).toBeGreaterThan(sim[19]!.pTop10);
+    expect(bad.map((d) => d.pDnf)).toEqual(sim.map((d) => d.pDnf));
+  });
+
   it('matches the closed-form Plackett–Luce win probability without retirements', () => {
     const s = [1.2, 0.4, 0, -0.5];
     const z = s.reduce((a, x) => a + Math.exp(x), 0);

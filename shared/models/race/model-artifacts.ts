@@ -27,7 +27,7 @@ export async function saveRaceModel(store: ArtifactStore, prefix: string, model:
     ['weights.bin', weights, 'application/octet-stream'],
     ['feature-spec.json', json({ kind: spec.kind, formatVersion: spec.formatVersion, featureNames: spec.featureNames, encoding: 'standardised values, then one missing-indicator per feature' }), 'application/json'],
     ['normalisation.json', json(spec.normalisation), 'application/json'],
-    ['calibration.json', json({ temperature: spec.temperature, dnfCalibration: spec.dnfCalibration, gapInterval: spec.gapInterval ?? [0.1, 0.9], samples: spec.samples }), 'application/json'],
+    ['calibration.json', json({ temperature: spec.temperature, ...(spec.badRace ? { badRace: spec.badRace } : {}), dnfCalibration: spec.dnfCalibration, gapInterval: spec.gapInterval ?? [0.1, 0.9], samples: spec.samples }), 'application/json'],
     ['gap-table.json', json(spec.gapTable), 'application/json'],
     ...Object.entries(extra).map(([name, v]): [string, string, string] => [`${name}.json`, json(v), 'application/json']),
     // model.json last: its presence marks a complete model.
@@ -58,13 +58,14 @@ export async function loadRaceModel(store: ArtifactStore, prefix: string): Promi
     }),
   );
   const featureSpec = await read<Pick<RaceModelSpec, 'kind' | 'formatVersion' | 'featureNames'>>('feature-spec.json');
-  const calibration = await read<Pick<RaceModelSpec, 'temperature' | 'dnfCalibration' | 'samples' | 'gapInterval'>>('calibration.json');
+  const calibration = await read<Pick<RaceModelSpec, 'temperature' | 'badRace' | 'dnfCalibration' | 'samples' | 'gapInterval'>>('calibration.json');
   const spec: RaceModelSpec = {
     kind: 'race',
     formatVersion: featureSpec.formatVersion,
     featureNames: featureSpec.featureNames,
     normalisation: await read('normalisation.json'),
     temperature: calibration.temperature,
+    ...(calibration.badRace ? { badRace: calibration.badRace } : {}),
     dnfCalibration: calibration.dnfCalibration,
     gapInterval: calibration.gapInterval ?? [0.1, 0.9],
     samples: calibration.samples,

@@ -54,7 +54,8 @@ export async function trainNetwork(
   {
     epochs = 300,
     learningRate = 0.02,
-    l2 = 1e-3,
+    // Chosen on the 2019–2021 validation backtest (1e-4, 1e-3, 3e-3, 1e-2, 2e-2, 3e-2): less overfits, more blunts the order.
+    l2 = 1e-2,
     hidden = 16,
     topK = 10,
     seed = 7,

@@ -14,6 +14,8 @@ export interface RaceModelSpec {
   normalisation: { mean: number[]; std: number[] };
   temperature: number;
   dnfCalibration: Platt;
+  /** The simulation's bad-race probability (see simulateRace); absent = 0. */
+  badRace?: number;
   gapTable: GapTable;
   /** Quantile levels of the gap interval, calibrated on held-out races to cover 80%. */
   gapInterval?: [number, number];
@@ -65,7 +67,7 @@ export function rawOutputs(model: RaceModel, features: RaceFeatures): { strength
 /** Per-driver forecast: calibrated strengths and DNF probabilities pushed through the simulation. */
 export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.raceId): DriverPrediction[] {
   const { strength, dnfLogit, imputed } = rawOutputs(model, features);
-  const { temperature, dnfCalibration: c, gapTable, samples, featureNames, gapInterval } = model.spec;
+  const { temperature, badRace, dnfCalibration: c, gapTable, samples, featureNames, gapInterval } = model.spec;
   const sim = simulateRace({
     ...(gapInterval ? { gapInterval } : {}),
     strengths: strength.map((s) => s / temperature),
@@ -73,6 +75,7 @@ export function predictRace(model: RaceModel, features: RaceFeatures, seed = fea
     gapTable,
     samples,
     seed,
+    ...(badRace ? { badRace } : {}),
   });
   return features.drivers.map((d, i) => {
     const s = sim[i]!;

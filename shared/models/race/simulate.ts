@@ -17,6 +17,12 @@ export interface SimulationInput {
   seed: number;
   /** Quantile levels of the gap interval; (0.1, 0.9) is the nominal 80% interval. */
   gapInterval?: readonly [number, number];
+  /**
+   * Probability that a finisher's race goes wrong (damage, a penalty, a bad strategy call)
+   * without retiring: in that sample it runs at the field's weakest strength. Still one set
+   * of sampled orders, so the probabilities stay coherent; 0 = plain Plackett–Luce.
+   */
+  badRace?: number;
   /** Also return each driver's sorted gap samples (used to calibrate the interval). */
   keepGapSamples?: boolean;
 }
@@ -36,8 +42,9 @@ export interface SimulatedDriver {
   gapSamples?: number[];
 }
 
-export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], keepGapSamples = false }: SimulationInput): SimulatedDriver[] {
+export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], badRace = 0, keepGapSamples = false }: SimulationInput): SimulatedDriver[] {
   const n = strengths.length;
+  const weakest = Math.min(...strengths);
   const rand = seededRandom(seed);
   const win = new Float64Array(n);
   const podium = new Float64Array(n);
@@ -52,8 +59,10 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
   for (let s = 0; s < samples; s++) {
     for (let i = 0; i < n; i++) {
       const out = rand() < pDnf[i]!;
+      // Drawn only when enabled, so badRace = 0 reproduces the plain model's samples exactly.
+      const strength = badRace > 0 && rand() < badRace ? weakest : strengths[i]!;
       // Gumbel(0,1) = -log(-log U); retirements are pushed behind every finisher.
-      keys[i] = strengths[i]! - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
+      keys[i] = strength - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
     }
     order.sort((a, b) => keys[b]! - keys[a]!);
     for (let p = 0; p < n; p++) {
