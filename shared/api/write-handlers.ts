@@ -49,7 +49,7 @@ export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented
     const { prediction, created } = await predict(deps, ref);
     const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
     const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
-    return json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` });
+    return { ...json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` }), stableBody: deps.presented !== undefined };
   };
 }
 

@@ -20,6 +20,11 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body?: unknown;
+  /**
+   * This body object never changes (a frozen snapshot's presentation, kept per instance):
+   * the edge may serialise it once and reuse the JSON.
+   */
+  stableBody?: boolean;
 }
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
@@ -50,7 +55,8 @@ export function etagOf(identity: string): string {
 
 /**
  * A cacheable response: ETag + Cache-Control, and 304 when If-None-Match already names
- * the ETag (the body is not sent again).
+ * the ETag (the body is not sent again). The ETag names a stable identity, so the body is
+ * stable too.
  */
 export function cacheable(req: HttpRequest, body: unknown, etag: string, cacheControl: string): HttpResponse {
   const headers = { ETag: etag, 'Cache-Control': cacheControl };
@@ -58,7 +64,7 @@ export function cacheable(req: HttpRequest, body: unknown, etag: string, cacheCo
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
     return { status: 304, headers };
   }
-  return { status: 200, headers, body };
+  return { status: 200, headers, body, stableBody: true };
 }
 
 export const methodNotAllowed = (allow: string[]): HttpResponse =>
