@@ -12,8 +12,8 @@ import { rolloutStrategy } from './strategy.js';
 
 /**
  * Walk-forward backtest: train on 2019–2022, choose the BiLSTM's epoch (early stopping on
- * PR-AUC) and each classifier's threshold on 2023, test on 2024 R1–R18 (where tyre data exists) at the natural base rate: every lap of
- * every car, never resampled.
+ * PR-AUC) and each classifier's threshold on 2023, test on 2024 R1–R18 (where tyre data
+ * exists) at the natural base rate: every lap of every car, never resampled.
  */
 export interface BacktestOptions {
   trainSeasons: [number, number];

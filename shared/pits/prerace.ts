@@ -20,12 +20,13 @@ import { median } from './features.js';
  *   least one (a dry race needs two compounds; red-flag tyre changes are not stops, so a
  *   red-flagged race can show none).
  *
- * Chosen on the 2023 validation season, history from 2019 (first-stop
- * MAE: last season's circuit median 10.1, compound share alone 8.0, same compound at the
- * circuit 7.0, with the season factor 6.4; leaving first stops on laps 1–5 out of the
- * history as incidents made it worse, 6.5–6.7, so they stay; at least one stop: stops
- * accuracy 0.545 → 0.554).
+ * Chosen on the 2023 validation season, history from 2019 (first-stop MAE: last season's
+ * circuit median 10.1, compound share alone 8.0, same compound at the circuit 7.0, with the
+ * season factor 6.4; leaving first stops on laps 1–5 out of the history as incidents made
+ * it worse, 6.5–6.7, so they stay; at least one stop: stops accuracy 0.545 → 0.554).
  */
+
+/** A race as the forecast needs it: when, where, and how long. */
 export interface RaceSlot {
   season: number;
   round: number;
@@ -43,7 +44,8 @@ export interface PreRaceOptions {
 
 export const defaultPreRaceOptions: PreRaceOptions = { minCars: 3, minSeasonCars: 20, seasonsBack: 3, minStops: 1 };
 
-const isBefore = (row: Pick<RaceSlot, 'season' | 'round'>, race: Pick<RaceSlot, 'season' | 'round'>) => row.season < race.season || (row.season === race.season && row.round < race.round);
+type When = Pick<RaceSlot, 'season' | 'round'>;
+const isBefore = (row: When, race: When) => row.season < race.season || (row.season === race.season && row.round < race.round);
 
 export interface PreRaceForecaster {
   forecast(race: RaceSlot, startCompound: Compound | null): StrategyForecast;
@@ -108,7 +110,7 @@ export function createPreRaceForecaster(history: readonly CarStrategy[], o: PreR
 
 const compounds: Compound[] = ['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET'];
 
-/** A forecaster over the history a race in `season` reads: that season and the `seasonsBack` before. */
+/** A forecaster over what races of seasons from..to read: those seasons and the `seasonsBack` before. */
 export async function loadPreRaceForecaster(
   repo: Repository,
   seasons: { fromSeason: number; toSeason: number },
