@@ -6,6 +6,7 @@ import { createAppContext, type AppContext } from '../../app/context.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { ValidationError } from '../../errors.js';
 import { ingestFiles } from '../../ingest/ingest.js';
+import { localPitTraining, pitModelUsableBefore } from '../../pits/local-training.js';
 import { systemClock } from '../../lifecycle/clock.js';
 import { createProgress } from '../../log/progress.js';
 import type { Command } from '../command.js';
@@ -13,12 +14,13 @@ import type { Command } from '../command.js';
 /**
  * Makes a local database ready to serve: migrations, then the Ergast dump (F1_DUMP_DIR,
  * else F1_DATA_DIR/ergast) when no race is loaded yet, then (with `train`) a race model
- * when none is registered. Without a trained model the qualifying-order baseline serves.
+ * and a quick pit model when none is registered. Without a trained race model the
+ * qualifying-order baseline serves; without a pit model the pit view answers 503.
  */
 export async function prepareLocalStack(
   app: AppContext,
   options: { train?: boolean; trainedBefore?: number } = {},
-): Promise<{ migrated: string[]; ingested: boolean; trained: string | null }> {
+): Promise<{ migrated: string[]; ingested: boolean; trained: string | null; trainedPit: string | null }> {
   const { applied } = await migrateLatest(app.db.knex);
   const [row] = await app.db.knex('races').count<{ n: string | number }[]>('* as n');
   const ingested = Number(row?.n ?? 0) === 0 ? (await ingestDump(app), true) : false;
@@ -27,22 +29,38 @@ export async function prepareLocalStack(
   const usable = (await app.repo.modelVersions.list('race', 50)).some(
     (v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore,
   );
+  const progress = (task: string, total: number) => createProgress(app.logger, task, total);
+  // Loaded only when something is trained (cold start of a ready stack).
+  const trainingKit = async () => {
+    const [{ setupTensorflow }, { createArtifactStore }] = await Promise.all([import('../../models/tf.js'), import('../../artifacts/create-store.js')]);
+    await setupTensorflow();
+    return createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+  };
   if (options.train && !usable) {
     app.logger.info('no usable race model registered: training one first (pitwall train)', { trainedBefore: options.trainedBefore });
-    const [{ setupTensorflow }, { createArtifactStore }, { trainRaceModel }] = await Promise.all([
-      import('../../models/tf.js'),
-      import('../../artifacts/create-store.js'),
-      import('../../training/train-race-job.js'),
-    ]);
-    await setupTensorflow();
-    const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+    const { trainRaceModel } = await import('../../training/train-race-job.js');
+    const store = await trainingKit();
     const outcome = await trainRaceModel(
-      { repo: app.repo, store, logger: app.logger, progress: (task, total) => createProgress(app.logger, task, total) },
+      { repo: app.repo, store, logger: app.logger, progress },
       options.trainedBefore === undefined ? {} : { toSeason: options.trainedBefore - 1 },
     );
     trained = outcome.modelVersion.version;
   }
-  return { migrated: applied, ingested, trained };
+  let trainedPit: string | null = null;
+  const pitUsable = (await app.repo.modelVersions.list('pit', 50)).some((v) => pitModelUsableBefore(v, options.trainedBefore));
+  if (options.train && !pitUsable) {
+    const { defaultTrainPit, trainPitModel } = await import('../../pits/train.js');
+    const plan = localPitTraining(defaultTrainPit, options.trainedBefore);
+    app.logger.info('no usable pit model registered: training a quick one (pitwall train fits the full one)', { ...plan });
+    try {
+      const store = await trainingKit();
+      trainedPit = (await trainPitModel({ repo: app.repo, logger: app.logger, artifacts: store, progress, codeRevision: app.config.revision ?? null }, plan)).version;
+    } catch (err) {
+      // No lap data (a dump without laps): everything but the pit view still works.
+      app.logger.warn('pit model not trained: the pit view answers 503 until pitwall train runs', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { migrated: applied, ingested, trained, trainedPit };
 }
 
 async function ingestDump(app: AppContext): Promise<void> {
