@@ -79,10 +79,10 @@ export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, t
   const slotOf = features.drivers.map((d) => (d.values[qualiIndex] as number | null) ?? n);
   const stat = (i: number) => table.slots[Math.min(slotOf[i]!, table.slots.length) - 1] ?? { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] };
   const rate = (i: number, k: 'win' | 'podium' | 'top10' | 'dnf') => (stat(i).n ? (stat(i)[k] + 0.1) / (stat(i).n + 1) : 0.01);
-  const score = features.drivers.map((_, i) =>
-    kind === 'gridOrder' ? slotOf[i]! : kind === 'slotMedian' ? median(stat(i).finishes) || slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!,
-  );
+  // Both slot baselines read the slot's past finishes; grid order is its own slot.
   const medianOf = (i: number) => (kind === 'gridOrder' ? slotOf[i]! : median(stat(i).finishes) || slotOf[i]!);
+  const meanOf = (i: number) => (kind === 'gridOrder' ? slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!);
+  const score = features.drivers.map((_, i) => (kind === 'slotLookup' ? meanOf(i) : medianOf(i)));
   const order = score.map((_, i) => i).sort((a, b) => score[a]! - score[b]! || slotOf[a]! - slotOf[b]! || a - b);
   const predicted = new Array<number>(n);
   order.forEach((i, k) => (predicted[i] = k + 1));
@@ -96,8 +96,7 @@ export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, t
       driverId: d.driverId,
       constructorId: d.constructorId,
       predictedPosition: predicted[i]!,
-      // The mean of the slot's finishes for both slot baselines (they share the distribution).
-      expectedPosition: kind === 'gridOrder' ? slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!,
+      expectedPosition: meanOf(i),
       medianPosition: medianOf(i),
       pWin: pWin[i]!,
       pPodium: pPodium[i]!,
