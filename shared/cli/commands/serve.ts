@@ -30,12 +30,14 @@ export async function prepareLocalStack(
     (v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore,
   );
   const progress = (task: string, total: number) => createProgress(app.logger, task, total);
-  // Loaded only when something is trained (cold start of a ready stack).
-  const trainingKit = async () => {
+  // Loaded only when something is trained (cold start of a ready stack), once for both models.
+  let kit: ReturnType<typeof loadTrainingKit> | undefined;
+  const loadTrainingKit = async () => {
     const [{ setupTensorflow }, { createArtifactStore }] = await Promise.all([import('../../models/tf.js'), import('../../artifacts/create-store.js')]);
     await setupTensorflow();
     return createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
   };
+  const trainingKit = () => (kit ??= loadTrainingKit());
   if (options.train && !usable) {
     app.logger.info('no usable race model registered: training one first (pitwall train)', { trainedBefore: options.trainedBefore });
     const { trainRaceModel } = await import('../../training/train-race-job.js');
