@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import type { AppContext } from '../app/context.js';
 import { createStorageClient } from '../clients/gcs.js';
 import { createApiClients } from '../clients/api-clients.js';
-import type { Forecaster } from '../domain/forecast.js';
+import type { CurrentForecaster, Forecaster } from '../domain/forecast.js';
+import { versionMayForecast } from '../models/race/pool-artifacts.js';
 import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
@@ -13,7 +14,9 @@ import { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 export const LATEST_REF_TTL_MS = 5_000;
 /** How late predict may notice a newly registered model version. */
 export const MODEL_VERSION_TTL_MS = 5_000;
-import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
+import { fetchedResultsSource, storedResultsSource, type ModelUpdate, type ResultsSource } from '../lifecycle/sync-results.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { Logger } from '../log/logger.js';
 import { builtDashboardDir, createDashboardHandler, isDashboardPath } from '../dashboard/serve.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi } from './read-api.js';
@@ -26,38 +29,39 @@ export type FunctionName = (typeof functionNames)[number];
 export interface FunctionDeps {
   app: AppContext;
   clock: Clock;
-  /** The current model version; defaults to the trained model when there is one. */
-  forecaster?: () => Promise<Forecaster>;
+  /** The model version for a freeze; defaults to the trained model when there is one. */
+  forecaster?: CurrentForecaster;
   resultsSource?: ResultsSource;
   /** The built dashboard assets (default dist/dashboard). */
   dashboardDir?: string;
 }
 
 /**
- * The current model version: the latest registered race model, else the qualifying-order
- * baseline (fresh clone, nothing trained yet). Finding the version is one query; the
- * model itself is loaded from the artifact store only when a forecast is needed (a
- * frozen race never loads it), then kept per version. `trainedBefore` admits only models
- * whose data ends before that season (a replay must not use a model trained on the
- * season it replays).
+ * The model version a freeze uses: the latest registered race model that may forecast a race
+ * frozen at `asOf` (its network trained on seasons before the race's, its pool having learnt
+ * no race that started at or after `asOf`: the version the backtest would have used then),
+ * else the qualifying-order baseline (fresh clone, nothing trained yet, or only models that
+ * have seen the race). Finding the version is one query; the model itself is loaded from the
+ * artifact store only when a forecast is needed (a frozen race never loads it), then kept per
+ * version. `trainedBefore` admits only models whose data ends before that season.
  */
-export function currentForecaster(app: AppContext, options: { trainedBefore?: number } = {}): () => Promise<Forecaster> {
+export function currentForecaster(app: AppContext, options: { trainedBefore?: number } = {}): CurrentForecaster {
   const baseline = new QualifyingOrderForecaster(app.repo);
   const loaded = new Map<string, Promise<Forecaster>>();
   const load = (version: string, artifactUri: string) => {
     let f = loaded.get(version);
     if (!f) {
       f = (async () => {
-        const [{ setupTensorflow }, { createArtifactStore }, { createRaceForecaster, artifactKeyOf }, { loadRaceModel }] = await Promise.all([
+        const [{ setupTensorflow }, { createArtifactStore }, { createRaceForecaster, artifactKeyOf }, { loadPooledRaceModel }] = await Promise.all([
           import('../models/tf.js'),
           import('../artifacts/create-store.js'),
           import('../models/race/forecaster.js'),
-          import('../models/race/model-artifacts.js'),
+          import('../models/race/pool-artifacts.js'),
         ]);
         await setupTensorflow();
         const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
-        const model = await loadRaceModel(store, artifactKeyOf(store, artifactUri));
-        return createRaceForecaster({ repo: app.repo, model, version });
+        const { model, pool } = await loadPooledRaceModel(store, artifactKeyOf(store, artifactUri));
+        return createRaceForecaster({ repo: app.repo, model, version, pool });
       })();
       f.catch(() => loaded.delete(version));
       loaded.set(version, f);
@@ -65,11 +69,36 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
     return f;
   };
   const versionList = new TtlCache<Awaited<ReturnType<typeof app.repo.modelVersions.list>>>(MODEL_VERSION_TTL_MS);
-  return async () => {
-    const versions = await versionList.get('race', () => app.repo.modelVersions.list('race', 20));
-    const usable = versions.find((v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore);
+  const current: CurrentForecaster = async (asOf) => {
+    const versions = await versionList.get('race', () => app.repo.modelVersions.list('race', 200));
+    const usable = versions.find(
+      (v) => (options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore) && (asOf === undefined || versionMayForecast(v, asOf)),
+    );
     if (!usable) return baseline;
-    return { version: usable.version, forecast: async (raceId, asOf) => (await load(usable.version, usable.artifactUri)).forecast(raceId, asOf) };
+    return { version: usable.version, forecast: async (raceId, at) => (await load(usable.version, usable.artifactUri)).forecast(raceId, at) };
+  };
+  current.invalidate = () => versionList.delete('race');
+  return current;
+}
+
+/**
+ * The post-race model update (training/update-race-model.ts) for the sync function. TensorFlow
+ * and the artifact store are set up on the first update only; the forecaster's version list is
+ * dropped after one, so an in-process freeze (the replay, the dev server) sees the new version.
+ */
+export function modelUpdater(app: AppContext, logger: Logger, forecaster: CurrentForecaster): (raceId: number) => Promise<ModelUpdate> {
+  let setup: Promise<ArtifactStore> | undefined;
+  return async (raceId) => {
+    setup ??= (async () => {
+      const [{ setupTensorflow }, { createArtifactStore }] = await Promise.all([import('../models/tf.js'), import('../artifacts/create-store.js')]);
+      await setupTensorflow();
+      return createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+    })();
+    setup.catch(() => (setup = undefined));
+    const { updateRaceModel } = await import('../training/update-race-model.js');
+    const out = await updateRaceModel({ repo: app.repo, store: await setup, logger }, raceId);
+    if (out.status === 'updated') forecaster.invalidate?.();
+    return { status: out.status, modelVersion: 'modelVersion' in out ? out.modelVersion.version : null, reason: 'reason' in out ? out.reason : null };
   };
 }
 
@@ -100,7 +129,10 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
         }),
       );
     case 'syncResults':
-      return withErrors(logger, syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock }));
+      return withErrors(
+        logger,
+        syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock, updateModel: modelUpdater(app, logger, forecaster) }),
+      );
     case 'evaluate':
       return withErrors(logger, evaluateHandler({ repo: app.repo, auth }));
     case 'api': {
@@ -122,7 +154,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
   }
 }
 
-function healthChecks(app: AppContext, forecaster: () => Promise<Forecaster>) {
+function healthChecks(app: AppContext, forecaster: CurrentForecaster) {
   const gcs = app.config.artifactStoreUri.startsWith('gs://');
   return {
     database: async () => {

@@ -140,7 +140,16 @@ export const healthBody = z.object({
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
 });
-export const syncBody = z.object({ raceId: z.number().int(), source: z.enum(['jolpica', 'dump']), classified: z.number().int(), evaluation: metricsBody.nullable() });
+export const syncBody = z.object({
+  raceId: z.number().int(),
+  source: z.enum(['jolpica', 'dump']),
+  classified: z.number().int(),
+  evaluation: metricsBody.nullable(),
+  modelUpdate: z
+    .object({ status: z.enum(['updated', 'unchanged', 'skipped']), modelVersion: z.string().nullable(), reason: z.string().nullable() })
+    .nullable()
+    .describe('the post-race model update: the version the next freeze uses'),
+});
 
 export const seasonsBody = z.object({ seasons: z.array(z.number().int()).describe('seasons with races, newest first') });
 export const seasonReliabilityBody = z.object({

@@ -3,7 +3,7 @@ import { json, methodNotAllowed, notFoundRoute, type Handler, type HttpRequest }
 import { NotFoundError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
-import { syncResults, type ResultsSource } from '../lifecycle/sync-results.js';
+import { syncResults, type SyncDeps } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { sessionStartsAt } from '../domain/reference.js';
@@ -54,7 +54,7 @@ export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented
 }
 
 /** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
-export function syncHandler(deps: { repo: Repository; source: ResultsSource; auth: AuthPolicy; clock: Clock }): Handler {
+export function syncHandler(deps: SyncDeps & { auth: AuthPolicy; clock: Clock }): Handler {
   return async (req) => {
     const refused = guard(req, deps.auth);
     if (refused) return refused;

@@ -43,3 +43,10 @@ export interface Forecaster {
   readonly version: string;
   forecast(raceId: number, asOf: Date): Promise<RaceForecast>;
 }
+
+/**
+ * The model version a freeze uses: the latest one that may forecast a race frozen at `asOf`
+ * (trained on seasons before it, and having learnt no race that started at or after it);
+ * without `asOf`, the latest. `invalidate` drops a cached version list (after an update).
+ */
+export type CurrentForecaster = ((asOf?: Date) => Promise<Forecaster>) & { invalidate?: () => void };

@@ -57,13 +57,13 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Mean squared error of probabilities against 0/1 outcomes. */
-export function brier(p: readonly number[], y: readonly (0 | 1 | boolean)[]): number {
+export function brier(p: readonly number[], y: readonly (number | boolean)[]): number {
   assertSameLength(p, y);
   return mean(p.map((pi, i) => (pi - Number(y[i])) ** 2));
 }
 
 /** Mean binary log loss (nats). */
-export function logLoss(p: readonly number[], y: readonly (0 | 1 | boolean)[]): number {
+export function logLoss(p: readonly number[], y: readonly (number | boolean)[]): number {
   assertSameLength(p, y);
   return mean(p.map((pi, i) => (Number(y[i]) ? -Math.log(clip(pi)) : -Math.log(1 - clip(pi)))));
 }
@@ -77,7 +77,7 @@ export interface ReliabilityBin {
 }
 
 /** Equal-width reliability bins over [0, 1]; empty bins are omitted. */
-export function reliabilityBins(p: readonly number[], y: readonly (0 | 1 | boolean)[], bins = 10): ReliabilityBin[] {
+export function reliabilityBins(p: readonly number[], y: readonly (number | boolean)[], bins = 10): ReliabilityBin[] {
   assertSameLength(p, y);
   const sums = Array.from({ length: bins }, () => ({ n: 0, p: 0, y: 0 }));
   p.forEach((pi, i) => {
@@ -92,7 +92,7 @@ export function reliabilityBins(p: readonly number[], y: readonly (0 | 1 | boole
 }
 
 /** Expected calibration error: bin-count-weighted |mean predicted − observed rate|. */
-export function ece(p: readonly number[], y: readonly (0 | 1 | boolean)[], bins = 10): number {
+export function ece(p: readonly number[], y: readonly (number | boolean)[], bins = 10): number {
   if (p.length === 0) return NaN;
   return reliabilityBins(p, y, bins).reduce((s, b) => s + (b.count / p.length) * Math.abs(b.meanPredicted - b.observedRate), 0);
 }

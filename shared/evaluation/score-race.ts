@@ -1,13 +1,15 @@
-import type { RaceForecast } from '../domain/forecast.js';
+import type { DriverForecast } from '../domain/forecast.js';
+import { raceOutcome } from '../domain/race-outcome.js';
 import { actualGapSeconds } from '../models/race/gap-table.js';
 import type { HistoryResult } from '../features/history.js';
 import { brier, ece, logLoss, mean, spearman, topKOverlap, winnerNll } from './metrics.js';
 import { bootstrapCi, type Estimate } from './bootstrap.js';
 
 /**
- * Scoring a frozen forecast against the official result. The scored field is the race's
- * starters (result rows) that the forecast covers; actual positions are the official
- * classification order (position_order) and both orders are re-ranked 1..n over that field.
+ * The one scorer of a forecast against the official result: the backtest and the live
+ * evaluation of a frozen snapshot (lifecycle/evaluate.ts) both call it. The scored field is
+ * the race's starters (result rows) that the forecast covers; outcomes (finish re-ranked over
+ * that field, podium, top 10, DNF = not classified) come from domain/race-outcome.ts.
  */
 export interface ScoredRace {
   raceId: number;
@@ -33,8 +35,17 @@ export interface ScoredRace {
   dnf: [number, number][];
   /** A constant DNF rate (the training base rate), to score the DNF probabilities against. */
   dnfConstantRate: number;
-  /** 1/0 per lead-lap finisher: actual gap inside the 80% interval. */
+  /** 1/0 per timed finisher behind the winner: actual gap inside the 80% interval. */
   gapCovered: number[];
+  /** |gap − actual gap| in seconds, over the same finishers. */
+  gapAbsErrors: number[];
+}
+
+/** What the scorer reads of a forecast: the frozen snapshot's entries have it too. */
+export type ScorableDriver = Pick<DriverForecast, 'driverId' | 'predictedPosition' | 'expectedPosition' | 'medianPosition' | 'pWin' | 'pPodium' | 'pPoints' | 'pDnf' | 'gapSeconds' | 'gapLowSeconds' | 'gapHighSeconds'>;
+export interface ScorableForecast {
+  raceId: number;
+  drivers: readonly ScorableDriver[];
 }
 
 const rerank = (xs: number[]) => {
@@ -44,21 +55,21 @@ const rerank = (xs: number[]) => {
   return r;
 };
 
-export function scoreRace(forecast: RaceForecast, season: number, results: readonly HistoryResult[], dnfConstantRate = NaN): ScoredRace | null {
+export function scoreRace(forecast: ScorableForecast, season: number, results: readonly HistoryResult[], dnfConstantRate = NaN): ScoredRace | null {
   const byDriver = new Map(forecast.drivers.map((d) => [d.driverId, d]));
   const field = results.filter((r) => byDriver.has(r.driverId));
   if (field.length < 2) return null;
   const f = field.map((r) => byDriver.get(r.driverId)!);
   const predicted = rerank(f.map((d) => d.predictedPosition));
-  const actual = rerank(field.map((r) => r.positionOrder));
+  const outcome = raceOutcome(field);
+  const actual = outcome.map((o) => o.finish);
   const predictedOrder = field.map((r) => r.driverId).sort((a, b) => byDriver.get(a)!.predictedPosition - byDriver.get(b)!.predictedPosition);
   const actualOrder = [...field].sort((a, b) => a.positionOrder - b.positionOrder).map((r) => r.driverId);
   const winnerIdx = actual.indexOf(1);
   // Probabilities are scored as the forecast stated them (over its whole entry list).
-  const gapCovered = field.flatMap((r, i) => {
+  const timed = field.flatMap((r, i) => {
     const g = actualGapSeconds(results, r.driverId);
-    if (g === null || r.position === 1) return [];
-    return [g >= f[i]!.gapLowSeconds && g <= f[i]!.gapHighSeconds ? 1 : 0];
+    return g === null || r.position === 1 ? [] : [{ g, d: f[i]! }];
   });
   return {
     raceId: forecast.raceId,
@@ -71,20 +82,21 @@ export function scoreRace(forecast: RaceForecast, season: number, results: reado
     podiumOverlap: topKOverlap(predictedOrder, actualOrder, 3),
     top10Overlap: topKOverlap(predictedOrder, actualOrder, 10),
     winnerNll: winnerNll(f.map((d) => d.pWin), winnerIdx),
-    win: f.map((d, i) => [d.pWin, actual[i] === 1 ? 1 : 0]),
-    podium: f.map((d, i) => [d.pPodium, actual[i]! <= 3 ? 1 : 0]),
-    top10: f.map((d, i) => [d.pPoints, actual[i]! <= 10 ? 1 : 0]),
-    dnf: f.map((d, i) => [d.pDnf, field[i]!.position === null ? 1 : 0]),
+    win: f.map((d, i) => [d.pWin, outcome[i]!.win ? 1 : 0]),
+    podium: f.map((d, i) => [d.pPodium, outcome[i]!.podium ? 1 : 0]),
+    top10: f.map((d, i) => [d.pPoints, outcome[i]!.top10 ? 1 : 0]),
+    dnf: f.map((d, i) => [d.pDnf, outcome[i]!.dnf ? 1 : 0]),
     dnfConstantRate,
-    gapCovered,
+    gapCovered: timed.map(({ g, d }) => (g >= d.gapLowSeconds && g <= d.gapHighSeconds ? 1 : 0)),
+    gapAbsErrors: timed.map(({ g, d }) => Math.abs(d.gapSeconds - g)),
   };
 }
 
-type Pairs = 'win' | 'podium' | 'top10' | 'dnf';
+export type Pairs = 'win' | 'podium' | 'top10' | 'dnf';
 const pairs = (races: readonly ScoredRace[], k: Pairs) => races.flatMap((r) => r[k]);
 const probMetric = (k: Pairs, fn: typeof brier) => (races: readonly ScoredRace[]) => {
   const ps = pairs(races, k);
-  return fn(ps.map((x) => x[0]), ps.map((x) => x[1] as 0 | 1));
+  return fn(ps.map((x) => x[0]), ps.map((x) => x[1]));
 };
 
 /** Every metric as a function of a set of scored races (so each can be bootstrapped over races). */
@@ -107,7 +119,7 @@ export const raceMetrics: Record<string, (races: readonly ScoredRace[]) => numbe
   logLossDnf: probMetric('dnf', logLoss),
   logLossDnfConstantRate: (rs) => {
     const ps = rs.flatMap((r) => r.dnf.map(([, y]) => [r.dnfConstantRate, y] as const));
-    return logLoss(ps.map((x) => x[0]), ps.map((x) => x[1] as 0 | 1));
+    return logLoss(ps.map((x) => x[0]), ps.map((x) => x[1]));
   },
   eceWin: probMetric('win', ece),
   ecePodium: probMetric('podium', ece),

@@ -1,3 +1,4 @@
+import { postQualifyingFreezeAt } from '../domain/freeze-instant.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 
 /**
@@ -14,9 +15,9 @@ export interface HistoryRace {
   roundsInSeason: number;
   raceStart: Date;
   qualiStart: Date;
-  /** False when only the qualifying date (or nothing) is known. */
-  qualiTimeKnown: boolean;
   sprintStart: Date | null;
+  /** The post-qualifying freeze instant (domain/freeze-instant.ts). */
+  freezeAt: Date;
 }
 
 export interface HistoryResult {
@@ -85,19 +86,13 @@ export function toHistoryRace(race: Race, roundsInSeason: number): HistoryRace {
     roundsInSeason,
     raceStart: sessionStartsAt(race.sessions.race),
     qualiStart: qualifyingStartsAt(race),
-    qualiTimeKnown: Boolean(race.sessions.qualifying?.time),
     sprintStart: race.sessions.sprint ? sessionStartsAt(race.sessions.sprint) : null,
+    freezeAt: postQualifyingFreezeAt(race),
   };
 }
 
-/**
- * The post-qualifying freeze: three hours after qualifying started (one day when only its
- * date is known), and always before the race starts.
- */
-export function postQualifyingFreeze(race: HistoryRace): Date {
-  const afterQuali = race.qualiStart.getTime() + (race.qualiTimeKnown ? 3 * 3_600_000 : DAY_MS);
-  return new Date(Math.min(afterQuali, race.raceStart.getTime() - 60_000));
-}
+/** The instant a race is forecast at: the lifecycle's post-qualifying freeze. */
+export const postQualifyingFreeze = (race: Pick<HistoryRace, 'freezeAt'>): Date => race.freezeAt;
 
 /** A Q1/Q2/Q3 lap time ('1:26.572') in ms. */
 export function lapTimeMs(text: string | null | undefined): number | null {

@@ -1,3 +1,4 @@
+import { isDnf } from '../domain/race-outcome.js';
 import type { History, HistoryQualifying, HistoryRace, HistoryResult } from './history.js';
 
 /**
@@ -26,7 +27,7 @@ export const featureNames = [
   'championshipPosition',
   'championshipPointsShare',
   'constructorChampionshipPosition',
-  'experience', // log(1 + starts)
+  'experience', // log(1 + starts within the feature window)
   'seasonProgress',
   'circuitGridHold', // mean Spearman(grid, finish) of past races at the circuit
   'teammateQualiGapPct', // best qualifying lap vs the teammate's, percent
@@ -48,11 +49,10 @@ export interface RaceFeatures {
   drivers: DriverFeatures[];
 }
 
-/** DNF: not classified. Mechanical: a non-classification not caused by the driver or a collision. */
-export const isDnf = (r: Pick<HistoryResult, 'position'>) => r.position === null;
+/** Mechanical: a non-classification (a DNF, domain/race-outcome.ts) not caused by the driver or a collision. */
 const nonMechanical = /accident|collision|spun|disqualif|did not|withdr|not classified|excluded|retired|illness|injur|driver|107|lapped|\+\d+ lap|finished/i;
 export const isMechanicalFailure = (r: Pick<HistoryResult, 'position' | 'status'>) =>
-  r.position === null && !nonMechanical.test(r.status);
+  isDnf(r) && !nonMechanical.test(r.status);
 
 interface Dated<T> {
   t: number;
@@ -159,15 +159,22 @@ function spearmanSimple(a: number[], b: number[]): number | null {
 }
 
 /** The team's best gap to pole in each of its last 5 qualifyings before this race's (most recent first). */
-function teamQualiPace(ix: HistoryIndex, constructorId: number, raceId: number, t: number): number[] {
+function teamQualiPace(ix: HistoryIndex, constructorId: number, raceId: number, t: number, inWindow: (raceId: number) => boolean): number[] {
   const best = new Map<number, number>();
   for (const g of before(ix.qualiGapByConstructor.get(constructorId), t, 60)) {
-    if (g.raceId === raceId) continue;
+    if (g.raceId === raceId || !inWindow(g.raceId)) continue;
     if (!best.has(g.raceId) && best.size === 5) break;
     best.set(g.raceId, Math.min(best.get(g.raceId) ?? Infinity, g.gapPct));
   }
   return [...best.values()];
 }
+
+/**
+ * Seasons of history a race's features read: the season itself and the ten before. Every
+ * read is cut there, so the features are the same whichever longer history is loaded (the
+ * backtest loads decades, a freeze only these seasons).
+ */
+export const FEATURE_HISTORY_SEASONS = 10;
 
 /**
  * Features for `raceId` as of `asOf`. The entry list is the race's qualifying classification
@@ -177,6 +184,8 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
   const race = ix.races.get(raceId);
   if (!race) throw new RangeError(`race ${raceId} not in history`);
   const t = asOf.getTime();
+  const firstSeason = race.season - FEATURE_HISTORY_SEASONS;
+  const inWindow = (id: number) => (ix.races.get(id)?.season ?? -Infinity) >= firstSeason;
   const raceKnown = (id: number) => (ix.races.get(id)?.raceStart.getTime() ?? Infinity) < t;
 
   const quali = race.qualiStart.getTime() < t ? (ix.qualifying.get(raceId) ?? []) : [];
@@ -201,7 +210,7 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
   const cStand = new Map((lastRace ? (ix.constructorStandings.get(lastRace.id) ?? []) : []).map((s) => [s.entityId, s]));
   const leaderPoints = Math.max(0, ...[...dStand.values()].map((s) => s.points));
 
-  const circuitPast = (ix.racesByCircuit.get(race.circuitId) ?? []).filter((r) => r.id !== raceId && raceKnown(r.id));
+  const circuitPast = (ix.racesByCircuit.get(race.circuitId) ?? []).filter((r) => r.id !== raceId && raceKnown(r.id) && inWindow(r.id));
   const holds = circuitPast.slice(-10).flatMap((r) => {
     const rows = (ix.byRace.get(r.id) ?? []).filter((x) => x.grid > 0);
     const s = spearmanSimple(rows.map((x) => x.grid), rows.map((x) => x.positionOrder));
@@ -212,9 +221,9 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
 
   const drivers = entries.map(({ driverId, constructorId }): DriverFeatures => {
     const q = qualiOf.get(driverId);
-    const past = before(ix.byDriver.get(driverId), t, 10_000);
+    const past = before(ix.byDriver.get(driverId), t, 10_000).filter((r) => inWindow(r.raceId));
     const recent = past.slice(0, 10);
-    const cPast = before(ix.byConstructor.get(constructorId), t, 20);
+    const cPast = before(ix.byConstructor.get(constructorId), t, 20).filter((r) => inWindow(r.raceId));
     const teammate = entries.find((e) => e.constructorId === constructorId && e.driverId !== driverId);
     const tq = teammate ? qualiOf.get(teammate.driverId) : undefined;
 
@@ -249,8 +258,8 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
       seasonProgress: (race.round - 1) / Math.max(1, race.roundsInSeason),
       circuitGridHold,
       teammateQualiGapPct: q?.bestMs && tq?.bestMs ? Math.max(-5, qualiGapPct(q.bestMs, tq.bestMs)) : null,
-      constructorQualiGapPct: decayedMean(teamQualiPace(ix, constructorId, raceId, t), 0.8),
-      constructorRaceGain: decayedMean(cPast.filter((r) => r.position !== null && r.grid > 0).map((r) => r.grid - r.positionOrder), 0.9),
+      constructorQualiGapPct: decayedMean(teamQualiPace(ix, constructorId, raceId, t, inWindow), 0.8),
+      constructorRaceGain: decayedMean(cPast.filter((r) => !isDnf(r) && r.grid > 0).map((r) => r.grid - r.positionOrder), 0.9),
     };
     return { driverId, constructorId, values: featureNames.map((n) => values[n]) };
   });

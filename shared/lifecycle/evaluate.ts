@@ -1,7 +1,7 @@
 import type { RaceResult } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
-import { brier, ece, intervalCoverage, logLoss, mae, spearman, topKOverlap } from '../evaluation/metrics.js';
-import { isFinisher } from '../ingest/quirks.js';
+import { brier, ece, logLoss, mae, mean, spearman, topKOverlap } from '../evaluation/metrics.js';
+import { scoreRace, type Pairs, type ScoredRace } from '../evaluation/score-race.js';
 import type { Repository } from '../repository/index.js';
 import type { Evaluation, NewEvaluation, OrderScores, Prediction, ProbabilityKind } from './domain.js';
 
@@ -9,69 +9,47 @@ const nullIfNaN = (x: number) => (Number.isFinite(x) ? x : null);
 
 export const probabilityKinds: ProbabilityKind[] = ['win', 'podium', 'points', 'dnf'];
 
-/** What each forecast probability is the probability of, read off the classification. */
-export const outcome: Record<ProbabilityKind, (r: RaceResult) => boolean> = {
-  win: (r) => r.positionOrder === 1,
-  podium: (r) => r.positionOrder <= 3,
-  points: (r) => r.positionOrder <= 10,
-  dnf: (r) => !isFinisher(r.status),
-};
-
-export const probability: Record<ProbabilityKind, (e: Prediction['entries'][number]) => number> = {
-  win: (e) => e.pWin,
-  podium: (e) => e.pPodium,
-  points: (e) => e.pPoints,
-  dnf: (e) => e.pDnf,
-};
+/** The scorer's probability pairs behind each stored probability kind. */
+export const pairsOf: Record<ProbabilityKind, Pairs> = { win: 'win', podium: 'podium', points: 'top10', dnf: 'dnf' };
 
 /**
- * Scores a frozen prediction against the official classification. Position scores are
- * over the drivers both in the prediction and classified (all starters, DNFs by their
- * classification order); time scores over finishers on the lead lap's clock (those with
- * a race time). The grid-order baseline is scored on the same drivers.
- * Position MAE scores the median position, as the backtest does (for grid order the median
- * is the grid slot); snapshots frozen before medians were stored fall back to their
- * predicted rank, which is what they were scored on then.
+ * A frozen snapshot through the one scorer (evaluation/score-race.ts), as the backtest scores
+ * its forecasts. Snapshots frozen before medians were stored have their predicted rank as
+ * the point forecast, which is what they were scored on then.
+ */
+export function scoreSnapshot(prediction: Prediction, results: readonly RaceResult[]): ScoredRace | null {
+  const withMedians = prediction.entries.every((e) => e.medianPosition !== null);
+  const scored = scoreRace({ raceId: prediction.raceId, drivers: prediction.entries.map((e) => ({ ...e, medianPosition: e.medianPosition ?? e.predictedPosition })) }, 0, results);
+  return scored && !withMedians ? { ...scored, absErrors: scored.rankAbsErrors } : scored;
+}
+
+/**
+ * Scores a frozen prediction against the official classification with the backtest's scorer:
+ * positions over the drivers both in the prediction and among the starters (DNFs by their
+ * classification order), gaps over the timed finishers behind the winner. The grid-order
+ * baseline (the final grid, known after the race) is scored on the same drivers.
  */
 export function scorePrediction(prediction: Prediction, results: readonly RaceResult[]): NewEvaluation {
-  const byDriver = new Map(results.map((r) => [r.driverId, r]));
-  const paired = prediction.entries.filter((e) => byDriver.has(e.driverId)).map((e) => ({ e, r: byDriver.get(e.driverId)! }));
-  // Actual and predicted ranks within the paired drivers, so both sides are 1..m.
-  const actualOrder = [...paired].sort((a, b) => a.r.positionOrder - b.r.positionOrder).map((p) => p.e.driverId);
-  const predictedOrder = [...paired].sort((a, b) => a.e.predictedPosition - b.e.predictedPosition).map((p) => p.e.driverId);
-  const actualRank = new Map(actualOrder.map((id, i) => [id, i + 1]));
-  const predictedRank = new Map(predictedOrder.map((id, i) => [id, i + 1]));
-
-  const winner = results.find((r) => r.positionOrder === 1);
-  const per = (f: (p: number[], y: boolean[]) => number) =>
-    Object.fromEntries(
-      probabilityKinds.map((k) => [k, paired.length ? nullIfNaN(f(paired.map((x) => probability[k](x.e)), paired.map((x) => outcome[k](x.r)))) : null]),
-    ) as Record<ProbabilityKind, number | null>;
-
-  const timed = paired.filter((p) => p.r.milliseconds !== null && winner?.milliseconds != null);
-  const actualGap = (r: RaceResult) => (r.milliseconds! - winner!.milliseconds!) / 1000;
-
-  const ids = paired.map((p) => p.e.driverId);
-  const pointForecast = paired.every((p) => p.e.medianPosition !== null)
-    ? new Map(paired.map((p) => [p.e.driverId, p.e.medianPosition!]))
-    : predictedRank;
+  const s = scoreSnapshot(prediction, results);
+  const forecast = new Set(prediction.entries.map((e) => e.driverId));
+  const per = (f: (p: number[], y: number[]) => number) =>
+    Object.fromEntries(probabilityKinds.map((k) => [k, s ? nullIfNaN(f(s[pairsOf[k]].map((x) => x[0]), s[pairsOf[k]].map((x) => x[1]))) : null])) as Record<ProbabilityKind, number | null>;
+  const orNull = (xs: readonly number[] | undefined) => (xs?.length ? mean(xs) : null);
   return {
     raceId: prediction.raceId,
     predictionId: prediction.id,
-    starters: paired.length,
-    positionMae: paired.length ? mae(ids.map((id) => pointForecast.get(id)!), ids.map((id) => actualRank.get(id)!)) : null,
-    timeMaeSeconds: timed.length ? mae(timed.map((p) => p.e.gapSeconds), timed.map((p) => actualGap(p.r))) : null,
-    winnerCorrect: winner !== undefined && predictedOrder[0] === winner.driverId,
-    podiumAccuracy: nullIfNaN(topKOverlap(predictedOrder, actualOrder, 3)),
-    top10Accuracy: nullIfNaN(topKOverlap(predictedOrder, actualOrder, 10)),
-    spearman: paired.length > 1 ? nullIfNaN(spearman(ids.map((id) => predictedRank.get(id)!), ids.map((id) => actualRank.get(id)!))) : null,
-    brier: per(brier),
-    logLoss: per(logLoss),
+    starters: s?.absErrors.length ?? 0,
+    positionMae: orNull(s?.absErrors),
+    timeMaeSeconds: orNull(s?.gapAbsErrors),
+    winnerCorrect: s?.winnerCorrect === 1,
+    podiumAccuracy: s ? nullIfNaN(s.podiumOverlap) : null,
+    top10Accuracy: s ? nullIfNaN(s.top10Overlap) : null,
+    spearman: s ? nullIfNaN(s.spearman) : null,
+    brier: per((p, y) => brier(p, y)),
+    logLoss: per((p, y) => logLoss(p, y)),
     calibrationError: per((p, y) => ece(p, y)),
-    intervalCoverage: timed.length
-      ? intervalCoverage(timed.map((p) => p.e.gapLowSeconds), timed.map((p) => p.e.gapHighSeconds), timed.map((p) => actualGap(p.r)))
-      : null,
-    baseline: gridBaseline(results.filter((r) => byDriver.has(r.driverId) && predictedRank.has(r.driverId))),
+    intervalCoverage: orNull(s?.gapCovered),
+    baseline: gridBaseline(results.filter((r) => forecast.has(r.driverId))),
   };
 }
 

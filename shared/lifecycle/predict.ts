@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FreezePolicy } from '../config/config.js';
-import type { Forecaster } from '../domain/forecast.js';
+import type { CurrentForecaster } from '../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from './clock.js';
@@ -23,8 +23,8 @@ export interface PredictDeps {
   repo: Repository;
   clock: Clock;
   policy: FreezePolicy;
-  /** The current model version (the trained model, or a baseline when none exists). */
-  forecaster: () => Promise<Forecaster>;
+  /** The model version for a freeze (the trained model, or a baseline when none may forecast it). */
+  forecaster: CurrentForecaster;
   /** Frozen snapshots already read by this instance, by id. */
   snapshots?: SnapshotCache<Prediction>;
   /** Race + model version → frozen snapshot ref; a frozen snapshot is never deleted, so never stale. */
@@ -70,7 +70,7 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
       policy: deps.policy.kind,
     });
   }
-  const forecaster = await deps.forecaster();
+  const forecaster = await deps.forecaster(window.allowedAt);
   const refKey = `${race.id}/${forecaster.version}`;
   const frozen = deps.frozenRefs?.get(refKey) ?? (await deps.repo.predictions.refByRaceAndModel(race.id, forecaster.version));
   if (frozen) {

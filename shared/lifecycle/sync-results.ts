@@ -49,17 +49,35 @@ export interface SyncOutcome {
   source: ResultsSource['name'];
   classified: number;
   evaluation: Evaluation | null;
+  /** The model update after the race (training/update-race-model.ts); null when none is wired. */
+  modelUpdate: ModelUpdate | null;
+}
+
+/** What the post-race model update did, as the sync reports it. */
+export interface ModelUpdate {
+  status: 'updated' | 'unchanged' | 'skipped';
+  modelVersion: string | null;
+  reason: string | null;
+}
+
+export interface SyncDeps {
+  repo: Repository;
+  source: ResultsSource;
+  /** Teaches the current model the race's result once it is stored, as the backtest does between races. */
+  updateModel?: (raceId: number) => Promise<ModelUpdate>;
 }
 
 /**
  * Stores the official classification of a race and evaluates its frozen prediction, in
  * ONE transaction: a failure anywhere (upstream rows that do not validate, a dropped
  * connection) leaves nothing behind, and the re-run does it all (upserts, so idempotent).
+ * Then the model learns the result (after the commit: the update reads the stored
+ * classification); a failed update fails the call, and the retry redoes both, idempotently.
  */
-export async function syncResults(deps: { repo: Repository; source: ResultsSource }, ref: RaceRef): Promise<SyncOutcome> {
+export async function syncResults(deps: SyncDeps, ref: RaceRef): Promise<SyncOutcome> {
   const race = await findRace(deps.repo, ref);
   const fetched = await deps.source.fetch(race);
-  return deps.repo.withTransaction(async (trx) => {
+  const synced = await deps.repo.withTransaction(async (trx) => {
     if (fetched !== 'stored') await storeClassification(trx, race, fetched);
     const results = await trx.reference.results(race.id);
     if (results.length === 0) {
@@ -68,6 +86,8 @@ export async function syncResults(deps: { repo: Repository; source: ResultsSourc
     const evaluation = await evaluateRace(trx, race.id);
     return { raceId: race.id, source: deps.source.name, classified: results.length, evaluation };
   });
+  const modelUpdate = deps.updateModel ? await deps.updateModel(race.id) : null;
+  return { ...synced, modelUpdate };
 }
 
 async function storeClassification(trx: Repository, race: Race, batch: Pick<RecordBatch, 'results' | 'drivers' | 'constructors'>) {

@@ -1,3 +1,4 @@
+import { isDnf } from '../domain/race-outcome.js';
 import { postQualifyingFreeze } from '../features/history.js';
 import { computeRaceFeatures, featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
 import { encodeDriver, type RaceModelSpec } from '../models/race/race-model.js';
@@ -34,7 +35,7 @@ export function buildExample(ix: HistoryIndex, features: RaceFeatures): RaceExam
     features,
     outcome: features.drivers.map((d) => {
       const r = rows.get(d.driverId);
-      return r ? { positionOrder: r.positionOrder, classified: r.position !== null } : null;
+      return r ? { positionOrder: r.positionOrder, classified: !isDnf(r) } : null;
     }),
   };
 }

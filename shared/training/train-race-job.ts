@@ -1,10 +1,11 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { runBacktest } from '../evaluation/backtest.js';
+import { runBacktest, seasonStartPool, WARMUP_SEASONS } from '../evaluation/backtest.js';
 import { pointMetrics } from '../evaluation/score-race.js';
 import { indexHistory } from '../features/race-features.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { saveRaceModel } from '../models/race/model-artifacts.js';
+import { savePool } from '../models/race/pool-artifacts.js';
 import type { Repository } from '../repository/index.js';
 import type { ModelVersion } from '../repository/model-versions-store.js';
 import { createFeatureCache } from './race-dataset.js';
@@ -25,6 +26,8 @@ export interface TrainRaceOptions {
   trainSeasons?: number;
   /** Train on data up to this season only (a replay of season S needs a model ≤ S−1). */
   toSeason?: number;
+  /** Seasons of walk-forward evidence the new season's pool starts from (default WARMUP_SEASONS, as the backtest). */
+  warmupSeasons?: number;
   fit?: FitOptions;
 }
 
@@ -38,8 +41,11 @@ export interface TrainRaceOutcome {
  * The race model's training job, as a plain function (the `pitwall train` command and the
  * Cloud Run job call it; the pit-stop model's training runs beside it). Reads history from
  * the database, evaluates walk-forward on the latest complete season (a model trained only
- * on the seasons before it), then fits the production model on every season up to and
- * including it, writes the artifacts and registers the version. The training run row
+ * on the seasons before it, through the pool as the backtest runs it), then fits the next
+ * season's network on the seasons up to and including it, starts its pool from the walk-
+ * forward evidence of the last WARMUP_SEASONS seasons (backtest.seasonStartPool), writes the
+ * artifacts and registers the version. After each race, updateRaceModel teaches the pool
+ * that race's result. The training run row
  * records success or the error; a failure rethrows (the job then exits non-zero).
  */
 export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOptions = {}): Promise<TrainRaceOutcome> {
@@ -64,13 +70,17 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
 
     const evalRaces = complete.filter((r) => r.season === latestComplete).length;
     const bar = deps.progress('train race model', evalRaces + 2);
+    // The walk-forward evaluation of the latest complete season is also the evidence the
+    // next season's pool starts from: the same networks the backtest fits for those seasons.
+    const warmupSeasons = options.warmupSeasons ?? WARMUP_SEASONS;
     const evaluation = await runBacktest(history, {
       fromSeason: latestComplete,
       toSeason: latestComplete,
-      trainSeasons: trainSeasons - 1,
+      trainSeasons,
+      warmupSeasons: warmupSeasons - 1,
       fit: options.fit,
       resamples: 200,
-      onSeasonStart: () => bar.tick(1, `training the evaluation model (≤ ${latestComplete - 1})`),
+      onSeasonStart: () => bar.tick(1, `training the evaluation models (≤ ${latestComplete - 1})`),
       onRace: (label) => bar.tick(1, label),
     });
 
@@ -81,15 +91,27 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
 
     const trainedAt = now();
     const version = `race-${trainedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${deps.revision ? `-${deps.revision.slice(0, 7)}` : ''}`;
+    const prefix = `race/${version}`;
+    const learner = seasonStartPool(evaluation.evidence, latestComplete + 1, warmupSeasons);
+    const lastRace = complete.filter((r) => r.season === latestComplete).sort((a, b) => a.round - b.round).at(-1)!;
+    const through = { raceId: lastRace.id, season: lastRace.season, round: lastRace.round, raceStart: lastRace.raceStart.toISOString() };
+    const start = learner.current();
     const metrics = {
       evaluationSeason: latestComplete,
       model: pointMetrics(evaluation.scored.model),
       baselines: Object.fromEntries(Object.entries(evaluation.scored).filter(([k]) => k !== 'model').map(([k, v]) => [k, pointMetrics(v)])),
+      // What the pool has learnt: no freeze before this race's start may use the version.
+      pool: { learntThrough: through, coefficients: start.strength, halfLife: start.halfLife, teamOffsets: Boolean(start.teamOffsets) },
     };
-    const prefix = `race/${version}`;
     await saveRaceModel(deps.store, prefix, model, {
       metrics,
       snapshot: { snapshot, dataFromSeason: fromSeason, dataToSeason: latestComplete, trainRaces: trainIds.length, revision: deps.revision ?? null },
+    });
+    await savePool(deps.store, prefix, {
+      formatVersion: 1,
+      network: prefix,
+      through,
+      learner: learner.snapshot(),
     });
     model.net.dispose();
     const modelVersion = await deps.repo.modelVersions.register({

@@ -1,4 +1,5 @@
 import { featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
+import { fitSlotTable } from '../models/race/baselines.js';
 import { fitPlatt, fitTemperature, sigmoid } from '../models/race/calibrate.js';
 import { actualGapSeconds, fitGapTable } from '../models/race/gap-table.js';
 import { simulateRace } from '../models/race/simulate.js';
@@ -142,6 +143,7 @@ export async function fitRaceModel(
   spec.gapInterval = gapInterval;
   if (badRace > 0) spec.badRace = badRace;
   spec.gapTable = fitGapTable(examples.map((e) => ix.byRace.get(e.raceId) ?? []));
+  spec.slotTable = fitSlotTable(examples.map((e) => ({ qualifying: ix.qualifying.get(e.raceId) ?? [], results: ix.byRace.get(e.raceId) ?? [] })));
   const net = await trainNetwork(toTensors(examples, spec), { ...netOptions, onEpoch: (e, l) => options.onEpoch?.('final', e, l) });
   return { spec, net };
 }

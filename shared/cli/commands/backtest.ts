@@ -5,7 +5,8 @@ import { openDatabase, type Database } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { openPglite } from '../../db/pglite.js';
 import { ValidationError } from '../../errors.js';
-import { runBacktest, type BacktestReport } from '../../evaluation/backtest.js';
+import { runBacktest, WARMUP_SEASONS, type BacktestReport } from '../../evaluation/backtest.js';
+import { FEATURE_HISTORY_SEASONS } from '../../features/race-features.js';
 import { reliabilitySvg } from '../../evaluation/reliability-svg.js';
 import { ingestFiles } from '../../ingest/ingest.js';
 import { createProgress } from '../../log/progress.js';
@@ -60,13 +61,14 @@ export const backtestCommand: Command = {
     try {
       const repo = createRepository(db.knex);
       const trainSeasons = int(values['train-seasons']) ?? 11;
-      // Feature history reaches back ~10 visits of a circuit; load enough before the first training season.
-      const history = await repo.history.load({ fromSeason: from - trainSeasons - 10, toSeason: to });
+      // The first warm-up network trains on the seasons before it, and their features read their own window.
+      const history = await repo.history.load({ fromSeason: from - WARMUP_SEASONS - trainSeasons - FEATURE_HISTORY_SEASONS, toSeason: to });
       const perSeason = int(values['races-per-season']);
       const total = [...Array(to - from + 1).keys()]
         .map((k) => history.races.filter((r) => r.season === from + k).length)
         .reduce((a, n) => a + (perSeason ? Math.min(perSeason, n) : n), 0);
       const bar = createProgress(logger, 'backtest', total + (to - from + 1));
+      bar.tick(0, `training the ${WARMUP_SEASONS} warm-up seasons' networks`);
       const result = await runBacktest(history, {
         fromSeason: from,
         toSeason: to,
@@ -95,13 +97,37 @@ export const backtestCommand: Command = {
       }
       const out = { ...report, reliabilityDiagrams: diagrams };
       if (values.json) await fs.writeFile(values.json, `${JSON.stringify(out, null, 2)}\n`);
-      stdout.write(formatTable(report));
+      stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
       return 0;
     } finally {
       await db.close();
     }
   },
 };
+
+/** Season by season, the model beside the baseline each goal compares it with; ✗ marks a season it loses. */
+export function formatSeasonTable(report: BacktestReport): string {
+  const L = report.baselines.slotLookup;
+  const S = report.baselines.slotMedian;
+  const G = report.baselines.gridOrder;
+  const seasons = Object.keys(report.model.bySeason).sort();
+  const cell = (m: number | undefined, b: number | undefined, d: number, lowerIsBetter = true) => {
+    if (m === undefined || b === undefined || !Number.isFinite(m) || !Number.isFinite(b)) return '';
+    const worse = lowerIsBetter ? m > b + 1e-12 : m < b - 1e-12;
+    return `${m.toFixed(d)} / ${b.toFixed(d)}${worse ? ' ✗' : ''}`;
+  };
+  const row = (label: string, m: Record<string, { value: number }>, l: Record<string, { value: number }>, sm: Record<string, { value: number }>, g: Record<string, { value: number }>) =>
+    `| ${label} | ${m.races!.value} | ${cell(m.winnerNll?.value, l.winnerNll?.value, 3)} | ${cell(m.brierWin?.value, l.brierWin?.value, 4)} | ${cell(m.brierPodium?.value, l.brierPodium?.value, 4)} | ${cell(m.brierTop10?.value, l.brierTop10?.value, 4)} | ${cell(m.positionMae?.value, sm.positionMae?.value, 2)} | ${cell(m.spearman?.value, g.spearman?.value, 3, false)} | ${cell(m.winnerCorrect?.value, g.winnerCorrect?.value, 2, false)} | ${m.eceWin?.value.toFixed(3)} | ${m.gapCoverage80?.value.toFixed(2)} | ${cell(m.logLossDnf?.value, m.logLossDnfConstantRate?.value, 3)} |`;
+  return [
+    'per season: model / baseline (✗: the model is worse)',
+    '',
+    '| season | races | winner NLL / lookup | Brier win / lookup | Brier podium / lookup | Brier top 10 / lookup | position MAE / slot median | Spearman / grid | winner / grid | ECE win | 80% gap cover | DNF log loss / constant |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...seasons.map((s) => row(s, report.model.bySeason[s]!, L.bySeason[s]!, S.bySeason[s]!, G.bySeason[s]!)),
+    row('pooled', report.model.pooled, L.pooled, S.pooled, G.pooled),
+    '',
+  ].join('\n');
+}
 
 const shown: [string, string, number][] = [
   ['positionMae', 'position MAE (median)', 2],
@@ -132,11 +158,11 @@ export function formatTable(report: BacktestReport): string {
   const lines = [
     `walk-forward ${report.fromSeason}–${report.toSeason}, ${report.races} races (pooled; model with bootstrap 95% CI over races)`,
     '',
-    '| metric | model | 95% CI | grid order | slot median | slot lookup |',
-    '|---|---|---|---|---|---|',
+    '| metric | model | 95% CI | network alone | grid order | slot median | slot lookup |',
+    '|---|---|---|---|---|---|---|',
     ...shown.map(([k, label, d]) => {
       const f = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(d));
-      return `| ${label} | ${f(m[k]?.value)} | ${f(m[k]?.ciLow)}–${f(m[k]?.ciHigh)} | ${f(b.gridOrder.pooled[k]?.value)} | ${f(b.slotMedian.pooled[k]?.value)} | ${f(b.slotLookup.pooled[k]?.value)} |`;
+      return `| ${label} | ${f(m[k]?.value)} | ${f(m[k]?.ciLow)}–${f(m[k]?.ciHigh)} | ${f(report.network.pooled[k]?.value)} | ${f(b.gridOrder.pooled[k]?.value)} | ${f(b.slotMedian.pooled[k]?.value)} | ${f(b.slotLookup.pooled[k]?.value)} |`;
     }),
   ];
   return `${lines.join('\n')}\n`;

@@ -25,9 +25,10 @@ export async function prepareLocalStack(
   const [row] = await app.db.knex('races').count<{ n: string | number }[]>('* as n');
   const ingested = Number(row?.n ?? 0) === 0 ? (await ingestDump(app), true) : false;
   let trained: string | null = null;
-  // A replay of season S may only use a model trained on seasons before S (walk-forward).
+  // A replay of season S may only use a model trained on seasons before S (walk-forward), with
+  // the pool the backtest runs (a model trained before the pool would not replay its rows).
   const usable = (await app.repo.modelVersions.list('race', 50)).some(
-    (v) => options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore,
+    (v) => options.trainedBefore === undefined || (v.dataToSeason < options.trainedBefore && v.metrics.pool !== undefined),
   );
   const progress = (task: string, total: number) => createProgress(app.logger, task, total);
   // Loaded only when something is trained (cold start of a ready stack), once for both models.

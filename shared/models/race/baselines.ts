@@ -1,3 +1,4 @@
+import { isDnf } from '../../domain/race-outcome.js';
 import type { HistoryResult, HistoryQualifying } from '../../features/history.js';
 import { featureNames, type RaceFeatures } from '../../features/race-features.js';
 import type { GapTable } from './gap-table.js';
@@ -42,7 +43,7 @@ export function fitSlotTable(races: Iterable<{ qualifying: readonly HistoryQuali
       if (r.positionOrder === 1) s.win++;
       if (r.positionOrder <= 3) s.podium++;
       if (r.positionOrder <= 10) s.top10++;
-      if (r.position === null) s.dnf++;
+      if (isDnf(r)) s.dnf++;
       s.finishes.push(r.positionOrder);
     }
   }
@@ -74,11 +75,23 @@ export function scaleToSum(ps: readonly number[], total: number): number[] {
 
 const qualiIndex = featureNames.indexOf('qualiPosition');
 
+/** Each entrant's grid slot at the freeze: its qualifying position, the back of the field when unknown. */
+export const gridSlots = (features: RaceFeatures): number[] => features.drivers.map((d) => (d.values[qualiIndex] as number | null) ?? features.drivers.length);
+
+const emptySlot: Slot = { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] };
+const slotStat = (table: SlotTable, slot: number) => table.slots[Math.min(slot, table.slots.length) - 1] ?? emptySlot;
+
+/** The lookup's smoothed past frequency of an outcome from a grid slot. */
+export function slotRate(table: SlotTable, slot: number, k: 'win' | 'podium' | 'top10' | 'dnf'): number {
+  const s = slotStat(table, slot);
+  return s.n ? (s[k] + 0.1) / (s.n + 1) : 0.01;
+}
+
 export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable): DriverPrediction[] {
   const n = features.drivers.length;
-  const slotOf = features.drivers.map((d) => (d.values[qualiIndex] as number | null) ?? n);
-  const stat = (i: number) => table.slots[Math.min(slotOf[i]!, table.slots.length) - 1] ?? { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] };
-  const rate = (i: number, k: 'win' | 'podium' | 'top10' | 'dnf') => (stat(i).n ? (stat(i)[k] + 0.1) / (stat(i).n + 1) : 0.01);
+  const slotOf = gridSlots(features);
+  const stat = (i: number) => slotStat(table, slotOf[i]!);
+  const rate = (i: number, k: 'win' | 'podium' | 'top10' | 'dnf') => slotRate(table, slotOf[i]!, k);
   // Both slot baselines read the slot's past finishes; grid order is its own slot.
   const medianOf = (i: number) => (kind === 'gridOrder' ? slotOf[i]! : median(stat(i).finishes) || slotOf[i]!);
   const meanOf = (i: number) => (kind === 'gridOrder' ? slotOf[i]! : mean(stat(i).finishes) || slotOf[i]!);

@@ -2,17 +2,18 @@ import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import type { Forecaster, RaceForecast } from '../../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { History } from '../../features/history.js';
-import { computeRaceFeatures, featureNames, indexHistory } from '../../features/race-features.js';
+import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistory } from '../../features/race-features.js';
 import type { Repository } from '../../repository/index.js';
 import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';
 import { fitGapTable } from './gap-table.js';
-import { loadRaceModel } from './model-artifacts.js';
+import { learnerOf, loadPooledRaceModel, type PoolArtifact } from './pool-artifacts.js';
+import { predictPooled } from './pooled-model.js';
 import { predictRace, type RaceModel } from './race-model.js';
 
 type ForecastRepo = Pick<Repository, 'races' | 'history'>;
 
-/** Enough history for every feature (circuit history reaches back ten visits at most). */
-const HISTORY_SEASONS = 10;
+/** Exactly the history every feature reads (the features cut their reads there too). */
+const HISTORY_SEASONS = FEATURE_HISTORY_SEASONS;
 
 async function historyFor(repo: ForecastRepo, raceId: number, asOf: Date, seasons: number) {
   const race = await repo.races.byId(raceId);
@@ -25,18 +26,33 @@ function entryListOrThrow(raceId: number, asOf: Date, n: number): void {
   if (n === 0) throw new ConflictError(`no entry list is known for race ${raceId} as of ${asOf.toISOString()}`, { raceId, asOf: asOf.toISOString() });
 }
 
-/** The trained model as a Forecaster: as-of history from the database → features → model → simulation. */
-export function createRaceForecaster({ repo, model, version }: { repo: ForecastRepo; model: RaceModel; version: string }): Forecaster {
+/**
+ * The trained model as a Forecaster: as-of history from the database → features → network →
+ * the pool as learnt up to its latest race (as the backtest forecasts) → simulation. A pool
+ * that has learnt a race starting at or after the freeze instant has seen what the forecast
+ * must not: refused (409). A network without a pool (trained before the pool) serves alone.
+ */
+export function createRaceForecaster({ repo, model, version, pool = null }: { repo: ForecastRepo; model: RaceModel; version: string; pool?: PoolArtifact | null }): Forecaster {
   if (model.spec.featureNames.join() !== featureNames.join()) {
     throw new ConflictError(`model ${version} was trained on a different feature set`, { expected: featureNames, got: model.spec.featureNames });
   }
+  const coefficients = pool ? learnerOf(pool).current() : null;
   return {
     version,
     async forecast(raceId, asOf): Promise<RaceForecast> {
+      if (pool?.through && new Date(pool.through.raceStart) >= asOf) {
+        const t = pool.through;
+        throw new ConflictError(`model ${version} has learnt the result of ${t.season} round ${t.round}, which started at or after this freeze (${asOf.toISOString()}); a forecast by it would have seen the outcome`, {
+          raceId,
+          asOf: asOf.toISOString(),
+          learntThrough: t,
+        });
+      }
       const { history } = await historyFor(repo, raceId, asOf, HISTORY_SEASONS);
       const features = computeRaceFeatures(indexHistory(history), raceId, asOf);
       entryListOrThrow(raceId, asOf, features.drivers.length);
-      return { raceId, asOf, modelVersion: version, drivers: predictRace(model, features) };
+      const drivers = coefficients ? predictPooled(model, coefficients, features) : predictRace(model, features);
+      return { raceId, asOf, modelVersion: version, drivers };
     },
   };
 }
@@ -78,6 +94,6 @@ export function artifactKeyOf(store: ArtifactStore, uri: string): string {
 export async function loadLatestRaceForecaster({ repo, store }: { repo: ForecastRepo & Pick<Repository, 'modelVersions'>; store: ArtifactStore }): Promise<Forecaster> {
   const latest = await repo.modelVersions.latest('race');
   if (!latest) throw new NotFoundError('race model version', 'latest');
-  const model = await loadRaceModel(store, artifactKeyOf(store, latest.artifactUri));
-  return createRaceForecaster({ repo, model, version: latest.version });
+  const { model, pool } = await loadPooledRaceModel(store, artifactKeyOf(store, latest.artifactUri));
+  return createRaceForecaster({ repo, model, version: latest.version, pool });
 }

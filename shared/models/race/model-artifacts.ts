@@ -29,6 +29,7 @@ export async function saveRaceModel(store: ArtifactStore, prefix: string, model:
     ['normalisation.json', json(spec.normalisation), 'application/json'],
     ['calibration.json', json({ temperature: spec.temperature, ...(spec.badRace ? { badRace: spec.badRace } : {}), dnfCalibration: spec.dnfCalibration, gapInterval: spec.gapInterval ?? [0.1, 0.9], samples: spec.samples }), 'application/json'],
     ['gap-table.json', json(spec.gapTable), 'application/json'],
+    ...(spec.slotTable ? [['slot-table.json', json(spec.slotTable), 'application/json'] as [string, string, string]] : []),
     ...Object.entries(extra).map(([name, v]): [string, string, string] => [`${name}.json`, json(v), 'application/json']),
     // model.json last: its presence marks a complete model.
     [
@@ -71,5 +72,7 @@ export async function loadRaceModel(store: ArtifactStore, prefix: string): Promi
     samples: calibration.samples,
     gapTable: await read('gap-table.json'),
   };
+  // Models trained before the pool have no slot table; they still serve on their own.
+  if ((await store.list(`${prefix}/`)).includes(`${prefix}/slot-table.json`)) spec.slotTable = await read('slot-table.json');
   return { spec, net };
 }

@@ -2,6 +2,7 @@ import type { DriverForecast } from '../../domain/forecast.js';
 import type { RaceFeatures } from '../../features/race-features.js';
 import { tf } from '../tf.js';
 import { sigmoid, type Platt } from './calibrate.js';
+import type { SlotTable } from './baselines.js';
 import type { GapTable } from './gap-table.js';
 import { simulateRace } from './simulate.js';
 
@@ -19,6 +20,8 @@ export interface RaceModelSpec {
   gapTable: GapTable;
   /** Quantile levels of the gap interval, calibrated on held-out races to cover 80%. */
   gapInterval?: [number, number];
+  /** The grid-slot lookup over the same training races: the pool's grid terms (pooled-model.ts). */
+  slotTable?: SlotTable;
   samples: number;
 }
 
