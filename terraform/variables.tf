@@ -307,3 +307,14 @@ variable "retrain_schedule" {
     error_message = "retrain_schedule must be a five-field cron expression."
   }
 }
+
+variable "backtest_tasks" {
+  type        = number
+  description = "Tasks of the backtest job (2014–2024: 11, one season each)."
+  default     = 11
+
+  validation {
+    condition     = var.backtest_tasks >= 1 && var.backtest_tasks <= 11
+    error_message = "backtest_tasks must be between 1 and 11 (one per season at most)."
+  }
+}

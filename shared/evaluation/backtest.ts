@@ -30,7 +30,7 @@ export interface BacktestOptions {
   trainSeasons?: number;
   /** Seasons before `fromSeason` the pool learns from before the first forecast it is scored on. */
   warmupSeasons?: number;
-  /** Only the first N races of each test season (for quick runs and tests). */
+  /** Score only the first N races of each test season (quick runs and tests); all are still learnt. */
   racesPerSeason?: number;
   fit?: FitOptions;
   resamples?: number;
@@ -48,6 +48,8 @@ export interface BacktestResult {
   pools: PoolState[];
   /** Per season, every race's pool evidence through that season's network (warm-up seasons included). */
   evidence: Map<number, PoolEvidence[]>;
+  /** The scored races and pool summaries, as a Cloud Run task stores its share. */
+  part: BacktestPart;
   report: BacktestReport;
 }
 
@@ -112,10 +114,11 @@ export async function runBacktest(history: History, options: BacktestOptions): P
     const trainIds = history.races
       .filter((r) => r.season >= season - trainSeasons && r.season < season && hasResults(r.id))
       .map((r) => r.id);
-    let races = history.races.filter((r) => r.season === season && hasResults(r.id)).sort((a, b) => a.round - b.round);
-    if (testing && options.racesPerSeason) races = races.slice(0, options.racesPerSeason);
+    const races = history.races.filter((r) => r.season === season && hasResults(r.id)).sort((a, b) => a.round - b.round);
     if (races.length === 0) continue;
-    if (testing) options.onSeasonStart?.(season, races.length);
+    // racesPerSeason limits the races scored; every race is still learnt, so a season's pool is the same however the seasons are split.
+    const scoredRaces = testing ? Math.min(races.length, options.racesPerSeason ?? races.length) : 0;
+    if (testing) options.onSeasonStart?.(season, scoredRaces);
 
     const model = await fitRaceModel(ix, featuresOf, trainIds, options.fit);
     const trainingRaces = trainIds.map((id) => ({ qualifying: ix.qualifying.get(id) ?? [], results: ix.byRace.get(id) ?? [] }));
@@ -130,11 +133,11 @@ export async function runBacktest(history: History, options: BacktestOptions): P
       badRaceBySeason[season] = model.spec.badRace ?? 0;
     }
     try {
-      for (const race of races) {
+      for (const [index, race] of races.entries()) {
         const features = featuresOf(race.id);
         const results = ix.byRace.get(race.id) ?? [];
         const inputs = poolInputs(model, features);
-        if (learner) {
+        if (learner && index < scoredRaces) {
           const pool = learner.current();
           pools.push(pool);
           const s = (poolBySeason[season] ??= { first: summary(pool), last: summary(pool) });
@@ -165,7 +168,52 @@ export async function runBacktest(history: History, options: BacktestOptions): P
     evidence.set(season, seasonEvidence);
   }
 
-  const resamples = options.resamples ?? 1000;
+  const part: BacktestPart = {
+    fromSeason: options.fromSeason,
+    toSeason: options.toSeason,
+    trainSeasons,
+    warmupSeasons,
+    scored,
+    poolBySeason,
+    temperatureBySeason,
+    badRaceBySeason,
+  };
+  return { scored, forecasts, pools, evidence, part, report: reportOf([part], options.resamples) };
+}
+
+/**
+ * What one run over some seasons scored: a Cloud Run task's share of the backtest (one
+ * task per block of seasons). Each season's pool starts from its own warm-up, so blocks run
+ * apart give exactly the rows of one run over every season, and merge into its report.
+ */
+export interface BacktestPart {
+  fromSeason: number;
+  toSeason: number;
+  trainSeasons: number;
+  warmupSeasons: number;
+  scored: Record<Competitor, ScoredRace[]>;
+  poolBySeason: BacktestReport['model']['poolBySeason'];
+  temperatureBySeason: Record<string, number>;
+  badRaceBySeason: Record<string, number>;
+}
+
+/** The contiguous block of seasons task `index` of `count` runs (null when there are more tasks than seasons). */
+export function taskSeasons(fromSeason: number, toSeason: number, index: number, count: number): { from: number; to: number } | null {
+  const n = toSeason - fromSeason + 1;
+  const start = Math.floor((index * n) / count);
+  const end = Math.floor(((index + 1) * n) / count);
+  return end > start ? { from: fromSeason + start, to: fromSeason + end - 1 } : null;
+}
+
+/** The report over parts (one, or every task's), with bootstrap CIs over their races. */
+export function reportOf(parts: readonly BacktestPart[], resamples = 1000): BacktestReport {
+  const sorted = [...parts].sort((a, b) => a.fromSeason - b.fromSeason);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.fromSeason !== sorted[i - 1]!.toSeason + 1) throw new RangeError(`backtest parts do not cover the seasons: ${sorted[i - 1]!.toSeason} is followed by ${sorted[i]!.fromSeason}`);
+  }
+  const first = sorted[0]!;
+  const scored = Object.fromEntries(competitors.map((c) => [c, sorted.flatMap((p) => p.scored[c])])) as Record<Competitor, ScoredRace[]>;
+  const merge = <T>(pick: (p: BacktestPart) => Record<string, T>) => Object.assign({}, ...sorted.map(pick)) as Record<string, T>;
   const reportFor = (races: ScoredRace[]): CompetitorReport => {
     const seasons = [...new Set(races.map((r) => r.season))].sort();
     return {
@@ -174,19 +222,13 @@ export async function runBacktest(history: History, options: BacktestOptions): P
     };
   };
   return {
-    scored,
-    forecasts,
-    pools,
-    evidence,
-    report: {
-      fromSeason: options.fromSeason,
-      toSeason: options.toSeason,
-      trainSeasons,
-      warmupSeasons,
-      races: scored.model.length,
-      model: { ...reportFor(scored.model), poolBySeason },
-      network: { ...reportFor(scored.network), temperatureBySeason, badRaceBySeason },
-      baselines: Object.fromEntries(baselineKinds.map((k) => [k, reportFor(scored[k])])) as Record<BaselineKind, CompetitorReport>,
-    },
+    fromSeason: first.fromSeason,
+    toSeason: sorted.at(-1)!.toSeason,
+    trainSeasons: first.trainSeasons,
+    warmupSeasons: first.warmupSeasons,
+    races: scored.model.length,
+    model: { ...reportFor(scored.model), poolBySeason: merge((p) => p.poolBySeason) },
+    network: { ...reportFor(scored.network), temperatureBySeason: merge((p) => p.temperatureBySeason), badRaceBySeason: merge((p) => p.badRaceBySeason) },
+    baselines: Object.fromEntries(baselineKinds.map((k) => [k, reportFor(scored[k])])) as Record<BaselineKind, CompetitorReport>,
   };
 }

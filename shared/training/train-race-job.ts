@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { saveRaceModel } from '../models/race/model-artifacts.js';
 import { savePool } from '../models/race/pool-artifacts.js';
+import { poolEvidence, poolInputs } from '../models/race/pooled-model.js';
 import type { Repository } from '../repository/index.js';
 import type { ModelVersion } from '../repository/model-versions-store.js';
 import { createFeatureCache } from './race-dataset.js';
@@ -93,7 +94,15 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
     const version = `race-${trainedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${deps.revision ? `-${deps.revision.slice(0, 7)}` : ''}`;
     const prefix = `race/${version}`;
     const learner = seasonStartPool(evaluation.evidence, latestComplete + 1, warmupSeasons);
-    const lastRace = complete.filter((r) => r.season === latestComplete).sort((a, b) => a.round - b.round).at(-1)!;
+    // A retrain during a season catches the pool up on that season's results, race by race,
+    // as the post-race updates taught it (the network is the season's, refitted on the same data).
+    const featuresOf = createFeatureCache(ix);
+    const thisSeason = options.toSeason === undefined ? complete.filter((r) => r.season === latestComplete + 1).sort((a, b) => a.round - b.round) : [];
+    for (const r of thisSeason) {
+      const features = featuresOf(r.id);
+      learner.observe(poolEvidence(r.id, features, poolInputs(model, features), ix.byRace.get(r.id) ?? []));
+    }
+    const lastRace = thisSeason.at(-1) ?? complete.filter((r) => r.season === latestComplete).sort((a, b) => a.round - b.round).at(-1)!;
     const through = { raceId: lastRace.id, season: lastRace.season, round: lastRace.round, raceStart: lastRace.raceStart.toISOString() };
     const start = learner.current();
     const metrics = {

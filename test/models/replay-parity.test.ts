@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../functions/dev-server.js';
 import { currentForecaster } from '../../shared/api/functions.js';
 import { createArtifactStore } from '../../shared/artifacts/create-store.js';
-import { runBacktest, type BacktestResult } from '../../shared/evaluation/backtest.js';
+import { reportOf, runBacktest, taskSeasons, type BacktestPart, type BacktestResult } from '../../shared/evaluation/backtest.js';
 import { pointMetrics } from '../../shared/evaluation/score-race.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { replaySeason, type ReplayReport } from '../../shared/lifecycle/replay.js';
@@ -82,6 +82,21 @@ describe.skipIf(data.skip)(`production path = backtest (${backend.name})`, () =>
       expect(row.positionMae).toBeCloseTo(scored.positionMae!, 9);
     }
   });
+
+  it('the backtest split over Cloud Run tasks (one block of seasons each) merges into the one-process report', async () => {
+    const history = await repo.history.load({});
+    const opts = { ...settings, racesPerSeason: 2, fit, resamples: 20 };
+    const whole = await runBacktest(history, { fromSeason: 2022, toSeason: 2023, ...opts });
+    const blocks = [0, 1].map((i) => taskSeasons(2022, 2023, i, 2)!);
+    expect(blocks).toEqual([{ from: 2022, to: 2022 }, { from: 2023, to: 2023 }]);
+    const parts: BacktestPart[] = [];
+    for (const b of blocks) parts.push((await runBacktest(history, { fromSeason: b.from, toSeason: b.to, ...opts })).part);
+    const merged = reportOf(JSON.parse(JSON.stringify(parts.reverse())), opts.resamples);
+    expect(merged.races).toBe(4);
+    expect(merged.model.pooled).toEqual(whole.report.model.pooled);
+    expect(merged.baselines.slotLookup.bySeason).toEqual(whole.report.baselines.slotLookup.bySeason);
+    expect(() => reportOf([parts[0]!, { ...parts[0]!, fromSeason: 2025, toSeason: 2025 }])).toThrow(/do not cover the seasons/);
+  }, 120_000);
 
   it('a freeze never uses a version that has learnt a race starting at or after it', async () => {
     const app = appOver(db, { ARTIFACT_STORE_URI: path.join(tmp, 'artifacts') });

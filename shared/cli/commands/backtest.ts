@@ -5,7 +5,8 @@ import { openDatabase, type Database } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { openPglite } from '../../db/pglite.js';
 import { ValidationError } from '../../errors.js';
-import { runBacktest, WARMUP_SEASONS, type BacktestReport } from '../../evaluation/backtest.js';
+import { reportOf, runBacktest, taskSeasons, WARMUP_SEASONS, type BacktestPart, type BacktestReport } from '../../evaluation/backtest.js';
+import { createArtifactStore } from '../../artifacts/create-store.js';
 import { FEATURE_HISTORY_SEASONS } from '../../features/race-features.js';
 import { reliabilitySvg } from '../../evaluation/reliability-svg.js';
 import { ingestFiles } from '../../ingest/ingest.js';
@@ -15,11 +16,15 @@ import { createRepository } from '../../repository/index.js';
 import type { Command } from '../command.js';
 
 const usage =
-  'pitwall backtest --from SEASON --to SEASON [--json FILE] [--svg-dir DIR] [--dump DIR] [--train-seasons N] [--races-per-season N] [--epochs N]';
+  'pitwall backtest --from SEASON --to SEASON [--json FILE] [--svg-dir DIR] [--dump DIR] [--train-seasons N] [--races-per-season N] [--epochs N] [--parts KEY]\n' +
+  '       pitwall backtest --merge KEY [--json FILE]';
 
 /**
  * Walk-forward backtest of the race model beside the baselines. With --dump the dump is
  * first ingested into a scratch in-memory database (the configured one is not touched).
+ * As a Cloud Run job with several tasks (CLOUD_RUN_TASK_INDEX / _COUNT), each task runs
+ * its block of seasons and stores its share under --parts in the artifact store;
+ * `--merge KEY` then prints the report of all of them, as one process would have.
  */
 export const backtestCommand: Command = {
   summary: 'walk-forward backtest of the race model against the baselines (metrics with bootstrap CIs, reliability SVGs)',
@@ -36,13 +41,37 @@ export const backtestCommand: Command = {
         'train-seasons': { type: 'string' },
         'races-per-season': { type: 'string' },
         epochs: { type: 'string' },
+        parts: { type: 'string' },
+        merge: { type: 'string' },
       },
       strict: true,
     });
-    const from = Number(values.from ?? 2022);
-    const to = Number(values.to ?? 2024);
+    const openStore = () => createArtifactStore(config.artifactStoreUri, { gcsApiEndpoint: config.gcsApiEndpoint, projectId: config.gcp.project });
+    if (values.merge) {
+      const store = await openStore();
+      const keys = (await store.list(`${values.merge}/`)).filter((k) => /\/part-\d+\.json$/.test(k));
+      if (keys.length === 0) throw new ValidationError(`no backtest parts under ${store.root}/${values.merge}: run the backtest job with --parts ${values.merge} first`);
+      const parts = await Promise.all(keys.map(async (k) => JSON.parse((await store.get(k)).toString('utf8')) as BacktestPart));
+      const report = reportOf(parts);
+      if (values.json) await fs.writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
+      return 0;
+    }
+    let from = Number(values.from ?? 2022);
+    let to = Number(values.to ?? 2024);
     if (!Number.isInteger(from) || !Number.isInteger(to) || from > to) throw new ValidationError(`--from/--to must be seasons with from ≤ to\nusage: ${usage}`);
     const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const task = config.cloudRunTask;
+    if (task.count > 1) {
+      if (!values.parts) throw new ValidationError(`a backtest over ${task.count} tasks needs --parts KEY (where each task stores its share)\nusage: ${usage}`);
+      const mine = taskSeasons(from, to, task.index, task.count);
+      if (!mine) {
+        logger.info('more tasks than seasons: nothing to do on this task', { task });
+        return 0;
+      }
+      ({ from, to } = mine);
+      logger.info('backtest task', { task, fromSeason: from, toSeason: to });
+    }
 
     await setupTensorflow();
     let db: Database;
@@ -97,6 +126,10 @@ export const backtestCommand: Command = {
       }
       const out = { ...report, reliabilityDiagrams: diagrams };
       if (values.json) await fs.writeFile(values.json, `${JSON.stringify(out, null, 2)}\n`);
+      if (values.parts) {
+        const store = await openStore();
+        await store.put(`${values.parts}/part-${String(task.index).padStart(3, '0')}.json`, JSON.stringify(result.part), 'application/json');
+      }
       stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
       return 0;
     } finally {
