@@ -122,8 +122,7 @@ export function fitTeamOffsets(races: readonly PoolEvidence[], base: PoolCoeffic
   const baseStrength = recent.map((e) => poolStrengths({ ...base, teamOffsets: {} }, e));
   const teams = [...new Set(recent.flatMap((e) => e.teams))];
   const col = new Map(teams.map((t, k) => [t, k]));
-  let d = new Array<number>(teams.length).fill(0);
-  const objective = (delta: readonly number[], derivatives: boolean) => {
+  const objective = (delta: readonly number[], derivatives: boolean): Objective => {
     let value = -(ridge / 2) * delta.reduce((sum, v) => sum + v * v, 0);
     const g = delta.map((v) => -ridge * v);
     const h = Array.from({ length: teams.length }, (_, a) => Array.from({ length: teams.length }, (__, b) => (a === b ? -ridge : 0)));
@@ -156,22 +155,7 @@ export function fitTeamOffsets(races: readonly PoolEvidence[], base: PoolCoeffic
     });
     return { value, g, h };
   };
-  let cur = objective(d, true);
-  for (let it = 0; it < 20; it++) {
-    const step = solve(cur.h.map((row) => row.map((v) => -v)), cur.g);
-    let t = 1;
-    let next = d;
-    let value = -Infinity;
-    for (let half = 0; half < 20; half++, t /= 2) {
-      next = d.map((v, a) => v + t * step[a]!);
-      value = objective(next, false).value;
-      if (value >= cur.value - 1e-12) break;
-    }
-    if (!(value >= cur.value - 1e-12)) break;
-    d = next;
-    cur = objective(d, true);
-    if (step.reduce((sum, v) => sum + Math.abs(t * v), 0) < 1e-7) break;
-  }
+  const d = maximise(new Array<number>(teams.length).fill(0), objective, 1e-7, 20);
   return Object.fromEntries(teams.map((t, k) => [String(t), d[k]!]));
 }
 
@@ -211,7 +195,38 @@ function solve(h: number[][], g: number[]): number[] {
   return a.map((row, i) => row[n]! / row[i]!);
 }
 
-/** Weighted, ridged top-10 Plackett–Luce log-likelihood with its gradient and Hessian. */
+interface Objective {
+  value: number;
+  g: number[];
+  h: number[][];
+}
+
+/**
+ * Newton's method with step halving for a concave objective (a plain Newton step overshoots
+ * from a far start). `f(c, false)` may leave the derivatives out.
+ */
+function maximise(start: readonly number[], f: (c: readonly number[], derivatives: boolean) => Objective, tolerance = 1e-7, iterations = 30): number[] {
+  let c = [...start];
+  let cur = f(c, true);
+  for (let it = 0; it < iterations; it++) {
+    const step = solve(cur.h.map((row) => row.map((v) => -v)), cur.g);
+    let t = 1;
+    let next = c;
+    let value = -Infinity;
+    for (let half = 0; half < 20; half++, t /= 2) {
+      next = c.map((v, a) => v + t * step[a]!);
+      value = f(next, false).value;
+      if (value >= cur.value - 1e-12) break;
+    }
+    if (!(value >= cur.value - 1e-12)) break;
+    c = next;
+    cur = f(c, true);
+    if (step.reduce((sum, v) => sum + Math.abs(t * v), 0) < tolerance) break;
+  }
+  return c;
+}
+
+/** Weighted, ridged, place-weighted Plackett–Luce log-likelihood with its gradient and Hessian. */
 function strengthObjective(design: readonly number[][][], races: readonly PoolEvidence[], w: readonly number[], c: readonly number[], ridgeNetwork: number, derivatives: boolean, placeWeights: readonly number[]) {
   const P = c.length;
   let value = 0;
@@ -262,76 +277,42 @@ function strengthObjective(design: readonly number[][][], races: readonly PoolEv
   return { value, g, h };
 }
 
-/** Newton's method with step halving on the weighted, ridged log-likelihood of the strength coefficients. */
 function fitStrength(races: readonly PoolEvidence[], w: readonly number[], start: readonly number[], ridgeNetwork: number, placeWeights: readonly number[]): number[] {
-  let c = [...start];
   const design = races.map(designRows);
-  let current = strengthObjective(design, races, w, c, ridgeNetwork, true, placeWeights);
-  for (let it = 0; it < 30; it++) {
-    const step = solve(current.h.map((row) => row.map((v) => -v)), current.g);
-    let t = 1;
-    let next = c;
-    let value = -Infinity;
-    for (let half = 0; half < 20; half++, t /= 2) {
-      next = c.map((v, a) => v + t * step[a]!);
-      value = strengthObjective(design, races, w, next, ridgeNetwork, false, placeWeights).value;
-      if (value >= current.value - 1e-12) break;
-    }
-    if (!(value >= current.value - 1e-12)) break;
-    const moved = step.reduce((sum, v) => sum + Math.abs(t * v), 0);
-    c = next;
-    current = strengthObjective(design, races, w, c, ridgeNetwork, true, placeWeights);
-    if (moved < 1e-7) break;
-  }
-  return c;
+  return maximise(start, (c, derivatives) => strengthObjective(design, races, w, c, ridgeNetwork, derivatives, placeWeights));
 }
 
 /** Weighted, ridged logistic log-likelihood of the DNF calibration σ(d0 + d1·z), with gradient and Hessian. */
-function dnfObjective(races: readonly PoolEvidence[], w: readonly number[], [a, b]: readonly [number, number]) {
-  let value = -(RIDGE / 2) * (a * a + b * b);
-  let g0 = -RIDGE * a, g1 = -RIDGE * b, h00 = RIDGE, h01 = 0, h11 = RIDGE;
+function dnfObjective(races: readonly PoolEvidence[], w: readonly number[], [a, b]: readonly number[]): Objective {
+  let value = -(RIDGE / 2) * (a! * a! + b! * b!);
+  const g = [-RIDGE * a!, -RIDGE * b!];
+  const h = [
+    [-RIDGE, 0],
+    [0, -RIDGE],
+  ];
   races.forEach((e, r) => {
     const wr = w[r]!;
     if (wr < 1e-6) return;
     e.dnf.forEach((y, i) => {
       if (y === null) return;
       const z = e.dnfLogit[i]!;
-      const p = sigmoid(a + b * z);
-      const q = p * (1 - p);
+      const p = sigmoid(a! + b! * z);
+      const q = wr * p * (1 - p);
       value += wr * Math.log(Math.max(1e-12, y ? p : 1 - p));
-      g0 += wr * (y - p);
-      g1 += wr * (y - p) * z;
-      h00 += wr * q;
-      h01 += wr * q * z;
-      h11 += wr * q * z * z;
+      g[0]! += wr * (y - p);
+      g[1]! += wr * (y - p) * z;
+      h[0]![0]! -= q;
+      h[0]![1]! -= q * z;
+      h[1]![1]! -= q * z * z;
     });
   });
-  return { value, g0, g1, h00, h01, h11 };
+  h[1]![0] = h[0]![1]!;
+  return { value, g, h };
 }
 
-/** Newton's method with step halving (a plain Newton step overshoots from a far start). */
 function fitDnf(races: readonly PoolEvidence[], w: readonly number[], start: PoolCoefficients['dnf']): PoolCoefficients['dnf'] {
-  let c: [number, number] = [...start];
-  let cur = dnfObjective(races, w, c);
-  for (let it = 0; it < 30; it++) {
-    const det = cur.h00 * cur.h11 - cur.h01 * cur.h01;
-    if (Math.abs(det) < 1e-12) break;
-    const da = (cur.h11 * cur.g0 - cur.h01 * cur.g1) / det;
-    const db = (cur.h00 * cur.g1 - cur.h01 * cur.g0) / det;
-    let t = 1;
-    let next = cur;
-    let cand: [number, number] = c;
-    for (let half = 0; half < 20; half++, t /= 2) {
-      cand = [c[0] + t * da, c[1] + t * db];
-      next = dnfObjective(races, w, cand);
-      if (next.value >= cur.value - 1e-12) break;
-    }
-    if (!(next.value >= cur.value - 1e-12)) break;
-    c = cand;
-    cur = next;
-    if (Math.abs(t * da) + Math.abs(t * db) < 1e-9) break;
-  }
-  return c;
+  const [d0, d1] = maximise(start, (c) => dnfObjective(races, w, c), 1e-9);
+  return [d0!, d1!];
 }
 
 /** Recency weights of `n` races in time order: the latest weighs 1, one half-life earlier ½. */
@@ -367,9 +348,10 @@ export function predictiveLogLik(c: PoolCoefficients, e: PoolEvidence, placeWeig
 }
 
 /**
- * Rolling, nested choice of the half-life: every candidate is refitted before each race and
- * scored on that race one step ahead; the pool for the next race uses the candidate with the
- * best prequential score so far (the first `burnIn` races only fit, they are not scored).
+ * Rolling, nested choice of the half-life and of the team offsets' setting: every candidate is
+ * refitted after each race and scored on the next one step ahead; the pool for the next race
+ * uses the candidates with the best prequential score so far (the first `burnIn` races only
+ * fit, they are not scored).
  */
 export class PoolLearner {
   private readonly scores: Map<number, number>;
