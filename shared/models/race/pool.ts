@@ -1,4 +1,5 @@
 import { sigmoid } from './calibrate.js';
+import { simulateRace } from './simulate.js';
 
 /**
  * The race model's in-season update: a small log-linear pool of the grid and the network,
@@ -50,6 +51,8 @@ export interface PoolCoefficients {
 
 export interface PoolState extends PoolCoefficients {
   halfLife: number;
+  /** The simulation's bad-race probability; absent in pools stored before it was chosen (0.1 then). */
+  badRace?: number;
   /** Races the learner has seen (the last one is the latest result it learnt from). */
   races: number;
   throughRaceId: number | null;
@@ -68,6 +71,11 @@ export interface PoolSettings {
   placeWeights: number[];
   /** Candidate (half-life, ridge) settings of the team offsets, beside "no offsets"; chosen prequentially too. */
   teamCandidates: { halfLife: number; ridge: number }[];
+  /**
+   * Candidate bad-race probabilities of the simulation (see simulateRace), chosen prequentially
+   * on the simulated win, podium and top-10 log loss; the first is used until there is a score.
+   */
+  badRaces: number[];
 }
 
 /**
@@ -89,6 +97,7 @@ export const defaultPoolSettings: PoolSettings = {
     { halfLife: 16, ridge: 4 },
     { halfLife: 32, ridge: 16 },
   ],
+  badRaces: [0.1, 0, 0.05, 0.15],
 };
 
 const RIDGE = 1e-3;
@@ -359,6 +368,8 @@ export class PoolLearner {
   /** Prequential scores of the team-offset candidates (index into settings.teamCandidates; -1 = none). */
   private readonly teamScores: Map<number, number>;
   private teamFits = new Map<number, Record<string, number>>();
+  /** Prequential simulated log-likelihood per candidate bad-race probability (in settings order). */
+  private readonly badRaceScores = new Map<number, number>();
   private readonly races: PoolEvidence[] = [];
   private seen = 0;
 
@@ -381,9 +392,10 @@ export class PoolLearner {
   /** The pool to forecast the next race with. */
   current(): PoolState {
     const base = this.base();
-    if (!base) return { ...startOf(this.settings), halfLife: this.settings.halfLives[0]!, races: 0, throughRaceId: null };
+    const badRace = [...this.badRaceScores].sort((a, b) => b[1] - a[1])[0]?.[0] ?? this.settings.badRaces[0]!;
+    if (!base) return { ...startOf(this.settings), halfLife: this.settings.halfLives[0]!, races: 0, throughRaceId: null, badRace };
     const bestTeam = [...this.teamScores].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
-    return this.withTeams(base, bestTeam);
+    return { ...this.withTeams(base, bestTeam), badRace };
   }
 
   /** Learns a race's result: scores each candidate on it, then refits every candidate. */
@@ -396,6 +408,8 @@ export class PoolLearner {
         if (fit) this.scores.set(h, this.scores.get(h)! + predictiveLogLik(fit, e, placeWeights));
       }
       for (const k of this.teamScores.keys()) this.teamScores.set(k, this.teamScores.get(k)! + predictiveLogLik(this.withTeams(before, k), e, placeWeights));
+      const pool = this.current();
+      for (const b of this.settings.badRaces) this.badRaceScores.set(b, (this.badRaceScores.get(b) ?? 0) + simulatedLogLik(pool, e, b));
     }
     this.races.push(e);
     // Older races weigh too little to matter (see fitPool): the state stays bounded season after season.
@@ -426,6 +440,7 @@ export class PoolLearner {
       fits: Object.fromEntries(this.fits),
       teamScores: Object.fromEntries(this.teamScores),
       teamFits: Object.fromEntries(this.teamFits),
+      badRaceScores: [...this.badRaceScores],
     };
   }
 
@@ -443,6 +458,7 @@ export class PoolLearner {
       const fit = s.teamFits[String(k)];
       if (fit) learner.teamFits.set(k, fit);
     }
+    for (const [b, v] of s.badRaceScores ?? []) learner.badRaceScores.set(b, v);
     return learner;
   }
 }
@@ -455,4 +471,23 @@ export interface PoolLearnerSnapshot {
   fits: Record<string, PoolState>;
   teamScores: Record<string, number>;
   teamFits: Record<string, Record<string, number>>;
+  badRaceScores?: [number, number][];
+}
+
+const SCORE_SAMPLES = 1000;
+
+/** Log-likelihood of a race's win, podium and top-10 outcomes under the pool's simulation with bad-race probability b. */
+export function simulatedLogLik(c: PoolCoefficients, e: PoolEvidence, b: number): number {
+  if (e.finishers.length < 2) return 0;
+  const sim = simulateRace({ strengths: poolStrengths(c, e), pDnf: poolDnf(c, e.dnfLogit), gapTable: { gaps: [] }, samples: SCORE_SAMPLES, seed: e.raceId, badRace: b });
+  const place = new Map(e.finishers.map((i, k) => [i, k + 1]));
+  const ll = (p: number, y: boolean) => Math.log(Math.min(1 - 1e-4, Math.max(1e-4, y ? p : 1 - p)));
+  let sum = 0;
+  e.dnf.forEach((y, i) => {
+    if (y === null) return;
+    // Finishers in order first; retirements behind them (their classification order is not kept here).
+    const k = place.get(i) ?? Infinity;
+    sum += ll(sim[i]!.pWin, k === 1) + ll(sim[i]!.pPodium, k <= 3) + ll(sim[i]!.pTop10, k <= 10);
+  });
+  return sum;
 }

@@ -62,9 +62,9 @@ export function poolEvidence(raceId: number, features: RaceFeatures, inputs: Poo
 }
 
 /**
- * The simulation's bad-race probability under the pool (see simulateRace): chosen on the
- * 2008–2013 validation backtest among 0, 0.03, 0.06, 0.08, 0.1 and 0.13 (top-10 ECE .044 at 0,
- * .015 at 0.1).
+ * The simulation's bad-race probability (see simulateRace) of a pool stored before the pool
+ * chose it: 0.1, chosen on the 2008–2013 validation backtest among 0, 0.03, 0.06, 0.08, 0.1 and
+ * 0.13 (top-10 ECE .044 at 0, .015 at 0.1).
  */
 export const POOL_BAD_RACE = 0.1;
 
@@ -72,7 +72,7 @@ export interface PooledSimulation {
   samples?: number;
 }
 
-export function predictPooled(model: RaceModel, pool: PoolCoefficients, features: RaceFeatures, inputs = poolInputs(model, features), options: PooledSimulation = {}): DriverForecast[] {
+export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs = poolInputs(model, features), options: PooledSimulation = {}): DriverForecast[] {
   const { gapTable, samples, featureNames: names, gapInterval } = model.spec;
   const sim = simulateRace({
     ...(gapInterval ? { gapInterval } : {}),
@@ -81,7 +81,7 @@ export function predictPooled(model: RaceModel, pool: PoolCoefficients, features
     gapTable,
     samples: options.samples ?? samples,
     seed: features.raceId,
-    badRace: POOL_BAD_RACE,
+    badRace: pool.badRace ?? POOL_BAD_RACE,
   });
   return features.drivers.map((d, i) => {
     const s = sim[i]!;
