@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { createStorageClient } from '../clients/gcs.js';
 import { createApiClients } from '../clients/api-clients.js';
 import type { CurrentForecaster, Forecaster } from '../domain/forecast.js';
-import { versionMayForecast } from '../models/race/pool-artifacts.js';
+import { versionMayForecast } from '../models/race/version-rules.js';
 import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';

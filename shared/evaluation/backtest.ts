@@ -20,9 +20,8 @@ import { scoreRace, summarise, type MetricReport, type ScoredRace } from './scor
  * starts fresh from the `warmupSeasons` seasons before it, each race through its own
  * season's walk-forward network, so it never learns from a network's in-sample outputs;
  * this is what the training job builds before round 1, so a replay of a season reproduces
- * its rows here. Beside it: the season's network
- * alone (fixed before round 1, the previous model) and the baselines, fitted on the same
- * training races and scored in the same run.
+ * its rows here. Beside it: the season's network alone (fixed before round 1, the previous
+ * model) and the baselines, fitted on the same training races and scored in the same run.
  */
 export interface BacktestOptions {
   fromSeason: number;
@@ -65,7 +64,7 @@ export interface BacktestReport {
   warmupSeasons: number;
   races: number;
   model: CompetitorReport & {
-    /** The pool's network weight b and chosen half-life before each season's first and last race. */
+    /** The pool's coefficients and choices before each season's first and last race. */
     poolBySeason: Record<string, { first: PoolSummary; last: PoolSummary }>;
   };
   network: CompetitorReport & { temperatureBySeason: Record<string, number>; badRaceBySeason: Record<string, number> };
@@ -77,9 +76,10 @@ export interface PoolSummary {
   coefficients: number[];
   halfLife: number;
   teamOffsets: boolean;
+  badRace: number | null;
 }
 
-const summary = (p: PoolState): PoolSummary => ({ coefficients: p.strength, halfLife: p.halfLife, teamOffsets: Boolean(p.teamOffsets) });
+const summary = (p: PoolState): PoolSummary => ({ coefficients: p.strength, halfLife: p.halfLife, teamOffsets: Boolean(p.teamOffsets), badRace: p.badRace ?? null });
 
 /**
  * The pool a season starts with, as production builds it before round 1: a fresh learner

@@ -1,5 +1,4 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
-import type { ModelVersion } from '../../repository/model-versions-store.js';
 import { loadRaceModel } from './model-artifacts.js';
 import { PoolLearner, type PoolLearnerSnapshot } from './pool.js';
 import type { RaceModel } from './race-model.js';
@@ -45,14 +44,3 @@ export async function loadPooledRaceModel(store: ArtifactStore, prefix: string):
 
 export const learnerOf = (pool: PoolArtifact): PoolLearner => PoolLearner.restore(pool.learner);
 
-/**
- * Whether a registered version may forecast a race frozen at `asOf`: it has seen no result
- * from then on, neither in training (its network's seasons end before the race's season) nor
- * in its pool (the latest race it learnt started before `asOf`). This picks, for any freeze,
- * the version the backtest would have used then.
- */
-export function versionMayForecast(v: Pick<ModelVersion, 'dataToSeason' | 'metrics'>, asOf: Date): boolean {
-  if (v.dataToSeason >= asOf.getUTCFullYear()) return false;
-  const through = (v.metrics.pool as { learntThrough?: { raceStart?: string } } | undefined)?.learntThrough?.raceStart;
-  return through === undefined || new Date(through) < asOf;
-}
