@@ -86,12 +86,21 @@ export const backtestCommand: Command = {
       if (outcome.runs.some((r) => r.status !== 'succeeded')) throw new Error(`ingesting ${values.dump} failed: ${outcome.runs.map((r) => r.error).join('; ')}`);
     } else {
       db = await openDatabase(config.database);
+      // A fresh clone's database has no schema yet: migrate, then say what is missing.
+      await migrateLatest(db.knex);
     }
     try {
       const repo = createRepository(db.knex);
       const trainSeasons = int(values['train-seasons']) ?? 11;
       // The first warm-up network trains on the seasons before it, and their features read their own window.
       const history = await repo.history.load({ fromSeason: from - WARMUP_SEASONS - trainSeasons - FEATURE_HISTORY_SEASONS, toSeason: to });
+      const withResults = new Set(history.results.map((r) => r.raceId));
+      const firstNeeded = from - WARMUP_SEASONS - trainSeasons;
+      if (!history.races.some((r) => r.season <= firstNeeded + 1 && withResults.has(r.id)) || !history.races.some((r) => r.season >= from && withResults.has(r.id))) {
+        throw new ValidationError(
+          `the database lacks the seasons this backtest needs: results of ${firstNeeded}–${to} (the first warm-up network trains on the ${trainSeasons} seasons before ${from - WARMUP_SEASONS}); ingest them (npx pitwall ingest --dump DIR) or pass --dump DIR`,
+        );
+      }
       const perSeason = int(values['races-per-season']);
       const total = [...Array(to - from + 1).keys()]
         .map((k) => history.races.filter((r) => r.season === from + k).length)
