@@ -4,7 +4,7 @@ import { ConflictError } from '../../errors.js';
 import type { RaceFeatures } from '../../features/race-features.js';
 import { gridSlots, slotRate, type SlotTable } from './baselines.js';
 import { poolDnf, poolStrengths, type PoolCoefficients, type PoolEvidence, type PoolInputsOf } from './pool.js';
-import { rawOutputs, type RaceModel } from './race-model.js';
+import { driverForecasts, rawOutputs, type RaceModel } from './race-model.js';
 import { simulateRace } from './simulate.js';
 
 /**
@@ -83,23 +83,5 @@ export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRa
     seed: features.raceId,
     badRace: pool.badRace ?? POOL_BAD_RACE,
   });
-  return features.drivers.map((d, i) => {
-    const s = sim[i]!;
-    return {
-      driverId: d.driverId,
-      constructorId: d.constructorId,
-      predictedPosition: s.predictedPosition,
-      expectedPosition: s.expectedPosition,
-      medianPosition: s.medianPosition,
-      pWin: s.pWin,
-      pPodium: s.pPodium,
-      pPoints: s.pTop10,
-      pDnf: s.pDnf,
-      gapSeconds: s.gapSeconds,
-      gapLowSeconds: s.gapLowSeconds,
-      gapHighSeconds: s.gapHighSeconds,
-      featureCoverage: 1 - inputs.imputed[i]! / names.length,
-      imputedCount: inputs.imputed[i]!,
-    };
-  });
+  return driverForecasts(features, sim, inputs.imputed, names.length);
 }

@@ -4,7 +4,7 @@ import { tf } from '../tf.js';
 import { sigmoid, type Platt } from './calibrate.js';
 import type { SlotTable } from './baselines.js';
 import type { GapTable } from './gap-table.js';
-import { simulateRace } from './simulate.js';
+import { simulateRace, type SimulatedDriver } from './simulate.js';
 
 /** Everything besides the network weights that a prediction needs; stored beside model.json. */
 export interface RaceModelSpec {
@@ -80,6 +80,11 @@ export function predictRace(model: RaceModel, features: RaceFeatures, seed = fea
     seed,
     ...(badRace ? { badRace } : {}),
   });
+  return driverForecasts(features, sim, imputed, featureNames.length);
+}
+
+/** The simulation's per-driver output as the forecast entries of a race (features order). */
+export function driverForecasts(features: RaceFeatures, sim: readonly SimulatedDriver[], imputed: readonly number[], featureCount: number): DriverPrediction[] {
   return features.drivers.map((d, i) => {
     const s = sim[i]!;
     return {
@@ -95,7 +100,7 @@ export function predictRace(model: RaceModel, features: RaceFeatures, seed = fea
       gapSeconds: s.gapSeconds,
       gapLowSeconds: s.gapLowSeconds,
       gapHighSeconds: s.gapHighSeconds,
-      featureCoverage: 1 - imputed[i]! / featureNames.length,
+      featureCoverage: 1 - imputed[i]! / featureCount,
       imputedCount: imputed[i]!,
     };
   });
