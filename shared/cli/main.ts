@@ -39,6 +39,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
       logger.error(err.message, { code: err.code, ...(err.details ?? {}) });
       return err.code === 'invalid_request' ? 2 : 1;
     }
+    // node:util parseArgs: an unknown option or one without its value is the caller's mistake.
+    if (err instanceof TypeError && String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
+      logger.error(`${err.message}\nusage: ${command.usage}`, { code: 'invalid_request' });
+      return 2;
+    }
     logger.error('command failed', { err });
     return 1;
   }

@@ -34,6 +34,7 @@ export interface BacktestOptions {
   fit?: FitOptions;
   resamples?: number;
   onRace?: (label: string) => void;
+  /** Before each season's network is fitted; races = 0 for a warm-up season (learnt, not scored). */
   onSeasonStart?: (season: number, races: number) => void;
 }
 
@@ -118,7 +119,7 @@ export async function runBacktest(history: History, options: BacktestOptions): P
     if (races.length === 0) continue;
     // racesPerSeason limits the races scored; every race is still learnt, so a season's pool is the same however the seasons are split.
     const scoredRaces = testing ? Math.min(races.length, options.racesPerSeason ?? races.length) : 0;
-    if (testing) options.onSeasonStart?.(season, scoredRaces);
+    options.onSeasonStart?.(season, scoredRaces);
 
     const model = await fitRaceModel(ix, featuresOf, trainIds, options.fit);
     const trainingRaces = trainIds.map((id) => ({ qualifying: ix.qualifying.get(id) ?? [], results: ix.byRace.get(id) ?? [] }));

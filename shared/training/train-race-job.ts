@@ -70,10 +70,10 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
     log.info('training race model', { fromSeason, toSeason: latestComplete, snapshot });
 
     const evalRaces = complete.filter((r) => r.season === latestComplete).length;
-    const bar = deps.progress('train race model', evalRaces + 2);
+    const warmupSeasons = options.warmupSeasons ?? WARMUP_SEASONS;
+    const bar = deps.progress('train race model', evalRaces + warmupSeasons + 1);
     // The walk-forward evaluation of the latest complete season is also the evidence the
     // next season's pool starts from: the same networks the backtest fits for those seasons.
-    const warmupSeasons = options.warmupSeasons ?? WARMUP_SEASONS;
     const evaluation = await runBacktest(history, {
       fromSeason: latestComplete,
       toSeason: latestComplete,
@@ -81,7 +81,7 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
       warmupSeasons: warmupSeasons - 1,
       fit: options.fit,
       resamples: 200,
-      onSeasonStart: () => bar.tick(1, `training the evaluation models (≤ ${latestComplete - 1})`),
+      onSeasonStart: (s) => bar.tick(1, `training the ${s} network (data ≤ ${s - 1})`),
       onRace: (label) => bar.tick(1, label),
     });
 

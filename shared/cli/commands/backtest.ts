@@ -16,7 +16,7 @@ import { createRepository } from '../../repository/index.js';
 import type { Command } from '../command.js';
 
 const usage =
-  'pitwall backtest --from SEASON --to SEASON [--json FILE] [--svg-dir DIR] [--dump DIR] [--train-seasons N] [--races-per-season N] [--epochs N] [--parts KEY]\n' +
+  'pitwall backtest [--from SEASON] [--to SEASON] (default 2022–2024) [--json FILE] [--svg-dir DIR (default: reliability/ beside --json)] [--dump DIR (a scratch in-memory database; else the configured one)] [--train-seasons N] [--races-per-season N] [--epochs N] [--parts KEY]\n' +
   '       pitwall backtest --merge KEY [--json FILE]';
 
 /**
@@ -78,12 +78,20 @@ export const backtestCommand: Command = {
     if (values.dump) {
       const { knex } = await openPglite(undefined);
       db = { knex, kind: 'pglite', close: () => knex.destroy() };
-      await migrateLatest(knex);
-      const outcome = await ingestFiles(
-        { repo: createRepository(knex), logger, progress: (task, total) => createProgress(logger, task, total) },
-        { dump: values.dump },
-      );
-      if (outcome.runs.some((r) => r.status !== 'succeeded')) throw new Error(`ingesting ${values.dump} failed: ${outcome.runs.map((r) => r.error).join('; ')}`);
+      try {
+        await migrateLatest(knex);
+        const outcome = await ingestFiles(
+          { repo: createRepository(knex), logger, progress: (task, total) => createProgress(logger, task, total) },
+          { dump: values.dump },
+        );
+        if (outcome.runs.some((r) => r.status !== 'succeeded')) {
+          throw new ValidationError(`ingesting --dump ${values.dump} failed: ${outcome.runs.map((r) => r.error).join('; ')}`);
+        }
+      } catch (err) {
+        // The scratch database would keep the process alive.
+        await db.close();
+        throw err;
+      }
     } else {
       db = await openDatabase(config.database);
       // A fresh clone's database has no schema yet: migrate, then say what is missing.
@@ -105,15 +113,14 @@ export const backtestCommand: Command = {
       const total = [...Array(to - from + 1).keys()]
         .map((k) => history.races.filter((r) => r.season === from + k).length)
         .reduce((a, n) => a + (perSeason ? Math.min(perSeason, n) : n), 0);
-      const bar = createProgress(logger, 'backtest', total + (to - from + 1));
-      bar.tick(0, `training the ${WARMUP_SEASONS} warm-up seasons' networks`);
+      const bar = createProgress(logger, 'backtest', total + (to - from + 1) + WARMUP_SEASONS);
       const result = await runBacktest(history, {
         fromSeason: from,
         toSeason: to,
         trainSeasons,
         racesPerSeason: perSeason,
         fit: values.epochs ? { epochs: Number(values.epochs) } : {},
-        onSeasonStart: (s) => bar.tick(1, `training the ${s} model`),
+        onSeasonStart: (s, races) => bar.tick(1, races ? `training the ${s} network` : `training the ${s} warm-up network`),
         onRace: (label) => bar.tick(1, label),
       });
       bar.stop();
@@ -139,6 +146,7 @@ export const backtestCommand: Command = {
         const store = await openStore();
         await store.put(`${values.parts}/part-${String(task.index).padStart(3, '0')}.json`, JSON.stringify(result.part), 'application/json');
       }
+      if (values.json) logger.info(`report written to ${values.json}`, { json: values.json, reliabilityDiagrams: diagrams });
       stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
       return 0;
     } finally {
@@ -147,26 +155,43 @@ export const backtestCommand: Command = {
   },
 };
 
-/** Season by season, the model beside the baseline each goal compares it with; ✗ marks a season it loses. */
+/** Seasons that began new technical regulations (the named test cases of a new pecking order). */
+const REGULATION_RESETS = new Set([2009, 2014, 2017, 2022, 2026]);
+
+/**
+ * Season by season, the model beside the baseline each goal compares it with; ✗ marks a
+ * season that misses the goal (the README's table is this one).
+ */
 export function formatSeasonTable(report: BacktestReport): string {
   const L = report.baselines.slotLookup;
   const S = report.baselines.slotMedian;
   const G = report.baselines.gridOrder;
   const seasons = Object.keys(report.model.bySeason).sort();
-  const cell = (m: number | undefined, b: number | undefined, d: number, lowerIsBetter = true) => {
-    if (m === undefined || b === undefined || !Number.isFinite(m) || !Number.isFinite(b)) return '';
-    const worse = lowerIsBetter ? m > b + 1e-12 : m < b - 1e-12;
-    return `${m.toFixed(d)} / ${b.toFixed(d)}${worse ? ' ✗' : ''}`;
+  type R = Record<string, { value: number }>;
+  const fmt = (v: number | undefined, d: number) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(d));
+  const pair = (m: number | undefined, b: number | undefined, d: number, missed: boolean) => `${fmt(m, d)} / ${fmt(b, d)}${missed ? ' ✗' : ''}`;
+  const row = (label: string, m: R, l: R, sm: R, g: R) => {
+    const v = (r: R, k: string) => r[k]?.value ?? NaN;
+    const cells = [
+      pair(v(m, 'winnerNll'), v(l, 'winnerNll'), 3, v(m, 'winnerNll') > v(l, 'winnerNll') + 0.02),
+      ...(['brierWin', 'brierPodium', 'brierTop10'] as const).map((k) => pair(v(m, k), v(l, k), 4, v(m, k) > v(l, k))),
+      pair(v(m, 'positionMae'), v(sm, 'positionMae'), 2, v(m, 'positionMae') > v(sm, 'positionMae')),
+      pair(v(m, 'spearman'), v(g, 'spearman'), 3, !(v(m, 'spearman') > v(g, 'spearman'))),
+      `${(100 * v(m, 'winnerCorrect')).toFixed(0)}% / ${(100 * v(g, 'winnerCorrect')).toFixed(0)}%`,
+      `${fmt(v(m, 'eceWin'), 3)}${v(m, 'eceWin') > 0.03 ? ' ✗' : ''}`,
+      `${fmt(v(m, 'gapCoverage80'), 2)}${v(m, 'gapCoverage80') < 0.75 || v(m, 'gapCoverage80') > 0.85 ? ' ✗' : ''}`,
+      pair(v(m, 'logLossDnf'), v(m, 'logLossDnfConstantRate'), 3, !(v(m, 'logLossDnf') < v(m, 'logLossDnfConstantRate'))),
+    ];
+    return `| ${label} | ${v(m, 'races')} | ${cells.join(' | ')} |`;
   };
-  const row = (label: string, m: Record<string, { value: number }>, l: Record<string, { value: number }>, sm: Record<string, { value: number }>, g: Record<string, { value: number }>) =>
-    `| ${label} | ${m.races!.value} | ${cell(m.winnerNll?.value, l.winnerNll?.value, 3)} | ${cell(m.brierWin?.value, l.brierWin?.value, 4)} | ${cell(m.brierPodium?.value, l.brierPodium?.value, 4)} | ${cell(m.brierTop10?.value, l.brierTop10?.value, 4)} | ${cell(m.positionMae?.value, sm.positionMae?.value, 2)} | ${cell(m.spearman?.value, g.spearman?.value, 3, false)} | ${cell(m.winnerCorrect?.value, g.winnerCorrect?.value, 2, false)} | ${m.eceWin?.value.toFixed(3)} | ${m.gapCoverage80?.value.toFixed(2)} | ${cell(m.logLossDnf?.value, m.logLossDnfConstantRate?.value, 3)} |`;
   return [
-    'per season: model / baseline (✗: the model is worse)',
+    'per season: model / baseline (✗: the season misses its goal: winner NLL ≤ lookup + 0.02, Brier and MAE no worse',
+    'than the baseline, Spearman above grid order, ECE win ≤ 0.03, 80% gap cover 75–85%, DNF log loss below the constant)',
     '',
     '| season | races | winner NLL / lookup | Brier win / lookup | Brier podium / lookup | Brier top 10 / lookup | position MAE / slot median | Spearman / grid | winner / grid | ECE win | 80% gap cover | DNF log loss / constant |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...seasons.map((s) => row(s, report.model.bySeason[s]!, L.bySeason[s]!, S.bySeason[s]!, G.bySeason[s]!)),
-    row('pooled', report.model.pooled, L.pooled, S.pooled, G.pooled),
+    ...seasons.map((s) => row(REGULATION_RESETS.has(Number(s)) ? `${s} (reset)` : s, report.model.bySeason[s]!, L.bySeason[s]!, S.bySeason[s]!, G.bySeason[s]!)),
+    ...(seasons.length > 1 ? [row('pooled', report.model.pooled, L.pooled, S.pooled, G.pooled)] : []),
     '',
   ].join('\n');
 }
