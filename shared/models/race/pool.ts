@@ -420,11 +420,6 @@ export class PoolLearner {
     this.teamFits = new Map(teamCandidates.map((c, k) => [k, fitTeamOffsets(this.races, base, c.halfLife, c.ridge, placeWeights)]));
   }
 
-  /** Prequential log-likelihood per candidate half-life. */
-  scoreboard(): Record<string, number> {
-    return Object.fromEntries(this.scores);
-  }
-
   /** Whether the learner has learnt this race's result. */
   has(raceId: number): boolean {
     return this.races.some((e) => e.raceId === raceId);

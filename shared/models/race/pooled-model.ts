@@ -68,18 +68,14 @@ export function poolEvidence(raceId: number, features: RaceFeatures, inputs: Poo
  */
 export const POOL_BAD_RACE = 0.1;
 
-export interface PooledSimulation {
-  samples?: number;
-}
-
-export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs = poolInputs(model, features), options: PooledSimulation = {}): DriverForecast[] {
+export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs = poolInputs(model, features)): DriverForecast[] {
   const { gapTable, samples, featureNames: names, gapInterval } = model.spec;
   const sim = simulateRace({
     ...(gapInterval ? { gapInterval } : {}),
     strengths: poolStrengths(pool, inputs),
     pDnf: poolDnf(pool, inputs.dnfLogit),
     gapTable,
-    samples: options.samples ?? samples,
+    samples,
     seed: features.raceId,
     badRace: pool.badRace ?? POOL_BAD_RACE,
   });
