@@ -28,7 +28,7 @@ export type UpdateOutcome =
  * the current model's pool learns the race's result (features as of the race's freeze, through
  * the same network, so exactly what the frozen forecast read) and is registered as a new model
  * version, `<network version>+<season>r<round>`, which the next freeze uses. The version that
- * learns is the one that may forecast the race (pool-artifacts.versionMayForecast), so the pool
+ * learns is the one that may forecast the race (version-rules.versionMayForecast), so the pool
  * learns in calendar order, as in the backtest. Idempotent: a race learnt already leaves the
  * versions as they are.
  */
