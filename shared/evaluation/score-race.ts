@@ -64,7 +64,7 @@ export function scoreRace(forecast: ScorableForecast, season: number, results: r
   const outcome = raceOutcome(field);
   const actual = outcome.map((o) => o.finish);
   const predictedOrder = field.map((r) => r.driverId).sort((a, b) => byDriver.get(a)!.predictedPosition - byDriver.get(b)!.predictedPosition);
-  const actualOrder = [...field].sort((a, b) => a.positionOrder - b.positionOrder).map((r) => r.driverId);
+  const actualOrder = [...outcome].sort((a, b) => a.finish - b.finish).map((o) => o.driverId);
   const winnerIdx = actual.indexOf(1);
   // Probabilities are scored as the forecast stated them (over its whole entry list).
   const timed = field.flatMap((r, i) => {

@@ -1,7 +1,7 @@
 import type { RaceResult } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
-import { brier, ece, logLoss, mae, mean, spearman, topKOverlap } from '../evaluation/metrics.js';
-import { scoreRace, type Pairs, type ScoredRace } from '../evaluation/score-race.js';
+import { mae, mean, spearman, topKOverlap } from '../evaluation/metrics.js';
+import { pointMetrics, scoreRace, type Pairs, type ScoredRace } from '../evaluation/score-race.js';
 import type { Repository } from '../repository/index.js';
 import type { Evaluation, NewEvaluation, OrderScores, Prediction, ProbabilityKind } from './domain.js';
 
@@ -11,6 +11,8 @@ export const probabilityKinds: ProbabilityKind[] = ['win', 'podium', 'points', '
 
 /** The scorer's probability pairs behind each stored probability kind. */
 export const pairsOf: Record<ProbabilityKind, Pairs> = { win: 'win', podium: 'podium', points: 'top10', dnf: 'dnf' };
+/** The scorer's metric names per kind (brierWin, logLossTop10, eceDnf, ...). */
+const metricSuffix: Record<ProbabilityKind, string> = { win: 'Win', podium: 'Podium', points: 'Top10', dnf: 'Dnf' };
 
 /**
  * A frozen snapshot through the one scorer (evaluation/score-race.ts), as the backtest scores
@@ -31,24 +33,25 @@ export function scoreSnapshot(prediction: Prediction, results: readonly RaceResu
  */
 export function scorePrediction(prediction: Prediction, results: readonly RaceResult[]): NewEvaluation {
   const s = scoreSnapshot(prediction, results);
+  const m = s ? pointMetrics([s]) : null;
+  const value = (k: string) => (m ? nullIfNaN(m[k]!) : null);
+  const per = (metric: 'brier' | 'logLoss' | 'ece') =>
+    Object.fromEntries(probabilityKinds.map((k) => [k, value(`${metric}${metricSuffix[k]}`)])) as Record<ProbabilityKind, number | null>;
   const forecast = new Set(prediction.entries.map((e) => e.driverId));
-  const per = (f: (p: number[], y: number[]) => number) =>
-    Object.fromEntries(probabilityKinds.map((k) => [k, s ? nullIfNaN(f(s[pairsOf[k]].map((x) => x[0]), s[pairsOf[k]].map((x) => x[1]))) : null])) as Record<ProbabilityKind, number | null>;
-  const orNull = (xs: readonly number[] | undefined) => (xs?.length ? mean(xs) : null);
   return {
     raceId: prediction.raceId,
     predictionId: prediction.id,
     starters: s?.absErrors.length ?? 0,
-    positionMae: orNull(s?.absErrors),
-    timeMaeSeconds: orNull(s?.gapAbsErrors),
+    positionMae: value('positionMae'),
+    timeMaeSeconds: s?.gapAbsErrors.length ? mean(s.gapAbsErrors) : null,
     winnerCorrect: s?.winnerCorrect === 1,
-    podiumAccuracy: s ? nullIfNaN(s.podiumOverlap) : null,
-    top10Accuracy: s ? nullIfNaN(s.top10Overlap) : null,
-    spearman: s ? nullIfNaN(s.spearman) : null,
-    brier: per((p, y) => brier(p, y)),
-    logLoss: per((p, y) => logLoss(p, y)),
-    calibrationError: per((p, y) => ece(p, y)),
-    intervalCoverage: orNull(s?.gapCovered),
+    podiumAccuracy: value('podiumOverlap'),
+    top10Accuracy: value('top10Overlap'),
+    spearman: value('spearman'),
+    brier: per('brier'),
+    logLoss: per('logLoss'),
+    calibrationError: per('ece'),
+    intervalCoverage: value('gapCoverage80'),
     baseline: gridBaseline(results.filter((r) => forecast.has(r.driverId))),
   };
 }
