@@ -4,7 +4,7 @@ import { postQualifyingFreeze, type History } from '../features/history.js';
 import { indexHistory } from '../features/race-features.js';
 import { baselineKinds, baselinePrediction, fitSlotTable, type BaselineKind } from '../models/race/baselines.js';
 import { fitGapTable } from '../models/race/gap-table.js';
-import { PoolLearner, type PoolEvidence, type PoolState } from '../models/race/pool.js';
+import { PoolLearner, poolSummary, type PoolEvidence, type PoolState, type PoolSummary } from '../models/race/pool.js';
 import { poolEvidence, poolInputs, predictPooled } from '../models/race/pooled-model.js';
 import { predictRace } from '../models/race/race-model.js';
 import { createFeatureCache } from '../training/race-dataset.js';
@@ -72,16 +72,6 @@ export interface BacktestReport {
   baselines: Record<BaselineKind, CompetitorReport>;
 }
 
-export interface PoolSummary {
-  /** The grid terms' coefficients, then the network's weight b. */
-  coefficients: number[];
-  halfLife: number;
-  teamOffsets: boolean;
-  badRace: number | null;
-}
-
-const summary = (p: PoolState): PoolSummary => ({ coefficients: p.strength, halfLife: p.halfLife, teamOffsets: Boolean(p.teamOffsets), badRace: p.badRace ?? null });
-
 /**
  * The pool a season starts with, as production builds it before round 1: a fresh learner
  * that has seen the walk-forward evidence of the `warmupSeasons` seasons before (each race
@@ -141,8 +131,8 @@ export async function runBacktest(history: History, options: BacktestOptions): P
         if (learner && index < scoredRaces) {
           const pool = learner.current();
           pools.push(pool);
-          const s = (poolBySeason[season] ??= { first: summary(pool), last: summary(pool) });
-          s.last = summary(pool);
+          const s = (poolBySeason[season] ??= { first: poolSummary(pool), last: poolSummary(pool) });
+          s.last = poolSummary(pool);
           const make = (version: string, drivers: DriverForecast[]): RaceForecast => ({ raceId: race.id, asOf: postQualifyingFreeze(race), modelVersion: version, drivers });
           const made: Record<Competitor, RaceForecast> = {
             model: make(`backtest-${season}-r${race.round}`, predictPooled(model, pool, features, inputs)),

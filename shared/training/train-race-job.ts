@@ -7,6 +7,7 @@ import type { Progress } from '../log/progress.js';
 import { saveRaceModel } from '../models/race/model-artifacts.js';
 import { savePool } from '../models/race/pool-artifacts.js';
 import { poolEvidence, poolInputs } from '../models/race/pooled-model.js';
+import { learntThrough, poolMetrics } from '../models/race/version-rules.js';
 import type { Repository } from '../repository/index.js';
 import type { ModelVersion } from '../repository/model-versions-store.js';
 import { createFeatureCache } from './race-dataset.js';
@@ -103,14 +104,13 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
       learner.observe(poolEvidence(r.id, features, poolInputs(model, features), ix.byRace.get(r.id) ?? []));
     }
     const lastRace = thisSeason.at(-1) ?? complete.filter((r) => r.season === latestComplete).sort((a, b) => a.round - b.round).at(-1)!;
-    const through = { raceId: lastRace.id, season: lastRace.season, round: lastRace.round, raceStart: lastRace.raceStart.toISOString() };
-    const start = learner.current();
+    const through = learntThrough(lastRace, lastRace.raceStart);
     const metrics = {
       evaluationSeason: latestComplete,
       model: pointMetrics(evaluation.scored.model),
       baselines: Object.fromEntries(Object.entries(evaluation.scored).filter(([k]) => k !== 'model').map(([k, v]) => [k, pointMetrics(v)])),
       // What the pool has learnt: no freeze before this race's start may use the version.
-      pool: { learntThrough: through, coefficients: start.strength, halfLife: start.halfLife, teamOffsets: Boolean(start.teamOffsets) },
+      pool: poolMetrics(through, learner.current()),
     };
     await saveRaceModel(deps.store, prefix, model, {
       metrics,

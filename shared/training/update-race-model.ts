@@ -2,11 +2,10 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { postQualifyingFreezeAt } from '../domain/freeze-instant.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
-import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, indexHistory } from '../features/race-features.js';
 import type { Logger } from '../log/logger.js';
-import { artifactKeyOf } from '../models/race/forecaster.js';
+import { artifactKeyOf, raceFeaturesAsOf } from '../models/race/forecaster.js';
 import { learnerOf, loadPooledRaceModel, savePool } from '../models/race/pool-artifacts.js';
-import { versionMayForecast } from '../models/race/version-rules.js';
+import { learntThrough, poolMetrics, versionMayForecast } from '../models/race/version-rules.js';
 import { poolEvidence, poolInputs } from '../models/race/pooled-model.js';
 import type { Repository } from '../repository/index.js';
 import type { ModelVersion } from '../repository/model-versions-store.js';
@@ -53,12 +52,11 @@ export async function updateRaceModel(deps: UpdateRaceDeps, raceId: number): Pro
     const results = await deps.repo.reference.results(raceId);
     if (results.length === 0) throw new NotFoundError('results of race', raceId);
 
-    const history = await deps.repo.history.load({ fromSeason: race.season - FEATURE_HISTORY_SEASONS, toSeason: race.season, asOf });
-    const features = computeRaceFeatures(indexHistory(history), raceId, asOf);
+    const features = await raceFeaturesAsOf(deps.repo, raceId, asOf);
     learner.observe(poolEvidence(raceId, features, poolInputs(model, features), results));
 
     const prefix = `race/${base}/updates/${tag}`;
-    const through = { raceId, season: race.season, round: race.round, raceStart: raceStart.toISOString() };
+    const through = learntThrough(race, raceStart);
     const artifactUri = await savePool(deps.store, prefix, { formatVersion: 1, network: pool.network, through, learner: learner.snapshot() });
     const current = learner.current();
     const modelVersion = await deps.repo.modelVersions.register({
@@ -68,7 +66,7 @@ export async function updateRaceModel(deps: UpdateRaceDeps, raceId: number): Pro
       dataFromSeason: latest.dataFromSeason,
       dataToSeason: latest.dataToSeason,
       dataSnapshot: `${latest.dataSnapshot}+${tag}`,
-      metrics: { ...latest.metrics, pool: { learntThrough: through, coefficients: current.strength, halfLife: current.halfLife, teamOffsets: Boolean(current.teamOffsets) } },
+      metrics: { ...latest.metrics, pool: poolMetrics(through, current) },
       artifactUri,
       codeRevision: latest.codeRevision,
       trainingRunId: latest.trainingRunId,

@@ -2,7 +2,7 @@ import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import type { Forecaster, RaceForecast } from '../../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { History } from '../../features/history.js';
-import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistory } from '../../features/race-features.js';
+import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistory, type RaceFeatures } from '../../features/race-features.js';
 import type { Repository } from '../../repository/index.js';
 import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';
 import { fitGapTable } from './gap-table.js';
@@ -20,6 +20,12 @@ async function historyFor(repo: ForecastRepo, raceId: number, asOf: Date, season
   if (!race) throw new NotFoundError('race', raceId);
   const history = await repo.history.load({ fromSeason: race.season - seasons, toSeason: race.season, asOf });
   return { race, history };
+}
+
+/** A race's features as of an instant, from the database: what a freeze at `asOf` reads, and what the post-race update learns from. */
+export async function raceFeaturesAsOf(repo: ForecastRepo, raceId: number, asOf: Date): Promise<RaceFeatures> {
+  const { history } = await historyFor(repo, raceId, asOf, HISTORY_SEASONS);
+  return computeRaceFeatures(indexHistory(history), raceId, asOf);
 }
 
 function entryListOrThrow(raceId: number, asOf: Date, n: number): void {
@@ -48,8 +54,7 @@ export function createRaceForecaster({ repo, model, version, pool = null }: { re
           learntThrough: t,
         });
       }
-      const { history } = await historyFor(repo, raceId, asOf, HISTORY_SEASONS);
-      const features = computeRaceFeatures(indexHistory(history), raceId, asOf);
+      const features = await raceFeaturesAsOf(repo, raceId, asOf);
       entryListOrThrow(raceId, asOf, features.drivers.length);
       const drivers = coefficients ? predictPooled(model, coefficients, features) : predictRace(model, features);
       return { raceId, asOf, modelVersion: version, drivers };

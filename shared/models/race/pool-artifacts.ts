@@ -2,6 +2,7 @@ import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { loadRaceModel } from './model-artifacts.js';
 import { PoolLearner, type PoolLearnerSnapshot } from './pool.js';
 import type { RaceModel } from './race-model.js';
+import type { LearntThrough } from './version-rules.js';
 
 /**
  * A race model version is a season's network plus the pool learnt up to some race. The
@@ -16,7 +17,7 @@ export interface PoolArtifact {
   /** Artifact key prefix of the network (its model.json and weights). */
   network: string;
   /** The latest race whose result the pool learnt, with its start: no freeze before it may use this pool. */
-  through: { raceId: number; season: number; round: number; raceStart: string } | null;
+  through: LearntThrough | null;
   learner: PoolLearnerSnapshot;
 }
 

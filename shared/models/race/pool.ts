@@ -58,6 +58,17 @@ export interface PoolState extends PoolCoefficients {
   throughRaceId: number | null;
 }
 
+/** What a pool has chosen, as reports and the model registry show it. */
+export interface PoolSummary {
+  /** The grid terms' coefficients, then the network's weight b. */
+  coefficients: number[];
+  halfLife: number;
+  teamOffsets: boolean;
+  badRace: number | null;
+}
+
+export const poolSummary = (p: PoolState): PoolSummary => ({ coefficients: p.strength, halfLife: p.halfLife, teamOffsets: Boolean(p.teamOffsets), badRace: p.badRace ?? null });
+
 export interface PoolSettings {
   /** Candidate half-lives in races; the learner picks one prequentially. */
   halfLives: readonly number[];

@@ -1,4 +1,27 @@
 import type { ModelVersion } from '../../repository/model-versions-store.js';
+import { poolSummary, type PoolState, type PoolSummary } from './pool.js';
+
+/** The latest race whose result a version's pool has learnt; no freeze before its start may use the version. */
+export interface LearntThrough {
+  raceId: number;
+  season: number;
+  round: number;
+  raceStart: string;
+}
+
+export const learntThrough = (race: { id: number; season: number; round: number }, raceStart: Date): LearntThrough => ({
+  raceId: race.id,
+  season: race.season,
+  round: race.round,
+  raceStart: raceStart.toISOString(),
+});
+
+/** `model_versions.metrics.pool`: what the version's pool has learnt and chosen. */
+export interface PoolMetrics extends PoolSummary {
+  learntThrough: LearntThrough;
+}
+
+export const poolMetrics = (through: LearntThrough, state: PoolState): PoolMetrics => ({ learntThrough: through, ...poolSummary(state) });
 
 /**
  * Whether a registered version may forecast a race frozen at `asOf`: it has seen no result
@@ -9,6 +32,6 @@ import type { ModelVersion } from '../../repository/model-versions-store.js';
  */
 export function versionMayForecast(v: Pick<ModelVersion, 'dataToSeason' | 'metrics'>, asOf: Date): boolean {
   if (v.dataToSeason >= asOf.getUTCFullYear()) return false;
-  const through = (v.metrics.pool as { learntThrough?: { raceStart?: string } } | undefined)?.learntThrough?.raceStart;
+  const through = (v.metrics.pool as PoolMetrics | undefined)?.learntThrough.raceStart;
   return through === undefined || new Date(through) < asOf;
 }
