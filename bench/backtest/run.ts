@@ -6,20 +6,14 @@
 // Usage: npm run bench:backtest [-- --from 2014 --to 2024]
 //   env: F1_DATA_DIR (default ../shared/data), BENCH_DATABASE_URL (an admin URL on the
 //   PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres).
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
-import { migrateLatest } from '../../shared/db/migrate.js';
-import { openPostgres } from '../../shared/db/postgres.js';
 import { runBacktest, seasonStartPool, WARMUP_SEASONS } from '../../shared/evaluation/backtest.js';
-import { FEATURE_HISTORY_SEASONS } from '../../shared/features/race-features.js';
-import { ingestFiles } from '../../shared/ingest/ingest.js';
-import { silentLogger } from '../../shared/log/logger.js';
+import { FEATURE_HISTORY_SEASONS, indexHistory } from '../../shared/features/race-features.js';
 import { fitSlotTable } from '../../shared/models/race/baselines.js';
 import { setupTensorflow } from '../../shared/models/tf.js';
-import { createRepository } from '../../shared/repository/index.js';
+import { mb, peakRssSampler, withIngestedPostgres } from '../scratch-postgres.js';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
 const from = Number(values.from ?? 2014);
@@ -27,60 +21,43 @@ const to = Number(values.to ?? 2024);
 const env = readEnvironment(process.env);
 const config = parseConfig(env);
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `pitwall_bench_backtest_${Date.now().toString(36)}`;
+const rss = peakRssSampler();
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-const knex = openPostgres(url.toString(), 4);
 try {
-  const backend = await setupTensorflow();
-  await migrateLatest(knex);
-  const repo = createRepository(knex);
-  const tIngest = performance.now();
-  await ingestFiles({ repo, logger: silentLogger }, { dump: path.join(config.dataDir, 'ergast') });
-  console.log(`setup: Ergast dump ingested into PostgreSQL in ${((performance.now() - tIngest) / 1000).toFixed(1)} s (not part of the figures); tfjs backend ${backend}`);
-  const history = await repo.history.load({ fromSeason: from - WARMUP_SEASONS - 11 - FEATURE_HISTORY_SEASONS, toSeason: to });
+  await withIngestedPostgres(adminUrl, 'backtest', config.dataDir, async ({ repo, ingestSeconds }) => {
+    const backend = await setupTensorflow();
+    console.log(`setup: Ergast dump ingested into PostgreSQL in ${ingestSeconds.toFixed(1)} s (not part of the figures); tfjs backend ${backend}`);
+    const history = await repo.history.load({ fromSeason: from - WARMUP_SEASONS - 11 - FEATURE_HISTORY_SEASONS, toSeason: to });
 
-  peakRss = process.memoryUsage().rss;
-  const t0 = performance.now();
-  let races = 0;
-  const result = await runBacktest(history, { fromSeason: from, toSeason: to, onRace: () => races++ });
-  const wall = (performance.now() - t0) / 1000;
+    rss.reset();
+    const t0 = performance.now();
+    let races = 0;
+    const result = await runBacktest(history, { fromSeason: from, toSeason: to, onRace: () => races++ });
+    const wall = (performance.now() - t0) / 1000;
+    const peak = rss.peak();
 
-  // One in-season update: the pool learning a race (its candidates refitted), against the
-  // baselines' update, a refit of the slot table on the same window plus the race.
-  const evidence = result.evidence.get(to)!;
-  const learner = seasonStartPool(result.evidence, to);
-  const t1 = performance.now();
-  for (const e of evidence) learner.observe(e);
-  const update = (performance.now() - t1) / evidence.length;
-  const ids = history.races.filter((r) => r.season >= to - 11 && r.season <= to).map((r) => r.id);
-  const q = new Map<number, typeof history.qualifying>();
-  for (const row of history.qualifying) q.set(row.raceId, [...(q.get(row.raceId) ?? []), row]);
-  const byRace = new Map<number, typeof history.results>();
-  for (const row of history.results) byRace.set(row.raceId, [...(byRace.get(row.raceId) ?? []), row]);
-  const t2 = performance.now();
-  fitSlotTable(ids.map((id) => ({ qualifying: q.get(id) ?? [], results: byRace.get(id) ?? [] })));
-  const slotRefit = performance.now() - t2;
+    // One in-season update: the pool learning a race (its candidates refitted), against the
+    // baselines' update, a refit of the slot table on the same window plus the race.
+    const evidence = result.evidence.get(to)!;
+    const learner = seasonStartPool(result.evidence, to);
+    const t1 = performance.now();
+    for (const e of evidence) learner.observe(e);
+    const update = (performance.now() - t1) / evidence.length;
+    const ix = indexHistory(history);
+    const ids = history.races.filter((r) => r.season >= to - 11 && r.season <= to).map((r) => r.id);
+    const t2 = performance.now();
+    fitSlotTable(ids.map((id) => ({ qualifying: ix.qualifying.get(id) ?? [], results: ix.byRace.get(id) ?? [] })));
+    const slotRefit = performance.now() - t2;
 
-  const rows = [
-    ['| | measured | goal |', '|---|---|---|'],
-    [`| backtest ${from}–${to}, ${races} races (${to - from + 1 + WARMUP_SEASONS} season networks, every race updated) | ${(wall / 60).toFixed(1)} min (${wall.toFixed(0)} s) | ≤ 20 min |`],
-    [`| peak RSS | ${mb(peakRss)} | |`],
-    [`| one in-season update of the pool (${to}, mean of ${evidence.length}) | ${update.toFixed(0)} ms | |`],
-    [`| baseline: refit of the slot lookup on its 12 seasons | ${slotRefit.toFixed(0)} ms | |`],
-  ].flat();
-  console.log(rows.join('\n'));
+    const rows = [
+      ['| | measured | goal |', '|---|---|---|'],
+      [`| backtest ${from}–${to}, ${races} races (${to - from + 1 + WARMUP_SEASONS} season networks, every race updated) | ${(wall / 60).toFixed(1)} min (${wall.toFixed(0)} s) | ≤ 20 min |`],
+      [`| peak RSS | ${mb(peak)} | |`],
+      [`| one in-season update of the pool (${to}, mean of ${evidence.length}) | ${update.toFixed(0)} ms | |`],
+      [`| baseline: refit of the slot lookup on its 12 seasons | ${slotRefit.toFixed(0)} ms | |`],
+    ].flat();
+    console.log(rows.join('\n'));
+  });
 } finally {
-  clearInterval(sampler);
-  await knex.destroy();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.end();
+  rss.stop();
 }
