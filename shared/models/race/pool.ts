@@ -55,7 +55,6 @@ export interface PoolState extends PoolCoefficients {
   badRace?: number;
   /** Races the learner has seen (the last one is the latest result it learnt from). */
   races: number;
-  throughRaceId: number | null;
 }
 
 /** What a pool has chosen, as reports and the model registry show it. */
@@ -352,7 +351,6 @@ export function fitPool(all: readonly PoolEvidence[], halfLife: number, start: P
     dnf: races.length ? fitDnf(races, w, start.dnf) : start.dnf,
     halfLife,
     races: all.length,
-    throughRaceId: races.at(-1)?.raceId ?? null,
   };
 }
 
@@ -404,7 +402,7 @@ export class PoolLearner {
   current(): PoolState {
     const base = this.base();
     const badRace = [...this.badRaceScores].sort((a, b) => b[1] - a[1])[0]?.[0] ?? this.settings.badRaces[0]!;
-    if (!base) return { ...startOf(this.settings), halfLife: this.settings.halfLives[0]!, races: 0, throughRaceId: null, badRace };
+    if (!base) return { ...startOf(this.settings), halfLife: this.settings.halfLives[0]!, races: 0, badRace };
     const bestTeam = [...this.teamScores].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
     return { ...this.withTeams(base, bestTeam), badRace };
   }
