@@ -36,7 +36,16 @@ export interface PitForecastResponse {
   raceId: number | null;
   lap: number;
   modelVersion: string;
-  drivers: DriverPitForecast[];
+  drivers: (DriverPitForecast & DriverName)[];
+}
+
+export interface PitTimelineResponse {
+  raceId: number;
+  modelVersion: string;
+  threshold: number;
+  /** The race's distance in the classification: every cell's lap is within 1..totalLaps. */
+  totalLaps: number;
+  drivers: (PitTimelineDriver & DriverName & { finish: number | null; status: string | null })[];
 }
 
 export function forecastAtLap(loaded: LoadedPitModel, race: RaceInput, lap: number): DriverPitForecast[] {
@@ -59,29 +68,64 @@ export function forecastAtLap(loaded: LoadedPitModel, race: RaceInput, lap: numb
     .sort((a, b) => b.withinLaps['1'] - a.withinLaps['1']);
 }
 
+export interface PitTimelineCell {
+  /** The lap at whose end the car may box: 2..the car's last lap (lap 1 has no forecast before it). */
+  lap: number;
+  /** The forecast read laps 1..forecastAfterLap (= lap − 1), as it would have live. */
+  forecastAfterLap: number;
+  /** P(the car boxes at the end of `lap`). */
+  pPit: number;
+  /** The car did box at the end of `lap` (a stop: tyres changed). */
+  pitted: boolean;
+}
+
 export interface PitTimelineDriver {
   driverId: number;
-  /** For each lap L ≥ 2: P(pit at the end of lap L) as forecast at lap L−1, and whether the car stopped then. */
-  laps: { lap: number; pNextLap: number; pitted: boolean }[];
+  /** The last lap the car ran (its classified laps when it retired); no cell goes beyond it. */
+  lastLap: number;
+  laps: PitTimelineCell[];
 }
 
 /**
- * A stored race replayed lap by lap: at every lap the forecast sees only the laps so far
- * (forecastAtLap cuts the rest off), so the timeline is what the model would have said live.
+ * A stored race replayed lap by lap: at every lap t the forecast sees only laps 1..t
+ * (forecastAtLap cuts the rest off) and says whether the car boxes at the end of lap t+1,
+ * so the cell of lap t+1 is what the model would have said live, one lap ahead.
+ * `lastLaps` caps a car's cells at the laps the classification credits it with: source
+ * laps of a retired car can run past the lap it stopped on (Monaco 2024's lap-1 retirees).
  */
-export function pitTimeline(loaded: LoadedPitModel, race: RaceInput): PitTimelineDriver[] {
-  const stops = new Map(buildSequences(race).map((s) => [s.driverId, new Set(s.stops)]));
-  const byDriver = new Map<number, PitTimelineDriver['laps']>();
-  const lastLap = Math.max(...race.laps.map((l) => l.lap));
-  for (let lap = 1; lap < lastLap; lap++) {
-    for (const f of forecastAtLap(loaded, race, lap)) {
-      const laps = byDriver.get(f.driverId) ?? [];
-      laps.push({ lap: lap + 1, pNextLap: f.withinLaps['1'], pitted: stops.get(f.driverId)?.has(lap + 1) ?? false });
-      byDriver.set(f.driverId, laps);
+export function pitTimeline(loaded: LoadedPitModel, race: RaceInput, lastLaps: Map<number, number> = new Map()): PitTimelineDriver[] {
+  const sequences = buildSequences(race);
+  const stops = new Map(sequences.map((s) => [s.driverId, new Set(s.stops)]));
+  const lastLap = new Map(
+    sequences.map((s) => [s.driverId, Math.min(s.laps.at(-1)!, lastLaps.get(s.driverId) ?? Infinity, race.totalLaps)]),
+  );
+  const byDriver = new Map<number, PitTimelineCell[]>(sequences.map((s) => [s.driverId, []]));
+  const lastForecast = Math.max(...lastLap.values()) - 1;
+  for (let t = 1; t <= lastForecast; t++) {
+    for (const f of forecastAtLap(loaded, race, t)) {
+      const lap = t + 1;
+      if (lap > lastLap.get(f.driverId)!) continue;
+      byDriver.get(f.driverId)!.push({ lap, forecastAfterLap: t, pPit: f.withinLaps['1'], pitted: stops.get(f.driverId)!.has(lap) });
     }
   }
-  return [...byDriver].map(([driverId, laps]) => ({ driverId, laps }));
+  return [...byDriver].map(([driverId, laps]) => ({ driverId, lastLap: Math.max(0, lastLap.get(driverId)!), laps }));
 }
+
+/** A driver as the API shows them: the numeric id with the name and code beside it. */
+export interface DriverName {
+  code: string | null;
+  name: string;
+}
+
+async function driverNames(repo: Repository): Promise<(driverId: number) => DriverName> {
+  const byId = new Map((await repo.reference.drivers()).map((d) => [d.id, { code: d.code, name: `${d.forename} ${d.surname}` }]));
+  return (driverId) => byId.get(driverId) ?? { code: null, name: `driver ${driverId}` };
+}
+
+const named = async <T extends { driverId: number }>(repo: Repository, xs: T[]): Promise<(T & DriverName)[]> => {
+  const nameOf = await driverNames(repo);
+  return xs.map(({ driverId, ...rest }) => ({ driverId, ...nameOf(driverId), ...rest }) as T & DriverName);
+};
 
 const compound = z.enum(['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET', 'UNKNOWN']);
 const liveLap = z.object({
@@ -135,9 +179,16 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const input = await loadPitRace(deps.repo, race);
       if ('skip' in input) throw new NotFoundError('lap data for race', `${raceId} (${input.skip})`);
       const loaded = await deps.models.latest();
-      const codes = new Map((await deps.repo.reference.drivers()).map((d) => [d.id, d.code]));
-      const drivers = pitTimeline(loaded, input).map((d) => ({ ...d, code: codes.get(d.driverId) ?? null }));
-      return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: { raceId, modelVersion: loaded.version, threshold: loaded.threshold, drivers } };
+      const results = await deps.repo.reference.results(raceId);
+      const classified = new Map(results.map((r) => [r.driverId, r]));
+      const cars = pitTimeline(loaded, input, new Map(results.map((r) => [r.driverId, r.laps])));
+      // In classification order, each car with how its race ended (why a row stops early).
+      const drivers = (await named(deps.repo, cars))
+        .map((d) => ({ ...d, finish: classified.get(d.driverId)?.positionOrder ?? null, status: classified.get(d.driverId)?.status ?? null }))
+        .sort((a, b) => (a.finish ?? 99) - (b.finish ?? 99));
+      const totalLaps = results.length > 0 ? Math.max(...results.map((r) => r.laps)) : input.totalLaps;
+      const body: PitTimelineResponse = { raceId, modelVersion: loaded.version, threshold: loaded.threshold, totalLaps, drivers };
+      return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body };
     }
     if (req.method === 'GET') {
       if (!/^\d+$/.test(raceIdText)) throw new ValidationError('GET /pits/{raceId}?lap=N or /pits/{raceId}/timeline: raceId must be a positive integer');
@@ -151,7 +202,7 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
         throw new ValidationError(`lap ${lap} is beyond the last lap stored for race ${raceId}`);
       }
       const loaded = await deps.models.latest();
-      const body: PitForecastResponse = { raceId, lap, modelVersion: loaded.version, drivers: forecastAtLap(loaded, input, lap) };
+      const body: PitForecastResponse = { raceId, lap, modelVersion: loaded.version, drivers: await named(deps.repo, forecastAtLap(loaded, input, lap)) };
       return { status: 200, headers: {}, body };
     }
     if (req.method === 'POST') {
@@ -174,7 +225,8 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
           trackStatus: l.trackStatus ?? null, pitIn: l.pitIn ?? null, pitOut: l.pitOut ?? null, sources: ['request'],
         })),
       };
-      const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers: forecastAtLap(loaded, input, live.lap) };
+      const drivers = await named(deps.repo, forecastAtLap(loaded, input, live.lap));
+      const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers };
       return { status: 200, headers: {}, body };
     }
     return { status: 405, headers: { Allow: 'GET, POST' }, body: { error: { code: 'method_not_allowed', message: 'use GET /pits/{raceId}?lap=N or POST a live race' } } };

@@ -9,7 +9,7 @@ import { setupTensorflow } from '../../shared/models/tf.js';
 import { buildWindows } from '../../shared/pits/dataset.js';
 import { buildSequences, featureNames } from '../../shared/pits/features.js';
 import { buildPitModel, fitPitModel, serializePitModel, type PitModelArtifact } from '../../shared/pits/model.js';
-import { handlePits, type PitForecastResponse, type PitsRequest } from '../../shared/pits/serve.js';
+import { forecastAtLap, handlePits, pitTimeline, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createPitModelRegistry } from '../../shared/pits/registry.js';
 import { createPitModelSource, type PitModelRegistry } from '../../shared/pits/train.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
@@ -27,6 +27,56 @@ async function tinyArtifact(): Promise<PitModelArtifact> {
   model.dispose();
   return artifact;
 }
+
+describe('pit timeline lap numbering', () => {
+  let loaded: LoadedPitModel;
+  const race = syntheticRace({ totalLaps: TOTAL, scLap: 10, cars: fourCars });
+  const cellsOf = (timeline: ReturnType<typeof pitTimeline>, driverId: number) => timeline.find((d) => d.driverId === driverId)!.laps;
+
+  beforeAll(async () => {
+    await setupTensorflow({ prefer: 'wasm' });
+    // Untrained weights do: these tests are about which lap a probability belongs to.
+    loaded = { version: 'pit-test', model: buildPitModel(options), window: options.window, threshold: 0.2 };
+  });
+  afterAll(() => loaded?.model.dispose());
+
+  it('labels each cell with the lap at whose end the car may box, 2..totalLaps, forecast from the laps before it', () => {
+    const timeline = pitTimeline(loaded, race);
+    expect(timeline.map((d) => d.driverId).sort()).toEqual([1, 2, 3, 4]);
+    for (const d of timeline) {
+      expect(d.lastLap).toBe(TOTAL);
+      expect(d.laps.map((c) => c.lap)).toEqual(Array.from({ length: TOTAL - 1 }, (_, i) => i + 2));
+      for (const c of d.laps) expect(c.forecastAfterLap).toBe(c.lap - 1);
+    }
+    // The stop markers sit on the laps the cars came in at the end of.
+    expect(cellsOf(timeline, 3).filter((c) => c.pitted).map((c) => c.lap)).toEqual([8, 20]);
+    expect(cellsOf(timeline, 1).filter((c) => c.pitted).map((c) => c.lap)).toEqual([12]);
+    expect(cellsOf(timeline, 4).some((c) => c.pitted)).toBe(false);
+  });
+
+  it("gives the cell of lap L the forecast made after lap L−1 for the end of lap L", () => {
+    const timeline = pitTimeline(loaded, race);
+    const at11 = forecastAtLap(loaded, race, 11).find((f) => f.driverId === 2)!;
+    expect(cellsOf(timeline, 2).find((c) => c.lap === 12)!.pPit).toBe(at11.withinLaps['1']);
+  });
+
+  it('has no cell after the last lap of a car that retired', () => {
+    const retired = { ...race, laps: race.laps.filter((l) => l.driverId !== 4 || l.lap <= 10) };
+    const timeline = pitTimeline(loaded, retired);
+    const car4 = timeline.find((d) => d.driverId === 4)!;
+    expect(car4.lastLap).toBe(10);
+    expect(car4.laps.map((c) => c.lap)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(cellsOf(timeline, 1).at(-1)!.lap).toBe(TOTAL);
+  });
+
+  it('caps a car at the laps its classification credits, and the field at the race distance', () => {
+    // Source laps past the classified ones (a lap-1 retiree's laps renumbered with the field's).
+    const timeline = pitTimeline(loaded, { ...race, totalLaps: TOTAL - 2 }, new Map([[1, 5], [2, 0]]));
+    expect(cellsOf(timeline, 1).map((c) => c.lap)).toEqual([2, 3, 4, 5]);
+    expect(timeline.find((d) => d.driverId === 2)).toMatchObject({ lastLap: 0, laps: [] });
+    expect(cellsOf(timeline, 3).at(-1)!.lap).toBe(TOTAL - 2);
+  });
+});
 
 for (const backend of backends) {
   describe.skipIf(backend.skip)(`pits endpoint on ${backend.name}`, () => {
@@ -76,6 +126,19 @@ for (const backend of backends) {
         expect(p['5']).toBeLessThan(1);
         expect(typeof d.alarm).toBe('boolean');
       }
+    });
+
+    it('names every driver beside the numeric id, and keeps the timeline within the race distance', async () => {
+      const atLap = (await call({ path: `/${raceId}`, query: { lap: '12' } })).body as PitForecastResponse;
+      expect(atLap.drivers.map((d) => d.name).sort()).toEqual(['A Driver 1', 'A Driver 2', 'A Driver 3', 'A Driver 4']);
+      const res = await call({ path: `/pits/${raceId}/timeline` });
+      expect(res.status).toBe(200);
+      const body = res.body as PitTimelineResponse;
+      expect(body.totalLaps).toBe(TOTAL);
+      expect(body.drivers.map((d) => [d.finish, d.name, d.status])).toEqual([1, 2, 3, 4].map((i) => [i, `A Driver ${i}`, 'Finished']));
+      const laps = body.drivers.flatMap((d) => d.laps.map((c) => c.lap));
+      expect(Math.min(...laps)).toBe(2);
+      expect(Math.max(...laps)).toBe(TOTAL);
     });
 
     it('uses only laps up to N: later laps in the database change nothing', async () => {
