@@ -12,8 +12,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   switch (config.kind) {
     case 'pglite': {
       const { openPglite } = await import('./pglite.js');
-      const { knex } = await openPglite(config.dir);
-      return { knex, kind: 'pglite', close: () => knex.destroy() };
+      const { knex, close } = await openPglite(config.dir);
+      return { knex, kind: 'pglite', close };
     }
     case 'postgres': {
       const { openPostgres } = await import('./postgres.js');

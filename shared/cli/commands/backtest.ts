@@ -76,8 +76,8 @@ export const backtestCommand: Command = {
     await setupTensorflow();
     let db: Database;
     if (values.dump) {
-      const { knex } = await openPglite(undefined);
-      db = { knex, kind: 'pglite', close: () => knex.destroy() };
+      const { knex, close } = await openPglite(undefined);
+      db = { knex, kind: 'pglite', close };
       try {
         await migrateLatest(knex);
         const outcome = await ingestFiles(
