@@ -26,7 +26,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     config = parseConfig(readEnvironment(env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      // No configuration to take the log format from: JSON off a terminal, as always.
+      createLogger({ format: 'auto', level: 'info', fields: { command: name } }).error(err.message, { code: 'invalid_config', issues: err.issues });
       return 2;
     }
     throw err;
@@ -56,11 +57,20 @@ function usage(): string {
 
 // Cloud Run jobs and shells alike: exit non-zero on failure.
 main(process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitAfter(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    exitAfter(1);
   },
 );
+
+/**
+ * Once the command has returned nothing more is due, so a handle some library left open (a
+ * client's socket, a pool, a timer) must not keep the process alive: a command that had
+ * printed its error used to hang until killed. The short grace lets buffered output drain;
+ * unref'd, it does not itself hold a process that is free to end.
+ */
+function exitAfter(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(), 250).unref();
+}

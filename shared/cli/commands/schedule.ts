@@ -12,6 +12,10 @@ export const scheduleCommand: Command = {
     const { values } = parseArgs({ args: argv, options: { now: { type: 'string' } }, strict: true });
     const at = values.now ? new Date(values.now) : undefined;
     if (at && Number.isNaN(at.getTime())) throw new ValidationError(`--now must be an ISO instant, got ${values.now}`);
+    // Before the database opens: a missing setting is the whole answer.
+    if (!config.functionsBaseUrl) {
+      throw new ValidationError('FUNCTIONS_BASE_URL is not set: the jobs would have no target (e.g. FUNCTIONS_BASE_URL=http://127.0.0.1:8080 for a local stack)');
+    }
     const app = await createAppContext(config, logger);
     try {
       const scheduler = await createScheduler(config);
