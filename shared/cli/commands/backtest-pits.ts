@@ -19,7 +19,7 @@ export const backtestPitsCommand: Command = {
     });
     const epochs = values.epochs === undefined ? defaultBacktest.epochs : Number(values.epochs);
     if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) throw new ValidationError(`--epochs must be an integer 1..200\nusage: ${this.usage}`);
-    const backend = await setupTensorflow();
+    const backend = await setupTensorflow({ logger });
     logger.info('tensorflow backend', { backend });
     const db = await openDatabase(config.database);
     try {

@@ -73,7 +73,7 @@ export const backtestCommand: Command = {
       logger.info('backtest task', { task, fromSeason: from, toSeason: to });
     }
 
-    await setupTensorflow();
+    await setupTensorflow({ logger });
     let db: Database;
     if (values.dump) {
       const { knex, close } = await openPglite(undefined);

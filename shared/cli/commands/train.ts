@@ -21,7 +21,7 @@ export const trainCommand: Command = {
       logger.info('training runs on task 0 only; nothing to do', { task: config.cloudRunTask });
       return 0;
     }
-    const backend = await setupTensorflow();
+    const backend = await setupTensorflow({ logger });
     const app = await createAppContext(config, logger);
     try {
       await migrateLatest(app.db.knex);
