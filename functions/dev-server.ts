@@ -4,7 +4,8 @@ import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { AppContext } from '../shared/app/context.js';
 import { createFunction, type FunctionDeps } from '../shared/api/functions.js';
-import { toHttpFunction } from '../shared/http/express-adapter.js';
+import type { Express } from 'express';
+import { bodyErrorMiddleware, toHttpFunction } from '../shared/http/express-adapter.js';
 import type { Handler } from '../shared/http/handler.js';
 import { handleIngest } from '../shared/ingest/handler.js';
 import { createPitsFunction } from '../shared/pits/function.js';
@@ -66,7 +67,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const servers = new Map<string, http.Server>();
   for (const [name, handler] of Object.entries(handlers)) {
     registerHttp(name, toHttpFunction(handler));
-    servers.set(name, getTestServer(name));
+    const server = getTestServer(name);
+    // The framework's Express app is the server's request listener: errors of its body parser
+    // get the JSON error body too.
+    (server.listeners('request')[0] as Express).use(bodyErrorMiddleware(app.logger.child({ function: name })));
+    servers.set(name, server);
   }
   const api = servers.get('api')!;
   const server = http.createServer((req, res) => {

@@ -4,6 +4,7 @@ import * as m002 from './002_ingestion_runs.js';
 import * as m003 from './003_models.js';
 import * as m004 from './004_predictions.js';
 import * as m005 from './005_prediction_median_position.js';
+import * as m006 from './006_snapshot_integrity.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['003_models', m003],
   ['004_predictions', m004],
   ['005_prediction_median_position', m005],
+  ['006_snapshot_integrity', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -31,8 +31,9 @@ export class ValidationError extends PitwallError {
 
 /** A thing that does not exist (404). */
 export class NotFoundError extends PitwallError {
-  constructor(what: string, id: string | number) {
-    super(`${what} ${id} not found`, 'not_found', { what, id });
+  /** `hint` says what to do instead (which ids exist, what fills it). */
+  constructor(what: string, id: string | number, hint?: string) {
+    super(`${what} ${id} not found${hint ? `: ${hint}` : ''}`, 'not_found', { what, id });
   }
 }
 

@@ -15,7 +15,7 @@ import { createAppContext } from '../../shared/app/context.js';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
 import { silentLogger } from '../../shared/log/logger.js';
-import { prepareLocalStack } from '../../shared/cli/commands/serve.js';
+import { prepareLocalStack } from '../../shared/cli/local-stack.js';
 
 const env = readEnvironment(process.env);
 const duration = Number(env.BENCH_DURATION ?? 10);

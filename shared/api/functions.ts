@@ -10,8 +10,8 @@ import type { Clock } from '../lifecycle/clock.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
 import { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 
-/** How late GET /predictions may notice a newer model's snapshot of a race. */
-export const LATEST_REF_TTL_MS = 5_000;
+/** How late GET /predictions may notice a race's first (official) freeze. */
+export const OFFICIAL_REF_TTL_MS = 5_000;
 /** How late predict may notice a newly registered model version. */
 export const MODEL_VERSION_TTL_MS = 5_000;
 import { fetchedResultsSource, storedResultsSource, type ModelUpdate, type ResultsSource } from '../lifecycle/sync-results.js';
@@ -19,7 +19,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Logger } from '../log/logger.js';
 import { builtDashboardDir, createDashboardHandler, isDashboardPath } from '../dashboard/serve.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { createReadApi } from './read-api.js';
+import { createReadApi, labelOf } from './read-api.js';
 import { evaluateHandler, predictHandler, syncHandler } from './write-handlers.js';
 
 /** The functions this package deploys (the ingest and pits functions register themselves). */
@@ -131,10 +131,12 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
     case 'syncResults':
       return withErrors(
         logger,
-        syncHandler({ repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock, updateModel: modelUpdater(app, logger, forecaster) }),
+        syncHandler({
+          repo: app.repo, source: deps.resultsSource ?? defaultResultsSource(app), auth, clock, policy: app.config.freezePolicy, updateModel: modelUpdater(app, logger, forecaster),
+        }),
       );
     case 'evaluate':
-      return withErrors(logger, evaluateHandler({ repo: app.repo, auth }));
+      return withErrors(logger, evaluateHandler({ repo: app.repo, auth, policy: app.config.freezePolicy }));
     case 'api': {
       let openapi: unknown;
       const dashboard = createDashboardHandler(deps.dashboardDir ?? builtDashboardDir());
@@ -146,7 +148,7 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
         health: healthChecks(app, forecaster),
         openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
         presented: new SnapshotCache(),
-        latestRefs: new TtlCache(LATEST_REF_TTL_MS),
+        officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
       });
       // The dashboard is served by the read API function itself: same origin, no CDN.
       return withErrors(logger, (req) => (isDashboardPath(req.path) ? dashboard(req) : readApi(req)));
@@ -161,7 +163,8 @@ function healthChecks(app: AppContext, forecaster: CurrentForecaster) {
       await app.db.knex.raw('select 1');
       return { ok: true, detail: app.db.kind };
     },
-    model: async () => ({ ok: true, detail: (await forecaster()).version }),
+    // The model a freeze would use now, with the data it has seen.
+    model: async () => ({ ok: true, detail: (await labelOf(app.repo, (await forecaster()).version)).label }),
     artifactStore: async () => {
       const uri = app.config.artifactStoreUri;
       if (gcs) {

@@ -10,7 +10,8 @@ import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';
-import { raceIdParams, seasonParams, seasonQuery } from './schemas.js';
+import { raceIdParams, seasonParams, seasonQuery, snapshotParams } from './schemas.js';
+import { modelLabel, type ModelLabel, type PoolMetrics } from '../models/race/version-rules.js';
 
 export interface HealthCheck {
   (): Promise<{ ok: boolean; detail: string }>;
@@ -26,11 +27,11 @@ export interface ReadApiDeps {
   openapi: () => unknown;
   /** Presented snapshots by prediction id (immutable, so cacheable for the instance's life). */
   presented?: SnapshotCache<PresentedPrediction>;
-  /** Which snapshot is the latest of a race, re-read after a few seconds (a newer model's freeze shows up then). */
-  latestRefs?: TtlCache<PredictionRef | undefined, number>;
+  /** Which snapshot is the official one of a race, re-read after a few seconds while there is none. */
+  officialRefs?: TtlCache<PredictionRef | undefined, number>;
 }
 
-/** Frozen snapshots never change; a newer model's snapshot may replace "the latest" for a race. */
+/** Frozen snapshots never change, nor does which one is official once one is. */
 const SNAPSHOT_CACHE = 'public, max-age=300, stale-while-revalidate=60';
 const LISTING_CACHE = 'public, max-age=60';
 
@@ -38,14 +39,19 @@ export function createReadApi(deps: ReadApiDeps): Handler {
   const { repo } = deps;
   const raceOr404 = async (raceId: number) => {
     const race = await repo.races.byId(raceId);
-    if (!race) throw new NotFoundError('race', raceId);
+    if (!race) throw new NotFoundError('race', raceId, 'race ids are listed by GET /races?season=YYYY');
     return race;
   };
-  const summarise = (races: Race[], latest: Map<number, number>) => {
+  const seasonOr404 = async (season: number) => {
+    const races = await repo.races.listSeason(season);
+    if (races.length === 0) throw await missingSeason(repo, season);
+    return races;
+  };
+  const summarise = (races: Race[], official: Map<number, number>) => {
     const now = deps.clock.now();
     return races.map((race) => {
       const w = freezeWindow(race, deps.policy);
-      const predictionId = latest.get(race.id) ?? null;
+      const predictionId = official.get(race.id) ?? null;
       return {
         id: race.id,
         season: race.season,
@@ -58,25 +64,63 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       };
     });
   };
-  const withLatest = async (races: Race[]) => summarise(races, await repo.predictions.latestIdsByRace(races.map((r) => r.id)));
+  const withOfficial = async (races: Race[]) => summarise(races, await repo.predictions.officialIdsByRace(races.map((r) => r.id), deps.policy));
+  const serveSnapshot = async (req: HttpRequest, raceId: number, ref: PredictionRef) => {
+    const etag = etagOf(`prediction:${ref.id}:${ref.inputsHash}`);
+    const notModified = cacheable(req, undefined, etag, SNAPSHOT_CACHE);
+    if (notModified.status === 304) return notModified;
+    const load = async () => presentPrediction(repo, (await repo.races.byId(raceId))!, (await repo.predictions.byId(ref.id))!);
+    const body = deps.presented ? await deps.presented.getOrLoad(ref.id, load) : await load();
+    return cacheable(req, body, etag, SNAPSHOT_CACHE);
+  };
+  /** Why a race has no official snapshot, and what would give it one. */
+  const noOfficial = async (race: Race, what: string) => {
+    const others = (await repo.predictions.snapshots(race.id)).length;
+    const w = freezeWindow(race, deps.policy);
+    const now = deps.clock.now();
+    const hint =
+      others > 0
+        ? `${race.name} ${race.season} has ${others} snapshot(s) but no official ${deps.policy.kind} forecast; they are listed at /predictions/${race.id}/snapshots`
+        : now < w.allowedAt
+          ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} can be frozen from ${w.allowedAt.toISOString()}`
+          : now < w.raceStartsAt
+            ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} may be frozen now (POST /predict?year=${race.season}&race=${race.round})`
+            : `no forecast of ${race.name} ${race.season} was frozen before its start; locally, npx pitwall replay --season ${race.season} forecasts a past season as it happened`;
+    return new NotFoundError(what, race.id, hint);
+  };
 
   const router = new Router()
     .get('/predictions/:raceId', async (req, params) => {
       const { raceId } = raceIdParams.parse(params);
-      const ref = deps.latestRefs
-        ? await deps.latestRefs.get(raceId, () => repo.predictions.latestRefForRace(raceId))
-        : await repo.predictions.latestRefForRace(raceId);
+      const read = () => repo.predictions.officialRef(raceId, deps.policy);
+      const ref = deps.officialRefs ? await deps.officialRefs.get(raceId, read) : await read();
       if (!ref) {
-        deps.latestRefs?.delete(raceId); // a miss is not kept: the freeze may come any moment
-        await raceOr404(raceId);
-        throw new NotFoundError('prediction for race', raceId);
+        deps.officialRefs?.delete(raceId); // a miss is not kept: the freeze may come any moment
+        throw await noOfficial(await raceOr404(raceId), 'official forecast of race');
       }
-      const etag = etagOf(`prediction:${ref.id}:${ref.inputsHash}`);
-      const notModified = cacheable(req, undefined, etag, SNAPSHOT_CACHE);
-      if (notModified.status === 304) return notModified;
-      const load = async () => presentPrediction(repo, (await repo.races.byId(raceId))!, (await repo.predictions.byId(ref.id))!);
-      const body = deps.presented ? await deps.presented.getOrLoad(ref.id, load) : await load();
-      return cacheable(req, body, etag, SNAPSHOT_CACHE);
+      return serveSnapshot(req, raceId, ref);
+    })
+    .get('/predictions/:raceId/snapshots', async (_req, params) => {
+      const { raceId } = raceIdParams.parse(params);
+      const race = await raceOr404(raceId);
+      const snapshots = await repo.predictions.snapshots(raceId);
+      return json(200, {
+        raceId,
+        race: race.name,
+        snapshots: snapshots.map((p) => ({
+          id: p.id, modelVersion: p.modelVersion, kind: p.kind, official: p.official, clock: p.clock,
+          createdAt: p.createdAt.toISOString(), recordedAt: p.recordedAt.toISOString(), snapshotAt: p.snapshotAt.toISOString(), freezePolicy: p.freezePolicy,
+        })),
+      });
+    })
+    .get('/predictions/:raceId/snapshots/:id', async (req, params) => {
+      const { raceId, id } = snapshotParams.parse(params);
+      const p = await repo.predictions.byId(id);
+      if (!p || p.raceId !== raceId) {
+        await raceOr404(raceId);
+        throw new NotFoundError('snapshot', id, `race ${raceId}'s snapshots are listed at /predictions/${raceId}/snapshots`);
+      }
+      return serveSnapshot(req, raceId, { id: p.id, inputsHash: p.inputsHash });
     })
     .get('/results/:raceId', async (_req, params) => {
       const { raceId } = raceIdParams.parse(params);
@@ -105,29 +149,37 @@ export function createReadApi(deps: ReadApiDeps): Handler {
     })
     .get('/metrics/season/:year', async (_req, params) => {
       const { year } = seasonParams.parse(params);
-      return json(200, await seasonMetrics(repo, year));
+      await seasonOr404(year);
+      return json(200, await seasonMetrics(repo, year, deps.policy));
     })
     .get('/metrics/season/:year/reliability', async (_req, params) => {
       const { year } = seasonParams.parse(params);
-      return json(200, await seasonReliability(repo, year));
+      await seasonOr404(year);
+      return json(200, await seasonReliability(repo, year, deps.policy));
     })
     .get('/metrics/:raceId', async (_req, params) => {
       const { raceId } = raceIdParams.parse(params);
-      await raceOr404(raceId);
-      const e = await repo.evaluations.latestForRace(raceId);
-      if (!e) throw new NotFoundError('metrics for race', raceId);
+      const race = await raceOr404(raceId);
+      const official = await repo.predictions.officialRef(raceId, deps.policy);
+      if (!official) throw await noOfficial(race, 'metrics of race');
+      const e = await repo.evaluations.byPrediction(official.id);
+      if (!e) throw new NotFoundError('metrics of race', raceId, `its official forecast (snapshot ${official.id}) is scored once the results are synced (POST /results/sync/${race.season}/${race.round})`);
       return json(200, { ...e, evaluatedAt: e.evaluatedAt.toISOString() });
     })
     .get('/races/upcoming', async () => {
       const now = deps.clock.now();
       const races = await repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
       const coming = races.filter((r) => sessionStartsAt(r.sessions.race) > now).slice(0, 3);
-      return json(200, { now: now.toISOString(), races: await withLatest(coming) });
+      const last = coming.length ? null : await repo.races.latest();
+      const note = last
+        ? `no race after ${now.toISOString().slice(0, 10)} is in the calendar: the data ends with ${last.name} ${last.season}; ingest the current calendar (npx pitwall ingest --api) to see the next races`
+        : null;
+      return json(200, { now: now.toISOString(), races: await withOfficial(coming), note });
     })
     .get('/seasons', async () => json(200, { seasons: await repo.races.seasons() }, { 'Cache-Control': LISTING_CACHE }))
     .get('/races', async (req) => {
       const { season } = seasonQuery.parse(req.query);
-      return json(200, { season, races: await withLatest(await repo.races.listSeason(season)) }, { 'Cache-Control': LISTING_CACHE });
+      return json(200, { season, races: await withOfficial(await seasonOr404(season)) }, { 'Cache-Control': LISTING_CACHE });
     })
     .get('/drivers', async (req) => {
       const { season } = seasonQuery.parse(req.query);
@@ -150,8 +202,10 @@ export function createReadApi(deps: ReadApiDeps): Handler {
     })
     .get('/models', async () => {
       const registered = [...(await repo.modelVersions.list('race')), ...(await repo.modelVersions.list('pit'))];
+      const current = await deps.currentModel();
       return json(200, {
-        current: await deps.currentModel(),
+        current,
+        currentModel: await labelOf(repo, current),
         models: await repo.evaluations.summaryByModel(),
         registered: registered.map((v) => ({
           kind: v.kind, version: v.version, trainedAt: v.trainedAt.toISOString(), dataFromSeason: v.dataFromSeason, dataToSeason: v.dataToSeason, metrics: v.metrics,
@@ -179,13 +233,38 @@ export function createReadApi(deps: ReadApiDeps): Handler {
 
 export type PresentedPrediction = Awaited<ReturnType<typeof presentPrediction>>;
 
+/** A model version with the data it has seen, as forecasts, /models and /health name it. */
+export async function labelOf(repo: Repository, version: string): Promise<ModelLabel> {
+  const registered = await repo.modelVersions.byVersion('race', version);
+  const through = (registered?.metrics.pool as PoolMetrics | undefined)?.learntThrough;
+  const race = through ? await repo.races.byId(through.raceId) : undefined;
+  return modelLabel(version, registered, race?.name ?? null);
+}
+
+/** A season that has no races: which ones exist. */
+export async function missingSeason(repo: Repository, season: number) {
+  const seasons = await repo.races.seasons();
+  const range = seasons.length ? `seasons ${Math.min(...seasons)}–${Math.max(...seasons)} are loaded` : 'no season is loaded yet (npx pitwall ingest)';
+  return new NotFoundError('season', season, range);
+}
+
 export async function presentPrediction(repo: Repository, race: Race, p: Prediction) {
-  const names = await repo.predictions.names(p.entries.map((e) => e.driverId), p.entries.map((e) => e.constructorId));
+  const [names, model, qualifying] = await Promise.all([
+    repo.predictions.names(p.entries.map((e) => e.driverId), p.entries.map((e) => e.constructorId)),
+    labelOf(repo, p.modelVersion),
+    repo.reference.qualifying(race.id),
+  ]);
+  const qualified = new Map(qualifying.map((q) => [q.driverId, q.position]));
   return {
     id: p.id,
     race: { id: race.id, season: race.season, round: race.round, name: race.name },
     modelVersion: p.modelVersion,
+    model,
+    kind: p.kind,
+    official: p.official,
+    clock: p.clock,
     createdAt: p.createdAt.toISOString(),
+    recordedAt: p.recordedAt.toISOString(),
     freezePolicy: p.freezePolicy,
     snapshotAt: p.snapshotAt.toISOString(),
     sessionType: p.sessionType,
@@ -197,6 +276,7 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
     warnings: p.warnings,
     entries: p.entries.map((e) => ({
       ...who(names, e),
+      qualifyingPosition: qualified.get(e.driverId) ?? null,
       predictedPosition: e.predictedPosition,
       expectedPosition: e.expectedPosition,
       medianPosition: e.medianPosition,
@@ -216,7 +296,7 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
 
 async function seasonParticipants(repo: Repository, season: number) {
   const races = await repo.races.listSeason(season);
-  if (races.length === 0) throw new NotFoundError('season', season);
+  if (races.length === 0) throw await missingSeason(repo, season);
   const results = await repo.reference.seasonResults(season);
   const drivers = new Set(results.map((r) => r.driverId));
   const constructors = new Set(results.map((r) => r.constructorId));
@@ -233,7 +313,7 @@ async function seasonParticipants(repo: Repository, season: number) {
 
 async function standings(repo: Repository, season: number) {
   const races = await repo.races.listSeason(season);
-  if (races.length === 0) throw new NotFoundError('season', season);
+  if (races.length === 0) throw await missingSeason(repo, season);
   for (const race of [...races].reverse()) {
     const drivers = await repo.reference.driverStandings(race.id);
     if (drivers.length === 0) continue;
@@ -256,9 +336,9 @@ const avg = (xs: (number | null)[]) => {
   return v.length ? v.reduce((s, x) => s + x, 0) / v.length : null;
 };
 
-/** Race-by-race accuracy of the latest evaluation of each race, beside the grid-order baseline. */
-export async function seasonMetrics(repo: Repository, season: number) {
-  const evals = await repo.evaluations.season(season);
+/** Race-by-race accuracy of each race's official forecast under a policy, beside the grid-order baseline. */
+export async function seasonMetrics(repo: Repository, season: number, policy: FreezePolicy) {
+  const evals = await repo.evaluations.season(season, policy);
   const races = evals.map((e) => ({
     round: e.round,
     race: e.raceName,

@@ -6,15 +6,65 @@ import { z } from 'zod';
  * generated from both).
  */
 
-// Ids are PostgreSQL integers: anything beyond int4 is a client error, not a DB overflow.
-const id = z.coerce.number().int().min(1).max(2_147_483_647);
-export const season = z.coerce.number().int().min(1950).max(2100);
+/**
+ * One path or query value, named in every message: missing, repeated (?season=1&season=2) and
+ * malformed values each get one sentence that says what to send, and one stated range.
+ */
+const wholeNumber = (name: string, min: number, max: number, example: string) =>
+  z.preprocess((v, ctx) => {
+    if (v === undefined || v === '') {
+      ctx.addIssue({ code: 'custom', message: `${name} is required, e.g. ${example}` });
+      return z.NEVER;
+    }
+    if (Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `${name} was given ${v.length} times; give it once` });
+      return z.NEVER;
+    }
+    const text = String(v).trim();
+    if (!/^\d{1,12}$/.test(text) || Number(text) < min || Number(text) > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, e.g. ${example}; got "${String(v).slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return Number(text);
+  }, z.number().int().min(min).max(max));
 
-export const raceIdParams = z.object({ raceId: id });
-export const seasonParams = z.object({ year: season });
-export const seasonQuery = z.object({ season });
-export const raceRefParams = z.object({ year: season, race: z.string().trim().min(1).max(80) });
-export const raceRefQuery = raceRefParams;
+const text = (name: string, example: string) =>
+  z.preprocess((v, ctx) => {
+    if (Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `${name} was given ${v.length} times; give it once` });
+      return z.NEVER;
+    }
+    const t = typeof v === 'string' ? v.trim() : '';
+    if (t.length === 0 || t.length > 80) {
+      ctx.addIssue({ code: 'custom', message: `${name} is required (a round number or a race name, at most 80 characters), e.g. ${example}` });
+      return z.NEVER;
+    }
+    return t;
+  }, z.string().min(1).max(80));
+
+const flag = (name: string) =>
+  z.preprocess((v, ctx) => {
+    if (v === undefined) return false;
+    if (v === 'true' || v === '1' || v === '') return true;
+    if (v === 'false' || v === '0') return false;
+    ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+    return z.NEVER;
+  }, z.boolean());
+
+// Ids are PostgreSQL integers: anything beyond int4 is a client error, not a DB overflow.
+const id = (name: string, example: string) => wholeNumber(name, 1, 2_147_483_647, example);
+export const season = (name: string, example: string) => wholeNumber(name, 1950, 2100, example);
+
+export const raceIdParams = z.object({ raceId: id('raceId', '/predictions/1121') });
+export const snapshotParams = z.object({ raceId: id('raceId', '/predictions/1121'), id: id('id', '/predictions/1121/snapshots/17') });
+export const seasonParams = z.object({ year: season('year', '/metrics/season/2024') });
+export const seasonQuery = z.object({ season: season('season', '?season=2024') });
+export const raceRefParams = z.object({ year: season('year', '/results/sync/2024/monaco'), race: text('race', '/results/sync/2024/monaco') });
+export const raceRefQuery = z.object({
+  year: season('year', '?year=2024&race=monaco'),
+  race: text('race', '?year=2024&race=monaco'),
+  retrospective: flag('retrospective').optional().describe('after the race start: freeze a labelled retrospective snapshot, never official and never scored'),
+});
 
 const isoDate = z.string().describe('ISO 8601 instant');
 
@@ -25,8 +75,29 @@ export const raceSummary = z.object({
   name: z.string(),
   startsAt: isoDate,
   freezeAllowedAt: isoDate,
-  freezeStatus: z.enum(['frozen', 'open', 'waiting']),
-  predictionId: z.number().int().nullable(),
+  freezeStatus: z.enum(['frozen', 'open', 'waiting', 'missed']).describe('missed: the race started with no forecast frozen'),
+  predictionId: z.number().int().nullable().describe('the official snapshot under the server\'s freeze policy'),
+});
+
+/** A model version with the data it has seen, as every forecast and /health name it. */
+export const modelLabel = z.object({
+  version: z.string(),
+  dataFromSeason: z.number().int().nullable(),
+  dataToSeason: z.number().int().nullable(),
+  learntThrough: z.object({ season: z.number().int(), round: z.number().int(), race: z.string().nullable() }).nullable(),
+  label: z.string().describe('e.g. "<version>: network trained on 2013–2023, updated after every race through 2024 R5 Emilia Romagna Grand Prix"'),
+});
+
+export const snapshotSummary = z.object({
+  id: z.number().int(),
+  modelVersion: z.string(),
+  kind: z.enum(['forecast', 'retrospective']),
+  official: z.boolean(),
+  clock: z.enum(['wall', 'simulated']),
+  createdAt: isoDate,
+  recordedAt: isoDate,
+  snapshotAt: isoDate,
+  freezePolicy: z.object({ kind: z.enum(['post_qualifying', 't_minus']), minutes: z.number().int().optional() }),
 });
 
 export const predictionEntry = z.object({
@@ -35,6 +106,7 @@ export const predictionEntry = z.object({
   code: z.string().nullable(),
   constructorId: z.number().int(),
   team: z.string(),
+  qualifyingPosition: z.number().int().nullable().describe('the qualifying classification the forecast was frozen with (null: not classified)'),
   predictedPosition: z.number().int(),
   expectedPosition: z.number(),
   medianPosition: z.number().nullable().describe('median finishing position of the forecast distribution, the point forecast position MAE scores; null for snapshots frozen before it was stored'),
@@ -54,7 +126,12 @@ export const predictionBody = z.object({
   id: z.number().int(),
   race: z.object({ id: z.number().int(), season: z.number().int(), round: z.number().int(), name: z.string() }),
   modelVersion: z.string(),
-  createdAt: isoDate,
+  model: modelLabel,
+  kind: z.enum(['forecast', 'retrospective']).describe('retrospective: frozen after the start or by a model that had seen the race; never scored'),
+  official: z.boolean().describe('the first forecast of its race and policy: the one listed and scored'),
+  clock: z.enum(['wall', 'simulated']).describe('simulated: frozen during a season replay, createdAt is replayed time'),
+  createdAt: isoDate.describe('the freeze clock\'s time (replayed time for a simulated clock)'),
+  recordedAt: isoDate.describe('when the snapshot was really written'),
   freezePolicy: z.object({ kind: z.enum(['post_qualifying', 't_minus']), minutes: z.number().int().optional() }),
   snapshotAt: isoDate,
   sessionType: z.enum(['qualifying', 'pre_race']),

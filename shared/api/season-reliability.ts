@@ -1,14 +1,15 @@
 import { reliabilityBins } from '../evaluation/metrics.js';
 import { pairsOf, probabilityKinds, scoreSnapshot } from '../lifecycle/evaluate.js';
 import type { Repository } from '../repository/index.js';
+import type { FreezePolicy } from '../config/config.js';
 
 /**
  * Reliability of each forecast probability over a season: every evaluated race's frozen
  * forecast paired with its classification, binned by forecast probability. The pairs come
  * from the one scorer, so the per-race evaluation and this never disagree.
  */
-export async function seasonReliability(repo: Repository, season: number, bins = 10) {
-  const evaluations = await repo.evaluations.season(season);
+export async function seasonReliability(repo: Repository, season: number, policy: FreezePolicy, bins = 10) {
+  const evaluations = await repo.evaluations.season(season, policy);
   const samples = Object.fromEntries(probabilityKinds.map((k) => [k, { p: [] as number[], y: [] as number[] }]));
   for (const e of evaluations) {
     const [prediction, results] = await Promise.all([repo.predictions.byId(e.predictionId), repo.reference.results(e.raceId)]);

@@ -6,6 +6,7 @@ import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type SyncDeps } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../lifecycle/clock.js';
+import type { FreezePolicy } from '../config/config.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
 import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
@@ -70,20 +71,23 @@ async function latestFinished(repo: Repository, clock: Clock) {
   const cutoff = clock.now().getTime() - 2 * 3600_000;
   const races = await repo.races.list({ fromSeason: clock.now().getUTCFullYear() - 1 });
   const race = races.filter((r) => sessionStartsAt(r.sessions.race).getTime() <= cutoff).pop();
-  if (!race) throw new NotFoundError('finished race', 'latest');
+  if (!race) {
+    const from = clock.now().getUTCFullYear() - 1;
+    throw new NotFoundError('finished race', 'latest', `no race of ${from} or later has finished by ${new Date(cutoff).toISOString()}; sync a past race by name: POST /results/sync/{year}/{race}`);
+  }
   return { year: race.season, race: String(race.round) };
 }
 
-/** POST /evaluate/{year}/{race} → (re-)scores the latest frozen prediction against stored results. */
-export function evaluateHandler(deps: { repo: Repository; auth: AuthPolicy }): Handler {
+/** POST /evaluate/{year}/{race} → (re-)scores the official snapshot against stored results. */
+export function evaluateHandler(deps: { repo: Repository; auth: AuthPolicy; policy: FreezePolicy }): Handler {
   return async (req) => {
     const refused = guard(req, deps.auth);
     if (refused) return refused;
     const ref = raceFromPath(req);
     if (!ref) return notFoundRoute(req.path);
     const race = await findRace(deps.repo, ref);
-    const evaluation = await deps.repo.withTransaction((trx) => evaluateRace(trx, race.id));
-    if (!evaluation) throw new NotFoundError('prediction for race', race.id);
+    const evaluation = await deps.repo.withTransaction((trx) => evaluateRace(trx, race.id, deps.policy));
+    if (!evaluation) throw new NotFoundError('official forecast of race', race.id, `${race.name} ${race.season} has nothing to score: no forecast was frozen before its start`);
     return json(200, { ...evaluation, evaluatedAt: evaluation.evaluatedAt.toISOString() });
   };
 }

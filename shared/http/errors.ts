@@ -31,7 +31,14 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
     return reply(500, err);
   }
   if (err instanceof SyntaxError && 'body' in err) {
-    return reply(400, new ValidationError('request body is not valid JSON'));
+    return reply(400, new ValidationError('the request body is not valid JSON: send JSON, or no body at all (the write functions take their parameters in the path or query)'));
+  }
+  const framework = err as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof framework?.status === 'number' && framework.status >= 400 && framework.status < 500) {
+    // Express's and body-parser's own client errors (a malformed %-escape in the path, a body
+    // too large): their status, our shape.
+    const message = err instanceof URIError ? 'the URL is not valid: it has a malformed %-escape' : framework.expose === true ? String(framework.message) : 'bad request';
+    return reply(framework.status, new ValidationError(message));
   }
   logger.error('unhandled error', { err });
   return {

@@ -1,5 +1,20 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log/logger.js';
+import { toErrorResponse } from './errors.js';
 import type { Handler } from './handler.js';
+
+/**
+ * Express error middleware for what fails before a Handler runs (functions-framework's body
+ * parser: a body that is not valid JSON, one too large): the same JSON error body as every
+ * other error, instead of Express's HTML page with a stack trace.
+ */
+export function bodyErrorMiddleware(logger: Logger) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const r = toErrorResponse(err, logger);
+    res.status(r.status).set(r.headers).json(r.body);
+  };
+}
 
 /** Runs a framework-free Handler behind functions-framework (Express request/response). A Buffer body is sent as is (dashboard assets, with their own Content-Type); anything else as JSON. */
 export function toHttpFunction(handler: Handler): (req: Request, res: Response) => Promise<void> {

@@ -38,6 +38,8 @@ export function withErrors(logger: Logger, handler: Handler): Handler {
       return await handler(req);
     } catch (err) {
       const r = toErrorResponse(err, logger);
+      // A refused request is logged once, without a stack (5xx are logged by the mapper).
+      if (r.status < 500) logger.info('request refused', { status: r.status, code: r.body.error.code, message: r.body.error.message, path: req.path });
       return { status: r.status, headers: r.headers, body: r.body };
     }
   };

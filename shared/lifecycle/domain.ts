@@ -25,11 +25,26 @@ export interface PredictionEntry {
 
 export type SessionType = 'qualifying' | 'pre_race';
 
+/**
+ * forecast: frozen before the race by a model that had seen nothing from the freeze instant on;
+ * retrospective: anything else (a freeze after the start, a model that has seen the race),
+ * labelled, never official, never scored.
+ */
+export type SnapshotKind = 'forecast' | 'retrospective';
+
 export interface Prediction {
   id: number;
   raceId: number;
   modelVersion: string;
+  kind: SnapshotKind;
+  /** The clock the freeze ran on: a season replay's simulated clock, or the wall clock. */
+  clock: 'wall' | 'simulated';
+  /** The freeze clock's time: simulated in a replay (the database sets it for the wall clock). */
   createdAt: Date;
+  /** When the row was really written (the database's clock). */
+  recordedAt: Date;
+  /** The first forecast of its race and freeze policy: the one every listing and score uses. */
+  official: boolean;
   freezePolicy: FreezePolicy;
   /** The instant the features were computed as of. */
   snapshotAt: Date;
@@ -44,7 +59,7 @@ export interface Prediction {
   entries: PredictionEntry[];
 }
 
-export type NewPrediction = Omit<Prediction, 'id' | 'createdAt' | 'status'> & { createdAt?: Date };
+export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official'>;
 
 export type ProbabilityKind = 'win' | 'podium' | 'points' | 'dnf';
 

@@ -1,4 +1,6 @@
+import type { FreezePolicy } from '../config/config.js';
 import type { RaceResult } from '../domain/reference.js';
+import { policyKey } from './freeze-policy.js';
 import { NotFoundError } from '../errors.js';
 import { mae, mean, spearman, topKOverlap } from '../evaluation/metrics.js';
 import { pointMetrics, scoreRace, type Pairs, type ScoredRace } from '../evaluation/score-race.js';
@@ -74,13 +76,18 @@ export function gridBaseline(results: readonly RaceResult[]): OrderScores {
 }
 
 /**
- * Evaluates the latest frozen prediction of a race and stores the scores (upsert: one
- * row per race and prediction). Returns null when the race has no prediction to score.
+ * Scores the official snapshot of a race under every freeze policy that has one and stores
+ * the scores (upsert: one row per race and prediction); superseded and retrospective
+ * snapshots are never scored (the database refuses it too). Returns the evaluation under
+ * `policy`, or null when the race has no official snapshot under it.
  */
-export async function evaluateRace(repo: Repository, raceId: number): Promise<Evaluation | null> {
+export async function evaluateRace(repo: Repository, raceId: number, policy: FreezePolicy): Promise<Evaluation | null> {
   const results = await repo.reference.results(raceId);
   if (results.length === 0) throw new NotFoundError('results of race', raceId);
-  const prediction = await repo.predictions.latestForRace(raceId);
-  if (!prediction) return null;
-  return repo.evaluations.upsert(scorePrediction(prediction, results));
+  let wanted: Evaluation | null = null;
+  for (const prediction of await repo.predictions.officialForRace(raceId)) {
+    const evaluation = await repo.evaluations.upsert(scorePrediction(prediction, results));
+    if (policyKey(prediction.freezePolicy) === policyKey(policy)) wanted = evaluation;
+  }
+  return wanted;
 }

@@ -25,10 +25,18 @@ export function freezeWindow(race: Race, policy: FreezePolicy): FreezeWindow {
   return { allowedAt: postQualifyingFreezeAt(race), sessionType: 'qualifying', raceStartsAt };
 }
 
-export type FreezeStatus = 'frozen' | 'open' | 'waiting';
+/** A policy as the database keys it (predictions.policy_key): one official snapshot per race and key. */
+export const policyKey = (policy: FreezePolicy): string => (policy.kind === 't_minus' ? `t_minus:${policy.minutes}` : policy.kind);
 
-/** For listings: frozen when a snapshot exists, open when the policy allows it now, else waiting. */
-export function freezeStatus(window: FreezeWindow, now: Date, hasSnapshot: boolean): FreezeStatus {
-  if (hasSnapshot) return 'frozen';
-  return now >= window.allowedAt ? 'open' : 'waiting';
+export type FreezeStatus = 'frozen' | 'open' | 'waiting' | 'missed';
+
+/**
+ * For listings: frozen when the race has its official snapshot; else waiting before the policy
+ * allows the freeze, open until the race start, and missed after it (only a retrospective
+ * snapshot can be frozen then).
+ */
+export function freezeStatus(window: FreezeWindow, now: Date, hasOfficial: boolean): FreezeStatus {
+  if (hasOfficial) return 'frozen';
+  if (now < window.allowedAt) return 'waiting';
+  return now < window.raceStartsAt ? 'open' : 'missed';
 }

@@ -1,23 +1,29 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { FreezePolicy } from '../config/config.js';
 import type { CurrentForecaster } from '../domain/forecast.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from './clock.js';
-import type { Prediction, PredictionEntry } from './domain.js';
-import { freezeWindow } from './freeze-policy.js';
+import type { Prediction, PredictionEntry, SnapshotKind } from './domain.js';
+import { freezeWindow, policyKey } from './freeze-policy.js';
 import { matchRace } from './race-match.js';
 import type { SnapshotCache, TtlCache } from './snapshot-cache.js';
 import type { PredictionRef } from '../repository/predictions-store.js';
 import type { Race } from '../domain/reference.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
 
-export const raceRef = z.object({
-  year: z.coerce.number().int().min(1950).max(2100),
-  race: z.string().trim().min(1).max(80),
-});
-export type RaceRef = z.infer<typeof raceRef>;
+export interface RaceRef {
+  year: number;
+  race: string;
+}
+
+/** What a freeze is asked for: a race, and whether a labelled retrospective snapshot is wanted. */
+export interface FreezeRequest extends RaceRef {
+  retrospective?: boolean;
+}
+
+/** The first season pitwall forecasts: its models and their walk-forward backtest start there. */
+export const FIRST_FORECAST_SEASON = 2014;
 
 export interface PredictDeps {
   repo: Repository;
@@ -55,14 +61,24 @@ export async function findRace(repo: Repository, ref: RaceRef, seasons?: TtlCach
 }
 
 /**
- * Freezes the forecast of a race under the freeze policy, once per model version. A
+ * Freezes the forecast of a race under the freeze policy, once per model version and kind. A
  * frozen snapshot is returned as is; otherwise the features are built as of the policy's
- * freeze instant (never "now": a late freeze sees no more than a timely one).
+ * freeze instant (never "now": a late freeze sees no more than a timely one), by the latest
+ * model that has seen nothing from that instant on. After the race start a forecast can no
+ * longer be frozen: the request gets the official one, or is refused unless it asks for a
+ * retrospective snapshot (labelled, never official, never scored).
  */
-export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictOutcome> {
+export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<PredictOutcome> {
   const race = await findRace(deps.repo, ref, deps.seasons);
+  if (race.season < FIRST_FORECAST_SEASON) {
+    throw new ValidationError(
+      `pitwall forecasts races from ${FIRST_FORECAST_SEASON} on (its models and their backtest start there); ${race.name} ${race.season} is earlier`,
+      [{ path: 'year', message: `must be ${FIRST_FORECAST_SEASON} or later` }],
+    );
+  }
   const window = freezeWindow(race, deps.policy);
   const now = deps.clock.now();
+  const kind: SnapshotKind = ref.retrospective ? 'retrospective' : 'forecast';
   if (now < window.allowedAt) {
     throw new ConflictError(`the ${deps.policy.kind} policy allows freezing ${race.name} ${race.season} from ${window.allowedAt.toISOString()}`, {
       raceId: race.id,
@@ -71,25 +87,35 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
     });
   }
   const forecaster = await deps.forecaster(window.allowedAt);
-  const refKey = `${race.id}/${forecaster.version}`;
-  const frozen = deps.frozenRefs?.get(refKey) ?? (await deps.repo.predictions.refByRaceAndModel(race.id, forecaster.version));
+  const key = { raceId: race.id, modelVersion: forecaster.version, policy: deps.policy, kind };
+  const refKey = `${race.id}/${forecaster.version}/${policyKey(deps.policy)}/${kind}`;
+  const started = now >= window.raceStartsAt;
+  const frozen =
+    deps.frozenRefs?.get(refKey) ??
+    (await deps.repo.predictions.refByKey(key)) ??
+    (started && kind === 'forecast' ? await deps.repo.predictions.officialRef(race.id, deps.policy) : undefined);
   if (frozen) {
     deps.frozenRefs?.set(refKey, frozen);
     const load = async () => (await deps.repo.predictions.byId(frozen.id))!;
     return { prediction: deps.snapshots ? await deps.snapshots.getOrLoad(frozen.id, load) : await load(), created: false };
   }
+  if (started && kind === 'forecast') {
+    throw new ConflictError(
+      `${race.name} ${race.season} started at ${window.raceStartsAt.toISOString()} and no forecast was frozen before it; ` +
+        'a snapshot frozen now would not be a forecast. Ask for retrospective=true to freeze a labelled retrospective snapshot, which is never scored',
+      { raceId: race.id, raceStartsAt: window.raceStartsAt.toISOString() },
+    );
+  }
 
   const entrants = (await deps.repo.reference.qualifying(race.id)).map((q) => q.driverId);
   if (entrants.length === 0) {
-    throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} yet`, { raceId: race.id });
+    throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} is stored yet: ingest it, then freeze`, { raceId: race.id });
   }
   // Independent reads: on PostgreSQL they overlap.
   const [forecast, strategy] = await Promise.all([forecaster.forecast(race.id, window.allowedAt), deps.strategy?.(race) ?? null]);
   const checked = validateForecast(forecast, entrants);
   const warnings = [...checked.warnings];
-  if (now >= window.raceStartsAt) {
-    warnings.push(`frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
-  }
+  if (started) warnings.push(`retrospective: frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
   const inputsHash = createHash('sha256')
     .update(
       JSON.stringify({ raceId: race.id, asOf: window.allowedAt.toISOString(), model: forecaster.version, entrants: [...entrants].sort((a, b) => a - b), forecast: forecast.drivers, strategy }),
@@ -100,6 +126,8 @@ export async function predict(deps: PredictDeps, ref: RaceRef): Promise<PredictO
     trx.predictions.freeze({
       raceId: race.id,
       modelVersion: forecaster.version,
+      kind,
+      clock: deps.clock.kind,
       createdAt: now,
       freezePolicy: deps.policy,
       snapshotAt: window.allowedAt,

@@ -11,8 +11,10 @@ export interface ReplayRace {
   round: number;
   race: string;
   raceId: number;
-  frozenAt: string | null;
+  /** The official snapshot of the race (the one every listing and score uses). */
   predictionId: number | null;
+  modelVersion: string | null;
+  frozenAt: string | null;
   predictedWinner: string | null;
   actualWinner: string | null;
   winnerCorrect: boolean | null;
@@ -21,13 +23,14 @@ export interface ReplayRace {
   spearman: number | null;
   gridBaselineMae: number | null;
   gridBaselineWinnerCorrect: boolean | null;
-  /** Why a step did not complete (e.g. 409 no entry list, 503 results not published). */
+  /** Why a step did not complete (e.g. 409 no entry list, 503 results not published), or that an earlier snapshot counts. */
   note: string | null;
 }
 
 export interface ReplayReport {
   season: number;
-  modelVersion: string | null;
+  /** The model of the first official forecast, with the data it had seen. */
+  model: string | null;
   policy: FreezePolicy;
   races: ReplayRace[];
   totals: unknown;
@@ -46,8 +49,10 @@ interface ReplayDeps {
 /**
  * Drives the real functions over HTTP through a season with a simulated clock: per race,
  * the clock moves to the freeze instant the policy allows and POST /predict freezes; then
- * to a few hours after the race and POST /results/sync stores the classification and
- * evaluates. The season totals come from GET /metrics/season/{year}.
+ * to a few hours after the race and POST /results/sync stores the classification, scores
+ * and updates the model. Each row is then read back as the API serves it (the official
+ * snapshot and its score), so the table, the listings and the season totals
+ * (GET /metrics/season/{year}) are the same snapshots by construction.
  */
 export async function replaySeason(deps: ReplayDeps, season: number): Promise<ReplayReport> {
   const call = async (method: string, path: string) => {
@@ -58,45 +63,44 @@ export async function replaySeason(deps: ReplayDeps, season: number): Promise<Re
     return { status: res.status, body };
   };
   const rows: ReplayRace[] = [];
-  let modelVersion: string | null = null;
+  let model: string | null = null;
   for (const race of deps.races) {
     const row: ReplayRace = {
-      round: race.round, race: race.name, raceId: race.id, frozenAt: null, predictionId: null, predictedWinner: null, actualWinner: null,
+      round: race.round, race: race.name, raceId: race.id, predictionId: null, modelVersion: null, frozenAt: null, predictedWinner: null, actualWinner: null,
       winnerCorrect: null, positionMae: null, brierWin: null, spearman: null, gridBaselineMae: null, gridBaselineWinnerCorrect: null, note: null,
     };
+    const note = (text: string) => (row.note = row.note ? `${row.note}; ${text}` : text);
     rows.push(row);
     deps.progress?.tick(0, race.name);
     deps.clock.set(freezeWindow(race, deps.policy).allowedAt);
     const frozen = await call('POST', `/predict?year=${season}&race=${race.round}`);
-    if (frozen.status === 200 || frozen.status === 201) {
-      row.predictionId = frozen.body!.id;
-      row.frozenAt = frozen.body!.snapshotAt;
-      row.predictedWinner = frozen.body!.entries[0]?.driver ?? null;
-      modelVersion = frozen.body!.modelVersion;
-    } else {
-      row.note = `predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`;
-    }
+    if (frozen.status !== 200 && frozen.status !== 201) note(`predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`);
+    else if (!frozen.body!.official) note(`an earlier forecast (not snapshot ${frozen.body!.id} of this replay) is the official one`);
     deps.clock.set(new Date(sessionStartsAt(race.sessions.race).getTime() + SYNC_AFTER_RACE_HOURS * 3600_000));
     const synced = await call('POST', `/results/sync/${season}/${race.round}`);
-    if (synced.status === 200) {
-      const e = synced.body!.evaluation;
-      const results = await call('GET', `/results/${race.id}`);
-      row.actualWinner = results.body?.results?.[0]?.driver ?? null;
-      if (e) {
-        row.winnerCorrect = e.winnerCorrect;
-        row.positionMae = e.positionMae;
-        row.brierWin = e.brier.win;
-        row.spearman = e.spearman;
-        row.gridBaselineMae = e.baseline.positionMae;
-        row.gridBaselineWinnerCorrect = e.baseline.winnerCorrect;
-      }
-    } else {
-      row.note = `${row.note ? `${row.note}; ` : ''}sync ${synced.status}: ${synced.body?.error?.message ?? ''}`;
+    if (synced.status !== 200) note(`sync ${synced.status}: ${synced.body?.error?.message ?? ''}`);
+    const [official, results, metrics] = await Promise.all([call('GET', `/predictions/${race.id}`), call('GET', `/results/${race.id}`), call('GET', `/metrics/${race.id}`)]);
+    if (official.status === 200) {
+      row.predictionId = official.body!.id;
+      row.modelVersion = official.body!.modelVersion;
+      row.frozenAt = official.body!.snapshotAt;
+      row.predictedWinner = official.body!.entries[0]?.driver ?? null;
+      model ??= official.body!.model?.label ?? official.body!.modelVersion;
+    }
+    row.actualWinner = results.body?.results?.[0]?.driver ?? null;
+    if (metrics.status === 200) {
+      const e = metrics.body!;
+      row.winnerCorrect = e.winnerCorrect;
+      row.positionMae = e.positionMae;
+      row.brierWin = e.brier.win;
+      row.spearman = e.spearman;
+      row.gridBaselineMae = e.baseline.positionMae;
+      row.gridBaselineWinnerCorrect = e.baseline.winnerCorrect;
     }
     deps.progress?.tick(1, race.name);
   }
   const totals = await call('GET', `/metrics/season/${season}`);
-  return { season, modelVersion, policy: deps.policy, races: rows, totals: totals.body?.totals ?? null };
+  return { season, model, policy: deps.policy, races: rows, totals: totals.body?.totals ?? null };
 }
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '—' : x.toFixed(digits));
@@ -105,7 +109,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 /** The season table as plain text. */
 export function formatReplay(report: ReplayReport): string {
   const lines: string[] = [];
-  lines.push(`Season ${report.season} replay — model ${report.modelVersion ?? '—'}, freeze policy ${report.policy.kind}${report.policy.kind === 't_minus' ? ` ${report.policy.minutes} min` : ''}`);
+  lines.push(`Season ${report.season} replay — model ${report.model ?? '—'}, freeze policy ${report.policy.kind}${report.policy.kind === 't_minus' ? ` ${report.policy.minutes} min` : ''}`);
   lines.push('');
   const header = ['Rd', 'Race', 'Predicted winner', 'Actual winner', 'OK', 'MAE', 'Brier(win)', 'Grid MAE'];
   const table = report.races.map((r) => [

@@ -5,6 +5,7 @@ import type { Repository } from '../repository/index.js';
 import type { Evaluation } from './domain.js';
 import { evaluateRace } from './evaluate.js';
 import { findRace, type RaceRef } from './predict.js';
+import type { FreezePolicy } from '../config/config.js';
 
 /** Retry-After for a classification that is not out yet: Cloud Scheduler retries anyway. */
 export const RESULTS_RETRY_AFTER_SECONDS = 900;
@@ -63,6 +64,8 @@ export interface ModelUpdate {
 export interface SyncDeps {
   repo: Repository;
   source: ResultsSource;
+  /** The freeze policy whose official snapshot the outcome reports (every official one is scored). */
+  policy: FreezePolicy;
   /** Teaches the current model the race's result once it is stored, as the backtest does between races. */
   updateModel?: (raceId: number) => Promise<ModelUpdate>;
 }
@@ -83,7 +86,7 @@ export async function syncResults(deps: SyncDeps, ref: RaceRef): Promise<SyncOut
     if (results.length === 0) {
       throw new NotReadyError(`no results for ${race.name} ${race.season}`, RESULTS_RETRY_AFTER_SECONDS, { raceId: race.id });
     }
-    const evaluation = await evaluateRace(trx, race.id);
+    const evaluation = await evaluateRace(trx, race.id, deps.policy);
     return { raceId: race.id, source: deps.source.name, classified: results.length, evaluation };
   });
   const modelUpdate = deps.updateModel ? await deps.updateModel(race.id) : null;

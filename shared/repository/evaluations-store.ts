@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
+import type { FreezePolicy } from '../config/config.js';
 import type { Evaluation, NewEvaluation } from '../lifecycle/domain.js';
+import { policyKey } from '../lifecycle/freeze-policy.js';
 
 export interface EvaluationsStore {
   /** One row per race and prediction: re-evaluation replaces the scores. */
   upsert(e: NewEvaluation): Promise<Evaluation>;
-  latestForRace(raceId: number): Promise<Evaluation | undefined>;
-  /** The latest evaluation of every race of a season, in calendar order. */
-  season(season: number): Promise<(Evaluation & { round: number; raceName: string })[]>;
+  byPrediction(predictionId: number): Promise<Evaluation | undefined>;
+  /** The evaluation of every race's official snapshot under a policy over a season, in calendar order. */
+  season(season: number, policy: FreezePolicy): Promise<(Evaluation & { round: number; raceName: string })[]>;
   /** Per model version: how many races were evaluated and the mean scores. */
   summaryByModel(): Promise<{ modelVersion: string; races: number; positionMae: number | null; winnerAccuracy: number | null; brierWin: number | null }[]>;
   count(raceId?: number): Promise<number>;
@@ -70,23 +72,19 @@ export function createEvaluationsStore(db: Knex | Knex.Transaction): Evaluations
       const [saved] = await db('evaluations').insert(row).onConflict(['race_id', 'prediction_id']).merge().returning('*');
       return mapEvaluation(saved);
     },
-    async latestForRace(raceId) {
-      const row = await db('evaluations')
-        .where({ race_id: raceId })
-        .orderBy([{ column: 'evaluated_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .first();
+    async byPrediction(predictionId) {
+      const row = await db('evaluations').where({ prediction_id: predictionId }).first();
       return row ? mapEvaluation(row) : undefined;
     },
-    async season(season) {
+    async season(season, policy) {
+      // Only official snapshots are ever evaluated (the database refuses others), one per race and policy.
       const rows = await db('evaluations as e')
         .join('races as r', 'r.id', 'e.race_id')
-        .where('r.season', season)
-        .distinctOn('e.race_id')
+        .join('predictions as p', 'p.id', 'e.prediction_id')
+        .where({ 'r.season': season, 'p.official': true, 'p.policy_key': policyKey(policy) })
         .select('e.*', 'r.round', 'r.name as race_name')
-        .orderBy([{ column: 'e.race_id' }, { column: 'e.evaluated_at', order: 'desc' }, { column: 'e.id', order: 'desc' }]);
-      return rows
-        .map((r: Record<string, unknown>) => ({ ...mapEvaluation(r), round: Number(r.round), raceName: String(r.race_name) }))
-        .sort((a: { round: number }, b: { round: number }) => a.round - b.round);
+        .orderBy('r.round');
+      return rows.map((r: Record<string, unknown>) => ({ ...mapEvaluation(r), round: Number(r.round), raceName: String(r.race_name) }));
     },
     async summaryByModel() {
       const rows = await db('evaluations as e')

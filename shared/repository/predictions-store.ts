@@ -1,21 +1,36 @@
 import type { Knex } from 'knex';
-import type { NewPrediction, Prediction, PredictionEntry } from '../lifecycle/domain.js';
+import type { FreezePolicy } from '../config/config.js';
+import type { NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../lifecycle/domain.js';
+import { policyKey } from '../lifecycle/freeze-policy.js';
+
+/** A snapshot's identity: one per race, model version, freeze policy and kind. */
+export interface SnapshotKey {
+  raceId: number;
+  modelVersion: string;
+  policy: FreezePolicy;
+  kind: SnapshotKind;
+}
 
 export interface PredictionsStore {
   /**
-   * Stores a frozen snapshot unless one exists for its race and model version; either way
-   * returns the stored one. Atomic only inside a transaction (the caller passes one).
+   * Stores a frozen snapshot unless one exists under its key; either way returns the stored
+   * one. The database decides whether it may be a forecast and whether it is the official
+   * one (migrations/006). Atomic only inside a transaction (the caller passes one).
    */
   freeze(p: NewPrediction): Promise<{ prediction: Prediction; created: boolean }>;
-  byRaceAndModel(raceId: number, modelVersion: string): Promise<Prediction | undefined>;
+  byKey(key: SnapshotKey): Promise<Prediction | undefined>;
   /** Id and inputs hash only (one indexed read): enough to find a cached snapshot or answer 304. */
-  refByRaceAndModel(raceId: number, modelVersion: string): Promise<PredictionRef | undefined>;
-  latestRefForRace(raceId: number): Promise<PredictionRef | undefined>;
-  /** The most recent frozen prediction of a race (any model version). */
-  latestForRace(raceId: number): Promise<Prediction | undefined>;
+  refByKey(key: SnapshotKey): Promise<PredictionRef | undefined>;
+  /** The official snapshot of a race under a freeze policy, if one was frozen. */
+  officialRef(raceId: number, policy: FreezePolicy): Promise<PredictionRef | undefined>;
+  official(raceId: number, policy: FreezePolicy): Promise<Prediction | undefined>;
+  /** The official snapshots of a race under every policy. */
+  officialForRace(raceId: number): Promise<Prediction[]>;
+  /** Races with an official snapshot under the policy, with its id. */
+  officialIdsByRace(raceIds: number[], policy: FreezePolicy): Promise<Map<number, number>>;
+  /** Every snapshot of a race (official, superseded and retrospective), oldest first, without entries. */
+  snapshots(raceId: number): Promise<Omit<Prediction, 'entries'>[]>;
   byId(id: number): Promise<Prediction | undefined>;
-  /** Races that have at least one prediction, with the id of the latest. */
-  latestIdsByRace(raceIds: number[]): Promise<Map<number, number>>;
   count(raceId?: number): Promise<number>;
   /** Display names of the drivers and teams a snapshot or classification mentions. */
   names(driverIds: number[], constructorIds: number[]): Promise<Names>;
@@ -59,7 +74,11 @@ function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): 
     id: Number(r.id),
     raceId: Number(r.race_id),
     modelVersion: String(r.model_version),
+    kind: r.kind as SnapshotKind,
+    clock: r.clock === 'simulated' ? 'simulated' : 'wall',
     createdAt: new Date(r.created_at as string),
+    recordedAt: new Date(r.recorded_at as string),
+    official: Boolean(r.official),
     freezePolicy:
       r.freeze_policy === 't_minus' ? { kind: 't_minus', minutes: Number(r.freeze_minutes) } : { kind: 'post_qualifying' },
     snapshotAt: new Date(r.snapshot_at as string),
@@ -75,6 +94,9 @@ function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): 
 }
 
 export function createPredictionsStore(db: Knex | Knex.Transaction): PredictionsStore {
+  const keyed = (k: SnapshotKey) => ({ race_id: k.raceId, model_version: k.modelVersion, policy_key: policyKey(k.policy), kind: k.kind });
+  const official = (raceId: number, policy: FreezePolicy) => db('predictions').where({ race_id: raceId, policy_key: policyKey(policy), official: true });
+  const toRef = (row: Record<string, unknown> | undefined) => (row ? { id: Number(row.id), inputsHash: String(row.inputs_hash) } : undefined);
   const withEntries = async (row: Record<string, unknown> | undefined) => {
     if (!row) return undefined;
     const entries = await db('prediction_entries').where({ prediction_id: row.id }).orderBy('predicted_position');
@@ -86,7 +108,9 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
         .insert({
           race_id: p.raceId,
           model_version: p.modelVersion,
-          ...(p.createdAt ? { created_at: p.createdAt } : {}),
+          kind: p.kind,
+          clock: p.clock,
+          created_at: p.createdAt,
           freeze_policy: p.freezePolicy.kind,
           freeze_minutes: p.freezePolicy.kind === 't_minus' ? p.freezePolicy.minutes : null,
           snapshot_at: p.snapshotAt,
@@ -98,11 +122,11 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
           status: 'frozen',
           warnings: JSON.stringify(p.warnings),
         })
-        .onConflict(['race_id', 'model_version'])
+        .onConflict(['race_id', 'model_version', 'policy_key', 'kind'])
         .ignore()
         .returning('id')) as { id: number }[];
       if (inserted.length === 0) {
-        const existing = await this.byRaceAndModel(p.raceId, p.modelVersion);
+        const existing = await this.byKey({ raceId: p.raceId, modelVersion: p.modelVersion, policy: p.freezePolicy, kind: p.kind });
         if (!existing) throw new Error(`prediction for race ${p.raceId} / ${p.modelVersion} conflicted but is not visible`);
         return { prediction: existing, created: false };
       }
@@ -130,36 +154,36 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
       );
       return { prediction: (await this.byId(id))!, created: true };
     },
-    async byRaceAndModel(raceId, modelVersion) {
-      return withEntries(await db('predictions').where({ race_id: raceId, model_version: modelVersion }).first());
+    async byKey(key) {
+      return withEntries(await db('predictions').where(keyed(key)).first());
     },
-    async refByRaceAndModel(raceId, modelVersion) {
-      const row = await db('predictions').where({ race_id: raceId, model_version: modelVersion }).first('id', 'inputs_hash');
-      return row ? { id: Number(row.id), inputsHash: String(row.inputs_hash) } : undefined;
+    async refByKey(key) {
+      return toRef(await db('predictions').where(keyed(key)).first('id', 'inputs_hash'));
     },
-    async latestRefForRace(raceId) {
-      const row = await db('predictions')
-        .where({ race_id: raceId })
-        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .first('id', 'inputs_hash');
-      return row ? { id: Number(row.id), inputsHash: String(row.inputs_hash) } : undefined;
+    async officialRef(raceId, policy) {
+      return toRef(await official(raceId, policy).first('id', 'inputs_hash'));
     },
-    async latestForRace(raceId) {
-      return withEntries(
-        await db('predictions').where({ race_id: raceId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(),
-      );
+    async official(raceId, policy) {
+      return withEntries(await official(raceId, policy).first());
+    },
+    async officialForRace(raceId) {
+      const rows = await db('predictions').where({ race_id: raceId, official: true }).orderBy('id');
+      return Promise.all(rows.map(async (r: Record<string, unknown>) => (await withEntries(r))!));
+    },
+    async officialIdsByRace(raceIds, policy) {
+      if (raceIds.length === 0) return new Map();
+      const rows = await db('predictions').whereIn('race_id', raceIds).where({ policy_key: policyKey(policy), official: true }).select('race_id', 'id');
+      return new Map(rows.map((r: Record<string, unknown>) => [Number(r.race_id), Number(r.id)]));
+    },
+    async snapshots(raceId) {
+      const rows = await db('predictions').where({ race_id: raceId }).orderBy('id');
+      return rows.map((r: Record<string, unknown>) => {
+        const { entries: _entries, ...rest } = mapPrediction(r, []);
+        return rest;
+      });
     },
     async byId(id) {
       return withEntries(await db('predictions').where({ id }).first());
-    },
-    async latestIdsByRace(raceIds) {
-      if (raceIds.length === 0) return new Map();
-      const rows = await db('predictions')
-        .whereIn('race_id', raceIds)
-        .select('race_id')
-        .max('id as id')
-        .groupBy('race_id');
-      return new Map(rows.map((r: Record<string, unknown>) => [Number(r.race_id), Number(r.id)]));
     },
     async count(raceId) {
       const q = db('predictions').count<{ n: string | number }[]>('* as n');

@@ -10,6 +10,8 @@ export interface RacesStore {
   list(range?: { fromSeason?: number; toSeason?: number }): Promise<Race[]>;
   /** Seasons that have races, newest first. */
   seasons(): Promise<number[]>;
+  /** The last race of the calendar. */
+  latest(): Promise<Race | undefined>;
 }
 
 const sessionColumns: [SessionName, string][] = [
@@ -62,6 +64,10 @@ export function createRacesStore(db: Knex | Knex.Transaction): RacesStore {
     async seasons() {
       const rows = await races().distinct('season').orderBy('season', 'desc');
       return rows.map((r: { season: number }) => Number(r.season));
+    },
+    async latest() {
+      const row = await races().orderBy([{ column: 'season', order: 'desc' }, { column: 'round', order: 'desc' }]).first();
+      return row ? mapRace(row) : undefined;
     },
   };
 }

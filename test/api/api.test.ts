@@ -5,7 +5,7 @@ import { findRace } from '../../shared/lifecycle/predict.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
 import { loadSeasons } from '../helpers/dump-seasons.js';
-import { startStack } from './stack.js';
+import { atFreeze, startStack } from './stack.js';
 
 const data = requireData();
 
@@ -41,6 +41,7 @@ for (const backend of backends) {
     });
 
     it('freezes once: 201 then 200 with the same snapshot', async () => {
+      await atFreeze(stack, 2024, 'Monaco');
       const first = await post('/predict?year=2024&race=Monaco');
       expect(first.status).toBe(201);
       const body = await first.json();
@@ -50,6 +51,11 @@ for (const backend of backends) {
       const again = await post('/predict?year=2024&race=8');
       expect(again.status).toBe(200);
       expect((await again.json()).id).toBe(body.id);
+      // After the start the same call still answers with the official forecast.
+      stack.clock.set(new Date('2025-01-01T00:00:00Z'));
+      const late = await post('/predict?year=2024&race=Monaco');
+      expect(late.status).toBe(200);
+      expect(await late.json()).toMatchObject({ id: body.id, official: true, kind: 'forecast' });
     });
 
     it('GET /predictions/{raceId} carries ETag and Cache-Control and honours If-None-Match', async () => {
@@ -86,7 +92,7 @@ for (const backend of backends) {
       const races = await (await get('/races?season=2024')).json();
       expect(races.races).toHaveLength(24);
       expect(races.races.find((r: { id: number }) => r.id === monacoId).freezeStatus).toBe('frozen');
-      expect(races.races.find((r: { round: number }) => r.round === 9).freezeStatus).toBe('open');
+      expect(races.races.find((r: { round: number }) => r.round === 9).freezeStatus).toBe('missed');
       const drivers = await (await get('/drivers?season=2024')).json();
       expect(drivers.drivers.length).toBeGreaterThanOrEqual(20);
       expect((await (await get('/teams?season=2024')).json()).teams).toHaveLength(10);
@@ -129,6 +135,7 @@ for (const backend of backends) {
     });
 
     it('50 concurrent POST /predict for one race make exactly one snapshot, and every caller gets its id', async () => {
+      await atFreeze(stack, 2024, 'British');
       const responses = await Promise.all(Array.from({ length: 50 }, () => post('/predict?year=2024&race=British%20GP')));
       const bodies = await Promise.all(responses.map((r) => r.json()));
       const statuses = responses.map((r) => r.status);
@@ -138,6 +145,7 @@ for (const backend of backends) {
       const british = await findRace(repo, { year: 2024, race: 'british' });
       expect(await repo.predictions.count(british.id)).toBe(1);
       expect(bodies[0].race.id).toBe(british.id);
+      stack.clock.set(new Date('2025-01-01T00:00:00Z'));
     });
   });
 }

@@ -8,7 +8,7 @@ import { backends } from '../helpers/databases.js';
 import { startReplayServer, type ReplayServer } from '../helpers/replay-server.js';
 import { dataDir, requireData } from '../helpers/settings.js';
 import { loadSeasons } from '../helpers/dump-seasons.js';
-import { startStack } from './stack.js';
+import { atFreeze, startStack } from './stack.js';
 
 const data = requireData();
 
@@ -32,6 +32,7 @@ for (const backend of backends) describe.skipIf(data.skip || backend.skip)(`sync
   });
 
   it('stores the official classification of 2023 R9 and evaluates the frozen forecast', async () => {
+    await atFreeze(stack, 2023, 'Austria');
     expect((await fetch(`${stack.url}/predict?year=2023&race=Austria`, { method: 'POST' })).status).toBe(201);
     const res = await fetch(`${stack.url}/results/sync/2023/9`, { method: 'POST' });
     expect(res.status).toBe(200);

@@ -9,7 +9,8 @@ import { createRepository, type Repository } from '../../shared/repository/index
 import { backends } from '../helpers/databases.js';
 import { requireData, testDatabaseUrl } from '../helpers/settings.js';
 import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
-import { startStack } from './stack.js';
+import { atFreeze, startStack } from './stack.js';
+import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
 
 const data = requireData();
 
@@ -32,9 +33,9 @@ for (const backend of backends) {
     afterAll(async () => db?.close());
 
     it('a connection lost mid-sync leaves no partial rows, and the re-run completes', async () => {
-      const clock = new SimulatedClock(new Date('2025-01-01T00:00:00Z'));
-      await predict({ repo, clock, policy: { kind: 'post_qualifying' }, forecaster: async () => new QualifyingOrderForecaster(repo) }, { year: 2024, race: 'Spain' });
       const spain = await findRace(repo, { year: 2024, race: 'Spain' });
+      const clock = new SimulatedClock(freezeWindow(spain, { kind: 'post_qualifying' }).allowedAt);
+      await predict({ repo, clock, policy: { kind: 'post_qualifying' }, forecaster: async () => new QualifyingOrderForecaster(repo) }, { year: 2024, race: 'Spain' });
       const source = fetchedResultsSource(dumpResults);
       if (backend.name === 'postgres') {
         // The evaluation insert (after the results were written, same transaction) stalls;
@@ -44,7 +45,7 @@ for (const backend of backends) {
         const dbName = new URL(db.url!).pathname.slice(1);
         const admin = new pg.Client({ connectionString: testDatabaseUrl });
         await admin.connect();
-        const sync = syncResults({ repo, source }, { year: 2024, race: 'Spain' }).then(() => 'completed', (e: Error) => e.message);
+        const sync = syncResults({ repo, source, policy: { kind: 'post_qualifying' } }, { year: 2024, race: 'Spain' }).then(() => 'completed', (e: Error) => e.message);
         let killed = 0;
         for (let i = 0; i < 200 && killed === 0; i++) {
           await new Promise((r) => setTimeout(r, 50));
@@ -62,13 +63,13 @@ for (const backend of backends) {
         // PGlite has no second backend to kill: the same point fails from inside.
         await db.knex.raw(`CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'connection lost'; END $$`);
         await db.knex.raw(`CREATE TRIGGER fail BEFORE INSERT ON evaluations FOR EACH ROW EXECUTE FUNCTION fail()`);
-        await expect(syncResults({ repo, source }, { year: 2024, race: 'Spain' })).rejects.toThrow(/connection lost/);
+        await expect(syncResults({ repo, source, policy: { kind: 'post_qualifying' } }, { year: 2024, race: 'Spain' })).rejects.toThrow(/connection lost/);
         await db.knex.raw('DROP TRIGGER fail ON evaluations');
       }
       expect(await repo.reference.results(spain.id)).toHaveLength(0);
       expect(await repo.evaluations.count(spain.id)).toBe(0);
 
-      const rerun = await syncResults({ repo, source }, { year: 2024, race: 'Spain' });
+      const rerun = await syncResults({ repo, source, policy: { kind: 'post_qualifying' } }, { year: 2024, race: 'Spain' });
       expect(rerun.classified).toBe(20);
       expect(rerun.evaluation).not.toBeNull();
       expect(await repo.evaluations.count(spain.id)).toBe(1);
@@ -124,6 +125,7 @@ for (const backend of backends) {
         const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
         expect(await repo.predictions.count(monaco.id)).toBe(0);
         expect((await fetch(`${stack.url}/races?season=2024`)).status).toBe(200);
+        await atFreeze(stack, 2024, 'Monaco');
         const authorised = await fetch(`${stack.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { Authorization: 'Bearer token-verified-by-cloud-functions-iam' } });
         expect(authorised.status).toBe(201);
       });
@@ -131,6 +133,7 @@ for (const backend of backends) {
       it('with an API key configured, only the key opens writes', async () => {
         const keyed = await startStack(db, { env: { PITWALL_ENV: 'production', API_KEY: 's3cret-key' } });
         try {
+          await atFreeze(keyed, 2024, 'Monaco');
           const wrong = await fetch(`${keyed.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { 'X-API-Key': 'guess', Authorization: 'Bearer x' } });
           expect(wrong.status).toBe(401);
           const right = await fetch(`${keyed.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { 'X-API-Key': 's3cret-key' } });

@@ -6,6 +6,8 @@ import { createRepository } from '../../shared/repository/index.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { startDevServer, type DevServer } from '../../functions/dev-server.js';
 import type { ResultsSource } from '../../shared/lifecycle/sync-results.js';
+import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { findRace } from '../../shared/lifecycle/predict.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,4 +23,10 @@ export async function startStack(db: Database, opts: { env?: Record<string, stri
   const app = appOver(db, opts.env);
   const server: DevServer = await startDevServer({ app, clock, port: 0, ...(opts.resultsSource ? { resultsSource: opts.resultsSource } : {}) });
   return { app, clock, server, url: server.url };
+}
+
+/** Moves a stack's clock to the instant its freeze policy allows freezing a race (before the start). */
+export async function atFreeze(stack: { app: AppContext; clock: SimulatedClock }, year: number, race: string): Promise<void> {
+  const found = await findRace(stack.app.repo, { year, race });
+  stack.clock.set(freezeWindow(found, stack.app.config.freezePolicy).allowedAt);
 }

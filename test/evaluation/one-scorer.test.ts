@@ -45,7 +45,7 @@ describe('one scorer, one outcome model, one freeze instant', () => {
   it('the live evaluation of a frozen snapshot gives the backtest scorer’s scores', () => {
     const checked = validateForecast(forecast, forecast.drivers.map((d) => d.driverId));
     const prediction: Prediction = {
-      id: 3, raceId: 9, modelVersion: 'm', createdAt: new Date(), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: forecast.asOf,
+      id: 3, raceId: 9, modelVersion: 'm', kind: 'forecast', clock: 'simulated', official: true, recordedAt: new Date(0), createdAt: new Date(), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: forecast.asOf,
       sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [],
       entries: checked.entries.map((e) => ({ ...e, strategy: null })),
     };

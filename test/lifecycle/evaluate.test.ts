@@ -8,7 +8,7 @@ const entry = (driverId: number, predictedPosition: number, medianPosition: numb
   gapHighSeconds: 1, gapFlagged: false, pWin: 0.25, pPodium: 0.75, pPoints: 1, pDnf: 0.1, featureCoverage: 1, imputedCount: 0, strategy: null,
 });
 const prediction = (entries: PredictionEntry[]): Prediction => ({
-  id: 1, raceId: 1, modelVersion: 'm', createdAt: new Date(0), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: new Date(0),
+  id: 1, raceId: 1, modelVersion: 'm', kind: 'forecast', clock: 'simulated', official: true, recordedAt: new Date(0), createdAt: new Date(0), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: new Date(0),
   sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [], entries,
 });
 const result = (driverId: number, positionOrder: number, grid: number): RaceResult => ({

@@ -72,7 +72,7 @@ for (const backend of backends) {
     });
 
     it('the database refuses to change or delete a frozen snapshot and its entries', async () => {
-      const p = (await repo.predictions.latestForRace((await findRace(repo, { year: 2024, race: 'Monaco' })).id))!;
+      const p = (await repo.predictions.official((await findRace(repo, { year: 2024, race: 'Monaco' })).id, deps.policy))!;
       await expect(db.knex('predictions').where({ id: p.id }).update({ confidence: 0.5 })).rejects.toThrow(/frozen/);
       await expect(db.knex('predictions').where({ id: p.id }).delete()).rejects.toThrow(/frozen/);
       await expect(db.knex('prediction_entries').where({ prediction_id: p.id }).update({ p_win: 0.5 })).rejects.toThrow(/frozen/);
@@ -87,13 +87,13 @@ for (const backend of backends) {
 
     it('reads back snapshots stored without a median position (frozen before the column existed) as null', async () => {
       const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
-      const stored = (await repo.predictions.latestForRace(monaco.id))!;
+      const stored = (await repo.predictions.official(monaco.id, deps.policy))!;
       // Another race, so Monaco's latest snapshot stays the one the later tests score.
       const abuDhabi = await findRace(repo, { year: 2024, race: '24' });
       const { prediction } = await repo.predictions.freeze({
         ...stored,
         raceId: abuDhabi.id,
-        modelVersion: 'legacy-without-median',
+        kind: 'retrospective',
         entries: stored.entries.map((e) => ({ ...e, medianPosition: null })),
       });
       expect(prediction.entries.every((e) => e.medianPosition === null)).toBe(true);
@@ -101,7 +101,7 @@ for (const backend of backends) {
     });
 
     it('a sync before the results exist answers not-ready and writes nothing', async () => {
-      const err = await syncResults({ repo, source: storedResultsSource(repo) }, { year: 2024, race: 'Monaco' }).catch((e: unknown) => e);
+      const err = await syncResults({ repo, source: storedResultsSource(repo), policy: deps.policy }, { year: 2024, race: 'Monaco' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotReadyError);
       expect(await repo.evaluations.count()).toBe(0);
     });
@@ -111,14 +111,14 @@ for (const backend of backends) {
         const batch = await dumpResults(s, r);
         return { results: batch.results!.map((x, i) => (i === 5 ? { ...x, positionOrder: 0 } : x)) };
       });
-      await expect(syncResults({ repo, source }, { year: 2024, race: 'Monaco' })).rejects.toBeInstanceOf(UpstreamError);
+      await expect(syncResults({ repo, source, policy: deps.policy }, { year: 2024, race: 'Monaco' })).rejects.toBeInstanceOf(UpstreamError);
       const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
       expect(await repo.reference.results(monaco.id)).toHaveLength(0);
     });
 
     it('syncs the classification, evaluates, and re-syncing is idempotent', async () => {
       const source = fetchedResultsSource(dumpResults);
-      const first = await syncResults({ repo, source }, { year: 2024, race: 'Monaco' });
+      const first = await syncResults({ repo, source, policy: deps.policy }, { year: 2024, race: 'Monaco' });
       const monaco = await findRace(repo, { year: 2024, race: 'Monaco' });
       const results = await repo.reference.results(monaco.id);
       expect(first.classified).toBe(results.length);
@@ -138,12 +138,12 @@ for (const backend of backends) {
       expect(e.intervalCoverage).toBeGreaterThanOrEqual(0);
       expect(e.baseline.positionMae).toBeGreaterThanOrEqual(0);
 
-      const second = await syncResults({ repo, source }, { year: 2024, race: 'Monaco' });
+      const second = await syncResults({ repo, source, policy: deps.policy }, { year: 2024, race: 'Monaco' });
       expect(await repo.evaluations.count()).toBe(1);
       expect(await repo.reference.results(monaco.id)).toHaveLength(results.length);
       expect(second.evaluation!.id).toBe(e.id);
       expect(second.evaluation!.positionMae).toBe(e.positionMae);
-      const again = await evaluateRace(repo, monaco.id);
+      const again = await evaluateRace(repo, monaco.id, deps.policy);
       expect(again!.id).toBe(e.id);
       expect(await repo.evaluations.count()).toBe(1);
     });

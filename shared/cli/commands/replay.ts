@@ -1,14 +1,11 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDevServer } from '../../../functions/dev-server.js';
-import { currentForecaster } from '../../api/functions.js';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
-import { SimulatedClock } from '../../lifecycle/clock.js';
-import { formatReplay, replaySeason } from '../../lifecycle/replay.js';
-import { createProgress } from '../../log/progress.js';
+import { formatReplay } from '../../lifecycle/replay.js';
 import type { Command } from '../command.js';
-import { prepareLocalStack } from './serve.js';
+import { prepareLocalStack, replayLocally } from '../local-stack.js';
 
 export const replayCommand: Command = {
   summary: 'replay a season through the real functions with a simulated clock: freeze, sync, evaluate; print the table',
@@ -21,22 +18,13 @@ export const replayCommand: Command = {
     const app = await createAppContext({ ...config, env: 'local', resultsSource: config.resultsSource }, logger);
     try {
       await prepareLocalStack(app, { train: true, trainedBefore: season });
-      const races = await app.repo.races.listSeason(season);
-      if (races.length === 0) throw new ValidationError(`no races of ${season} in the database`);
-      const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));
-      // Walk-forward: only a model whose training data ends before the season may forecast it.
-      const forecaster = currentForecaster(app, { trainedBefore: season });
-      const server = await startDevServer({ app, clock, port: 0, forecaster });
-      const progress = createProgress(logger, `replay ${season}`, races.length);
-      try {
-        const report = await replaySeason({ baseUrl: server.url, clock, policy: config.freezePolicy, races, progress }, season);
-        progress.stop();
-        stdout.write(formatReplay(report));
-        if (values.json) await fs.writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
-        return report.races.some((r) => r.positionMae !== null) ? 0 : 1;
-      } finally {
-        await server.close();
+      const report = await replayLocally(app, season);
+      stdout.write(formatReplay(report));
+      if (values.json) {
+        await fs.writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+        logger.info(`replay report written to ${path.resolve(values.json)}`, { file: path.resolve(values.json) });
       }
+      return report.races.some((r) => r.positionMae !== null) ? 0 : 1;
     } finally {
       await app.close();
     }

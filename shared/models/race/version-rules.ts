@@ -35,3 +35,33 @@ export function versionMayForecast(v: Pick<ModelVersion, 'dataToSeason' | 'metri
   const through = (v.metrics.pool as PoolMetrics | undefined)?.learntThrough.raceStart;
   return through === undefined || new Date(through) < asOf;
 }
+
+/** The version a forecast names, with the data it has seen (shared/api/schemas.ts modelLabel). */
+export interface ModelLabel {
+  version: string;
+  dataFromSeason: number | null;
+  dataToSeason: number | null;
+  learntThrough: { season: number; round: number; race: string | null } | null;
+  label: string;
+}
+
+/**
+ * How a forecast names its model: a registered version by the seasons its network was trained
+ * on and the last race its pool learnt; anything unregistered is a baseline that reads no
+ * training data (the qualifying order).
+ */
+export function modelLabel(version: string, registered: Pick<ModelVersion, 'dataFromSeason' | 'dataToSeason' | 'metrics'> | undefined, raceName?: string | null): ModelLabel {
+  if (!registered) return { version, dataFromSeason: null, dataToSeason: null, learntThrough: null, label: `${version}: a baseline that reads only the qualifying classification, no training data` };
+  const through = (registered.metrics.pool as PoolMetrics | undefined)?.learntThrough;
+  const seasons = `${registered.dataFromSeason}–${registered.dataToSeason}`;
+  const learnt = through && through.season > registered.dataToSeason ? { season: through.season, round: through.round, race: raceName ?? null } : null;
+  return {
+    version,
+    dataFromSeason: registered.dataFromSeason,
+    dataToSeason: registered.dataToSeason,
+    learntThrough: learnt,
+    label: learnt
+      ? `${version}: network trained on ${seasons}, updated after every race through ${learnt.season} R${learnt.round}${learnt.race ? ` ${learnt.race}` : ''}`
+      : `${version}: network trained on ${seasons}`,
+  };
+}
