@@ -14,10 +14,19 @@ import type { TableCounts } from '../repository/ingestion-runs-store.js';
 
 const int = z.number().int();
 const nullableInt = int.nullable().optional();
-const nullableText = z.string().nullable().optional();
-const ref = z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'must be a slug (letters, digits, _ and -)');
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
-const time = z.string().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/, 'must be HH:MM:SS');
+/**
+ * Every text field is trimmed here, once, for every source: the dump has values like
+ * nationality "Argentinian " that would otherwise be stored and served as they are.
+ * A text that is blank once trimmed means "empty": null, as the readers make empty strings.
+ */
+const text = () => z.string().trim();
+const nullableText = text()
+  .transform((v) => (v === '' ? null : v))
+  .nullable()
+  .optional();
+const ref = text().min(1).regex(/^[A-Za-z0-9_-]+$/, 'must be a slug (letters, digits, _ and -)');
+const date = text().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const time = text().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/, 'must be HH:MM:SS');
 const season = int.min(1950).max(2100);
 const round = int.min(1).max(40);
 /** Every per-race row names its race by natural key. */
@@ -27,7 +36,7 @@ export const seasonRecord = z.object({ year: season, url: nullableText });
 
 export const circuitRecord = z.object({
   circuitRef: ref,
-  name: z.string().min(1),
+  name: text().min(1),
   location: nullableText,
   country: nullableText,
   lat: z.number().min(-90).max(90).nullable().optional(),
@@ -41,9 +50,9 @@ export const circuitRecord = z.object({
 export const driverRecord = z.object({
   driverRef: ref,
   number: int.min(0).max(99).nullable().optional(),
-  code: z.string().regex(/^[A-Z]{3}$/).nullable().optional(),
-  forename: z.string().min(1),
-  surname: z.string().min(1),
+  code: text().regex(/^[A-Z]{3}$/).nullable().optional(),
+  forename: text().min(1),
+  surname: text().min(1),
   dob: date.nullable().optional(),
   nationality: nullableText,
   url: nullableText,
@@ -52,13 +61,13 @@ export const driverRecord = z.object({
 
 export const constructorRecord = z.object({
   constructorRef: ref,
-  name: z.string().min(1),
+  name: text().min(1),
   nationality: nullableText,
   url: nullableText,
   ergastId: nullableInt,
 });
 
-export const statusRecord = z.object({ status: z.string().min(1), ergastId: nullableInt });
+export const statusRecord = z.object({ status: text().min(1), ergastId: nullableInt });
 
 const sessionDate = date.nullable().optional();
 const sessionTime = time.nullable().optional();
@@ -68,7 +77,7 @@ export const raceRecord = z
   .object({
     ...raceKey,
     circuitRef: ref,
-    name: z.string().min(1),
+    name: text().min(1),
     date,
     time: sessionTime,
     fp1Date: sessionDate,
@@ -94,7 +103,7 @@ const classification = {
   number: nullableInt,
   grid: int.min(0),
   position: int.min(1).nullable(),
-  positionText: z.string().min(1),
+  positionText: text().min(1),
   positionOrder: int.min(1),
   points: z.number().min(0),
   laps: int.min(0),
@@ -103,7 +112,7 @@ const classification = {
   fastestLap: int.min(0).nullable().optional(),
   fastestLapTime: nullableText,
   /** Finishing status as text ('Finished', '+1 Lap', 'Engine', ...). */
-  status: z.string().min(1),
+  status: text().min(1),
 };
 
 export const resultRecord = z.object({
@@ -115,8 +124,7 @@ export const resultRecord = z.object({
 export const sprintResultRecord = z.object(classification);
 
 /** Lap-time strings like '1:26.572'; empty strings are normalised to null by the readers. */
-const lapTimeText = z
-  .string()
+const lapTimeText = text()
   .regex(/^(\d+:)?\d{1,2}\.\d{1,3}$/, 'must be a lap time like 1:26.572')
   .nullable()
   .optional();
@@ -176,11 +184,11 @@ export const lapRecord = z.object({
   tyreLife: int.min(0).nullable().optional(),
   freshTyre: z.boolean().nullable().optional(),
   /** FastF1 track status digits seen during the lap (1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending). */
-  trackStatus: z.string().regex(/^[0-7]*$/).nullable().optional(),
+  trackStatus: text().regex(/^[0-7]*$/).nullable().optional(),
   pitIn: z.boolean().nullable().optional(),
   pitOut: z.boolean().nullable().optional(),
   /** Short source name recorded in laps.sources ('fastf1', 'ergast', 'openf1', 'jolpica'). */
-  source: z.string().min(1),
+  source: text().min(1),
 });
 
 export type SeasonRecord = z.input<typeof seasonRecord>;
