@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../../db/connect.js';
 import { ValidationError } from '../../errors.js';
@@ -26,8 +27,11 @@ export const backtestPitsCommand: Command = {
       const report = await runPitBacktest({ repo: createRepository(db.knex), logger }, { ...defaultBacktest, epochs });
       stdout.write(`${formatBacktest(report)}\n`);
       if (values.json) {
-        await fs.writeFile(values.json, `${JSON.stringify({ backend, ...report }, null, 2)}\n`);
-        logger.info('backtest written', { file: values.json });
+        const file = path.resolve(values.json);
+        await fs.writeFile(file, `${JSON.stringify({ backend, ...report }, null, 2)}\n`);
+        logger.info(`backtest written to ${file}`, { file });
+      } else {
+        logger.info('nothing written: pass --json FILE to keep the report');
       }
       return 0;
     } finally {

@@ -53,7 +53,11 @@ export const backtestCommand: Command = {
       if (keys.length === 0) throw new ValidationError(`no backtest parts under ${store.root}/${values.merge}: run the backtest job with --parts ${values.merge} first`);
       const parts = await Promise.all(keys.map(async (k) => JSON.parse((await store.get(k)).toString('utf8')) as BacktestPart));
       const report = reportOf(parts);
-      if (values.json) await fs.writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (values.json) {
+        const json = path.resolve(values.json);
+        await fs.writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+        logger.info(`report written to ${json}`, { json });
+      }
       stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
       return 0;
     }
@@ -126,7 +130,9 @@ export const backtestCommand: Command = {
       bar.stop();
       const { report } = result;
 
-      const svgDir = values['svg-dir'] ?? (values.json ? path.join(path.dirname(values.json), 'reliability') : undefined);
+      // Absolute paths: the log says where the files are, whatever the working directory was.
+      const json = values.json ? path.resolve(values.json) : undefined;
+      const svgDir = values['svg-dir'] ? path.resolve(values['svg-dir']) : json ? path.join(path.dirname(json), 'reliability') : undefined;
       const diagrams: Record<string, string> = {};
       if (svgDir) {
         await fs.mkdir(svgDir, { recursive: true });
@@ -141,12 +147,20 @@ export const backtestCommand: Command = {
         }
       }
       const out = { ...report, reliabilityDiagrams: diagrams };
-      if (values.json) await fs.writeFile(values.json, `${JSON.stringify(out, null, 2)}\n`);
+      if (json) {
+        await fs.mkdir(path.dirname(json), { recursive: true });
+        await fs.writeFile(json, `${JSON.stringify(out, null, 2)}\n`);
+      }
+      let part: string | undefined;
       if (values.parts) {
         const store = await openStore();
-        await store.put(`${values.parts}/part-${String(task.index).padStart(3, '0')}.json`, JSON.stringify(result.part), 'application/json');
+        const key = `${values.parts}/part-${String(task.index).padStart(3, '0')}.json`;
+        await store.put(key, JSON.stringify(result.part), 'application/json');
+        part = `${store.root}/${key}`;
       }
-      if (values.json) logger.info(`report written to ${values.json}`, { json: values.json, reliabilityDiagrams: diagrams });
+      const written = [json, ...Object.values(diagrams), part].filter((f): f is string => f !== undefined);
+      if (written.length > 0) logger.info(`wrote ${written.join(', ')}`, { ...(json ? { json } : {}), reliabilityDiagrams: diagrams, ...(part ? { part } : {}) });
+      else logger.info('nothing written: pass --json FILE (and --svg-dir DIR) to keep the report and its reliability diagrams');
       stdout.write(`${formatTable(report)}\n${formatSeasonTable(report)}`);
       return 0;
     } finally {
