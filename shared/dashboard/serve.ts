@@ -103,7 +103,10 @@ export function createDashboardHandler(assetsDir: string): Handler {
   return async (req): Promise<HttpResponse> => {
     if (!built) throw new NotReadyError(`dashboard assets not found in ${assetsDir}: run npm run build`, 60);
     if (req.path === '/' || req.path === '/dashboard') {
-      return { status: 302, headers: { Location: '/dashboard/' } };
+      // The query is the page's state (?season=&race=): a shared link keeps it.
+      const pairs = Object.entries(req.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, String(x)]));
+      const query = new URLSearchParams(pairs).toString();
+      return { status: 302, headers: { Location: `/dashboard/${query ? `?${query}` : ''}` } };
     }
     const name = req.path === '/favicon.ico' ? 'favicon.svg' : req.path.replace(/^\/dashboard\/?/, '') || 'index.html';
     const asset = assets.get(name);

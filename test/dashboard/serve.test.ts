@@ -65,6 +65,11 @@ describe('dashboard assets', () => {
     expect((await get('/dashboard/app.js', {}, { v: 'old' })).headers['Cache-Control']).toBe('public, max-age=300');
   });
 
+  it('redirects / to the dashboard with the page state of the address kept', async () => {
+    expect((await get('/')).headers.Location).toBe('/dashboard/');
+    expect((await get('/', {}, { season: '2024', race: '1130' })).headers.Location).toBe('/dashboard/?season=2024&race=1130');
+  });
+
   it('answers a known ETag with 304 and no body', async () => {
     const first = await get('/dashboard/app.js', { 'accept-encoding': 'br' });
     const again = await get('/dashboard/app.js', { 'accept-encoding': 'br', 'if-none-match': first.headers.ETag! });

@@ -6,11 +6,36 @@ const pct = (p) => (p == null ? '–' : `${(p * 100).toFixed(1)}%`);
 const num = (x, d = 2) => (x == null ? '–' : Number(x).toFixed(d));
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
+/** GET on the read API: the body, null for 404 (not there yet), else the server's own message. */
 async function api(path) {
   const res = await fetch(path, { headers: { Accept: 'application/json' } });
   if (res.status === 404) return null;
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return res.json();
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(body?.error?.message ?? `the server answered HTTP ${res.status}`);
+  return body;
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const pad = (n) => String(n).padStart(2, '0');
+/** "Sat 25 May 2024 15:30 UTC" (no weekday: "25 May 2024 15:30 UTC"); the API's instants are UTC. */
+function when(iso, { weekday = true } = {}) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '–';
+  const date = `${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+  return weekday ? `${days[d.getUTCDay()]} ${date}` : date;
+}
+
+/** Consecutive years as ranges: [2024, 2023, 2022, 2019] → "2019, 2022–2024". */
+function yearRanges(years) {
+  const sorted = [...years].sort((a, b) => a - b);
+  const out = [];
+  for (const y of sorted) {
+    const last = out.at(-1);
+    if (last && y === last[1] + 1) last[1] = y;
+    else out.push([y, y]);
+  }
+  return out.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
 }
 
 const palette = { text: '#eef0f4', grid: '#2b303b', model: '#ff5a36', baseline: '#7fb2ff' };
@@ -44,59 +69,127 @@ function setStatus(text) {
   $('#status').textContent = text;
 }
 
-const state = { season: null, raceId: null };
+/** Sentences about the address (a season or race it names that is not there), shown above the race's own status. */
+function setNotice(text) {
+  $('#notice').textContent = text;
+}
+
+const state = { season: null, raceId: null, races: [], now: null, generation: 0 };
+
+/** The season the address asks for if it exists, else the latest, with a sentence saying why. */
+function chooseSeason(asked, seasons) {
+  const latest = seasons[0];
+  if (asked == null || asked === '') return { season: latest, note: '' };
+  const year = /^\d{4}$/.test(asked.trim()) ? Number(asked) : NaN;
+  if (Number.isNaN(year)) return { season: latest, note: `“${asked}” is not a season (a year such as ${latest}); showing ${latest}.` };
+  if (!seasons.includes(year)) return { season: latest, note: `There is no ${year} season in the data; seasons available: ${yearRanges(seasons)}. Showing ${latest}.` };
+  return { season: year, note: '' };
+}
 
 async function loadSeasons() {
   const { seasons } = await api('/seasons');
   const select = $('#season');
+  if (seasons.length === 0) {
+    select.innerHTML = '';
+    setNotice('No seasons in the database yet: load the data with npx pitwall ingest.');
+    return;
+  }
   select.innerHTML = seasons.map((s) => `<option value="${s}">${s}</option>`).join('');
   const params = new URLSearchParams(location.search);
-  state.season = Number(params.get('season') ?? seasons[0]);
-  select.value = String(state.season);
+  const { season, note } = chooseSeason(params.get('season'), seasons);
+  state.season = season;
+  select.value = String(season);
+  setNotice(note);
   await loadRaces(params.get('race'));
 }
 
-async function loadRaces(preferRaceId) {
+/** The race the address asks for in this season; without one, the last frozen race (the one with the most to show). */
+function chooseRace(asked, races, season) {
+  const frozen = races.filter((r) => r.freezeStatus === 'frozen');
+  if (asked == null || asked === '') return { race: frozen.at(-1) ?? races[0] ?? null, note: '' };
+  const race = races.find((r) => String(r.id) === asked.trim());
+  if (race) return { race, note: '' };
+  return { race: null, note: `Race ${asked} was not found in the ${season} season. Choose a race above.` };
+}
+
+async function loadRaces(askedRaceId) {
   const { races } = await api(`/races?season=${state.season}`);
+  state.races = races;
+  const { race, note } = chooseRace(askedRaceId, races, state.season);
+  if (note) setNotice(note);
   const select = $('#race');
-  select.innerHTML = races
+  // Nothing chosen (a race the address names that is not there): say so in the picker too.
+  const placeholder = race ? '' : '<option value="" selected>Choose a race</option>';
+  select.innerHTML = placeholder + races
     .map((r) => `<option value="${r.id}">R${r.round} ${esc(r.name)}${r.freezeStatus === 'frozen' ? '' : ` (${r.freezeStatus})`}</option>`)
     .join('');
-  // Default to the last race with a frozen forecast: the one with the most to show.
-  const frozen = races.filter((r) => r.freezeStatus === 'frozen');
-  const pick = races.find((r) => String(r.id) === preferRaceId) ?? frozen[frozen.length - 1] ?? races[0];
-  if (pick) {
-    select.value = String(pick.id);
-    state.raceId = pick.id;
-  }
+  state.raceId = race?.id ?? null;
+  if (race) select.value = String(race.id);
+  $('#season-title').textContent = `Season accuracy — ${state.season}`;
+  $('#reliability-title').textContent = `Reliability — ${state.season}`;
   await Promise.all([loadRace(), loadSeasonAccuracy(), loadReliability()]);
 }
 
 async function loadUpcoming() {
   const body = await api('/races/upcoming');
+  state.now = body?.now ?? null;
   const list = $('#upcoming');
   if (!body || body.races.length === 0) {
     list.innerHTML = '<li>No upcoming races in the calendar.</li>';
     return;
   }
   list.innerHTML = body.races
-    .map((r) => `<li>${r.season} R${r.round} ${esc(r.name)} — ${new Date(r.startsAt).toUTCString()}<span class="badge ${r.freezeStatus}">${r.freezeStatus}</span></li>`)
+    .map((r) => `<li>${r.season} R${r.round} ${esc(r.name)} — ${when(r.startsAt)}<span class="badge ${r.freezeStatus}">${r.freezeStatus}</span></li>`)
     .join('');
 }
 
+/** Every heading of the race sections names the selected race, whether or not it has a forecast. */
+function setRaceHeadings(race) {
+  const suffix = race ? ` — ${race.season} ${race.name}` : '';
+  $('#forecast-title').textContent = `Forecast${suffix}`;
+  $('#result-title').textContent = `Forecast against the result${suffix}`;
+  $('#pits-title').textContent = `Pit stops${suffix}`;
+}
+
+/** Why a race has no forecast, and what fills it: the freeze window, or a replay for a past race. */
+function noForecastHint(race) {
+  const head = 'No frozen forecast for this race yet.';
+  if (!race) return head;
+  const now = state.now ? new Date(state.now) : new Date();
+  if (race.freezeStatus === 'waiting') {
+    return `${head} The freeze is allowed from ${when(race.freezeAllowedAt)}; the forecast shows here once it is frozen.`;
+  }
+  if (new Date(race.startsAt) > now) {
+    return `${head} The freeze window is open until the start (${when(race.startsAt)}): the scheduler freezes it, or POST /predict does.`;
+  }
+  return `${head} The race has started without one; npx pitwall replay --season ${race.season} fills a past season (forecasts frozen with a simulated clock, then results and scores).`;
+}
+
 async function loadRace() {
-  if (!state.raceId) return;
+  const generation = ++state.generation;
+  const race = state.races.find((r) => r.id === state.raceId) ?? null;
+  setRaceHeadings(race);
+  if (!race) {
+    history.replaceState(null, '', `?season=${state.season}`);
+    setStatus('');
+    renderForecast(null);
+    renderResult(null, null, false);
+    renderRaceMetrics(null);
+    clearPits('');
+    return;
+  }
   history.replaceState(null, '', `?season=${state.season}&race=${state.raceId}`);
   const [prediction, results, metrics] = await Promise.all([
     api(`/predictions/${state.raceId}`),
     api(`/results/${state.raceId}`),
     api(`/metrics/${state.raceId}`),
   ]);
-  setStatus(prediction ? '' : 'No frozen forecast for this race yet.');
+  if (generation !== state.generation) return; // another race was chosen meanwhile
+  setStatus(prediction ? '' : noForecastHint(race));
   renderForecast(prediction);
-  renderResult(prediction, results);
+  renderResult(prediction, results, true);
   renderRaceMetrics(metrics);
-  await renderPits();
+  await renderPits(race, generation);
 }
 
 /** The pre-race strategy is the circuit's (the start tyre is chosen on the grid), so it is shown once. */
@@ -109,20 +202,46 @@ function strategyMeta(s) {
   return [['Pre-race strategy', `${s.stops} stop${s.stops === 1 ? '' : 's'}; first stop by start tyre: ${laps} (of ${s.totalLaps})`]];
 }
 
+/** When the snapshot stands for, and, for a replay, that its clock was simulated and when it was really written. */
+function frozenSentence(p) {
+  const asOf = p.createdAt ?? p.snapshotAt;
+  if (p.clock !== 'simulated') return `Frozen at ${when(asOf)}.`;
+  const recorded = p.recordedAt ? `; recorded ${when(p.recordedAt, { weekday: false })}` : '';
+  return `Frozen as of ${when(asOf)} (replay with a simulated clock${recorded}).`;
+}
+
+/** The snapshot's standing: a retrospective one (made after the race) is never scored. Absent fields (older server): nothing claimed. */
+function kindBadge(p) {
+  if (p.kind === 'retrospective') return '<span class="badge retrospective">Retrospective — not scored</span>';
+  if (p.kind === 'forecast' && p.official === true) return '<span class="badge frozen">Official forecast — scored after the race</span>';
+  if (p.kind === 'forecast' && p.official === false) return '<span class="badge waiting">Unofficial forecast — not scored</span>';
+  return '';
+}
+
+function ordinal(n) {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' })[n % 10] ?? 'th'}`;
+}
+
 function renderForecast(p) {
   const body = $('#forecast-table tbody');
   const chartEl = $('#forecast-chart');
+  const lead = $('#forecast-lead');
   if (!p) {
     body.innerHTML = '';
     chartEl.innerHTML = '';
+    delete chartEl.dataset.rendered;
+    lead.innerHTML = '';
     meta($('#forecast-meta'), []);
     return;
   }
-  $('#forecast-title').textContent = `Forecast — ${p.race.season} ${p.race.name}`;
+  const label = p.model?.label ?? null;
+  lead.innerHTML = `${kindBadge(p)} <span id="forecast-frozen">${esc(frozenSentence(p))}</span>` +
+    (label ? ` <span class="model-label">Model: ${esc(label)}.</span>` : '');
   meta($('#forecast-meta'), [
-    ['Model version', p.modelVersion],
-    ['Frozen at', new Date(p.snapshotAt).toUTCString()],
+    ['Model version', p.model?.version ?? p.modelVersion],
     ['Freeze policy', p.freezePolicy.kind === 't_minus' ? `T-${p.freezePolicy.minutes} min` : 'after qualifying'],
+    ['Data up to', when(p.snapshotAt)],
     ['Data snapshot (inputs hash)', p.inputsHash.slice(0, 16)],
     ['Feature coverage', pct(p.featureCoverage)],
     ['Imputed values', p.imputedCount],
@@ -130,11 +249,15 @@ function renderForecast(p) {
     ...strategyMeta(p.entries[0]?.strategy),
   ]);
   body.innerHTML = p.entries
-    .map(
-      (e) => `<tr><td>${e.predictedPosition}</td><td>${esc(e.code ?? e.driver)} <span class="hint">${esc(e.driver)}</span></td><td>${esc(e.team)}</td>` +
-        `<td>${e.predictedPosition === 1 ? 'leader' : `+${num(e.gapSeconds, 1)} s`} (${num(e.gapInterval[0], 1)}–${num(e.gapInterval[1], 1)})${e.gapFlagged ? ' ⚑' : ''}</td>` +
-        `<td>${pct(e.pWin)}</td><td>${pct(e.pPodium)}</td><td>${pct(e.pPoints)}</td><td>${pct(e.pDnf)}</td></tr>`,
-    )
+    .map((e) => {
+      const q = e.qualifyingPosition;
+      const grid = q == null ? '—' : `P${q}`;
+      const gridTitle = q == null ? 'qualifying position not known' : `${ordinal(e.predictedPosition)} forecast from P${q} in qualifying`;
+      return `<tr><td>${e.predictedPosition}</td><td>${esc(e.code ?? e.driver)} <span class="hint wide">${esc(e.driver)}</span></td><td class="wide">${esc(e.team)}</td>` +
+        `<td class="grid-pos" title="${esc(gridTitle)}">${grid}</td>` +
+        `<td class="wide">${e.predictedPosition === 1 ? 'leader' : `+${num(e.gapSeconds, 1)} s`} (${num(e.gapInterval[0], 1)}–${num(e.gapInterval[1], 1)})${e.gapFlagged ? ' ⚑' : ''}</td>` +
+        `<td class="prob">${pct(e.pWin)}</td><td class="prob">${pct(e.pPodium)}</td><td class="prob">${pct(e.pPoints)}</td><td class="prob">${pct(e.pDnf)}</td></tr>`;
+    })
     .join('');
   const rows = p.entries.flatMap((e) =>
     [['Win', e.pWin], ['Podium', e.pPodium], ['Points', e.pPoints], ['DNF', e.pDnf]].map(([k, v]) => ({
@@ -160,10 +283,10 @@ function renderForecast(p) {
   });
 }
 
-function renderResult(p, r) {
+function renderResult(p, r, raceChosen) {
   const body = $('#result-table tbody');
   if (!r) {
-    body.innerHTML = '<tr><td colspan="5">No official result yet.</td></tr>';
+    body.innerHTML = raceChosen ? '<tr><td colspan="5">No official result yet.</td></tr>' : '';
     return;
   }
   const predicted = new Map((p?.entries ?? []).map((e) => [e.driverId, e.predictedPosition]));
@@ -173,8 +296,8 @@ function renderResult(p, r) {
       const delta = pred == null ? null : pred - x.positionOrder;
       const cls = delta == null || delta === 0 ? '' : delta > 0 ? 'up' : 'down';
       const mark = delta == null ? '–' : delta === 0 ? '=' : `${delta > 0 ? '▲' : '▼'} ${Math.abs(delta)}`;
-      return `<tr><td>${esc(x.positionText)}</td><td>${esc(x.code ?? x.driver)} <span class="hint">${esc(x.team)}</span></td>` +
-        `<td>${pred ?? '–'}</td><td class="diff-mark ${cls}" data-delta="${delta ?? ''}">${mark}</td><td>${esc(x.status)}</td></tr>`;
+      return `<tr><td>${esc(x.positionText)}</td><td>${esc(x.code ?? x.driver)} <span class="hint wide">${esc(x.team)}</span></td>` +
+        `<td>${pred ?? '–'}</td><td class="diff-mark ${cls}" data-delta="${delta ?? ''}">${mark}</td><td class="status-text">${esc(x.status)}</td></tr>`;
     })
     .join('');
 }
@@ -267,47 +390,119 @@ async function loadReliability() {
   }
 }
 
-async function renderPits() {
+function clearPits(message) {
   const el = $('#pits-chart');
-  const res = await fetch(`/pits/${state.raceId}/timeline`, { headers: { Accept: 'application/json' } });
+  el.innerHTML = message ? `<p>${esc(message)}</p>` : '';
+  delete el.dataset.rendered;
+  $('#pits-caption').innerHTML = '';
+}
+
+/** A filled ✕ (Vega's own 'cross' is a +), in Vega's unit symbol square. */
+const retiredShape = 'M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z';
+const isFinisher = (status) => status === 'Finished' || /^\+\d+ Laps?$/.test(status ?? '');
+const driverLabel = (d) => d.code ?? d.name ?? String(d.driverId);
+
+/**
+ * The colour scale's top: the 98th percentile of the race's probabilities, rounded up to a
+ * whole per cent, so the few high values do not leave every other cell near black.
+ */
+function colourTop(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const p98 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.98))] ?? 1;
+  return Math.min(1, Math.max(0.01, Math.ceil(p98 * 100) / 100));
+}
+
+/** What each mark of the pit chart means, and the cars that have no cells at all. */
+function pitsCaption(pits, top, firstLap, lastLap) {
+  const empty = pits.drivers.filter((d) => d.laps.length === 0);
+  const max = Math.max(...pits.drivers.flatMap((d) => d.laps.map((l) => l.pPit)));
+  const lines = [
+    `Each cell is the model's probability that the car boxes at the end of that lap, forecast after the lap before it from the laps so far (lap 1 has none: nothing is read before it). Laps ${firstLap}–${lastLap} of ${pits.totalLaps}; model ${esc(pits.modelVersion)}.`,
+    `Colour: 0% to ${pct(top)}, fitted to this race${max > top ? ` (the few cells above, up to ${pct(max)}, take the top colour)` : ''}.`,
+    '◆ the car boxed at the end of that lap and changed tyres. ✕ the car retired on that lap (its status in the result); its row ends at its last lap.',
+  ];
+  if (empty.length > 0) {
+    lines.push(`No cells for ${empty.map((d) => `${esc(driverLabel(d))} (${esc(d.status ?? 'no result')}, ${d.lastLap} lap${d.lastLap === 1 ? '' : 's'})`).join(', ')}: out before the model had a lap to read.`);
+  }
+  return lines.map((l) => `<span>${l}</span>`).join(' ');
+}
+
+async function renderPits(race, generation) {
+  const el = $('#pits-chart');
+  const res = await fetch(`/pits/${race.id}/timeline`, { headers: { Accept: 'application/json' } });
   const pits = await res.json().catch(() => null);
+  if (generation !== state.generation) return;
   if (!res.ok || !pits || pits.drivers.length === 0) {
     // 404: no lap data for this race; 503: no pit model trained yet (npx pitwall train).
-    el.innerHTML = `<p>${esc(pits?.error?.message ?? 'No pit forecasts for this race.')}</p>`;
-    delete el.dataset.rendered;
+    clearPits(pits?.error?.message ?? 'No pit forecasts for this race.');
     return;
   }
-  $('#pits-title').textContent = `Pit stops — model ${pits.modelVersion}`;
-  const rows = pits.drivers.flatMap((d) => d.laps.map((l) => ({ driver: d.code ?? String(d.driverId), lap: l.lap, p: l.pNextLap, pitted: l.pitted })));
+  const order = pits.drivers.map(driverLabel);
+  const cells = pits.drivers.flatMap((d) =>
+    d.laps.map((l) => ({ driver: driverLabel(d), name: d.name ?? driverLabel(d), lap: l.lap, after: l.forecastAfterLap, p: l.pPit, pitted: l.pitted })),
+  );
+  const marks = [
+    ...cells.filter((c) => c.pitted).map((c) => ({ driver: c.driver, name: c.name, lap: c.lap, mark: 'boxed (tyres changed)', note: 'boxed at the end of this lap' })),
+    ...pits.drivers
+      .filter((d) => d.status && !isFinisher(d.status))
+      .map((d) => ({ driver: driverLabel(d), name: d.name ?? driverLabel(d), lap: Math.min(pits.totalLaps, d.lastLap + 1), mark: 'retired', note: d.status })),
+  ];
+  const laps = Array.from({ length: pits.totalLaps }, (_, i) => i + 1);
+  const firstLap = Math.min(...cells.map((c) => c.lap));
+  const lastLap = Math.max(...cells.map((c) => c.lap));
+  const top = colourTop(cells.map((c) => c.p));
+  const x = { field: 'lap', type: 'ordinal', title: 'Lap (the car may box at its end)', scale: { domain: laps }, axis: { values: laps.filter((l) => l === 1 || l % 5 === 0 || l === pits.totalLaps), labelAngle: 0 } };
+  const y = { field: 'driver', type: 'nominal', title: null, scale: { domain: order } };
+  $('#pits-caption').innerHTML = pitsCaption(pits, top, firstLap, lastLap);
   await chart(el, {
     width: 'container',
-    height: { step: 12 },
-    data: { values: rows },
+    height: { step: 16 },
     layer: [
       {
+        data: { values: cells },
         mark: { type: 'rect', tooltip: true },
         encoding: {
-          x: { field: 'lap', type: 'ordinal', title: 'Lap', axis: { labelOverlap: true } },
-          y: { field: 'driver', type: 'nominal', title: null },
-          color: { field: 'p', type: 'quantitative', title: 'P(pit next lap)', scale: { scheme: 'inferno', domain: [0, 1] } },
+          x,
+          y,
+          color: {
+            field: 'p',
+            type: 'quantitative',
+            title: 'P(box at the end of the lap)',
+            scale: { scheme: 'viridis', domain: [0, top], clamp: true },
+            legend: { orient: 'top', format: '.0%', gradientLength: 220, titleLimit: 300 },
+          },
+          tooltip: [
+            { field: 'name', title: 'driver' },
+            { field: 'lap', title: 'lap' },
+            { field: 'p', title: 'P(box at the end of this lap)', format: '.1%' },
+            { field: 'after', title: 'forecast after lap' },
+          ],
         },
       },
       {
-        transform: [{ filter: 'datum.pitted' }],
-        mark: { type: 'point', shape: 'diamond', filled: true, color: '#7fffd4', size: 40 },
-        encoding: { x: { field: 'lap', type: 'ordinal' }, y: { field: 'driver', type: 'nominal' } },
+        data: { values: marks },
+        mark: { type: 'point', filled: true, size: 130, color: '#ffffff', stroke: '#000000', strokeWidth: 1.5, opacity: 1, tooltip: true },
+        encoding: {
+          x,
+          y,
+          shape: { field: 'mark', type: 'nominal', title: null, scale: { domain: ['boxed (tyres changed)', 'retired'], range: ['diamond', retiredShape] }, legend: { orient: 'top' } },
+          tooltip: [{ field: 'name', title: 'driver' }, { field: 'lap', title: 'lap' }, { field: 'note', title: 'what' }],
+        },
       },
     ],
   });
+  el.dataset.laps = `${firstLap}-${lastLap}`;
 }
 
 function wire() {
   $('#season').addEventListener('change', async (e) => {
     state.season = Number(e.target.value);
+    setNotice('');
     await run(() => loadRaces());
   });
   $('#race').addEventListener('change', async (e) => {
-    state.raceId = Number(e.target.value);
+    state.raceId = Number(e.target.value) || null;
+    setNotice('');
     await run(() => loadRace());
   });
 }
@@ -316,7 +511,7 @@ async function run(work) {
   try {
     await work();
   } catch (err) {
-    setStatus(`Could not load: ${err.message}`);
+    setStatus(`Could not load this view: ${err.message}. Try another season or race, or reload the page.`);
   }
 }
 
