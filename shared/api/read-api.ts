@@ -8,6 +8,7 @@ import type { Prediction } from '../lifecycle/domain.js';
 import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
+import { missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';
 import { raceIdParams, seasonParams, seasonQuery, snapshotParams } from './schemas.js';
@@ -239,13 +240,6 @@ export async function labelOf(repo: Repository, version: string): Promise<ModelL
   const through = (registered?.metrics.pool as PoolMetrics | undefined)?.learntThrough;
   const race = through ? await repo.races.byId(through.raceId) : undefined;
   return modelLabel(version, registered, race?.name ?? null);
-}
-
-/** A season that has no races: which ones exist. */
-export async function missingSeason(repo: Repository, season: number) {
-  const seasons = await repo.races.seasons();
-  const range = seasons.length ? `seasons ${Math.min(...seasons)}–${Math.max(...seasons)} are loaded` : 'no season is loaded yet (npx pitwall ingest)';
-  return new NotFoundError('season', season, range);
 }
 
 export async function presentPrediction(repo: Repository, race: Race, p: Prediction) {

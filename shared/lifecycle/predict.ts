@@ -47,9 +47,16 @@ export interface PredictOutcome {
   created: boolean;
 }
 
+/** A season that has no races: which ones exist. */
+export async function missingSeason(repo: Repository, season: number) {
+  const seasons = await repo.races.seasons();
+  const range = seasons.length ? `seasons ${Math.min(...seasons)}–${Math.max(...seasons)} are loaded` : 'no season is loaded yet (npx pitwall ingest)';
+  return new NotFoundError('season', season, range);
+}
+
 export async function findRace(repo: Repository, ref: RaceRef, seasons?: TtlCache<Race[], number>) {
   const races = seasons ? await seasons.get(ref.year, () => repo.races.listSeason(ref.year)) : await repo.races.listSeason(ref.year);
-  if (races.length === 0) throw new NotFoundError('season', ref.year);
+  if (races.length === 0) throw await missingSeason(repo, ref.year);
   try {
     return matchRace(races, ref.year, ref.race);
   } catch (err) {
@@ -69,13 +76,12 @@ export async function findRace(repo: Repository, ref: RaceRef, seasons?: TtlCach
  * retrospective snapshot (labelled, never official, never scored).
  */
 export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<PredictOutcome> {
-  const race = await findRace(deps.repo, ref, deps.seasons);
-  if (race.season < FIRST_FORECAST_SEASON) {
-    throw new ValidationError(
-      `pitwall forecasts races from ${FIRST_FORECAST_SEASON} on (its models and their backtest start there); ${race.name} ${race.season} is earlier`,
-      [{ path: 'year', message: `must be ${FIRST_FORECAST_SEASON} or later` }],
-    );
+  if (ref.year < FIRST_FORECAST_SEASON) {
+    throw new ValidationError(`pitwall forecasts races from ${FIRST_FORECAST_SEASON} on (its models and their backtest start there); ${ref.year} is earlier`, [
+      { path: 'year', message: `must be ${FIRST_FORECAST_SEASON} or later` },
+    ]);
   }
+  const race = await findRace(deps.repo, ref, deps.seasons);
   const window = freezeWindow(race, deps.policy);
   const now = deps.clock.now();
   const kind: SnapshotKind = ref.retrospective ? 'retrospective' : 'forecast';

@@ -23,7 +23,7 @@ export const serveCommand: Command = {
       // A first start forecasts the latest season as it happened (models trained before it,
       // updated after each race), so the dashboard opens on a whole scored season.
       const loaded = await prepareLocalStack(app);
-      const replay = values['no-train'] || values['no-replay'] ? null : await firstStartSeason(app);
+      const replay = values['no-replay'] ? null : await firstStartSeason(app);
       const trained = await prepareLocalStack(app, { train: !values['no-train'], ...(replay === null ? {} : { trainedBefore: replay }) });
       const prepared = { ...trained, migrated: loaded.migrated, ingested: loaded.ingested };
       if (replay !== null) {
