@@ -104,7 +104,7 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     if (prediction.clock === 'simulated') expect(lead).toMatch(/\(replay with a simulated clock; recorded \d{1,2} \w{3} \d{4} \d\d:\d\d UTC\)/);
     if (prediction.kind === 'retrospective') expect(lead).toContain('Retrospective — not scored');
     if (prediction.model?.label) expect(lead).toContain(`Model: ${prediction.model.label}.`);
-    await expect.poll(() => page.textContent('#forecast-meta')).toMatch(/Model version.*Data up to.*inputs hash/s);
+    await expect.poll(() => page.textContent('#forecast-meta')).toMatch(/Model version.*Freeze allowed from.*inputs hash/s);
     expect(await page.textContent('#forecast-meta')).toMatch(/Pre-race strategy\s*\d stops?; first stop by start tyre: S lap \d+ · M lap \d+ · H lap \d+ \(of 58\)/);
 
     // The official result beside the forecast: Sainz won; every row marks its difference.

@@ -116,7 +116,7 @@ async function loadRaces(askedRaceId) {
   const { races } = await api(`/races?season=${state.season}`);
   state.races = races;
   const { race, note } = chooseRace(askedRaceId, races, state.season);
-  if (note) setNotice(note);
+  if (note) setNotice([$('#notice').textContent, note].filter(Boolean).join(' '));
   const select = $('#race');
   // Nothing chosen (a race the address names that is not there): say so in the picker too.
   const placeholder = race ? '' : '<option value="" selected>Choose a race</option>';
@@ -241,7 +241,7 @@ function renderForecast(p) {
   meta($('#forecast-meta'), [
     ['Model version', p.model?.version ?? p.modelVersion],
     ['Freeze policy', p.freezePolicy.kind === 't_minus' ? `T-${p.freezePolicy.minutes} min` : 'after qualifying'],
-    ['Data up to', when(p.snapshotAt)],
+    ['Freeze allowed from', when(p.snapshotAt)],
     ['Data snapshot (inputs hash)', p.inputsHash.slice(0, 16)],
     ['Feature coverage', pct(p.featureCoverage)],
     ['Imputed values', p.imputedCount],
@@ -422,7 +422,7 @@ function pitsCaption(pits, top, firstLap, lastLap) {
     '◆ the car boxed at the end of that lap and changed tyres. ✕ the car retired on that lap (its status in the result); its row ends at its last lap.',
   ];
   if (empty.length > 0) {
-    lines.push(`No cells for ${empty.map((d) => `${esc(driverLabel(d))} (${esc(d.status ?? 'no result')}, ${d.lastLap} lap${d.lastLap === 1 ? '' : 's'})`).join(', ')}: out before the model had a lap to read.`);
+    lines.push(`No cells for ${empty.map((d) => `${esc(driverLabel(d))} (${esc(d.status ?? 'no result')}, ${d.lastLap} lap${d.lastLap === 1 ? '' : 's'})`).join(', ')}: out before the end of lap 2, the first lap the model forecasts.`);
   }
   return lines.map((l) => `<span>${l}</span>`).join(' ');
 }
