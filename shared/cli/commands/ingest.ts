@@ -46,7 +46,8 @@ export const ingestCommand: Command = {
       const deps = {
         repo: createRepository(db.knex),
         logger,
-        progress: (task: string, total: number) => createProgress(logger, task, total),
+        // Before the first race commits, a load writes the reference tables and a first transaction of rows.
+        progress: (task: string, total: number) => createProgress(logger, task, total, { waiting: 'writing the reference tables and the first races' }),
         ...(storage ? { storage } : {}),
       };
       const outcome = files && parsed.success ? await ingestFiles(deps, parsed.data) : { runs: [] };
