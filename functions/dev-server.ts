@@ -75,6 +75,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   const api = servers.get('api')!;
   const server = http.createServer((req, res) => {
+    // functions-framework answers /favicon.ico with 404 before any function runs (its default
+    // ignored routes; the deployed api function sets IGNORED_ROUTES=""): hand it the icon's path.
+    if (req.url === '/favicon.ico') req.url = '/dashboard/favicon.svg';
     const path = req.url ?? '/';
     const match = routes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
     const target = (match && servers.get(match[1])) ?? api;

@@ -75,7 +75,8 @@ locals {
       cpu             = "1"
       timeout_seconds = 60
       concurrency     = 40
-      env             = {}
+      # functions-framework answers /favicon.ico and /robots.txt with 404 itself unless told not to.
+      env = { IGNORED_ROUTES = "" }
     }
     pits = {
       entry_point     = "pits"

@@ -17,7 +17,9 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
   });
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    return reply(400, new ValidationError('invalid request', issues));
+    // The issues in one sentence; each already names its parameter, or gets it as a prefix.
+    const message = issues.map((i) => (!i.path || i.message.startsWith(i.path) ? i.message : `${i.path}: ${i.message}`)).join('; ');
+    return reply(400, new ValidationError(message || 'invalid request', issues));
   }
   if (err instanceof ValidationError) return reply(400, err);
   if (err instanceof UnauthorizedError) return reply(401, err, { 'WWW-Authenticate': 'Bearer' });
@@ -46,4 +48,9 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
     headers: {},
     body: { error: { code: 'internal', message: 'internal error' } },
   };
+}
+
+/** A refused request is logged once, at info, without a stack (5xx are logged by the mapper). */
+export function logRefusal(logger: Logger, r: ErrorResponse, path: string): void {
+  if (r.status < 500) logger.info('request refused', { status: r.status, code: r.body.error.code, message: r.body.error.message, path });
 }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import { toErrorResponse } from './errors.js';
+import { logRefusal, toErrorResponse } from './errors.js';
 import type { Handler } from './handler.js';
 
 /**
@@ -9,9 +9,10 @@ import type { Handler } from './handler.js';
  * other error, instead of Express's HTML page with a stack trace.
  */
 export function bodyErrorMiddleware(logger: Logger) {
-  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const r = toErrorResponse(err, logger);
+    logRefusal(logger, r, req.originalUrl.split('?')[0] ?? '');
     res.status(r.status).set(r.headers).json(r.body);
   };
 }

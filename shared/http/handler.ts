@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
-import { toErrorResponse } from './errors.js';
+import { logRefusal, toErrorResponse } from './errors.js';
 
 /**
  * Framework-free request/response shapes: every function's logic is a plain async
@@ -38,8 +38,7 @@ export function withErrors(logger: Logger, handler: Handler): Handler {
       return await handler(req);
     } catch (err) {
       const r = toErrorResponse(err, logger);
-      // A refused request is logged once, without a stack (5xx are logged by the mapper).
-      if (r.status < 500) logger.info('request refused', { status: r.status, code: r.body.error.code, message: r.body.error.message, path: req.path });
+      logRefusal(logger, r, req.path);
       return { status: r.status, headers: r.headers, body: r.body };
     }
   };

@@ -50,7 +50,8 @@ export interface PredictOutcome {
 /** A season that has no races: which ones exist. */
 export async function missingSeason(repo: Repository, season: number) {
   const seasons = await repo.races.seasons();
-  const range = seasons.length ? `seasons ${Math.min(...seasons)}–${Math.max(...seasons)} are loaded` : 'no season is loaded yet (npx pitwall ingest)';
+  const [first, last] = [Math.min(...seasons), Math.max(...seasons)];
+  const range = seasons.length === 0 ? 'no season is loaded yet (npx pitwall ingest)' : first === last ? `only season ${first} is loaded` : `seasons ${first}–${last} are loaded`;
   return new NotFoundError('season', season, range);
 }
 
