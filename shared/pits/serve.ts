@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
+import type { Race } from '../domain/reference.js';
 import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
@@ -167,6 +168,12 @@ export interface PitsRequest {
   body: unknown;
 }
 
+/** Why a race has no pit view, and what fills it. */
+function noLapData(race: Race, skip: string): NotFoundError {
+  const why = skip === 'no tyre data' ? 'its lap data has no tyre compounds, which the pit model reads' : 'no lap-by-lap data is stored for it';
+  return new NotFoundError('lap data of race', race.id, `${race.name} ${race.season}: ${why}; load lap files with npx pitwall ingest --laps <dir>`);
+}
+
 export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
   try {
     // Deployed, the function sees "/123"; behind the local dev server, "/pits/123".
@@ -177,7 +184,7 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const race = await deps.repo.races.byId(raceId);
       if (!race) throw new NotFoundError('race', raceId);
       const input = await loadPitRace(deps.repo, race);
-      if ('skip' in input) throw new NotFoundError('lap data for race', `${raceId} (${input.skip})`);
+      if ('skip' in input) throw noLapData(race, input.skip);
       const loaded = await deps.models.latest();
       const results = await deps.repo.reference.results(raceId);
       const classified = new Map(results.map((r) => [r.driverId, r]));
@@ -197,7 +204,7 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const race = await deps.repo.races.byId(raceId);
       if (!race) throw new NotFoundError('race', raceId);
       const input = await loadPitRace(deps.repo, race);
-      if ('skip' in input) throw new NotFoundError('lap data for race', `${raceId} (${input.skip})`);
+      if ('skip' in input) throw noLapData(race, input.skip);
       if (lap > Math.max(...input.laps.map((l) => l.lap))) {
         throw new ValidationError(`lap ${lap} is beyond the last lap stored for race ${raceId}`);
       }

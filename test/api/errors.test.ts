@@ -88,3 +88,22 @@ describe.skipIf(data.skip)('the favicon', () => {
     }
   });
 });
+
+describe.skipIf(data.skip)('the pit view of a race without lap data', () => {
+  it('says what is missing and how to load it', async () => {
+    const db = await backend.open();
+    await loadSeasons(createRepository(db.knex), [2024], { withResults: false });
+    const stack = await startStack(db);
+    try {
+      const bahrain = (await stack.app.repo.races.bySeasonRound(2024, 1))!;
+      const res = await fetch(`${stack.url}/pits/${bahrain.id}?lap=10`);
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.message).toBe(
+        `lap data of race ${bahrain.id} not found: Bahrain Grand Prix 2024: no lap-by-lap data is stored for it; load lap files with npx pitwall ingest --laps <dir>`,
+      );
+    } finally {
+      await stack.server.close();
+      await db.close();
+    }
+  });
+});
