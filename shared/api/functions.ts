@@ -58,7 +58,7 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
           import('../models/race/forecaster.js'),
           import('../models/race/pool-artifacts.js'),
         ]);
-        await setupTensorflow();
+        await setupTensorflow({ logger: app.logger });
         const store = await createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
         const { model, pool } = await loadPooledRaceModel(store, artifactKeyOf(store, artifactUri));
         return createRaceForecaster({ repo: app.repo, model, version, pool });
@@ -91,7 +91,7 @@ export function modelUpdater(app: AppContext, logger: Logger, forecaster: Curren
   return async (raceId) => {
     setup ??= (async () => {
       const [{ setupTensorflow }, { createArtifactStore }] = await Promise.all([import('../models/tf.js'), import('../artifacts/create-store.js')]);
-      await setupTensorflow();
+      await setupTensorflow({ logger });
       return createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
     })();
     setup.catch(() => (setup = undefined));

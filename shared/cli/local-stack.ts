@@ -35,7 +35,7 @@ export async function prepareLocalStack(
   let kit: ReturnType<typeof loadTrainingKit> | undefined;
   const loadTrainingKit = async () => {
     const [{ setupTensorflow }, { createArtifactStore }] = await Promise.all([import('../models/tf.js'), import('../artifacts/create-store.js')]);
-    await setupTensorflow();
+    await setupTensorflow({ logger: app.logger });
     return createArtifactStore(app.config.artifactStoreUri, { gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
   };
   const trainingKit = () => (kit ??= loadTrainingKit());

@@ -9,6 +9,7 @@ import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } fr
 import { buildPitModel, defaultModelOptions, fitPitModel, predictPits, type PitModelOptions } from './model.js';
 import { loadPreRaceForecaster } from './prerace.js';
 import { rolloutStrategy } from './strategy.js';
+import { ConflictError } from '../errors.js';
 
 /**
  * Walk-forward backtest: train on 2019–2022, choose the BiLSTM's epoch (early stopping on
@@ -126,6 +127,9 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     toSeason: o.testSeason,
     maxRound: { season: o.testSeason, round: o.testMaxRound },
   });
+  for (const [what, set, seasons] of [['training', train, o.trainSeasons.join('–')], ['threshold', val, o.thresholdSeason], ['test', test, o.testSeason]] as const) {
+    if (set.races.length === 0) throw new ConflictError(`no races with lap data in the ${what} seasons (${seasons}): load lap files first (npx pitwall ingest --laps ../shared/data/laps)`);
+  }
   const seqs = {
     train: train.races.flatMap(buildSequences),
     val: val.races.flatMap(buildSequences),

@@ -12,7 +12,7 @@ import { createPitModelSource } from './train.js';
  * one is registered). Built once per instance, by the function module or the dev server.
  */
 export async function createPitsFunction(app: AppContext): Promise<Handler> {
-  await setupTensorflow();
+  await setupTensorflow({ logger: app.logger });
   const artifacts = await createArtifactStore(app.config.artifactStoreUri, {
     ...(app.config.gcsApiEndpoint ? { gcsApiEndpoint: app.config.gcsApiEndpoint } : {}),
     ...(app.config.gcp.project ? { projectId: app.config.gcp.project } : {}),

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { NotReadyError } from '../errors.js';
+import { ConflictError, NotReadyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import type { Repository } from '../repository/index.js';
@@ -79,7 +79,7 @@ async function fitAndPublish(deps: TrainPitDeps & { registry: PitModelRegistry }
   const { repo, logger } = deps;
   const train = await loadPitRaces(repo, { fromSeason: o.trainSeasons[0], toSeason: o.trainSeasons[1] });
   const held = await loadPitRaces(repo, { fromSeason: o.thresholdSeason, toSeason: o.thresholdSeason });
-  if (train.races.length === 0) throw new Error(`no races with lap data in ${o.trainSeasons.join('–')}: run pitwall ingest first`);
+  if (train.races.length === 0) throw new ConflictError(`no races with lap data in ${o.trainSeasons.join('–')}: load lap files first (npx pitwall ingest --laps ../shared/data/laps)`);
   for (const s of [...train.skipped, ...held.skipped]) logger.info('pit training: race left out', s);
   const set = buildWindows(train.races.flatMap(buildSequences), o.model.window);
   const positives = pitNextLabels(set).reduce((a, b) => a + b, 0);

@@ -12,6 +12,7 @@ import type { Repository } from '../repository/index.js';
 import type { ModelVersion } from '../repository/model-versions-store.js';
 import { createFeatureCache } from './race-dataset.js';
 import { fitRaceModel, type FitOptions } from './train-race-model.js';
+import { ConflictError } from '../errors.js';
 
 export interface TrainRaceDeps {
   repo: Pick<Repository, 'history' | 'modelVersions'>;
@@ -66,7 +67,7 @@ export async function trainRaceModel(deps: TrainRaceDeps, options: TrainRaceOpti
       .filter((s) => options.toSeason === undefined || s <= options.toSeason)
       .filter((s) => history.races.filter((r) => r.season === s).every((r) => (ix.byRace.get(r.id)?.length ?? 0) > 0))
       .sort((a, b) => b - a)[0];
-    if (latestComplete === undefined) throw new Error('no complete season in the database: ingest data first');
+    if (latestComplete === undefined) throw new ConflictError('no complete season in the database: ingest data first (npx pitwall ingest --dump ../shared/data/ergast)');
     const fromSeason = latestComplete - trainSeasons + 1;
     log.info('training race model', { fromSeason, toSeason: latestComplete, snapshot });
 
