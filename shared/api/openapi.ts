@@ -17,6 +17,8 @@ import {
   seasonsBody,
   seasonParams,
   seasonQuery,
+  snapshotParams,
+  snapshotSummary,
   standingsBody,
   syncBody,
   teamBody,
@@ -34,14 +36,16 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
   const get = (path: string, summary: string, schema: z.ZodType, request: Record<string, z.ZodObject> = {}) =>
     registry.registerPath({ method: 'get', path, summary, request, responses: { 200: content(schema, summary), ...errors } });
 
-  get('/predictions/{raceId}', 'The latest frozen prediction of a race (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams });
+  get('/predictions/{raceId}', 'The official forecast of a race: its first forecast under the freeze policy (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams });
+  get('/predictions/{raceId}/snapshots', 'Every snapshot of a race: official, superseded and retrospective', zod.object({ raceId: zod.number(), race: zod.string(), snapshots: zod.array(snapshotSummary) }), { params: raceIdParams });
+  get('/predictions/{raceId}/snapshots/{id}', 'One snapshot of a race by id', predictionBody, { params: snapshotParams });
   get('/results/{raceId}', 'The official classification of a race', resultsBody, { params: raceIdParams });
-  get('/metrics/{raceId}', 'The evaluation of the latest frozen prediction of a race', metricsBody, { params: raceIdParams });
+  get('/metrics/{raceId}', 'The evaluation of the official forecast of a race', metricsBody, { params: raceIdParams });
   get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline', seasonMetricsBody, { params: seasonParams });
   get('/metrics/season/{year}/reliability', 'Forecast probability against observed frequency, binned, over a season', seasonReliabilityBody, { params: seasonParams });
   get('/seasons', 'Seasons with races, newest first', seasonsBody);
   get('/races', 'The races of a season with their freeze status', zod.object({ season: zod.number(), races: zod.array(raceSummary) }), { query: seasonQuery });
-  get('/races/upcoming', 'The next three races with their freeze status', zod.object({ now: zod.string(), races: zod.array(raceSummary) }));
+  get('/races/upcoming', 'The next three races with their freeze status', zod.object({ now: zod.string(), races: zod.array(raceSummary), note: zod.string().nullable() }));
   get('/drivers', 'Drivers of a season', zod.object({ season: zod.number(), drivers: zod.array(personBody) }), { query: seasonQuery });
   get('/teams', 'Teams of a season', zod.object({ season: zod.number(), teams: zod.array(teamBody) }), { query: seasonQuery });
   get('/standings', 'Championship standings after the latest round with standings', standingsBody, { query: seasonQuery });
@@ -52,12 +56,12 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
   registry.registerPath({
     method: 'post',
     path: '/predict',
-    summary: 'Freeze the forecast of a race (idempotent per race and model version)',
+    summary: 'Freeze the forecast of a race (idempotent per race, model version, policy and kind)',
     request: { query: raceRefQuery },
     responses: {
       200: content(predictionBody, 'the already frozen snapshot'),
       201: content(predictionBody, 'frozen by this call'),
-      409: content(errorBody, 'the freeze policy does not allow it yet (details.allowedAt)'),
+      409: content(errorBody, 'the freeze policy does not allow it yet (details.allowedAt), or the race started with no forecast frozen (ask for retrospective=true)'),
       ...write,
     },
   });
@@ -71,7 +75,7 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
   registry.registerPath({
     method: 'post',
     path: '/evaluate/{year}/{race}',
-    summary: 'Re-score the latest frozen prediction of a race',
+    summary: 'Re-score the official forecast of a race',
     request: { params: raceRefParams },
     responses: { 200: content(metricsBody, 'the stored evaluation'), ...write },
   });

@@ -207,6 +207,7 @@ export const standingBody = z.object({ position: z.number().nullable(), id: z.nu
 export const standingsBody = z.object({ season: z.number().int(), afterRound: z.number().int().nullable(), drivers: z.array(standingBody), constructors: z.array(standingBody) });
 export const modelsBody = z.object({
   current: z.string(),
+  currentModel: modelLabel.describe('the version a freeze would use now, with the data it has seen'),
   models: z.array(z.object({ modelVersion: z.string(), races: z.number().int(), positionMae: z.number().nullable(), winnerAccuracy: z.number().nullable(), brierWin: z.number().nullable() })).describe('live performance: evaluations of frozen predictions per model version'),
   registered: z.array(z.object({ kind: z.enum(['race', 'pit']), version: z.string(), trainedAt: z.string(), dataFromSeason: z.number().int(), dataToSeason: z.number().int(), metrics: z.record(z.string(), z.unknown()) })).describe('trained versions with their backtest metrics'),
 });
