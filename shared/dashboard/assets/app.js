@@ -135,7 +135,8 @@ async function loadUpcoming() {
   state.now = body?.now ?? null;
   const list = $('#upcoming');
   if (!body || body.races.length === 0) {
-    list.innerHTML = '<li>No upcoming races in the calendar.</li>';
+    // The server says why (e.g. the data ends with an earlier season) and what would fill it.
+    list.innerHTML = `<li>${esc(body?.note ?? 'No upcoming races in the calendar.')}</li>`;
     return;
   }
   list.innerHTML = body.races
