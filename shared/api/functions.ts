@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { createStorageClient } from '../clients/gcs.js';
 import { createApiClients } from '../clients/api-clients.js';
 import type { CurrentForecaster, Forecaster } from '../domain/forecast.js';
-import { versionMayForecast } from '../models/race/version-rules.js';
+import { dataThrough, versionMayForecast } from '../models/race/version-rules.js';
 import { withErrors, type Handler } from '../http/handler.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
@@ -71,9 +71,12 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
   const versionList = new TtlCache<Awaited<ReturnType<typeof app.repo.modelVersions.list>>>(MODEL_VERSION_TTL_MS);
   const current: CurrentForecaster = async (asOf) => {
     const versions = await versionList.get('race', () => app.repo.modelVersions.list('race', 200));
-    const usable = versions.find(
-      (v) => (options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore) && (asOf === undefined || versionMayForecast(v, asOf)),
-    );
+    // The usable version with the most recent data (not the most recently trained: replaying an
+    // older season registers older-data versions, which must not replace the current model).
+    const usable = versions
+      .filter((v) => (options.trainedBefore === undefined || v.dataToSeason < options.trainedBefore) && (asOf === undefined || versionMayForecast(v, asOf)))
+      .map((v, i) => ({ v, i, through: dataThrough(v) }))
+      .sort((a, b) => b.through - a.through || a.i - b.i)[0]?.v;
     if (!usable) return baseline;
     return { version: usable.version, forecast: async (raceId, at) => (await load(usable.version, usable.artifactUri)).forecast(raceId, at) };
   };

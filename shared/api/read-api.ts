@@ -8,7 +8,7 @@ import type { Prediction } from '../lifecycle/domain.js';
 import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
-import { missingSeason } from '../lifecycle/predict.js';
+import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';
 import { raceIdParams, seasonParams, seasonQuery, snapshotParams } from './schemas.js';
@@ -86,7 +86,9 @@ export function createReadApi(deps: ReadApiDeps): Handler {
           ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} can be frozen from ${w.allowedAt.toISOString()}`
           : now < w.raceStartsAt
             ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} may be frozen now (POST /predict?year=${race.season}&race=${race.round})`
-            : `no forecast of ${race.name} ${race.season} was frozen before its start; locally, npx pitwall replay --season ${race.season} forecasts a past season as it happened`;
+            : race.season < FIRST_FORECAST_SEASON
+              ? `no forecast of ${race.name} ${race.season} was frozen; pitwall forecasts races from ${FIRST_FORECAST_SEASON} on`
+              : `no forecast of ${race.name} ${race.season} was frozen before its start; locally, npx pitwall replay --season ${race.season} forecasts a past season as it happened`;
     return new NotFoundError(what, race.id, hint);
   };
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { formatReplay } from '../../lifecycle/replay.js';
+import { FIRST_FORECAST_SEASON } from '../../lifecycle/predict.js';
 import type { Command } from '../command.js';
 import { prepareLocalStack, replayLocally } from '../local-stack.js';
 
@@ -14,6 +15,7 @@ export const replayCommand: Command = {
     const { values } = parseArgs({ args: argv, options: { season: { type: 'string' }, json: { type: 'string' } }, strict: true });
     const season = Number(values.season);
     if (!Number.isInteger(season) || season < 1950 || season > 2100) throw new ValidationError(`--season must be a year, got ${values.season ?? '(none)'}\nusage: ${this.usage}`);
+    if (season < FIRST_FORECAST_SEASON) throw new ValidationError(`pitwall forecasts races from ${FIRST_FORECAST_SEASON} on; --season ${season} is earlier`);
     // Replays are local: the functions run in this process, so no write credentials apply.
     const app = await createAppContext({ ...config, env: 'local', resultsSource: config.resultsSource }, logger);
     try {

@@ -65,3 +65,9 @@ export function modelLabel(version: string, registered: Pick<ModelVersion, 'data
       : `${version}: network trained on ${seasons}`,
   };
 }
+
+/** The latest instant whose data a version has seen (as model_versions.data_through derives it). */
+export function dataThrough(v: Pick<ModelVersion, 'dataToSeason' | 'metrics'>): number {
+  const through = (v.metrics.pool as PoolMetrics | undefined)?.learntThrough.raceStart;
+  return Math.max(Date.UTC(v.dataToSeason, 11, 31, 23, 59, 59), through ? new Date(through).getTime() : -Infinity);
+}
