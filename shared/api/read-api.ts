@@ -175,7 +175,7 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       const coming = races.filter((r) => sessionStartsAt(r.sessions.race) > now).slice(0, 3);
       const last = coming.length ? null : await repo.races.latest();
       const note = last
-        ? `no race after ${now.toISOString().slice(0, 10)} is in the calendar: the data ends with ${last.name} ${last.season}; ingest the current calendar (npx pitwall ingest --api) to see the next races`
+        ? `no race after ${now.toISOString().slice(0, 10)} is in the calendar: the data ends with ${last.name} ${last.season}; ingest the current calendar (npx pitwall ingest --jolpica <season>) to see the next races`
         : null;
       return json(200, { now: now.toISOString(), races: await withOfficial(coming), note });
     })
