@@ -18,7 +18,6 @@ import { fetchedResultsSource, storedResultsSource, type ModelUpdate, type Resul
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Logger } from '../log/logger.js';
 import { builtDashboardDir, createDashboardHandler, isDashboardPath } from '../dashboard/serve.js';
-import { buildOpenApiDocument } from './openapi.js';
 import { createReadApi, labelOf } from './read-api.js';
 import { evaluateHandler, predictHandler, syncHandler } from './write-handlers.js';
 
@@ -149,7 +148,8 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
         policy: app.config.freezePolicy,
         currentModel: async () => (await forecaster()).version,
         health: healthChecks(app, forecaster),
-        openapi: () => (openapi ??= buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
+        // Loaded on the first request for it: the pits schemas it documents import TensorFlow.
+        openapi: async () => (openapi ??= (await import('./openapi.js')).buildOpenApiDocument({ version: app.config.revision ?? 'dev' })),
         presented: new SnapshotCache(),
         officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
       });

@@ -25,7 +25,7 @@ export interface ReadApiDeps {
   /** The model version predict would use now. */
   currentModel: () => Promise<string>;
   health: Record<string, HealthCheck>;
-  openapi: () => unknown;
+  openapi: () => unknown | Promise<unknown>;
   /** Presented snapshots by prediction id (immutable, so cacheable for the instance's life). */
   presented?: SnapshotCache<PresentedPrediction>;
   /** Which snapshot is the official one of a race, re-read after a few seconds while there is none. */
@@ -230,7 +230,7 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       const ok = Object.values(checks).every((c) => c.ok);
       return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks }, { 'Cache-Control': 'no-store' });
     })
-    .get('/openapi.json', async () => json(200, deps.openapi(), { 'Cache-Control': LISTING_CACHE }));
+    .get('/openapi.json', async () => json(200, await deps.openapi(), { 'Cache-Control': LISTING_CACHE }));
   return router.handler();
 }
 
