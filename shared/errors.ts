@@ -72,3 +72,42 @@ export class UpstreamError extends PitwallError {
     super(message, 'upstream_error', { status, ...details });
   }
 }
+
+/** A row of an upstream answer that was refused, kept for quarantine with its reason. */
+export interface RefusedRow {
+  table: string;
+  raw: unknown;
+  reason: string;
+}
+
+/**
+ * The upstream answered, but not with the whole, consistent data asked for (502): rows that
+ * fail validation, fewer rows than its own total, a duplicated row, the wrong race, pages
+ * that do not advance. Nothing of it is stored; `refused` are the rows to quarantine.
+ */
+export class UpstreamIncompleteError extends UpstreamError {
+  override readonly code = 'upstream_incomplete';
+  constructor(
+    message: string,
+    readonly refused: RefusedRow[] = [],
+    details?: Record<string, unknown>,
+  ) {
+    super(message, undefined, details);
+  }
+}
+
+/** The upstream did not answer within the request's or the whole call's deadline (502). */
+export class UpstreamDeadlineError extends UpstreamError {
+  override readonly code = 'upstream_deadline';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, undefined, details);
+  }
+}
+
+/** An upstream body larger than the configured cap (502); it was not read past the cap. */
+export class UpstreamTooLargeError extends UpstreamError {
+  override readonly code = 'upstream_too_large';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, undefined, details);
+  }
+}

@@ -1,4 +1,4 @@
-import { UpstreamError } from '../errors.js';
+import { UpstreamDeadlineError, UpstreamError, UpstreamTooLargeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { Pacer, type BucketSpec } from './pacer.js';
@@ -10,6 +10,9 @@ import type { ResponseCache } from './response-cache.js';
  * exponential backoff and full jitter on 429, 5xx and network errors (Retry-After wins
  * when the server sends it), a cap on attempts ending in UpstreamError, validation of
  * every body by the caller's parser, and an optional on-disk cache of validated bodies.
+ * The upstream cannot hold or flood the caller: each attempt has a timeout, a call may carry
+ * a deadline that no wait (pacing, backoff, Retry-After) may pass, and a body is read as a
+ * stream and abandoned past a size cap.
  */
 
 export interface HttpClientOptions {
@@ -25,8 +28,10 @@ export interface HttpClientOptions {
   baseDelayMs?: number;
   /** Longest single wait in ms, backoff or Retry-After (default 60 s). */
   maxDelayMs?: number;
-  /** Per-attempt timeout in ms (default 30 s). */
+  /** Per-attempt timeout in ms, headers and body (default 30 s). */
   timeoutMs?: number;
+  /** Largest body read, in bytes (default 20 MiB); a longer one is abandoned, not buffered. */
+  maxBodyBytes?: number;
   /** [0, 1) random source for jitter (default Math.random). */
   random?: () => number;
   fetch?: typeof fetch;
@@ -41,6 +46,8 @@ export interface GetOptions<T> {
   noCache?: boolean;
   /** Use a cached body only up to this age (default: any age; for data that is settled). */
   maxAgeMs?: number;
+  /** Instant (the client's clock, ms) after which the call fails rather than wait or send again. */
+  deadlineAt?: number;
 }
 
 export interface HttpClient {
@@ -61,12 +68,42 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Default body cap: the largest Jolpica page (100 laps' timings) is well under 1 MB. */
+export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+/** Reads a body up to `maxBytes`; past that the stream is cancelled (the connection dropped). */
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  const tooLarge = (what: string) =>
+    new UpstreamTooLargeError(`${url} sent a body of ${what}, more than the ${maxBytes} bytes allowed (UPSTREAM_MAX_BODY_BYTES)`, { url, maxBytes });
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(`${declared} bytes`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(`over ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const clock = options.clock ?? systemClock;
   const maxAttempts = options.maxAttempts ?? 5;
   const baseDelay = options.baseDelayMs ?? 500;
   const maxDelay = options.maxDelayMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? globalThis.fetch;
   const pacers = new Map<string, Promise<Pacer>>();
@@ -85,12 +122,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   const backoff = (attempt: number) => Math.min(maxDelay, random() * baseDelay * 2 ** (attempt - 1));
 
-  async function fetchBody(url: string): Promise<unknown> {
+  async function fetchBody(url: string, deadlineAt?: number): Promise<unknown> {
     const host = new URL(url).host;
     let lastProblem = '';
     let lastStatus: number | undefined;
+    const pastDeadline = (attempts: number, doing: string) =>
+      new UpstreamDeadlineError(`${url}: the deadline passed ${doing} after ${attempts} attempt${attempts === 1 ? '' : 's'}${lastProblem ? ` (last: ${lastProblem})` : ''}`, { url, attempts });
+    /** Sleeps before the next attempt, unless that would pass the deadline. */
+    const pause = async (attempt: number, wait: number) => {
+      if (deadlineAt !== undefined && clock.now() + wait >= deadlineAt) throw pastDeadline(attempt, `before a retry in ${Math.ceil(wait / 1000)} s`);
+      await clock.sleep(wait);
+    };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await (await pacerFor(host)).acquire();
+      await (await pacerFor(host)).acquire(deadlineAt);
+      const left = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - clock.now();
+      if (left <= 0) throw pastDeadline(attempt - 1, 'before the request');
+      const attemptTimeout = Math.min(timeoutMs, left);
       sent++;
       await options.ledger?.record(host, clock.now());
       let response: Response;
@@ -98,17 +145,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       try {
         response = await doFetch(url, {
           headers: { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) },
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(attemptTimeout),
         });
         // Reading the body is part of the exchange: a connection lost mid-body is retried too.
-        text = await response.text();
+        text = await readCapped(response, maxBodyBytes, url);
       } catch (err) {
-        lastProblem = `network error: ${err instanceof Error ? err.message : String(err)}`;
+        if (err instanceof UpstreamTooLargeError) throw err;
+        const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        lastProblem = timedOut ? `no complete answer within ${attemptTimeout} ms` : `network error: ${err instanceof Error ? err.message : String(err)}`;
         lastStatus = undefined;
+        if (timedOut && attemptTimeout < timeoutMs) throw pastDeadline(attempt, 'during the request');
         if (attempt < maxAttempts) {
           const wait = backoff(attempt);
           options.logger?.warn('http request failed; retrying', { url, attempt, waitMs: wait, error: lastProblem });
-          await clock.sleep(wait);
+          await pause(attempt, wait);
         }
         continue;
       }
@@ -132,7 +182,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
         const wait = retryAfter ?? backoff(attempt);
         options.logger?.warn('http request rejected; retrying', { url, attempt, status: response.status, waitMs: wait });
-        await clock.sleep(wait);
+        await pause(attempt, wait);
       }
     }
     throw new UpstreamError(`${url} failed after ${maxAttempts} attempts: ${lastProblem}`, lastStatus, { url, attempts: maxAttempts });
@@ -162,7 +212,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           await cache?.delete(url);
         }
       }
-      const raw = await fetchBody(url);
+      const raw = await fetchBody(url, opts.deadlineAt);
       const value = validate(url, raw, parse);
       if (cache && (opts.cacheable?.(value) ?? true)) {
         // The raw body is cached (not the parsed value), so a hit goes through the same parser.

@@ -1,4 +1,4 @@
-import { UpstreamError } from '../errors.js';
+import { UpstreamIncompleteError } from '../errors.js';
 import type { HttpClient } from './http-client.js';
 import {
   mrDataPage,
@@ -15,6 +15,10 @@ import { zodParser } from './zod-parse.js';
  * Jolpica (Ergast-compatible) API client. Every list endpoint is paginated with
  * limit/offset until MRData.total is reached; the pages of a race table are merged back
  * (a race, or a lap, may straddle two pages) and the item count is checked against total.
+ * The pager does not trust the upstream to end it: every page must answer the offset asked
+ * for, a listing needing more than `maxPages` requests is refused after its first page, and
+ * none runs past ceil(total / limit) + 1 pages, so a hostile or broken server cannot spend
+ * the hourly budget every process shares.
  */
 
 export interface JolpicaClientOptions {
@@ -28,8 +32,16 @@ export interface JolpicaClientOptions {
    * seasons are settled and cached for good. Default 1 hour.
    */
   currentSeasonMaxAgeMs?: number;
-  /** Now, in ms (to tell past seasons from the current one). */
+  /** Now, in ms (to tell past seasons from the current one, and to place deadlines): the HTTP client's clock. */
   now?: () => number;
+  /** Most requests one listing may take (default 100, a fifth of Jolpica's hourly 500). */
+  maxPages?: number;
+}
+
+/** Per call: skip the cache, and a time budget (ms) for all of the call's pages. */
+export interface CallOptions {
+  fresh?: boolean;
+  withinMs?: number;
 }
 
 export type Scope = { season: number; round?: number };
@@ -38,7 +50,7 @@ export interface JolpicaClient {
   /** The season's races with the UTC date/time of every session. */
   schedule(season: number): Promise<ErgastRace[]>;
   /** `fresh` bypasses the cache (result sync: a classification can change after the stewards). */
-  results(scope: Scope, options?: { fresh?: boolean }): Promise<ErgastRace[]>;
+  results(scope: Scope, options?: CallOptions): Promise<ErgastRace[]>;
   qualifying(scope: Scope): Promise<ErgastRace[]>;
   sprint(scope: Scope): Promise<ErgastRace[]>;
   pitStops(season: number, round: number): Promise<ErgastRace[]>;
@@ -99,13 +111,14 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
   const pageSize = options.pageSize ?? 100;
   const now = options.now ?? Date.now;
   const currentMaxAge = options.currentSeasonMaxAgeMs ?? 3_600_000;
+  const maxPages = options.maxPages ?? 100;
   /** Paths start with the season ('2023/9/results'): a past season no longer changes. */
   const maxAgeFor = (path: string) => {
     const season = Number(/^(\d{4})/.exec(path)?.[1]);
     return Number.isFinite(season) && season < new Date(now()).getUTCFullYear() ? undefined : currentMaxAge;
   };
 
-  const page = async (path: string, limit: number, offset: number, fresh = false): Promise<MrDataPage> => {
+  const page = async (path: string, limit: number, offset: number, fresh = false, deadlineAt?: number): Promise<MrDataPage> => {
     const url = `${baseUrl}/${path}.json?limit=${limit}&offset=${offset}`;
     const maxAgeMs = maxAgeFor(path);
     const body = await http.getJson(url, parsePage, {
@@ -113,39 +126,52 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
       cacheable: (p) => p.MRData.total > 0,
       noCache: fresh,
       ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+      ...(deadlineAt !== undefined ? { deadlineAt } : {}),
     });
     return body.MRData;
   };
 
   /** Fetches every page of `path`; `pick` takes a page's items, `count` counts them in total's unit. */
-  async function all<T>(path: string, pick: (p: MrDataPage) => T[], count: (items: T[]) => number, fresh = false): Promise<T[]> {
+  async function all<T>(path: string, pick: (p: MrDataPage) => T[], count: (items: T[]) => number, call: CallOptions = {}): Promise<T[]> {
+    const deadlineAt = call.withinMs === undefined ? undefined : now() + call.withinMs;
+    const refuse = (why: string, details: Record<string, unknown> = {}) => new UpstreamIncompleteError(`${path}: ${why}; nothing of it was used`, [], { path, ...details });
     const items: T[] = [];
     let offset = 0;
     let counted = 0;
+    let pages = 0;
+    let allowed = 1;
     for (;;) {
-      const p = await page(path, pageSize, offset, fresh);
+      const p = await page(path, pageSize, offset, call.fresh ?? false, deadlineAt);
+      pages++;
+      if (p.offset !== offset) throw refuse(`asked for offset ${offset}, the upstream answered offset ${p.offset}: its pages do not advance`, { asked: offset, answered: p.offset, pages });
       const got = pick(p);
       items.push(...got);
       counted += count(got);
       // Step by the limit the server applied (it may cap ours).
       const step = p.limit;
       if (p.offset + step >= p.total || got.length === 0) {
-        if (counted !== p.total) {
-          throw new UpstreamError(`${path}: pagination ended with ${counted} items but MRData.total is ${p.total}`, undefined, { path });
-        }
+        if (counted !== p.total) throw refuse(`the upstream sent ${counted} items but its MRData.total is ${p.total}`, { counted, total: p.total });
         return items;
       }
-      if (step <= 0) throw new UpstreamError(`${path}: server reported limit ${step}`, undefined, { path });
+      if (step <= 0) throw refuse(`the upstream reported limit ${step}`);
+      if (pages === 1) {
+        const needed = Math.ceil(p.total / step);
+        if (needed > maxPages) {
+          throw refuse(`MRData.total ${p.total} with limit ${step} needs ${needed} requests, more than the ${maxPages} allowed per listing (JOLPICA_MAX_PAGES)`, { total: p.total, limit: step, needed });
+        }
+        allowed = needed + 1;
+      }
+      if (pages >= allowed) throw refuse(`still not at MRData.total after ${pages} pages (at most ${allowed} expected)`, { pages, total: p.total });
       offset = p.offset + step;
     }
   }
 
-  const races = async (path: string, list?: RaceList, fresh = false) =>
-    mergeRaces(await all(path, (p) => p.RaceTable?.Races ?? [], (rs) => countRaceItems(rs, list), fresh));
+  const races = async (path: string, list?: RaceList, call?: CallOptions) =>
+    mergeRaces(await all(path, (p) => p.RaceTable?.Races ?? [], (rs) => countRaceItems(rs, list), call));
 
   return {
     schedule: (season) => races(`${season}`),
-    results: (scope, options) => races(`${scopePath(scope)}/results`, 'Results', options?.fresh ?? false),
+    results: (scope, call) => races(`${scopePath(scope)}/results`, 'Results', call),
     qualifying: (scope) => races(`${scopePath(scope)}/qualifying`, 'QualifyingResults'),
     sprint: (scope) => races(`${scopePath(scope)}/sprint`, 'SprintResults'),
     pitStops: (season, round) => races(`${season}/${round}/pitstops`, 'PitStops'),

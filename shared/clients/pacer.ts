@@ -1,3 +1,4 @@
+import { UpstreamDeadlineError } from '../errors.js';
 import type { Clock } from './clock.js';
 
 /** One token bucket: up to `capacity` requests at once, refilled at `perSecond`. */
@@ -50,14 +51,18 @@ export class Pacer {
     }
   }
 
-  /** Resolves when a request may be sent (and takes its token). */
-  acquire(): Promise<void> {
-    const turn = this.queue.then(() => this.take());
+  /**
+   * Resolves when a request may be sent (and takes its token). With `deadlineAt`, a wait that
+   * would end after it rejects at once (UpstreamDeadlineError): an exhausted hourly budget
+   * must not hold a call until its function times out.
+   */
+  acquire(deadlineAt?: number): Promise<void> {
+    const turn = this.queue.then(() => this.take(deadlineAt));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  private async take(): Promise<void> {
+  private async take(deadlineAt?: number): Promise<void> {
     for (;;) {
       this.refill(this.clock.now());
       let wait = 0;
@@ -67,6 +72,9 @@ export class Pacer {
       if (wait <= 0) {
         for (const b of this.buckets) b.tokens -= 1;
         return;
+      }
+      if (deadlineAt !== undefined && this.clock.now() + wait > deadlineAt) {
+        throw new UpstreamDeadlineError(`the request budget allows the next request in ${Math.ceil(wait / 1000)} s, after the deadline`, { waitMs: Math.ceil(wait) });
       }
       await this.clock.sleep(Math.ceil(wait));
     }

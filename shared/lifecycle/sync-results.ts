@@ -1,5 +1,5 @@
 import type { Race } from '../domain/reference.js';
-import { NotReadyError, UpstreamError } from '../errors.js';
+import { NotReadyError, UpstreamError, UpstreamIncompleteError, type RefusedRow } from '../errors.js';
 import { constructorRecord, driverRecord, resultRecord, type RecordBatch } from '../ingest/records.js';
 import type { Repository } from '../repository/index.js';
 import type { Evaluation } from './domain.js';
@@ -31,12 +31,25 @@ export function storedResultsSource(repo: Repository): ResultsSource {
   };
 }
 
-/** Production: an upstream API (Jolpica) that throws NotReadyError until the race is classified. */
+/**
+ * Production: an upstream API (Jolpica) that throws NotReadyError until the race is
+ * classified. A classification with rows the client set aside is refused whole: storing the
+ * rest would score a race on part of its field.
+ */
 export function fetchedResultsSource(fetchRaceResults: (season: number, round: number) => Promise<RecordBatch>): ResultsSource {
   return {
     name: 'jolpica',
     async fetch(race) {
       const batch = await fetchRaceResults(race.season, race.round);
+      const rejected = batch.rejected ?? [];
+      if (rejected.length) {
+        const rows = (batch.results?.length ?? 0) + rejected.length;
+        throw new UpstreamIncompleteError(
+          `the upstream classification of ${race.name} ${race.season} has ${rejected.length} of ${rows} rows that do not validate (${rejected.slice(0, 3).map((r) => r.reason).join('; ')}); nothing stored, the rows are quarantined: sync again once the upstream is corrected`,
+          rejected,
+          { raceId: race.id, rows, rejected: rejected.length },
+        );
+      }
       if (!batch.results?.length) {
         throw new NotReadyError(`results of ${race.name} ${race.season} are not published yet`, RESULTS_RETRY_AFTER_SECONDS, { raceId: race.id });
       }
@@ -79,6 +92,32 @@ export interface SyncDeps {
  */
 export async function syncResults(deps: SyncDeps, ref: RaceRef): Promise<SyncOutcome> {
   const race = await findRace(deps.repo, ref);
+  try {
+    return await fetchAndStore(deps, race);
+  } catch (err) {
+    // After the rollback: the failed run and its quarantined rows outlive the refused data.
+    if (err instanceof UpstreamError) await recordFailedRun(deps.repo, race, deps.source.name, err);
+    throw err;
+  }
+}
+
+/**
+ * A refused sync as a failed ingestion run (source 'results-sync'), with the rows it refused
+ * quarantined with their reasons. Only refusals are recorded: a stored classification is in
+ * the results, and "not published yet" is the normal state before a race is classified.
+ */
+async function recordFailedRun(repo: Repository, race: Race, source: ResultsSource['name'], err: UpstreamError): Promise<void> {
+  const refused: RefusedRow[] = err instanceof UpstreamIncompleteError ? err.refused : [];
+  const run = await repo.ingestionRuns.start('results-sync', { season: race.season, round: race.round, raceId: race.id, source });
+  await repo.ingestionRuns.quarantine(refused.map((r) => ({ runId: run.id, source: 'results-sync', tableName: r.table, raw: r.raw, reason: r.reason })));
+  const read = typeof err.details?.rows === 'number' ? err.details.rows : refused.length;
+  await repo.ingestionRuns.finish(run.id, {
+    counts: { results: { read, inserted: 0, updated: 0, unchanged: 0, quarantined: refused.length } },
+    error: `${err.code}: ${err.message}`,
+  });
+}
+
+async function fetchAndStore(deps: SyncDeps, race: Race): Promise<SyncOutcome> {
   const fetched = await deps.source.fetch(race);
   const synced = await deps.repo.withTransaction(async (trx) => {
     if (fetched !== 'stored') await storeClassification(trx, race, fetched);
@@ -95,17 +134,20 @@ export async function syncResults(deps: SyncDeps, ref: RaceRef): Promise<SyncOut
 
 async function storeClassification(trx: Repository, race: Race, batch: Pick<RecordBatch, 'results' | 'drivers' | 'constructors'>) {
   const problems: string[] = [];
+  const refused: RefusedRow[] = [];
   const parse = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, rows: unknown[] | undefined, what: string): T[] =>
     (rows ?? []).flatMap((row, i) => {
       const p = schema.safeParse(row);
       if (p.success) return [p.data];
-      problems.push(`${what}[${i}]: ${p.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join(', ')}`);
+      const reason = `${what}[${i}]: ${p.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join(', ')}`;
+      problems.push(reason);
+      refused.push({ table: what, raw: row, reason });
       return [];
     });
   const drivers = parse(driverRecord, batch.drivers, 'drivers');
   const constructors = parse(constructorRecord, batch.constructors, 'constructors');
   const results = parse(resultRecord, batch.results, 'results').filter((r) => r.season === race.season && r.round === race.round);
-  if (problems.length) throw new UpstreamError('the results source sent rows that do not validate; nothing stored', undefined, { problems });
+  if (problems.length) throw new UpstreamIncompleteError(`the results source sent rows that do not validate (${problems.slice(0, 3).join('; ')}); nothing stored`, refused, { problems, rows: batch.results?.length ?? 0 });
   if (drivers.length) await trx.reference.upsert('drivers', drivers as Record<string, unknown>[]);
   if (constructors.length) await trx.reference.upsert('constructors', constructors as Record<string, unknown>[]);
   await trx.reference.ensure('status', [...new Set(results.map((r) => r.status))]);
