@@ -107,7 +107,7 @@ export function modelUpdater(app: AppContext, logger: Logger, forecaster: Curren
 export function defaultResultsSource(app: AppContext): ResultsSource {
   if (app.config.resultsSource === 'dump') return storedResultsSource(app.repo);
   const { jolpica } = createApiClients(app.config, app.logger);
-  return fetchedResultsSource((season, round) => fetchRaceResults(jolpica, season, round));
+  return fetchedResultsSource((season, round) => fetchRaceResults(jolpica, season, round, { withinMs: app.config.upstream.syncDeadlineMs }));
 }
 
 /**

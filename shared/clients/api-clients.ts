@@ -13,6 +13,8 @@ export interface ApiClientsConfig {
   /** On-disk response cache; created when missing. */
   httpCacheDir: string;
   jolpicaPageSize?: number;
+  /** Timeouts and caps that keep a slow or hostile upstream from holding the caller. */
+  upstream?: { requestTimeoutMs?: number; maxBodyBytes?: number; jolpicaMaxPages?: number };
 }
 
 const userAgent = 'pitwall/0.1 (F1 forecasting)';
@@ -21,9 +23,22 @@ const userAgent = 'pitwall/0.1 (F1 forecasting)';
 export function createApiClients(config: ApiClientsConfig, logger: Logger, clock?: Clock): { jolpica: JolpicaClient; openf1: OpenF1Client } {
   const cache = createResponseCache(config.httpCacheDir, logger);
   const ledger = createRequestLedger(config.httpCacheDir, logger);
-  const common = { cache, ledger, logger, userAgent, ...(clock ? { clock } : {}) };
+  const up = config.upstream ?? {};
+  const common = {
+    cache, ledger, logger, userAgent,
+    ...(clock ? { clock } : {}),
+    ...(up.requestTimeoutMs ? { timeoutMs: up.requestTimeoutMs } : {}),
+    ...(up.maxBodyBytes ? { maxBodyBytes: up.maxBodyBytes } : {}),
+  };
   return {
-    jolpica: createJolpicaClient({ http: createHttpClient({ ...common, limits: jolpicaLimits }), baseUrl: config.jolpicaBaseUrl, ...(config.jolpicaPageSize ? { pageSize: config.jolpicaPageSize } : {}) }),
+    jolpica: createJolpicaClient({
+      http: createHttpClient({ ...common, limits: jolpicaLimits }),
+      baseUrl: config.jolpicaBaseUrl,
+      ...(config.jolpicaPageSize ? { pageSize: config.jolpicaPageSize } : {}),
+      ...(up.jolpicaMaxPages ? { maxPages: up.jolpicaMaxPages } : {}),
+      // Deadlines are placed on the HTTP client's clock.
+      ...(clock ? { now: () => clock.now() } : {}),
+    }),
     openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl }),
   };
 }
