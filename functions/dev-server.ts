@@ -56,7 +56,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     pits: await createPitsFunction(app),
     ingest: async (req) =>
       handleIngest(
-        { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } },
+        { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) }, ingest: app.config.ingest },
         { method: req.method, headers: req.headers, body: req.body },
       ),
     schedule: withErrors(

@@ -5,6 +5,7 @@ import * as m003 from './003_models.js';
 import * as m004 from './004_predictions.js';
 import * as m005 from './005_prediction_median_position.js';
 import * as m006 from './006_snapshot_integrity.js';
+import * as m008 from './008_ingestion_heartbeat.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,8 @@ export const migrations: [name: string, migration: Migration][] = [
   ['004_predictions', m004],
   ['005_prediction_median_position', m005],
   ['006_snapshot_integrity', m006],
+  // 007 is another change's; 008 runs after it when both are present.
+  ['008_ingestion_heartbeat', m008],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

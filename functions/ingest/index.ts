@@ -10,7 +10,7 @@ const apis = createApiClients(app.config, app.logger.child({ function: 'ingest' 
 
 http('ingest', async (req, res) => {
   const out = await handleIngest(
-    { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) }, storage, ...apis },
+    { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) }, ingest: app.config.ingest, storage, ...apis },
     { method: req.method, headers: req.headers, body: req.body },
   );
   res.status(out.status).set(out.headers).json(out.body);

@@ -13,6 +13,9 @@ const booleanFlag = z.preprocess(
   z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
 );
 
+/** Caps on a zipped dump: the real one inflates to ~5 MB (with lap_times ~20 MB); the ingest function has 1 GiB. */
+export const DEFAULT_ZIP_LIMITS = { entryMaxBytes: 64 * 1024 * 1024, totalMaxBytes: 256 * 1024 * 1024 };
+
 export const configSchema = z
   .object({
     PITWALL_ENV: z.preprocess(emptyToUndefined, z.enum(['local', 'test', 'production']).default('local')),
@@ -49,6 +52,20 @@ export const configSchema = z
     HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
     JOLPICA_PAGE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(100)),
     RESULTS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['jolpica', 'dump']).default('dump')),
+    // The upstream APIs: one attempt's timeout, a result sync's whole deadline (inside the
+    // function's 300 s, leaving time to store, score and update the model), the largest body,
+    // and the most requests one Jolpica listing may take.
+    UPSTREAM_REQUEST_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(300_000).default(20_000)),
+    SYNC_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(280_000).default(150_000)),
+    UPSTREAM_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20 * 1024 * 1024)),
+    JOLPICA_MAX_PAGES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).default(100)),
+    // POST /ingest reads local paths only under these folders (comma-separated; default: F1_DATA_DIR and data/)
+    // and gs:// only from these buckets (default: none).
+    INGEST_ROOTS: optionalString,
+    INGEST_BUCKETS: z.preprocess(emptyToUndefined, z.string().default('')),
+    // A zipped dump: inflated bytes allowed per table entry and in all (counted while inflating).
+    DUMP_ZIP_ENTRY_MAX_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(DEFAULT_ZIP_LIMITS.entryMaxBytes)),
+    DUMP_ZIP_TOTAL_MAX_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(DEFAULT_ZIP_LIMITS.totalMaxBytes)),
 
     PREDICTION_FREEZE_POLICY: z.preprocess(
       emptyToUndefined,
@@ -145,6 +162,8 @@ export interface Config {
   httpCacheDir: string;
   jolpicaPageSize: number;
   resultsSource: 'jolpica' | 'dump';
+  upstream: { requestTimeoutMs: number; syncDeadlineMs: number; maxBodyBytes: number; jolpicaMaxPages: number };
+  ingest: IngestSettings;
   freezePolicy: FreezePolicy;
   apiKey?: string;
   gcp: { project?: string; region: string; schedulerEndpoint?: string; schedulerServiceAccount?: string };
@@ -152,6 +171,14 @@ export interface Config {
   log: { format: 'auto' | 'json' | 'pretty'; level: 'debug' | 'info' | 'warn' | 'error' };
   revision?: string;
   cloudRunTask: { index: number; count: number; attempt: number };
+}
+
+export interface IngestSettings {
+  /** Absolute folders POST /ingest may read from. */
+  roots: string[];
+  /** Buckets POST /ingest may read gs:// dumps from. */
+  buckets: string[];
+  zip: { entryMaxBytes: number; totalMaxBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -202,6 +229,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     httpCacheDir: abs(c.HTTP_CACHE_DIR),
     jolpicaPageSize: c.JOLPICA_PAGE_SIZE,
     resultsSource: c.RESULTS_SOURCE,
+    upstream: { requestTimeoutMs: c.UPSTREAM_REQUEST_TIMEOUT_MS, syncDeadlineMs: c.SYNC_DEADLINE_MS, maxBodyBytes: c.UPSTREAM_MAX_BODY_BYTES, jolpicaMaxPages: c.JOLPICA_MAX_PAGES },
+    ingest: {
+      roots: (c.INGEST_ROOTS ? c.INGEST_ROOTS.split(',') : [c.F1_DATA_DIR, 'data']).map((p) => p.trim()).filter(Boolean).map(abs),
+      buckets: c.INGEST_BUCKETS.split(',').map((b) => b.trim().replace(/^gs:\/\//, '').replace(/\/+$/, '')).filter(Boolean),
+      zip: { entryMaxBytes: c.DUMP_ZIP_ENTRY_MAX_BYTES, totalMaxBytes: c.DUMP_ZIP_TOTAL_MAX_BYTES },
+    },
     freezePolicy:
       c.PREDICTION_FREEZE_POLICY === 't_minus'
         ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }

@@ -1,71 +1,136 @@
 /**
- * A small delimited-text reader for the source files (CSV with double quotes, TSV): rows as
- * objects keyed by the header. Lines without a quote are split directly, which is most of
- * them and several times faster than a general parser on the ~30 MB of lap files; quoted
- * lines go through a state machine (quotes, doubled quotes, delimiters and newlines
- * inside quotes). Values are returned as written: `""` → '', `\N` → '\N'.
+ * A small delimited-text reader for the source files (CSV with double quotes, TSV). Lines
+ * without a quote are split directly (most of them, and several times faster than a
+ * general parser on the ~30 MB of lap files); a line with a quote goes through a state
+ * machine that walks each character once (quotes, doubled quotes, delimiters and newlines
+ * inside quotes), so the whole read is linear in the text even when a stray quote
+ * swallows the rest of the file. Values are returned as written: `""` → '', `\N` → '\N'.
  */
-export function parseDelimited(text: string, delimiter?: string): Record<string, string>[] {
+
+export interface DelimitedRow {
+  cells: string[];
+  /** 1-based physical line the row starts on, and the one it ends on (> line when a quoted field spans lines). */
+  line: number;
+  lastLine: number;
+}
+
+export interface DelimitedText {
+  delimiter: string;
+  header: string[];
+  rows: DelimitedRow[];
+  /** Non-blank physical lines after the header: equals rows.length unless a quoted field spans lines. */
+  dataLines: number;
+  /** The line of a quote that is never closed (the rest of the text became one field). */
+  unclosedQuoteLine?: number;
+  /** Whether the text ends with a line break (a file cut short usually does not). */
+  endsWithNewline: boolean;
+}
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+export function readDelimited(text: string, delimiter?: string): DelimitedText {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const firstEnd = text.indexOf('\n');
   const firstLine = firstEnd === -1 ? text : text.slice(0, firstEnd);
   const delim = delimiter ?? (firstLine.includes('\t') ? '\t' : ',');
-  const rows: string[][] = [];
+  const delimCode = delim.charCodeAt(0);
+  const rows: DelimitedRow[] = [];
+  let lines = 0;
+  let unclosedQuoteLine: number | undefined;
+  let lineNo = 0;
   let pos = 0;
-  while (pos < text.length) {
+  const n = text.length;
+  // The next quote at or after `pos`, searched again only once passed: one scan in all.
+  let quote = -1;
+  while (pos < n) {
     let end = text.indexOf('\n', pos);
-    if (end === -1) end = text.length;
-    let line = text.slice(pos, end);
-    if (line.includes('"')) {
-      // A quoted field may span lines: extend until the quotes balance.
-      while (countQuotes(line) % 2 === 1 && end < text.length) {
-        const next = text.indexOf('\n', end + 1);
-        end = next === -1 ? text.length : next;
-        line = text.slice(pos, end);
-      }
-      rows.push(splitQuoted(stripCr(line), delim));
-    } else if (line.length > 0 && line !== '\r') {
-      rows.push(stripCr(line).split(delim));
+    if (end === -1) end = n;
+    lineNo++;
+    if (quote !== Number.POSITIVE_INFINITY && quote < pos) {
+      quote = text.indexOf('"', pos);
+      if (quote === -1) quote = Number.POSITIVE_INFINITY;
+    }
+    if (quote < end) {
+      const startLine = lineNo;
+      const r = splitQuoted(text, pos, delimCode);
+      // Every line the row consumed counts as a physical line.
+      const spanned = r.newlines;
+      lines += 1 + spanned;
+      lineNo += spanned;
+      if (r.unclosed) unclosedQuoteLine ??= startLine;
+      rows.push({ cells: r.cells, line: startLine, lastLine: lineNo });
+      pos = r.end + 1;
+      continue;
+    }
+    const line = text.charCodeAt(end - 1) === CR ? text.slice(pos, end - 1) : text.slice(pos, end);
+    if (line.length > 0) {
+      lines++;
+      rows.push({ cells: line.split(delim), line: lineNo, lastLine: lineNo });
     }
     pos = end + 1;
   }
-  const header = rows.shift() ?? [];
-  return rows.map((cells) => {
+  const header = rows.shift()?.cells ?? [];
+  return {
+    delimiter: delim,
+    header,
+    rows,
+    dataLines: Math.max(0, lines - 1),
+    ...(unclosedQuoteLine !== undefined ? { unclosedQuoteLine } : {}),
+    endsWithNewline: n > 0 && text.charCodeAt(n - 1) === LF,
+  };
+}
+
+/** Rows as objects keyed by the header (cells beyond it dropped, missing ones ''). */
+export function parseDelimited(text: string, delimiter?: string): Record<string, string>[] {
+  const { header, rows } = readDelimited(text, delimiter);
+  return toObjects(header, rows);
+}
+
+export function toObjects(header: string[], rows: DelimitedRow[]): Record<string, string>[] {
+  return rows.map(({ cells }) => {
     const o: Record<string, string> = {};
     for (let i = 0; i < header.length; i++) o[header[i]!] = cells[i] ?? '';
     return o;
   });
 }
 
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
-}
-
-function countQuotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
-  return n;
-}
-
-function splitQuoted(line: string, delim: string): string[] {
-  const out: string[] = [];
+/**
+ * One row from `start`, quotes honoured, up to the first line break outside quotes. Text
+ * is copied in slices between special characters, never one character at a time.
+ */
+function splitQuoted(text: string, start: number, delim: number): { cells: string[]; end: number; newlines: number; unclosed: boolean } {
+  const cells: string[] = [];
   let cur = '';
+  let from = start;
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
+  let newlines = 0;
+  let i = start;
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
     if (quoted) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
+      if (c === QUOTE) {
+        cur += text.slice(from, i);
+        if (text.charCodeAt(i + 1) === QUOTE) {
           cur += '"';
           i++;
         } else quoted = false;
-      } else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === delim) {
-      out.push(cur);
+        from = i + 1;
+      } else if (c === LF) newlines++;
+    } else if (c === QUOTE) {
+      cur += text.slice(from, i);
+      quoted = true;
+      from = i + 1;
+    } else if (c === delim) {
+      cells.push(cur + text.slice(from, i));
       cur = '';
-    } else cur += ch;
+      from = i + 1;
+    } else if (c === LF) break;
   }
-  out.push(cur);
-  return out;
+  let last = cur + text.slice(from, i);
+  if (!quoted && last.charCodeAt(last.length - 1) === CR) last = last.slice(0, -1);
+  cells.push(last);
+  return { cells, end: i, newlines, unclosed: quoted };
 }

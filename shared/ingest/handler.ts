@@ -1,4 +1,5 @@
 import type { Storage } from '@google-cloud/storage';
+import type { IngestSettings } from '../config/config.js';
 import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
 import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -7,6 +8,7 @@ import type { JolpicaClient } from '../clients/jolpica.js';
 import type { OpenF1Client } from '../clients/openf1.js';
 import { ingestApis, splitApiBody } from './api/cli-flags.js';
 import { ingestFiles, ingestRequest, type IngestOutcome } from './ingest.js';
+import { checkIngestPaths } from './ingest-paths.js';
 
 /**
  * The ingest function's logic, free of functions-framework: authorise the write,
@@ -17,6 +19,8 @@ export interface IngestHandlerDeps {
   repo: Repository;
   logger: Logger;
   auth: AuthPolicy;
+  /** Where local paths and gs:// buckets may be read from, and the zip caps (config `ingest`). */
+  ingest: IngestSettings;
   storage?: Pick<Storage, 'bucket'>;
   /** API clients for {jolpica: …} / {openf1: …} bodies. */
   jolpica?: JolpicaClient;
@@ -40,11 +44,22 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
     if (req.method !== 'POST') {
       return { status: 405, headers: { Allow: 'POST' }, body: { error: { code: 'method_not_allowed', message: 'use POST' } } };
     }
+    // Only JSON: a form post (urlencoded, multipart, text/plain) needs no CORS preflight, so
+    // any web page could make a browser send one.
+    const type = String(headerValue(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return {
+        status: 415,
+        headers: {},
+        body: { error: { code: 'unsupported_media_type', message: `ingest takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})` } },
+      };
+    }
     assertWriteAllowed(deps.auth, req.headers);
     const { api, rest } = splitApiBody(req.body ?? {});
     const files = !api || Object.keys(rest as object).length > 0;
     const request = files ? ingestRequest.parse(rest) : undefined;
-    const base = { repo: deps.repo, logger: deps.logger, ...(deps.storage ? { storage: deps.storage } : {}) };
+    if (request) await checkIngestPaths(request, deps.ingest);
+    const base = { repo: deps.repo, logger: deps.logger, zipLimits: deps.ingest.zip, ...(deps.storage ? { storage: deps.storage } : {}) };
     const outcome: IngestOutcome = request ? await ingestFiles(base, request) : { runs: [] };
     if (api) {
       const clients = { ...(deps.jolpica ? { jolpica: deps.jolpica } : {}), ...(deps.openf1 ? { openf1: deps.openf1 } : {}) };
@@ -55,4 +70,8 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
     const r = toErrorResponse(err, deps.logger);
     return { status: r.status, headers: r.headers, body: r.body };
   }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
+import { PitwallError, ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import type { Repository } from '../repository/index.js';
@@ -16,14 +17,17 @@ import type { LoadOptions, LoadSummary, RecordBatch } from './records.js';
  * the ingest function; the API sources (Jolpica, OpenF1) use `runIngestion` the same way.
  */
 
+// A NUL cannot be in a path (node throws) nor in the run's parameters (jsonb refuses it).
+const location = () => z.string().min(1).max(4096).regex(/^[^\u0000]*$/, 'must not contain a NUL byte');
+
 export const ingestRequest = z
   .object({
     /** Folder, .zip or gs:// URI of an Ergast dump. */
-    dump: z.string().min(1).optional(),
+    dump: location().optional(),
     /** A lap file or a folder of them. */
-    laps: z.string().min(1).optional(),
+    laps: location().optional(),
     /** An OpenF1 sessions.json to map stint session keys onto races (optional). */
-    openf1Sessions: z.string().min(1).optional(),
+    openf1Sessions: location().optional(),
     /** Strictly one race per transaction (default: whole races grouped up to 20,000 rows). */
     racesPerTransaction: z.number().int().min(1).optional(),
   })
@@ -34,6 +38,8 @@ export type IngestRequest = z.infer<typeof ingestRequest>;
 export interface IngestDeps extends DumpSourceDeps {
   repo: Repository;
   logger: Logger;
+  /** Seconds between a running run's heartbeats (default 30), and of silence after which it counts as dead (default 15 min). */
+  heartbeat?: { everySeconds: number; deadAfterSeconds: number };
   progress?: (task: string, total: number) => Progress;
   /** Milliseconds per table written, accumulated across runs (benchmarks). */
   timings?: LoadOptions['timings'];
@@ -57,11 +63,22 @@ export async function runIngestion(
   source: IngestionSource,
   parameters: Record<string, unknown>,
   read: () => Promise<RecordBatch>,
-  options: { racesPerTransaction?: number } = {},
+  options: { racesPerTransaction?: number; refuseBadTables?: boolean } = {},
 ): Promise<RunOutcome> {
   const { repo, logger } = deps;
+  const beat = deps.heartbeat ?? DEFAULT_HEARTBEAT;
+  // A run left 'running' by a process that died is failed now, its quarantined rows dropped
+  // (this run records them again): never two sets for the same input.
+  for (const dead of await repo.ingestionRuns.reapDead(beat.deadAfterSeconds)) {
+    logger.warn('ingestion run marked failed: its process stopped', { runId: dead.id, droppedRows: dead.droppedRows });
+  }
   const run = await repo.ingestionRuns.start(source, parameters);
   const log = logger.child({ runId: run.id, source });
+  // A missed beat (the database busy with this run's own transaction) is only logged.
+  const timer = setInterval(() => {
+    repo.ingestionRuns.heartbeat(run.id).catch((err: unknown) => log.warn('ingestion heartbeat failed', { err }));
+  }, beat.everySeconds * 1000);
+  timer.unref();
   let tables: LoadSummary = {};
   try {
     const batch = await read();
@@ -74,6 +91,7 @@ export async function runIngestion(
         logger: log,
         ...(deps.timings ? { timings: deps.timings } : {}),
         ...(options.racesPerTransaction ? { racesPerTransaction: options.racesPerTransaction } : {}),
+        ...(options.refuseBadTables ? { refuseBadTables: true } : {}),
         onRacesCommitted: (done) => bar?.tick(done.length, `${done.at(-1)?.season} R${done.at(-1)?.round}`),
       });
     } finally {
@@ -87,8 +105,35 @@ export async function runIngestion(
     const message = err instanceof Error ? err.message : String(err);
     await repo.ingestionRuns.finish(run.id, { counts: tables, error: message });
     log.error('ingestion run failed', { err });
-    throw err;
+    // A refusal (bad file, bad table) keeps its own type, so it answers 400 rather than 500.
+    throw err instanceof LoadFailedError && err.cause instanceof PitwallError ? err.cause : err;
+  } finally {
+    clearInterval(timer);
   }
+}
+
+const DEFAULT_HEARTBEAT = { everySeconds: 30, deadAfterSeconds: 15 * 60 };
+
+const openf1SessionsFile = z.array(
+  z.object({ session_key: z.number().int(), session_name: z.string(), date_start: z.string(), year: z.number().int().optional() }).passthrough(),
+);
+
+/** An OpenF1 sessions list; a file that is not one is refused without quoting it (it may be any file). */
+async function readOpenF1Sessions(file: string): Promise<z.infer<typeof openf1SessionsFile>> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat) throw new ValidationError(`openf1Sessions not found: ${file}`);
+  if (!stat.isFile()) throw new ValidationError(`openf1Sessions must be a JSON file (GET /v1/sessions saved): ${file} is not a regular file`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    throw new ValidationError(`openf1Sessions ${file} is not JSON: give the list OpenF1's GET /v1/sessions returns, saved as a file`);
+  }
+  const parsed = openf1SessionsFile.safeParse(json);
+  if (!parsed.success) {
+    throw new ValidationError(`openf1Sessions ${file} is not a list of OpenF1 sessions (each with session_key, session_name, date_start): give GET /v1/sessions saved as a file`);
+  }
+  return parsed.data;
 }
 
 export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Promise<IngestOutcome> {
@@ -101,7 +146,7 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
         const { batch, rows, format } = await readDump(await openDumpSource(location, deps));
         deps.logger.info('dump read', { dump: location, format, rows });
         return batch;
-      }, perTx),
+      }, { ...perTx, refuseBadTables: true }),
     );
   }
   if (request.laps) {
@@ -109,7 +154,7 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
     runs.push(
       await runIngestion(deps, 'laps', { laps: location, ...(request.openf1Sessions ? { openf1Sessions: request.openf1Sessions } : {}) }, async () => {
         const files = await listLapFiles(location);
-        const openf1Sessions = request.openf1Sessions ? JSON.parse(await fs.readFile(request.openf1Sessions, 'utf8')) : undefined;
+        const openf1Sessions = request.openf1Sessions ? await readOpenF1Sessions(request.openf1Sessions) : undefined;
         const { batch, files: read } = await readLapFiles(files, {
           races: (await deps.repo.races.list()).map((r) => ({ season: r.season, round: r.round, name: r.name, date: r.sessions.race.date })),
           entrants: await deps.repo.reference.raceEntrants(),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ValidationError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { TableCounts } from '../repository/ingestion-runs-store.js';
 import type { ReferenceKeys, ReferenceTable } from '../repository/reference-store.js';
@@ -161,6 +162,22 @@ async function load(repo: Repository, batch: RecordBatch, options: LoadOptions, 
   const perRace = new Map<PerRaceTable, Row[]>();
   for (const { table, field, schema } of perRaceTables) {
     perRace.set(table, validate(table, schema, batch[field] as unknown[] | undefined));
+  }
+
+  // A table with no valid row or a majority quarantined is a wrong file, not bad rows:
+  // refused before anything is written (its quarantined rows are kept with the failed run).
+  if (options.refuseBadTables) {
+    const bad = Object.entries(summary).find(([, c]) => c.read > 0 && c.quarantined * 2 > c.read);
+    if (bad) {
+      const [table, c] = bad;
+      await repo.ingestionRuns.quarantine(
+        quarantine.map((q) => ({ runId: options.run.id, source: options.source, tableName: q.table, raw: q.raw, reason: q.reason })),
+      );
+      const first = quarantine.find((q) => q.table === table)?.reason;
+      throw new ValidationError(
+        `${table}: ${c.quarantined} of ${c.read} rows fail validation${c.quarantined === c.read ? ' (none is valid)' : ', a majority'}, so the file is refused and nothing of the batch written (first reason: ${first}); its quarantined rows are recorded with run ${options.run.id}`,
+      );
+    }
   }
 
   // Reference tables and races: one transaction.

@@ -12,14 +12,23 @@ import type { TableCounts } from '../repository/ingestion-runs-store.js';
  * every record with them and quarantines the ones that fail, with the reason.
  */
 
-const int = z.number().int();
+/**
+ * Integers fit the column (PostgreSQL integer): zod's int alone accepts 99999999999, which
+ * then overflows in the INSERT and fails the whole transaction instead of one row.
+ */
+const INT4_MIN = -2_147_483_648;
+const INT4_MAX = 2_147_483_647;
+const int = z.number().int().min(INT4_MIN, 'out of range for an integer column').max(INT4_MAX, 'out of range for an integer column');
+/** bigint columns (race times in ms). */
+const bigInt = z.number().int().max(Number.MAX_SAFE_INTEGER, 'out of range');
 const nullableInt = int.nullable().optional();
 /**
  * Every text field is trimmed here, once, for every source: the dump has values like
  * nationality "Argentinian " that would otherwise be stored and served as they are.
  * A text that is blank once trimmed means "empty": null, as the readers make empty strings.
  */
-const text = () => z.string().trim();
+// PostgreSQL text cannot hold U+0000: such a row is quarantined here, not failed in the INSERT.
+const text = () => z.string().trim().regex(/^[^\u0000]*$/, 'contains a NUL byte, which PostgreSQL text cannot store');
 const nullableText = text()
   .transform((v) => (v === '' ? null : v))
   .nullable()
@@ -108,7 +117,7 @@ const classification = {
   points: z.number().min(0),
   laps: int.min(0),
   timeText: nullableText,
-  milliseconds: int.positive().nullable().optional(),
+  milliseconds: bigInt.positive().nullable().optional(),
   fastestLap: int.min(0).nullable().optional(),
   fastestLapTime: nullableText,
   /** Finishing status as text ('Finished', '+1 Lap', 'Engine', ...). */
@@ -284,6 +293,11 @@ export interface LoadOptions {
   racesPerTransaction?: number;
   /** Rows per transaction before a new one is started (whole races only; default 20,000). */
   rowsPerTransaction?: number;
+  /**
+   * Refuse the whole batch, before writing anything, when a table has a majority of its rows
+   * quarantined (a file, e.g. a dump table, that is wrong as a whole rather than in a few rows).
+   */
+  refuseBadTables?: boolean;
   /** When given, milliseconds spent writing each table are added to it (benchmarks). */
   timings?: Partial<Record<TableName, number>>;
   /** Called after each transaction commits, with the races it loaded (progress reporting). */

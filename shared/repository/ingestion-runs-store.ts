@@ -39,7 +39,22 @@ export interface IngestionNote {
   reason: string;
 }
 
+/** A run found 'running' whose process stopped beating, marked failed by a later run. */
+export interface DeadRun {
+  id: number;
+  /** Quarantined rows and notes it had recorded, removed so a re-run records them once. */
+  droppedRows: number;
+}
+
 export interface IngestionRunsStore {
+  /**
+   * Marks failed every run still 'running' whose heartbeat is older than `staleSeconds`
+   * (its process died: killed, out of memory, timed out) and removes its quarantined rows
+   * and notes, so a re-run of the same input does not record them twice.
+   */
+  reapDead(staleSeconds: number): Promise<DeadRun[]>;
+  /** A running run says it is alive (see reapDead). */
+  heartbeat(id: number): Promise<void>;
   start(source: IngestionSource, parameters: Record<string, unknown>): Promise<IngestionRun>;
   finish(id: number, outcome: { counts: Record<string, TableCounts>; error?: string }): Promise<IngestionRun>;
   quarantine(rows: QuarantinedRow[]): Promise<void>;
@@ -63,10 +78,45 @@ function mapRun(row: Record<string, unknown>): IngestionRun {
   };
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: a quarantined row is often quarantined
+ * precisely for one, so it is stored with the NUL spelled out as the six characters \u0000.
+ */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
+}
+function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v)) ?? 'null';
+}
+
 export function createIngestionRunsStore(db: Knex | Knex.Transaction): IngestionRunsStore {
   return {
+    async reapDead(staleSeconds) {
+      const r = await db.raw(
+        `WITH dead AS (
+           UPDATE ingestion_runs
+              SET status = 'failed', finished_at = greatest(now(), started_at),
+                  error = 'the process running it stopped (no heartbeat since ' || heartbeat_at || '); marked failed by a later run, '
+                    || 'its quarantined rows removed so the re-run records them once'
+            WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => ?)
+            RETURNING id
+         ), q AS (
+           DELETE FROM quarantined_rows USING dead WHERE quarantined_rows.run_id = dead.id RETURNING run_id
+         ), n AS (
+           DELETE FROM ingestion_notes USING dead WHERE ingestion_notes.run_id = dead.id RETURNING run_id
+         )
+         SELECT dead.id,
+                (SELECT count(*) FROM q WHERE q.run_id = dead.id) + (SELECT count(*) FROM n WHERE n.run_id = dead.id) AS dropped
+           FROM dead ORDER BY dead.id`,
+        [staleSeconds],
+      );
+      return (r.rows as { id: number; dropped: string | number }[]).map((x) => ({ id: Number(x.id), droppedRows: Number(x.dropped) }));
+    },
+    async heartbeat(id) {
+      await db('ingestion_runs').where({ id, status: 'running' }).update({ heartbeat_at: db.fn.now() });
+    },
     async start(source, parameters) {
-      const [row] = await db('ingestion_runs').insert({ source, parameters: JSON.stringify(parameters) }).returning('*');
+      const [row] = await db('ingestion_runs').insert({ source, parameters: storableJson(parameters) }).returning('*');
       return mapRun(row);
     },
     async finish(id, outcome) {
@@ -76,7 +126,7 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
           finished_at: db.fn.now(),
           status: outcome.error ? 'failed' : 'succeeded',
           counts: JSON.stringify(outcome.counts),
-          error: outcome.error ?? null,
+          error: outcome.error === undefined ? null : storable(outcome.error),
         })
         .returning('*');
       return mapRun(row);
@@ -89,8 +139,8 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
           run_id: r.runId,
           source: r.source,
           table_name: r.tableName,
-          raw: JSON.stringify(r.raw),
-          reason: r.reason,
+          raw: storableJson(r.raw),
+          reason: storable(r.reason),
         })),
         500,
       );
@@ -113,9 +163,9 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
           run_id: r.runId,
           kind: r.kind,
           table_name: r.tableName,
-          raw: JSON.stringify(r.raw),
-          corrected: r.corrected === undefined ? null : JSON.stringify(r.corrected),
-          reason: r.reason,
+          raw: storableJson(r.raw),
+          corrected: r.corrected === undefined ? null : storableJson(r.corrected),
+          reason: storable(r.reason),
         })),
         500,
       );

@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/connect.js';
+import { DEFAULT_ZIP_LIMITS } from '../../shared/config/config.js';
 import { handleIngest } from '../../shared/ingest/handler.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
@@ -14,8 +17,15 @@ const backend = backends[0]!;
 describe.skipIf(data.skip)('ingest function handler', () => {
   let db: Database;
   let dir: string;
-  const deps = () => ({ repo: createRepository(db.knex), logger: silentLogger, auth: { env: 'production' as const, apiKey: 'k3y' } });
-  const post = (body: unknown, headers: Record<string, string> = { 'x-api-key': 'k3y' }) =>
+  const json = { 'content-type': 'application/json' };
+  let roots = [os.tmpdir()];
+  const deps = () => ({
+    repo: createRepository(db.knex),
+    logger: silentLogger,
+    auth: { env: 'production' as const, apiKey: 'k3y' },
+    ingest: { roots, buckets: ['pitwall-dumps'], zip: DEFAULT_ZIP_LIMITS },
+  });
+  const post = (body: unknown, headers: Record<string, string> = { 'x-api-key': 'k3y', ...json }) =>
     handleIngest(deps(), { method: 'POST', headers, body });
   beforeAll(async () => {
     db = await backend.open();
@@ -27,8 +37,8 @@ describe.skipIf(data.skip)('ingest function handler', () => {
   });
 
   it('refuses writes without the API key (401) and other methods (405)', async () => {
-    expect((await post({ dump: dir }, {})).status).toBe(401);
-    expect((await post({ dump: dir }, { 'x-api-key': 'nope' })).status).toBe(401);
+    expect((await post({ dump: dir }, json)).status).toBe(401);
+    expect((await post({ dump: dir }, { 'x-api-key': 'nope', ...json })).status).toBe(401);
     expect((await handleIngest(deps(), { method: 'GET', headers: {}, body: undefined })).status).toBe(405);
     expect(await createRepository(db.knex).ingestionRuns.latest(1)).toEqual([]);
   });
@@ -57,5 +67,60 @@ describe.skipIf(data.skip)('ingest function handler', () => {
     expect(body.runs[0]!.status).toBe('succeeded');
     expect(body.runs[0]!.tables.results!.inserted).toBe(body.runs[0]!.tables.results!.read);
     expect((await createRepository(db.knex).reference.rowCounts()).results).toBe(body.runs[0]!.tables.results!.read);
+  });
+
+  it('refuses a body that is not JSON by its Content-Type (415, JSON), form posts included', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', undefined]) {
+      const headers: Record<string, string> = { 'x-api-key': 'k3y', ...(type ? { 'content-type': type } : {}) };
+      const res = await post({ laps: dir }, headers);
+      expect(res.status, type).toBe(415);
+      expect(res.body, type).toMatchObject({ error: { code: 'unsupported_media_type', message: expect.stringMatching(/application\/json/) } });
+    }
+    expect((await post({ dump: `${dir}-missing` }, { 'x-api-key': 'k3y', 'content-type': 'application/json; charset=utf-8' })).status).toBe(400);
+  });
+
+  describe('paths', () => {
+    let scratch: string;
+    beforeAll(async () => {
+      scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pitwall-paths-'));
+      await fs.symlink('/etc/passwd', path.join(scratch, 'passwd.csv'));
+      await fs.symlink('/etc', path.join(scratch, 'etc'));
+    });
+    afterAll(async () => {
+      roots = [os.tmpdir()];
+      await fs.rm(scratch, { recursive: true, force: true });
+    });
+    const refused = async (body: unknown, pattern: RegExp) => {
+      const before = (await createRepository(db.knex).ingestionRuns.latest(1))[0]?.id;
+      const res = await post(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const message = (res.body as { error: { message: string } }).error.message;
+      expect(message, JSON.stringify(body)).toMatch(pattern);
+      expect(message).not.toMatch(/root:|\/bin\/(ba)?sh/);
+      return { message, runBefore: before };
+    };
+
+    it('reads local paths only under INGEST_ROOTS, symbolic links resolved, and says what to do', async () => {
+      for (const body of [{ laps: '/dev/null' }, { laps: '/etc/passwd' }, { openf1Sessions: '/etc/passwd', laps: dir }, { dump: '/etc' }, { dump: `${os.tmpdir()}/../etc` }]) {
+        const { runBefore } = await refused(body, /outside the folders ingest reads.*INGEST_ROOTS/);
+        // Refused before a run is started.
+        expect((await createRepository(db.knex).ingestionRuns.latest(1))[0]?.id).toBe(runBefore);
+      }
+      await refused({ laps: path.join(scratch, 'passwd.csv') }, /outside the folders/);
+      await refused({ dump: path.join(scratch, 'etc') }, /outside the folders/);
+    });
+
+    it('reads gs:// only from an allowed bucket, and a dump only', async () => {
+      await refused({ dump: 'gs://someone-elses/dump.zip' }, /bucket someone-elses is not one ingest reads.*INGEST_BUCKETS/);
+      await refused({ laps: 'gs://pitwall-dumps/laps' }, /gs:\/\/ is read only for a dump/);
+    });
+
+    it('inside a root, a device, a non-lap file and a non-JSON sessions file are 400s that never quote the file', async () => {
+      roots = [os.tmpdir(), '/etc', '/dev'];
+      await refused({ laps: '/dev/null' }, /a lap file or a folder of them/);
+      await refused({ laps: '/etc/passwd' }, /not a recognised lap file: expected/);
+      await refused({ laps: dir, openf1Sessions: '/etc/passwd' }, /openf1Sessions .* is not JSON/);
+      await refused({ laps: dir, openf1Sessions: '/dev/null' }, /not a regular file/);
+    });
   });
 });

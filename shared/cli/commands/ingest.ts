@@ -46,6 +46,7 @@ export const ingestCommand: Command = {
       const deps = {
         repo: createRepository(db.knex),
         logger,
+        zipLimits: config.ingest.zip,
         // Before the first race commits, a load writes the reference tables and a first transaction of rows.
         progress: (task: string, total: number) => createProgress(logger, task, total, { waiting: 'writing the reference tables and the first races' }),
         ...(storage ? { storage } : {}),

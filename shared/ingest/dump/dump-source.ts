@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import yauzl from 'yauzl';
+import { DEFAULT_ZIP_LIMITS } from '../../config/config.js';
 import { ValidationError } from '../../errors.js';
+import { dumpTableOf } from './read-dump.js';
 
 /**
  * Where an Ergast dump lives: a folder, a .zip (of a folder of either CSV or TSV files),
@@ -19,53 +21,106 @@ export interface DumpSource {
 export interface DumpSourceDeps {
   /** A Storage client, only needed for gs:// locations (tests pass one aimed at a fake). */
   storage?: Pick<Storage, 'bucket'>;
+  /** Inflated bytes allowed per table file and in all (config DUMP_ZIP_*; default DEFAULT_ZIP_LIMITS). */
+  zipLimits?: ZipLimits;
+}
+
+export interface ZipLimits {
+  entryMaxBytes: number;
+  totalMaxBytes: number;
 }
 
 export async function openDumpSource(location: string, deps: DumpSourceDeps = {}): Promise<DumpSource> {
   if (location.startsWith('gs://')) return openGcs(location, deps);
   const stat = await fs.stat(location).catch(() => undefined);
   if (!stat) throw new ValidationError(`dump not found: ${location}`);
-  if (stat.isDirectory()) return directorySource(location);
-  if (location.toLowerCase().endsWith('.zip')) return zipSource(await fs.readFile(location), location);
+  const limits = deps.zipLimits ?? DEFAULT_ZIP_LIMITS;
+  if (stat.isDirectory()) return directorySource(location, limits);
+  if (location.toLowerCase().endsWith('.zip') && stat.isFile()) return zipSource(await fs.readFile(location), location, limits);
   throw new ValidationError(`dump must be a folder, a .zip or a gs:// URI: ${location}`);
 }
 
-function directorySource(dir: string): DumpSource {
+function directorySource(dir: string, limits: ZipLimits): DumpSource {
   return {
     describe: dir,
     names: async () => (await fs.readdir(dir)).filter((n) => /\.(csv|tsv|txt)$/i.test(n)),
-    read: (name) => fs.readFile(path.join(dir, name)),
+    read: async (name) => {
+      const file = path.join(dir, name);
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) throw new ValidationError(`${name} in ${dir} is not a regular file`);
+      if (stat.size > limits.entryMaxBytes) throw tooBig(name, stat.size, limits.entryMaxBytes, 'DUMP_ZIP_ENTRY_MAX_BYTES');
+      return fs.readFile(file);
+    },
   };
 }
 
-/** Reads every file entry of a zip held in memory (a full dump is a few MB). */
-export async function zipSource(buffer: Buffer, describe: string): Promise<DumpSource> {
+function tooBig(name: string, bytes: number, cap: number, setting: string): ValidationError {
+  return new ValidationError(
+    `${name} holds more than ${cap} bytes (${bytes > cap ? `${bytes}` : 'stopped at the cap'}), too large for a table of an Ergast dump: check the archive, or raise ${setting} if it is genuine`,
+  );
+}
+
+/**
+ * Inflates the table entries of a zip held in memory (a full dump is a few MB zipped), and
+ * only those: any other entry is skipped unread. Inflated bytes are counted as they stream
+ * out, per entry and in all, and the read stops at a cap, so a zip bomb (a few MB that
+ * inflate to GBs) is refused before memory grows; the declared sizes are checked first
+ * but not trusted.
+ */
+export async function zipSource(buffer: Buffer, describe: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<DumpSource> {
   const files = new Map<string, Buffer>();
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(new ValidationError(`not a readable zip: ${err.message}`)) : resolve(z))),
   );
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      const base = path.posix.basename(entry.fileName);
-      if (entry.fileName.endsWith('/') || base.startsWith('.') || entry.fileName.includes('__MACOSX')) {
-        zip.readEntry();
-        return;
-      }
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('error', reject);
-        stream.on('end', () => {
-          files.set(base, Buffer.concat(chunks));
+  let total = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown) => reject(err instanceof ValidationError ? err : new ValidationError(`${describe}: not a readable zip: ${err instanceof Error ? err.message : String(err)}`));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const base = path.posix.basename(entry.fileName);
+        const wanted = !entry.fileName.endsWith('/') && !base.startsWith('.') && !entry.fileName.includes('__MACOSX') && dumpTableOf(base) !== undefined;
+        if (!wanted) {
           zip.readEntry();
+          return;
+        }
+        if (entry.uncompressedSize > limits.entryMaxBytes) return fail(tooBig(entry.fileName, entry.uncompressedSize, limits.entryMaxBytes, 'DUMP_ZIP_ENTRY_MAX_BYTES'));
+        if (total + entry.uncompressedSize > limits.totalMaxBytes) {
+          return fail(tooBig(`${describe} (all tables)`, total + entry.uncompressedSize, limits.totalMaxBytes, 'DUMP_ZIP_TOTAL_MAX_BYTES'));
+        }
+        zip.openReadStream(entry, (err, stream) => {
+          if (err) return fail(err);
+          const chunks: Buffer[] = [];
+          let bytes = 0;
+          stream.on('data', (c: Buffer) => {
+            bytes += c.length;
+            total += c.length;
+            const over =
+              bytes > limits.entryMaxBytes
+                ? tooBig(entry.fileName, bytes, limits.entryMaxBytes, 'DUMP_ZIP_ENTRY_MAX_BYTES')
+                : total > limits.totalMaxBytes
+                  ? tooBig(`${describe} (all tables)`, total, limits.totalMaxBytes, 'DUMP_ZIP_TOTAL_MAX_BYTES')
+                  : undefined;
+            if (over) {
+              stream.destroy();
+              chunks.length = 0;
+              return fail(over);
+            }
+            chunks.push(c);
+          });
+          stream.on('error', fail);
+          stream.on('end', () => {
+            files.set(base, Buffer.concat(chunks));
+            zip.readEntry();
+          });
         });
       });
+      zip.on('end', () => resolve());
+      zip.on('error', fail);
+      zip.readEntry();
     });
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
+  } finally {
+    zip.close();
+  }
   return mapSource(files, describe);
 }
 
@@ -89,7 +144,7 @@ async function openGcs(uri: string, deps: DumpSourceDeps): Promise<DumpSource> {
   const key = m[2] ?? '';
   if (key.toLowerCase().endsWith('.zip')) {
     const [contents] = await bucket.file(key).download();
-    return zipSource(contents, uri);
+    return zipSource(contents, uri, deps.zipLimits ?? DEFAULT_ZIP_LIMITS);
   }
   const prefix = key && !key.endsWith('/') ? `${key}/` : key;
   const [files] = await bucket.getFiles({ prefix });

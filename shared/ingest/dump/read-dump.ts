@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
-import { parseDelimited } from '../csv.js';
+import { readDelimited, toObjects } from '../csv.js';
+import { checkDelimited, decodeUtf8 } from '../file-checks.js';
 import { detectImplausiblePitStops, fixSwappedPitStops } from '../quirks.js';
 import type { CorrectedRow, LapRecord, PitStopRecord, RecordBatch, RejectedRow, TableName } from '../records.js';
 import type { DumpSource } from './dump-source.js';
@@ -19,6 +20,39 @@ export const dumpTables = [
 export type DumpTable = (typeof dumpTables)[number];
 const required: DumpTable[] = ['circuits', 'drivers', 'constructors', 'status', 'races'];
 
+/** The header of each table in the Ergast dump (CSV and TSV alike). */
+export const dumpColumns: Record<DumpTable, readonly string[]> = {
+  seasons: ['year', 'url'],
+  circuits: ['circuitId', 'circuitRef', 'name', 'location', 'country', 'lat', 'lng', 'alt', 'url'],
+  drivers: ['driverId', 'driverRef', 'number', 'code', 'forename', 'surname', 'dob', 'nationality', 'url'],
+  constructors: ['constructorId', 'constructorRef', 'name', 'nationality', 'url'],
+  status: ['statusId', 'status'],
+  races: [
+    'raceId', 'year', 'round', 'circuitId', 'name', 'date', 'time', 'url', 'fp1_date', 'fp1_time', 'fp2_date', 'fp2_time',
+    'fp3_date', 'fp3_time', 'quali_date', 'quali_time', 'sprint_date', 'sprint_time',
+  ],
+  results: [
+    'resultId', 'raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points',
+    'laps', 'time', 'milliseconds', 'fastestLap', 'rank', 'fastestLapTime', 'fastestLapSpeed', 'statusId',
+  ],
+  sprint_results: [
+    'resultId', 'raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points',
+    'laps', 'time', 'milliseconds', 'fastestLap', 'fastestLapTime', 'statusId',
+  ],
+  qualifying: ['qualifyId', 'raceId', 'driverId', 'constructorId', 'number', 'position', 'q1', 'q2', 'q3'],
+  driver_standings: ['driverStandingsId', 'raceId', 'driverId', 'points', 'position', 'positionText', 'wins'],
+  constructor_standings: ['constructorStandingsId', 'raceId', 'constructorId', 'points', 'position', 'positionText', 'wins'],
+  constructor_results: ['constructorResultsId', 'raceId', 'constructorId', 'points', 'status'],
+  pit_stops: ['raceId', 'driverId', 'stop', 'lap', 'time', 'duration', 'milliseconds'],
+  lap_times: ['raceId', 'driverId', 'lap', 'position', 'time', 'milliseconds'],
+};
+
+/** The table a file name holds ('results.csv' → 'results'), or undefined for any other file. */
+export function dumpTableOf(name: string): DumpTable | undefined {
+  const base = name.replace(/\.(csv|tsv|txt)$/i, '');
+  return base !== name && (dumpTables as readonly string[]).includes(base) ? (base as DumpTable) : undefined;
+}
+
 type Raw = Record<string, string>;
 
 export interface DumpReadResult {
@@ -32,20 +66,21 @@ export async function readDump(source: DumpSource): Promise<DumpReadResult> {
   const names = await source.names();
   const files = new Map<DumpTable, string>();
   for (const n of names) {
-    const base = n.replace(/\.(csv|tsv|txt)$/i, '') as DumpTable;
-    if ((dumpTables as readonly string[]).includes(base)) files.set(base, n);
+    const table = dumpTableOf(n);
+    if (table) files.set(table, n);
   }
   const missing = required.filter((t) => !files.has(t));
   if (missing.length) throw new ValidationError(`not an Ergast dump (${source.describe}): missing ${missing.join(', ')}`);
 
   let format: 'csv' | 'tsv' = 'csv';
   const tables = new Map<DumpTable, Raw[]>();
+  // Every file is decoded and checked before any is used: one bad file refuses the dump.
   for (const [table, name] of files) {
-    const text = (await source.read(name)).toString('utf8');
-    const firstLine = text.slice(0, text.indexOf('\n'));
-    const delimiter = firstLine.includes('\t') ? '\t' : ',';
-    if (delimiter === '\t') format = 'tsv';
-    tables.set(table, parseDelimited(text, delimiter));
+    const text = decodeUtf8(name, await source.read(name));
+    const parsed = readDelimited(text);
+    checkDelimited(name, parsed, { columns: dumpColumns[table], requireFinalNewline: true });
+    if (parsed.delimiter === '\t') format = 'tsv';
+    tables.set(table, toObjects(parsed.header, parsed.rows));
   }
   const get = (t: DumpTable) => tables.get(t) ?? [];
 

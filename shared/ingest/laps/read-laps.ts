@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../errors.js';
 import type { RaceEntrant } from '../../repository/reference-store.js';
-import { parseDelimited } from '../csv.js';
+import { readDelimited, toObjects } from '../csv.js';
+import { checkDelimited, decodeUtf8 } from '../file-checks.js';
 import { isFinisher, lapAlignment } from '../quirks.js';
 import { compounds, type CorrectedRow, type LapRecord, type RecordBatch, type RejectedRow } from '../records.js';
 
@@ -60,6 +61,7 @@ export async function listLapFiles(location: string): Promise<string[]> {
   const stat = await fs.stat(location).catch(() => undefined);
   if (!stat) throw new ValidationError(`lap files not found: ${location}`);
   if (stat.isFile()) return [location];
+  if (!stat.isDirectory()) throw new ValidationError(`laps must be a lap file or a folder of them: ${location} is neither`);
   const out: string[] = [];
   for (const entry of await fs.readdir(location, { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && /\.csv$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
@@ -76,11 +78,16 @@ export async function readLapFiles(files: string[], ctx: LapContext): Promise<La
   const results: LapFileResult[] = [];
   const index = indexEntrants(ctx.entrants);
   for (const file of files) {
-    const text = await fs.readFile(file, 'utf8');
-    const rows = parseDelimited(text, ',');
-    const header = Object.keys(rows[0] ?? {});
-    const kind = detectLapFile(header);
-    if (!kind) throw new ValidationError(`${file}: not a recognised lap file (columns: ${header.join(', ')})`);
+    const parsed = readDelimited(decodeUtf8(file, await fs.readFile(file)), ',');
+    const kind = detectLapFile(parsed.header);
+    // The header is not echoed: a path that is not a lap file may be any file on the server.
+    if (!kind) {
+      throw new ValidationError(
+        `${file}: not a recognised lap file: expected the header of a FastF1 export (DriverNumber, LapNumber, Stint, Compound, …), an f1-pace lap_times.csv (round, grand_prix, driver, lap, position, time) or OpenF1 stints (session_key, stint_number, driver_number, …)`,
+      );
+    }
+    checkDelimited(file, parsed);
+    const rows = toObjects(parsed.header, parsed.rows);
     const name = path.basename(file);
     let skipped = 0;
     if (kind === 'fastf1') readFastF1(name, rows, index, batch);

@@ -4,6 +4,7 @@ import { createHttpClient } from '../../../shared/clients/http-client.js';
 import { createJolpicaClient } from '../../../shared/clients/jolpica.js';
 import { jolpicaLimits } from '../../../shared/clients/pacer.js';
 import type { Database } from '../../../shared/db/connect.js';
+import { DEFAULT_ZIP_LIMITS } from '../../../shared/config/config.js';
 import { handleIngest } from '../../../shared/ingest/handler.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository } from '../../../shared/repository/index.js';
@@ -32,9 +33,10 @@ describe.skipIf(data.skip)('ingest function body with {jolpica: …}', () => {
         repo: createRepository(db.knex),
         logger: silentLogger,
         auth: { env: 'production', apiKey: 'k3y' },
+        ingest: { roots: [dataDir], buckets: [], zip: DEFAULT_ZIP_LIMITS },
         jolpica: createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock: virtualClock() }), baseUrl: server.jolpicaBaseUrl, pageSize: 30 }),
       },
-      { method: 'POST', headers: { 'x-api-key': 'k3y', authorization: 'Bearer token' }, body },
+      { method: 'POST', headers: { 'x-api-key': 'k3y', authorization: 'Bearer token', 'content-type': 'application/json' }, body },
     );
 
   it('runs a Jolpica ingestion and answers its summary', async () => {
