@@ -152,9 +152,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (err) {
         if (err instanceof UpstreamTooLargeError) throw err;
         const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        // Cut short by the deadline: the previous answer says more about the upstream than this.
+        if (timedOut && attemptTimeout < timeoutMs) throw pastDeadline(attempt, 'during the request');
         lastProblem = timedOut ? `no complete answer within ${attemptTimeout} ms` : `network error: ${err instanceof Error ? err.message : String(err)}`;
         lastStatus = undefined;
-        if (timedOut && attemptTimeout < timeoutMs) throw pastDeadline(attempt, 'during the request');
         if (attempt < maxAttempts) {
           const wait = backoff(attempt);
           options.logger?.warn('http request failed; retrying', { url, attempt, waitMs: wait, error: lastProblem });
