@@ -29,6 +29,8 @@ export interface TableCheck {
   columns?: readonly string[];
   /** The file must end with a line break (the Ergast dump always does; a cut-short copy does not). */
   requireFinalNewline?: boolean;
+  /** A header with no rows is a table with nothing in it (e.g. sprint results of a season without sprints). */
+  allowNoRows?: boolean;
 }
 
 export function checkDelimited(name: string, parsed: DelimitedText, check: TableCheck = {}): void {
@@ -58,7 +60,10 @@ export function checkDelimited(name: string, parsed: DelimitedText, check: Table
       `${parsed.dataLines} data lines but ${parsed.rows.length} rows: the row on line ${spanning.line} runs on to line ${spanning.lastLine} (a stray " ?); every row must be one line`,
     );
   }
-  if (parsed.rows.length === 0) refuse('has a header but no rows: give the complete file');
+  if (parsed.rows.length === 0) {
+    if (check.allowNoRows) return;
+    refuse('has a header but no rows: give the complete file');
+  }
   const width = parsed.header.length;
   const last = parsed.rows[parsed.rows.length - 1]!;
   if (check.requireFinalNewline && !parsed.endsWithNewline) {

@@ -78,7 +78,8 @@ export async function readDump(source: DumpSource): Promise<DumpReadResult> {
   for (const [table, name] of files) {
     const text = decodeUtf8(name, await source.read(name));
     const parsed = readDelimited(text);
-    checkDelimited(name, parsed, { columns: dumpColumns[table], requireFinalNewline: true });
+    // The tables everything refers to must have rows; a per-race table may be empty (a slice of seasons without sprints).
+    checkDelimited(name, parsed, { columns: dumpColumns[table], requireFinalNewline: true, allowNoRows: !required.includes(table) });
     if (parsed.delimiter === '\t') format = 'tsv';
     tables.set(table, toObjects(parsed.header, parsed.rows));
   }
