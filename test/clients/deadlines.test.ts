@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../shared/clients/http-client.js';
 import { createJolpicaClient } from '../../shared/clients/jolpica.js';
 import { jolpicaLimits, Pacer } from '../../shared/clients/pacer.js';
+import { ConfigError, parseConfig } from '../../shared/config/config.js';
 import { UpstreamDeadlineError, UpstreamIncompleteError } from '../../shared/errors.js';
 import { startFakeJolpica, type FakeJolpica } from '../hostile/fake-jolpica.js';
 import { virtualClock } from './virtual-clock.js';
@@ -84,5 +85,13 @@ describe('deadlines and page bounds', () => {
     expect(err).toBeInstanceOf(UpstreamDeadlineError);
     expect(Date.now() - started).toBeLessThan(900);
     expect(fake.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('a sync deadline that would not end inside the function timeout is a configuration error', () => {
+    expect(() => parseConfig({ SYNC_DEADLINE_MS: '400000' })).toThrow(ConfigError);
+    expect(() => parseConfig({ SYNC_DEADLINE_MS: '400000' })).toThrow(/SYNC_DEADLINE_MS: must end inside the sync function's 300 s timeout/);
+    expect(parseConfig({ SYNC_DEADLINE_MS: '2000', UPSTREAM_REQUEST_TIMEOUT_MS: '500', UPSTREAM_MAX_BODY_BYTES: '1000', JOLPICA_MAX_PAGES: '7' }).upstream).toEqual({
+      syncDeadlineMs: 2000, requestTimeoutMs: 500, maxBodyBytes: 1000, jolpicaMaxPages: 7,
+    });
   });
 });
