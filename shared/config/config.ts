@@ -56,7 +56,7 @@ export const configSchema = z
     // function's 300 s, leaving time to store, score and update the model), the largest body,
     // and the most requests one Jolpica listing may take.
     UPSTREAM_REQUEST_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(300_000).default(20_000)),
-    SYNC_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(280_000).default(150_000)),
+    SYNC_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(280_000, 'must end inside the sync function\'s 300 s timeout with time to store and score: at most 280000').default(150_000)),
     UPSTREAM_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20 * 1024 * 1024)),
     JOLPICA_MAX_PAGES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).default(100)),
     // POST /ingest reads local paths only under these folders (comma-separated; default: F1_DATA_DIR and data/)
