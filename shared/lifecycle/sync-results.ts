@@ -96,7 +96,8 @@ export async function syncResults(deps: SyncDeps, ref: RaceRef): Promise<SyncOut
     return await fetchAndStore(deps, race);
   } catch (err) {
     // After the rollback: the failed run and its quarantined rows outlive the refused data.
-    if (err instanceof UpstreamError) await recordFailedRun(deps.repo, race, deps.source.name, err);
+    // Recording is secondary: a database that cannot take it must not hide the upstream's fault.
+    if (err instanceof UpstreamError) await recordFailedRun(deps.repo, race, deps.source.name, err).catch(() => undefined);
     throw err;
   }
 }
