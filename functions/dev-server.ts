@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { AppContext } from '../shared/app/context.js';
-import { createFunction, type FunctionDeps } from '../shared/api/functions.js';
+import { bodyPolicyOf, createFunction, type FunctionDeps } from '../shared/api/functions.js';
+import { writeBodyPolicy } from '../shared/api/write-handlers.js';
+import { authPolicyOf } from '../shared/http/auth.js';
+import { deferBodyParsing, PITS_BODY_MAX_BYTES } from '../shared/http/body.js';
 import type { Express } from 'express';
-import { bodyErrorMiddleware, toHttpFunction } from '../shared/http/express-adapter.js';
+import { bodyErrorMiddleware, toHttpFunction, type BodyPolicy } from '../shared/http/express-adapter.js';
 import type { Handler } from '../shared/http/handler.js';
 import { handleIngest } from '../shared/ingest/handler.js';
 import { createPitsFunction } from '../shared/pits/function.js';
@@ -48,29 +51,33 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const { app, clock } = options;
   const deps: FunctionDeps = { app, clock, ...(options.forecaster ? { forecaster: options.forecaster } : {}), ...(options.resultsSource ? { resultsSource: options.resultsSource } : {}) };
-  const handlers: Record<string, Handler> = {
-    predict: createFunction('predict', deps),
-    syncResults: createFunction('syncResults', deps),
-    evaluate: createFunction('evaluate', deps),
-    api: createFunction('api', deps),
-    pits: await createPitsFunction(app),
-    ingest: async (req) =>
-      handleIngest(
-        { repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) }, ingest: app.config.ingest },
-        { method: req.method, headers: req.headers, body: req.body },
+  const auth = authPolicyOf(app.config);
+  const writes = writeBodyPolicy(auth);
+  const ingest: Handler = async (req) =>
+    handleIngest({ repo: app.repo, logger: app.logger.child({ function: 'ingest' }), auth, ingest: app.config.ingest }, { method: req.method, headers: req.headers, body: req.body });
+  const handlers: Record<string, [Handler, BodyPolicy]> = {
+    predict: [createFunction('predict', deps), bodyPolicyOf('predict', app)],
+    syncResults: [createFunction('syncResults', deps), bodyPolicyOf('syncResults', app)],
+    evaluate: [createFunction('evaluate', deps), bodyPolicyOf('evaluate', app)],
+    api: [createFunction('api', deps), bodyPolicyOf('api', app)],
+    pits: [await createPitsFunction(app), { maxBytes: PITS_BODY_MAX_BYTES }],
+    ingest: [ingest, writes],
+    schedule: [
+      withErrors(
+        app.logger.child({ function: 'schedule' }),
+        scheduleHandler({ repo: app.repo, scheduler: options.scheduler ?? (() => createScheduler(app.config)), clock, config: app.config, auth }),
       ),
-    schedule: withErrors(
-      app.logger.child({ function: 'schedule' }),
-      scheduleHandler({ repo: app.repo, scheduler: options.scheduler ?? (() => createScheduler(app.config)), clock, config: app.config, auth: { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) } }),
-    ),
+      writes,
+    ],
   };
   const servers = new Map<string, http.Server>();
-  for (const [name, handler] of Object.entries(handlers)) {
-    registerHttp(name, toHttpFunction(handler));
+  for (const [name, [handler, body]] of Object.entries(handlers)) {
+    const logger = app.logger.child({ function: name });
+    registerHttp(name, toHttpFunction(handler, body, logger));
     const server = getTestServer(name);
     // The framework's Express app is the server's request listener: errors of its body parser
     // get the JSON error body too.
-    (server.listeners('request')[0] as Express).use(bodyErrorMiddleware(app.logger.child({ function: name })));
+    (server.listeners('request')[0] as Express).use(bodyErrorMiddleware(logger));
     servers.set(name, server);
   }
   const api = servers.get('api')!;
@@ -81,6 +88,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const path = req.url ?? '/';
     const match = routes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
     const target = (match && servers.get(match[1])) ?? api;
+    // The function reads the body itself, under its cap, after its checks (shared/http/body.ts).
+    deferBodyParsing(req);
     target.emit('request', req, res);
   });
   server.keepAliveTimeout = 65_000;

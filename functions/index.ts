@@ -3,6 +3,12 @@
 // an instance loads only that function's module, so the read API does not start
 // TensorFlow for the pit model, nor the pit function the scheduler client. Without a
 // target (local tools), every function is registered.
+import { installBodyDeferral } from '../shared/http/body.js';
+
+// Before functions-framework creates its server: our functions read bodies themselves, capped
+// per route after their checks, instead of the framework buffering up to 1 GB first.
+installBodyDeferral();
+
 const functions: Record<string, () => Promise<unknown>> = {
   ingest: () => import('./ingest/index.js'),
   predict: () => import('./predict/index.js'),

@@ -51,6 +51,27 @@ export class UnauthorizedError extends PitwallError {
   }
 }
 
+/** Valid credentials of a caller who may not do this (403). */
+export class ForbiddenError extends PitwallError {
+  constructor(message: string) {
+    super(message, 'forbidden');
+  }
+}
+
+/** A request body over the route's cap (413); it was not read past the cap. */
+export class PayloadTooLargeError extends PitwallError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'payload_too_large', details);
+  }
+}
+
+/** A request body of a type the route does not take (415), e.g. a form post. */
+export class UnsupportedMediaTypeError extends PitwallError {
+  constructor(message: string) {
+    super(message, 'unsupported_media_type');
+  }
+}
+
 /** Data that is not there yet (503 + Retry-After, so Cloud Scheduler retries). */
 export class NotReadyError extends PitwallError {
   constructor(

@@ -1,4 +1,6 @@
 import { http } from '@google-cloud/functions-framework';
+import { writeBodyPolicy } from '../../shared/api/write-handlers.js';
+import { authPolicyOf } from '../../shared/http/auth.js';
 import { toHttpFunction } from '../../shared/http/express-adapter.js';
 import { withErrors } from '../../shared/http/handler.js';
 import { systemClock } from '../../shared/lifecycle/clock.js';
@@ -6,7 +8,7 @@ import { createScheduler, scheduleHandler } from '../../shared/scheduler/schedul
 import { app } from '../context.js';
 
 // POST /schedule: creates/updates/deletes the per-race Cloud Scheduler jobs (idempotent).
-const auth = { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) };
+const auth = authPolicyOf(app.config);
 http(
   'schedule',
   toHttpFunction(
@@ -14,5 +16,7 @@ http(
       app.logger.child({ function: 'schedule' }),
       scheduleHandler({ repo: app.repo, scheduler: () => createScheduler(app.config), clock: systemClock, config: app.config, auth }),
     ),
+    writeBodyPolicy(auth),
+    app.logger.child({ function: 'schedule' }),
   ),
 );

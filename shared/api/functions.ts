@@ -19,7 +19,9 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Logger } from '../log/logger.js';
 import { builtDashboardDir, createDashboardHandler, isDashboardPath } from '../dashboard/serve.js';
 import { createReadApi, labelOf } from './read-api.js';
-import { evaluateHandler, predictHandler, syncHandler } from './write-handlers.js';
+import { evaluateHandler, predictHandler, syncHandler, writeBodyPolicy } from './write-handlers.js';
+import { authPolicyOf } from '../http/auth.js';
+import { NO_BODY, type BodyPolicy } from '../http/express-adapter.js';
 
 /** The functions this package deploys (the ingest and pits functions register themselves). */
 export const functionNames = ['predict', 'syncResults', 'evaluate', 'api'] as const;
@@ -116,7 +118,7 @@ export function defaultResultsSource(app: AppContext): ResultsSource {
  */
 export function createFunction(name: FunctionName, deps: FunctionDeps): Handler {
   const { app, clock } = deps;
-  const auth = { env: app.config.env, ...(app.config.apiKey ? { apiKey: app.config.apiKey } : {}) };
+  const auth = authPolicyOf(app.config);
   const forecaster = deps.forecaster ?? currentForecaster(app);
   const logger = app.logger.child({ function: name });
   switch (name) {
@@ -159,6 +161,14 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
   }
 }
 
+/**
+ * How much body each function reads, and what it checks first: the writes take a small JSON
+ * body after their preflight; the read API takes none.
+ */
+export function bodyPolicyOf(name: FunctionName, app: AppContext): BodyPolicy {
+  return name === 'api' ? NO_BODY : writeBodyPolicy(authPolicyOf(app.config));
+}
+
 function healthChecks(app: AppContext, forecaster: CurrentForecaster) {
   const gcs = app.config.artifactStoreUri.startsWith('gs://');
   return {
@@ -173,11 +183,12 @@ function healthChecks(app: AppContext, forecaster: CurrentForecaster) {
       if (gcs) {
         const storage = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
         const [exists] = await storage.bucket(uri.slice(5).split('/')[0]!).exists();
-        return { ok: exists, detail: uri };
+        // Public: the kind of store, never its bucket or path.
+        return { ok: exists, detail: 'gcs' };
       }
       await fs.mkdir(uri, { recursive: true });
       await fs.access(uri, fs.constants.W_OK);
-      return { ok: true, detail: uri };
+      return { ok: true, detail: 'local folder' };
     },
   };
 }

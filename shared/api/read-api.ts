@@ -222,7 +222,9 @@ export function createReadApi(deps: ReadApiDeps): Handler {
             try {
               return [name, await check()] as const;
             } catch (err) {
-              return [name, { ok: false, detail: err instanceof Error ? err.message : String(err) }] as const;
+              // Public: the failure's code, never its message (paths, hosts, addresses).
+              const code = (err as { code?: unknown } | null)?.code;
+              return [name, { ok: false, detail: `failed${typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : ''}` }] as const;
             }
           }),
         ),

@@ -9,8 +9,9 @@ import { z } from 'zod';
 /**
  * One path or query value, named in every message: missing, repeated (?season=1&season=2) and
  * malformed values each get one sentence that says what to send, and one stated range.
+ * Decimal digits only: no sign, space, 0x10, 0b11 or 1e3 (Number() would take them all).
  */
-const wholeNumber = (name: string, min: number, max: number, example: string) =>
+export const decimalInteger = (name: string, min: number, max: number, example: string) =>
   z.preprocess((v, ctx) => {
     if (v === undefined || v === '') {
       ctx.addIssue({ code: 'custom', message: `${name} is required, e.g. ${example}` });
@@ -20,7 +21,7 @@ const wholeNumber = (name: string, min: number, max: number, example: string) =>
       ctx.addIssue({ code: 'custom', message: `${name} was given ${v.length} times; give it once` });
       return z.NEVER;
     }
-    const text = String(v).trim();
+    const text = String(v);
     if (!/^\d{1,12}$/.test(text) || Number(text) < min || Number(text) > max) {
       ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, e.g. ${example}; got "${String(v).slice(0, 40)}"` });
       return z.NEVER;
@@ -51,9 +52,12 @@ const flag = (name: string) =>
     return z.NEVER;
   }, z.boolean());
 
+/** The largest PostgreSQL integer (int4): every id column. */
+export const MAX_ID = 2_147_483_647;
 // Ids are PostgreSQL integers: anything beyond int4 is a client error, not a DB overflow.
-const id = (name: string, example: string) => wholeNumber(name, 1, 2_147_483_647, example);
-export const season = (name: string, example: string) => wholeNumber(name, 1950, 2100, example);
+export const decimalId = (name: string, example: string) => decimalInteger(name, 1, MAX_ID, example);
+const id = decimalId;
+export const season = (name: string, example: string) => decimalInteger(name, 1950, 2100, example);
 
 export const raceIdParams = z.object({ raceId: id('raceId', '/predictions/1121') });
 export const snapshotParams = z.object({ raceId: id('raceId', '/predictions/1121'), id: id('id', '/predictions/1121/snapshots/17') });

@@ -1,5 +1,7 @@
 import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
-import { json, methodNotAllowed, notFoundRoute, type Handler, type HttpRequest } from '../http/handler.js';
+import { assertJsonOrEmpty, WRITE_BODY_MAX_BYTES } from '../http/body.js';
+import type { BodyPolicy } from '../http/express-adapter.js';
+import { json, methodNotAllowed, notFoundRoute, type Handler, type HttpRequest, type HttpResponse } from '../http/handler.js';
 import { NotFoundError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
@@ -21,11 +23,23 @@ import { raceRefParams, raceRefQuery } from './schemas.js';
 
 const tail = /(?:^|\/)([^/]+)\/([^/]+)\/?$/;
 
-function guard(req: HttpRequest, auth: AuthPolicy) {
-  if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
-  assertWriteAllowed(auth, req.headers);
-  return undefined;
+/**
+ * What a write checks before its body is read: POST, JSON or no body (never a form post),
+ * an allowed caller. The function edge runs it ahead of reading (BodyPolicy.preflight).
+ */
+export function writePreflight(auth: AuthPolicy) {
+  return async (req: HttpRequest): Promise<HttpResponse | undefined> => {
+    if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
+    assertJsonOrEmpty(req.headers);
+    await assertWriteAllowed(auth, req.headers);
+    return undefined;
+  };
 }
+
+/** The body policy of a write function: the preflight, then at most WRITE_BODY_MAX_BYTES. */
+export const writeBodyPolicy = (auth: AuthPolicy): BodyPolicy => ({ maxBytes: WRITE_BODY_MAX_BYTES, preflight: writePreflight(auth) });
+
+const guard = (req: HttpRequest, auth: AuthPolicy) => writePreflight(auth)(req);
 
 function raceFromPath(req: HttpRequest) {
   const m = tail.exec(req.path);
@@ -44,7 +58,7 @@ function decode(s: string) {
 /** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
 export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented?: SnapshotCache<PresentedPrediction> }): Handler {
   return async (req) => {
-    const refused = guard(req, deps.auth);
+    const refused = await guard(req, deps.auth);
     if (refused) return refused;
     const ref = raceRefQuery.parse(req.query);
     const { prediction, created } = await predict(deps, ref);
@@ -57,7 +71,7 @@ export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented
 /** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
 export function syncHandler(deps: SyncDeps & { auth: AuthPolicy; clock: Clock }): Handler {
   return async (req) => {
-    const refused = guard(req, deps.auth);
+    const refused = await guard(req, deps.auth);
     if (refused) return refused;
     const ref = /\/latest\/?$/.test(req.path) ? await latestFinished(deps.repo, deps.clock) : raceFromPath(req);
     if (!ref) return notFoundRoute(req.path);
@@ -81,7 +95,7 @@ async function latestFinished(repo: Repository, clock: Clock) {
 /** POST /evaluate/{year}/{race} → (re-)scores the official snapshot against stored results. */
 export function evaluateHandler(deps: { repo: Repository; auth: AuthPolicy; policy: FreezePolicy }): Handler {
   return async (req) => {
-    const refused = guard(req, deps.auth);
+    const refused = await guard(req, deps.auth);
     if (refused) return refused;
     const ref = raceFromPath(req);
     if (!ref) return notFoundRoute(req.path);

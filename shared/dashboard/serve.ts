@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, NotReadyError } from '../errors.js';
-import { header, type Handler, type HttpRequest, type HttpResponse } from '../http/handler.js';
+import { header, methodNotAllowed, type Handler, type HttpRequest, type HttpResponse } from '../http/handler.js';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -101,7 +101,11 @@ export function createDashboardHandler(assetsDir: string): Handler {
   const assets = built ? readAssets(assetsDir) : new Map<string, Asset>();
 
   return async (req): Promise<HttpResponse> => {
-    if (!built) throw new NotReadyError(`dashboard assets not found in ${assetsDir}: run npm run build`, 60);
+    // Static files: anything but a read is refused, not served as a read.
+    const method = req.method.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(['GET', 'HEAD']);
+    // The folder is not named: the read API never shows server paths.
+    if (!built) throw new NotReadyError('the dashboard is not built on this server: run npm run build', 60);
     if (req.path === '/' || req.path === '/dashboard') {
       // The query is the page's state (?season=&race=): a shared link keeps it.
       const pairs = Object.entries(req.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, String(x)]));

@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { ConflictError, NotFoundError, NotReadyError, PitwallError, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, NotReadyError, PayloadTooLargeError, PitwallError, UnauthorizedError, UnsupportedMediaTypeError, UpstreamError, ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
 export interface ErrorResponse {
@@ -23,7 +23,11 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
   }
   if (err instanceof ValidationError) return reply(400, err);
   if (err instanceof UnauthorizedError) return reply(401, err, { 'WWW-Authenticate': 'Bearer' });
+  if (err instanceof ForbiddenError) return reply(403, err);
   if (err instanceof NotFoundError) return reply(404, err);
+  // The body was not read to its end: close the connection rather than drain it.
+  if (err instanceof PayloadTooLargeError) return reply(413, err, { Connection: 'close' });
+  if (err instanceof UnsupportedMediaTypeError) return reply(415, err);
   if (err instanceof ConflictError) return reply(409, err);
   if (err instanceof NotReadyError) return reply(503, err, { 'Retry-After': String(err.retryAfterSeconds) });
   if (err instanceof UpstreamError) return reply(502, err);

@@ -57,7 +57,8 @@ export class Router {
         });
         return route.handler(req, params);
       }
-      return allowed.length ? methodNotAllowed([...new Set(allowed)]) : notFoundRoute(req.path);
+      // A GET route serves HEAD too.
+      return allowed.length ? methodNotAllowed([...new Set(allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])))]) : notFoundRoute(req.path);
     };
   }
 }

@@ -54,7 +54,7 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
         body: { error: { code: 'unsupported_media_type', message: `ingest takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})` } },
       };
     }
-    assertWriteAllowed(deps.auth, req.headers);
+    await assertWriteAllowed(deps.auth, req.headers);
     const { api, rest } = splitApiBody(req.body ?? {});
     const files = !api || Object.keys(rest as object).length > 0;
     const request = files ? ingestRequest.parse(rest) : undefined;

@@ -47,7 +47,7 @@ export function scheduleHandler(deps: { repo: Repository; scheduler: Scheduler |
   let scheduler: Promise<Scheduler> | undefined;
   return async (req) => {
     if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
-    assertWriteAllowed(deps.auth, req.headers);
+    await assertWriteAllowed(deps.auth, req.headers);
     scheduler ??= typeof deps.scheduler === 'function' ? deps.scheduler() : Promise.resolve(deps.scheduler);
     return json(200, await scheduleRaces({ ...deps, scheduler: await scheduler }));
   };

@@ -1,0 +1,122 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+
+/**
+ * Request bodies are read by us, per route, with a cap, and only after the route's checks
+ * (method, Content-Type, credentials): functions-framework would otherwise buffer and parse
+ * any body up to 1 GB before our handler runs, and its limit cannot be configured. Its body
+ * parsers skip a request without a Content-Type, so the header is set aside when the request
+ * arrives (deferBodyParsing) and put back for the handler (restoreContentType).
+ */
+
+/** Bodies of the write functions (ingest's paths included): a few parameters at most. */
+export const WRITE_BODY_MAX_BYTES = 64 * 1024;
+/** POST /pits: a live race of the schema's largest size (30 drivers × 200 laps) fits in about 0.8 MB. */
+export const PITS_BODY_MAX_BYTES = 1024 * 1024;
+
+const contentType = Symbol('pitwall.contentType');
+type Deferred = IncomingMessage & { [contentType]?: string | undefined };
+
+export function deferBodyParsing(req: IncomingMessage): void {
+  const r = req as Deferred;
+  if (contentType in r) return;
+  r[contentType] = req.headers['content-type'];
+  delete req.headers['content-type'];
+}
+
+/** Puts the Content-Type back; false when the request was not deferred (the framework parsed its body). */
+export function restoreContentType(req: IncomingMessage): boolean {
+  const r = req as Deferred;
+  if (!(contentType in r)) return false;
+  const type = r[contentType];
+  delete r[contentType];
+  if (type !== undefined) req.headers['content-type'] = type;
+  return true;
+}
+
+let installed = false;
+
+/**
+ * Defers body parsing for every request this process serves (the deployed function, whose
+ * server functions-framework creates): Node publishes each request on this channel before the
+ * server's listeners see it.
+ */
+export function installBodyDeferral(): void {
+  if (installed) return;
+  installed = true;
+  dc.subscribe('http.server.request.start', (message) => deferBodyParsing((message as { request: IncomingMessage }).request));
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** Whether the request announces a body: a non-zero Content-Length, or a chunked one (size unknown). */
+export function announcesBody(headers: Headers): boolean {
+  const length = one(headers['content-length']);
+  return one(headers['transfer-encoding']) !== undefined || (length !== undefined && length.trim() !== '0');
+}
+
+export function mediaTypeOf(headers: Headers): string {
+  return String(one(headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * The write routes take JSON or nothing. A form post (urlencoded, multipart, text/plain) needs
+ * no CORS preflight, so any web page could make a visitor's browser send one.
+ */
+export function assertJsonOrEmpty(headers: Headers): void {
+  const type = mediaTypeOf(headers);
+  if (type === 'application/json' || (type === '' && !announcesBody(headers))) return;
+  throw new UnsupportedMediaTypeError(
+    `this endpoint takes a JSON body or none: send Content-Type: application/json, or no body (got ${type ? type.slice(0, 100) : 'a body without a Content-Type'})`,
+  );
+}
+
+/**
+ * The body, read up to `maxBytes` and abandoned past it: a Content-Length over the cap is
+ * refused before a byte is read, a chunked body as soon as it passes the cap.
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new PayloadTooLargeError(`the request body is larger than this endpoint takes (${maxBytes} bytes at most)`, { maxBytes });
+  const length = Number(one(req.headers['content-length']));
+  if (Number.isFinite(length) && length > maxBytes) throw tooLarge();
+  // Events, not for-await: leaving an async iterator destroys the socket, and the 413 could
+  // not be sent. Past the cap the stream is paused; the response closes the connection.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done();
+        req.pause();
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** A JSON body parsed; an empty one is no body; other types are handed on as bytes. */
+export function parseBody(bytes: Buffer, headers: Headers): unknown {
+  if (bytes.length === 0) return undefined;
+  const type = mediaTypeOf(headers);
+  if (type !== 'application/json' && !type.endsWith('+json')) return bytes;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new ValidationError('the request body is not valid JSON: send JSON, or no body at all (the write functions take their parameters in the path or query)');
+  }
+}
