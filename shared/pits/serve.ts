@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { buildSequences, featureCount, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
 import { circuitPitHistory, loadPitRace } from './load.js';
+import { lapKey, timelineKey, type ForecastCache } from './forecast-cache.js';
 import { predictPits } from './model.js';
 
 /**
@@ -94,7 +95,15 @@ export interface PitTimelineDriver {
  * `lastLaps` caps a car's cells at the laps the classification credits it with: source
  * laps of a retired car can run past the lap it stopped on (Monaco 2024's lap-1 retirees).
  */
-export function pitTimeline(loaded: LoadedPitModel, race: RaceInput, lastLaps: Map<number, number> = new Map()): PitTimelineDriver[] {
+/** Yields to the event loop: queued I/O callbacks run before the next chunk of CPU work. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function pitTimeline(
+  loaded: LoadedPitModel,
+  race: RaceInput,
+  lastLaps: Map<number, number> = new Map(),
+  pause: () => Promise<void> = nextTurn,
+): Promise<PitTimelineDriver[]> {
   const sequences = buildSequences(race);
   const stops = new Map(sequences.map((s) => [s.driverId, new Set(s.stops)]));
   const lastLap = new Map(
@@ -103,6 +112,9 @@ export function pitTimeline(loaded: LoadedPitModel, race: RaceInput, lastLaps: M
   const byDriver = new Map<number, PitTimelineCell[]>(sequences.map((s) => [s.driverId, []]));
   const lastForecast = Math.max(...lastLap.values()) - 1;
   for (let t = 1; t <= lastForecast; t++) {
+    // One lap's forecast is a few ms of CPU, the whole race hundreds: let other requests
+    // (health checks, cached reads) run between laps instead of after the race.
+    await pause();
     for (const f of forecastAtLap(loaded, race, t)) {
       const lap = t + 1;
       if (lap > lastLap.get(f.driverId)!) continue;
@@ -128,36 +140,69 @@ const named = async <T extends { driverId: number }>(repo: Repository, xs: T[]):
   return xs.map(({ driverId, ...rest }) => ({ driverId, ...nameOf(driverId), ...rest }) as T & DriverName);
 };
 
+/**
+ * What one live request may hold: a grid is at most 30 cars (20 race today) and no race runs
+ * 200 laps, so the body is bounded by 30 × 200 laps; the array bound is checked before any
+ * element is parsed, so an oversized body is refused without reading it through.
+ */
+export const pitLimits = { drivers: 30, laps: 200 } as const;
+const maxLapRows = pitLimits.drivers * pitLimits.laps;
+const lapNumber = z.number().int().min(1).max(pitLimits.laps);
+
 const compound = z.enum(['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET', 'UNKNOWN']);
 const liveLap = z.object({
-  driverId: z.number().int().positive(),
-  lap: z.number().int().min(1).max(200),
+  driverId: z.number().int().positive().max(2147483647),
+  lap: lapNumber,
   position: z.number().int().min(1).max(40).nullish(),
-  timeMs: z.number().int().positive().nullish(),
+  timeMs: z.number().int().positive().max(2147483647).nullish(),
   compound: compound.nullish(),
-  stint: z.number().int().min(1).nullish(),
-  tyreLife: z.number().int().min(0).nullish(),
-  trackStatus: z.string().regex(/^[0-7]*$/, 'FastF1 track status digits').nullish(),
+  stint: z.number().int().min(1).max(pitLimits.laps).nullish(),
+  tyreLife: z.number().int().min(0).max(pitLimits.laps).nullish(),
+  trackStatus: z.string().max(8).regex(/^[0-7]*$/, 'FastF1 track status digits').nullish(),
   pitIn: z.boolean().nullish(),
   pitOut: z.boolean().nullish(),
 });
 export const liveRaceRequest = z
   .object({
-    lap: z.number().int().min(1).max(200),
+    lap: lapNumber,
     /** The race in the calendar, for its circuit's pit history (optional). */
-    raceId: z.number().int().positive().optional(),
-    totalLaps: z.number().int().min(1).max(200),
+    raceId: z.number().int().positive().max(2147483647).optional(),
+    totalLaps: lapNumber,
     /** driverId → constructorId, for the teammate feature. */
-    teams: z.record(z.string().regex(/^\d+$/), z.number().int().positive()).default({}),
-    laps: z.array(liveLap).min(1).max(20_000),
+    teams: z
+      .record(z.string().regex(/^\d{1,10}$/), z.number().int().positive().max(2147483647))
+      .refine((t) => Object.keys(t).length <= pitLimits.drivers, `teams may name at most ${pitLimits.drivers} drivers`)
+      .default({}),
+    laps: z.array(liveLap).min(1).max(maxLapRows, `laps may hold at most ${maxLapRows} rows (${pitLimits.drivers} drivers × ${pitLimits.laps} laps)`),
   })
-  .strict();
-export const storedRaceQuery = z.object({ lap: z.coerce.number().int().min(1).max(200) });
+  .strict()
+  .superRefine((r, ctx) => {
+    // Each a single sentence naming the field and the bound, so a caller can fix the request.
+    const drivers = new Set(r.laps.map((l) => l.driverId));
+    if (drivers.size > pitLimits.drivers) {
+      ctx.addIssue({ code: 'custom', path: ['laps'], message: `laps name ${drivers.size} drivers; a race has at most ${pitLimits.drivers}` });
+    }
+    if (r.lap > r.totalLaps) ctx.addIssue({ code: 'custom', path: ['lap'], message: `lap ${r.lap} is beyond totalLaps ${r.totalLaps}` });
+    const beyond = r.laps.find((l) => l.lap > r.totalLaps);
+    if (beyond) ctx.addIssue({ code: 'custom', path: ['laps'], message: `driver ${beyond.driverId} has lap ${beyond.lap}, beyond totalLaps ${r.totalLaps}` });
+    const seen = new Set<string>();
+    for (const l of r.laps) {
+      const key = `${l.driverId}/${l.lap}`;
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', path: ['laps'], message: `driver ${l.driverId} has lap ${l.lap} more than once; send each lap once` });
+        break;
+      }
+      seen.add(key);
+    }
+  });
+export const storedRaceQuery = z.object({ lap: z.coerce.number().int().min(1).max(pitLimits.laps) });
 
 export interface PitsHandlerDeps {
   repo: Repository;
   logger: Logger;
   models: PitModelSource;
+  /** Per-instance cache of stored-race forecasts; none: computed on every request. */
+  cache?: ForecastCache;
 }
 
 export interface PitsRequest {
@@ -174,42 +219,69 @@ function noLapData(race: Race, skip: string): NotFoundError {
   return new NotFoundError('lap data of race', race.id, `${race.name} ${race.season}: ${why}; load lap files with npx pitwall ingest --laps <dir>`);
 }
 
+const usage = 'use GET /pits/{raceId}?lap=N, GET /pits/{raceId}/timeline or POST /pits with a live race';
+const maxId = 2147483647;
+
+/**
+ * A race id from the path: decimal digits only (no 0x10, 1e3, signs or spaces). An id past
+ * the int4 column cannot name a race, so it is a 404 rather than an overflowing query.
+ * (Local to the pit routes until shared/http has one strict id parser.)
+ */
+async function raceFromPath(repo: Repository, text: string): Promise<Race> {
+  if (!/^\d+$/.test(text) || /^0+$/.test(text)) throw new ValidationError(`raceId must be a positive decimal integer, not "${text.slice(0, 40)}"; ${usage}`);
+  const id = Number(text);
+  const race = id <= maxId ? await repo.races.byId(id) : undefined;
+  if (!race) throw new NotFoundError('race', text.length > 20 ? `${text.slice(0, 20)}…` : text, 'list races with GET /races?season=YYYY');
+  return race;
+}
+
+async function storedRaceInput(repo: Repository, race: Race): Promise<RaceInput> {
+  const input = await loadPitRace(repo, race);
+  if ('skip' in input) throw noLapData(race, input.skip);
+  return input;
+}
+
+const cached = <T>(deps: PitsHandlerDeps, key: string, compute: () => Promise<T>): Promise<T> =>
+  deps.cache ? deps.cache.getOrCompute(key, compute) : compute();
+
+async function timelineOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitModel): Promise<PitTimelineResponse> {
+  const input = await storedRaceInput(deps.repo, race);
+  const results = await deps.repo.reference.results(race.id);
+  const classified = new Map(results.map((r) => [r.driverId, r]));
+  const cars = await pitTimeline(loaded, input, new Map(results.map((r) => [r.driverId, r.laps])));
+  // In classification order, each car with how its race ended (why a row stops early).
+  const drivers = (await named(deps.repo, cars))
+    .map((d) => ({ ...d, finish: classified.get(d.driverId)?.positionOrder ?? null, status: classified.get(d.driverId)?.status ?? null }))
+    .sort((a, b) => (a.finish ?? 99) - (b.finish ?? 99));
+  const totalLaps = results.length > 0 ? Math.max(...results.map((r) => r.laps)) : input.totalLaps;
+  return { raceId: race.id, modelVersion: loaded.version, threshold: loaded.threshold, totalLaps, drivers };
+}
+
+async function forecastOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitModel, lap: number): Promise<PitForecastResponse> {
+  const input = await storedRaceInput(deps.repo, race);
+  if (lap > Math.max(...input.laps.map((l) => l.lap))) {
+    throw new ValidationError(`lap ${lap} is beyond the last lap stored for race ${race.id}`);
+  }
+  return { raceId: race.id, lap, modelVersion: loaded.version, drivers: await named(deps.repo, forecastAtLap(loaded, input, lap)) };
+}
+
 export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
   try {
     // Deployed, the function sees "/123"; behind the local dev server, "/pits/123".
     const raceIdText = req.path.replace(/^\/pits(?=\/|$)/, '').replace(/^\/+|\/+$/g, '');
-    const timeline = /^(\d+)\/timeline$/.exec(raceIdText);
+    const timeline = /^([^/]*)\/timeline$/.exec(raceIdText);
     if (req.method === 'GET' && timeline) {
-      const raceId = Number(timeline[1]);
-      const race = await deps.repo.races.byId(raceId);
-      if (!race) throw new NotFoundError('race', raceId);
-      const input = await loadPitRace(deps.repo, race);
-      if ('skip' in input) throw noLapData(race, input.skip);
+      const race = await raceFromPath(deps.repo, timeline[1]!);
       const loaded = await deps.models.latest();
-      const results = await deps.repo.reference.results(raceId);
-      const classified = new Map(results.map((r) => [r.driverId, r]));
-      const cars = pitTimeline(loaded, input, new Map(results.map((r) => [r.driverId, r.laps])));
-      // In classification order, each car with how its race ended (why a row stops early).
-      const drivers = (await named(deps.repo, cars))
-        .map((d) => ({ ...d, finish: classified.get(d.driverId)?.positionOrder ?? null, status: classified.get(d.driverId)?.status ?? null }))
-        .sort((a, b) => (a.finish ?? 99) - (b.finish ?? 99));
-      const totalLaps = results.length > 0 ? Math.max(...results.map((r) => r.laps)) : input.totalLaps;
-      const body: PitTimelineResponse = { raceId, modelVersion: loaded.version, threshold: loaded.threshold, totalLaps, drivers };
+      const body = await cached(deps, timelineKey(race.id, loaded.version), () => timelineOf(deps, race, loaded));
       return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body };
     }
     if (req.method === 'GET') {
-      if (!/^\d+$/.test(raceIdText)) throw new ValidationError('GET /pits/{raceId}?lap=N or /pits/{raceId}/timeline: raceId must be a positive integer');
+      if (raceIdText.includes('/')) throw new ValidationError(`no pit view at ${req.path.slice(0, 60)}; ${usage}`);
+      const race = await raceFromPath(deps.repo, raceIdText);
       const { lap } = storedRaceQuery.parse(req.query);
-      const raceId = Number(raceIdText);
-      const race = await deps.repo.races.byId(raceId);
-      if (!race) throw new NotFoundError('race', raceId);
-      const input = await loadPitRace(deps.repo, race);
-      if ('skip' in input) throw noLapData(race, input.skip);
-      if (lap > Math.max(...input.laps.map((l) => l.lap))) {
-        throw new ValidationError(`lap ${lap} is beyond the last lap stored for race ${raceId}`);
-      }
       const loaded = await deps.models.latest();
-      const body: PitForecastResponse = { raceId, lap, modelVersion: loaded.version, drivers: await named(deps.repo, forecastAtLap(loaded, input, lap)) };
+      const body = await cached(deps, lapKey(race.id, loaded.version, lap), () => forecastOf(deps, race, loaded, lap));
       return { status: 200, headers: {}, body };
     }
     if (req.method === 'POST') {
@@ -236,7 +308,7 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers };
       return { status: 200, headers: {}, body };
     }
-    return { status: 405, headers: { Allow: 'GET, POST' }, body: { error: { code: 'method_not_allowed', message: 'use GET /pits/{raceId}?lap=N or POST a live race' } } };
+    return { status: 405, headers: { Allow: 'GET, POST' }, body: { error: { code: 'method_not_allowed', message: usage } } };
   } catch (err) {
     const r = toErrorResponse(err, deps.logger);
     return { status: r.status, headers: r.headers, body: r.body };

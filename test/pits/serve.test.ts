@@ -31,7 +31,7 @@ async function tinyArtifact(): Promise<PitModelArtifact> {
 describe('pit timeline lap numbering', () => {
   let loaded: LoadedPitModel;
   const race = syntheticRace({ totalLaps: TOTAL, scLap: 10, cars: fourCars });
-  const cellsOf = (timeline: ReturnType<typeof pitTimeline>, driverId: number) => timeline.find((d) => d.driverId === driverId)!.laps;
+  const cellsOf = (timeline: Awaited<ReturnType<typeof pitTimeline>>, driverId: number) => timeline.find((d) => d.driverId === driverId)!.laps;
 
   beforeAll(async () => {
     await setupTensorflow({ prefer: 'wasm' });
@@ -40,8 +40,8 @@ describe('pit timeline lap numbering', () => {
   });
   afterAll(() => loaded?.model.dispose());
 
-  it('labels each cell with the lap at whose end the car may box, 2..totalLaps, forecast from the laps before it', () => {
-    const timeline = pitTimeline(loaded, race);
+  it('labels each cell with the lap at whose end the car may box, 2..totalLaps, forecast from the laps before it', async () => {
+    const timeline = await pitTimeline(loaded, race);
     expect(timeline.map((d) => d.driverId).sort()).toEqual([1, 2, 3, 4]);
     for (const d of timeline) {
       expect(d.lastLap).toBe(TOTAL);
@@ -54,24 +54,35 @@ describe('pit timeline lap numbering', () => {
     expect(cellsOf(timeline, 4).some((c) => c.pitted)).toBe(false);
   });
 
-  it("gives the cell of lap L the forecast made after lap L−1 for the end of lap L", () => {
-    const timeline = pitTimeline(loaded, race);
+  it("gives the cell of lap L the forecast made after lap L−1 for the end of lap L", async () => {
+    const timeline = await pitTimeline(loaded, race);
     const at11 = forecastAtLap(loaded, race, 11).find((f) => f.driverId === 2)!;
     expect(cellsOf(timeline, 2).find((c) => c.lap === 12)!.pPit).toBe(at11.withinLaps['1']);
   });
 
-  it('has no cell after the last lap of a car that retired', () => {
+  it('yields to the event loop between laps, so other requests run while a timeline is computed', async () => {
+    let pauses = 0;
+    await pitTimeline(loaded, race, new Map(), async () => void pauses++);
+    expect(pauses).toBe(TOTAL - 1);
+    let done = false;
+    const computing = pitTimeline(loaded, race).then(() => (done = true));
+    const ranDuring = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!done)));
+    expect(ranDuring).toBe(true);
+    await computing;
+  });
+
+  it('has no cell after the last lap of a car that retired', async () => {
     const retired = { ...race, laps: race.laps.filter((l) => l.driverId !== 4 || l.lap <= 10) };
-    const timeline = pitTimeline(loaded, retired);
+    const timeline = await pitTimeline(loaded, retired);
     const car4 = timeline.find((d) => d.driverId === 4)!;
     expect(car4.lastLap).toBe(10);
     expect(car4.laps.map((c) => c.lap)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(cellsOf(timeline, 1).at(-1)!.lap).toBe(TOTAL);
   });
 
-  it('caps a car at the laps its classification credits, and the field at the race distance', () => {
+  it('caps a car at the laps its classification credits, and the field at the race distance', async () => {
     // Source laps past the classified ones (a lap-1 retiree's laps renumbered with the field's).
-    const timeline = pitTimeline(loaded, { ...race, totalLaps: TOTAL - 2 }, new Map([[1, 5], [2, 0]]));
+    const timeline = await pitTimeline(loaded, { ...race, totalLaps: TOTAL - 2 }, new Map([[1, 5], [2, 0]]));
     expect(cellsOf(timeline, 1).map((c) => c.lap)).toEqual([2, 3, 4, 5]);
     expect(timeline.find((d) => d.driverId === 2)).toMatchObject({ lastLap: 0, laps: [] });
     expect(cellsOf(timeline, 3).at(-1)!.lap).toBe(TOTAL - 2);

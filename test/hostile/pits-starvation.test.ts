@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import type { Database } from '../../shared/db/connect.js';
+import { silentLogger } from '../../shared/log/logger.js';
+import { setupTensorflow } from '../../shared/models/tf.js';
+import { ForecastCache } from '../../shared/pits/forecast-cache.js';
+import { buildPitModel } from '../../shared/pits/model.js';
+import { handlePits, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
+import { createRepository, type Repository } from '../../shared/repository/index.js';
+import { backends } from '../helpers/databases.js';
+import { seedRace, TOTAL } from '../pits/seed.js';
+
+/**
+ * No caller can starve the pits function: a live request is bounded (30 drivers, laps
+ * within the race), an oversized one is refused before the model is touched, and the
+ * expensive stored-race reads are computed once per race and model version, shared by
+ * concurrent callers. The injected model counts its predict calls: that is the work.
+ */
+
+const postgres = backends.find((b) => b.name === 'postgres')!;
+const options = { window: 5, units: 4, hidden: 4 };
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
+  let db: Database;
+  let repo: Repository;
+  let raceId: number;
+  let loaded: LoadedPitModel;
+  let predict: MockInstance<LoadedPitModel['model']['predict']>;
+  let version: string;
+  let latestCalls: number;
+  const models = { latest: async () => (latestCalls++, { ...loaded, version }) };
+  const call = (req: Partial<PitsRequest>, cache?: ForecastCache) =>
+    handlePits({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}) }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
+  const timeline = (cache?: ForecastCache) => call({ path: `/${raceId}/timeline` }, cache);
+
+  /** A live race: `drivers` cars, laps 1..`laps` each. */
+  const liveRace = (drivers: number, laps = 1) => ({
+    lap: laps,
+    totalLaps: TOTAL,
+    laps: Array.from({ length: drivers * laps }, (_, i) => ({
+      driverId: Math.floor(i / laps) + 1,
+      lap: (i % laps) + 1,
+      timeMs: 90_000 + i,
+      compound: 'MEDIUM',
+      tyreLife: (i % laps) + 1,
+      trackStatus: '1',
+    })),
+  });
+
+  beforeAll(async () => {
+    await setupTensorflow({ prefer: 'wasm' });
+    db = await postgres.open();
+    repo = createRepository(db.knex);
+    raceId = await seedRace(repo);
+    // Untrained weights cost what trained ones do; these tests count work, not accuracy.
+    loaded = { version: 'pit-a', model: buildPitModel(options), window: options.window, threshold: 0.2 };
+    predict = vi.spyOn(loaded.model, 'predict');
+  });
+  afterAll(async () => {
+    loaded?.model.dispose();
+    await db?.close();
+  });
+  beforeEach(() => {
+    version = 'pit-a';
+    latestCalls = 0;
+    predict.mockClear();
+  });
+
+  describe('POST /pits is bounded by its schema', () => {
+    it('serves 30 drivers and refuses a 31st with one sentence naming the bound', async () => {
+      const ok = await call({ method: 'POST', body: liveRace(30, 3) });
+      expect(ok.status).toBe(200);
+      expect((ok.body as PitForecastResponse).drivers).toHaveLength(30);
+
+      const res = await call({ method: 'POST', body: liveRace(31) });
+      expect(res.status).toBe(400);
+      const { message } = (res.body as ErrorBody).error;
+      expect(message).toMatch(/31 drivers.*at most 30/);
+      expect(message.split('. ')).toHaveLength(1);
+      expect(predict).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses 20,000 distinct driverIds with 400 before the model is loaded or run', async () => {
+      const body = liveRace(20_000);
+      expect(JSON.stringify(body).length).toBeGreaterThan(500_000);
+      const t0 = performance.now();
+      const res = await call({ method: 'POST', body });
+      const ms = performance.now() - t0;
+      expect(res.status).toBe(400);
+      expect((res.body as ErrorBody).error.message).toMatch(/^laps may hold at most 6000 rows/);
+      expect(latestCalls).toBe(0);
+      expect(predict).not.toHaveBeenCalled();
+      // It used to take 6.4 s of CPU; the length is checked before any element is read.
+      expect(ms).toBeLessThan(500);
+    });
+
+    it('refuses a lap past the race distance, a lap row past it, a repeated lap and more than 30 teams', async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ ...liveRace(2), lap: TOTAL + 1 }, /lap 31 is beyond totalLaps 30/],
+        [{ ...liveRace(2), laps: [...liveRace(2).laps, { driverId: 1, lap: TOTAL + 1 }] }, /driver 1 has lap 31, beyond totalLaps 30/],
+        [{ ...liveRace(2), laps: [...liveRace(2).laps, { driverId: 2, lap: 1 }] }, /driver 2 has lap 1 more than once/],
+        [{ ...liveRace(2), teams: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [String(i + 1), 1])) }, /teams may name at most 30 drivers/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await call({ method: 'POST', body });
+        expect(res.status, JSON.stringify(res.body)).toBe(400);
+        expect((res.body as ErrorBody).error.message).toMatch(message);
+      }
+      expect(predict).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('race ids in the path are strict decimals within int4', () => {
+    it('answers 404 for ids past the column and 400 for hex, binary, exponent and signed forms', async () => {
+      for (const path of ['/2147483648/timeline', '/99999999999999999999/timeline']) {
+        const res = await call({ path });
+        expect(res.status, path).toBe(404);
+        expect((res.body as ErrorBody).error.code).toBe('not_found');
+      }
+      expect((await call({ path: '/2147483648', query: { lap: '10' } })).status).toBe(404);
+      for (const id of ['0x10', '0b11', '1e3', '-1', '+5', '0', ' 7']) {
+        const res = await call({ path: `/${id}`, query: { lap: '3' } });
+        expect(res.status, id).toBe(400);
+        expect((await call({ path: `/${id}/timeline` })).status, `${id}/timeline`).toBe(400);
+      }
+      expect(latestCalls).toBe(0);
+    });
+  });
+
+  describe('stored-race reads are cached per race and model version', () => {
+    it('serves the second timeline from the cache without running the model again', async () => {
+      const cache = new ForecastCache(8);
+      const first = await timeline(cache);
+      expect(first.status).toBe(200);
+      const work = predict.mock.calls.length;
+      // One forecast per lap the field ran before the last.
+      expect(work).toBe(TOTAL - 1);
+      const second = await timeline(cache);
+      expect(second.body).toEqual(first.body);
+      expect(predict).toHaveBeenCalledTimes(work);
+    });
+
+    it('serves a repeated lap forecast from the cache', async () => {
+      const cache = new ForecastCache(8);
+      const a = await call({ path: `/${raceId}`, query: { lap: '12' } }, cache);
+      const b = await call({ path: `/${raceId}`, query: { lap: '12' } }, cache);
+      expect(a.status).toBe(200);
+      expect(b.body).toEqual(a.body);
+      expect(predict).toHaveBeenCalledTimes(1);
+      await call({ path: `/${raceId}`, query: { lap: '13' } }, cache);
+      expect(predict).toHaveBeenCalledTimes(2);
+    });
+
+    it('shares one computation among concurrent identical requests', async () => {
+      await timeline();
+      const once = predict.mock.calls.length;
+      predict.mockClear();
+      const cache = new ForecastCache(8);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => timeline(cache)));
+      for (const a of answers) expect(a).toEqual(answers[0]);
+      expect(predict).toHaveBeenCalledTimes(once);
+    });
+
+    it('computes again under a new model version, and keeps each version apart', async () => {
+      const cache = new ForecastCache(8);
+      await timeline(cache);
+      const once = predict.mock.calls.length;
+      version = 'pit-b';
+      const b = await timeline(cache);
+      expect((b.body as PitTimelineResponse).modelVersion).toBe('pit-b');
+      expect(predict).toHaveBeenCalledTimes(2 * once);
+      version = 'pit-a';
+      expect(((await timeline(cache)).body as PitTimelineResponse).modelVersion).toBe('pit-a');
+      expect(predict).toHaveBeenCalledTimes(2 * once);
+    });
+
+    it('computes every time without a cache (the per-instance cache is what saves the work)', async () => {
+      await timeline();
+      await timeline();
+      expect(predict).toHaveBeenCalledTimes(2 * (TOTAL - 1));
+    });
+
+    it('does not keep a refusal: a lap beyond the stored race is a 400 each time', async () => {
+      const cache = new ForecastCache(8);
+      for (let i = 0; i < 2; i++) expect((await call({ path: `/${raceId}`, query: { lap: String(TOTAL + 1) } }, cache)).status).toBe(400);
+      expect(cache.size).toBe(0);
+    });
+  });
+});
+
+describe('ForecastCache', () => {
+  it('holds at most its capacity, dropping the least recently used', async () => {
+    const cache = new ForecastCache(2);
+    const computed: string[] = [];
+    const get = (k: string) => cache.getOrCompute(k, async () => (computed.push(k), k));
+    await get('a');
+    await get('b');
+    await get('a'); // a is now the most recent
+    await get('c'); // drops b
+    await get('a');
+    await get('b');
+    expect(computed).toEqual(['a', 'b', 'c', 'b']);
+    expect(cache.size).toBe(2);
+  });
+
+  it('runs one computation for callers that arrive while it is in flight, and forgets a failure', async () => {
+    const cache = new ForecastCache(4);
+    let runs = 0;
+    let release!: (v: number) => void;
+    const slow = () => (runs++, new Promise<number>((r) => (release = r)));
+    const waiting = [cache.getOrCompute('k', slow), cache.getOrCompute('k', slow), cache.getOrCompute('k', slow)];
+    release(7);
+    expect(await Promise.all(waiting)).toEqual([7, 7, 7]);
+    expect(runs).toBe(1);
+
+    const failing = () => (runs++, Promise.reject(new Error('database down')));
+    await expect(cache.getOrCompute('f', failing)).rejects.toThrow('database down');
+    await expect(cache.getOrCompute('f', failing)).rejects.toThrow('database down');
+    expect(runs).toBe(3);
+  });
+
+  it('keeps nothing at capacity 0', async () => {
+    const cache = new ForecastCache(0);
+    let runs = 0;
+    await cache.getOrCompute('k', async () => runs++);
+    await cache.getOrCompute('k', async () => runs++);
+    expect(runs).toBe(2);
+  });
+});
