@@ -1,7 +1,8 @@
 // Benchmark of ingestion: all of shared/data (Ergast dump + every lap file) into PGlite
 // and into PostgreSQL, first load and an unchanged re-run, with wall time and rows/s per
 // table; in the same run `psql \copy` of the same Ergast CSVs into a scratch schema as
-// the physical-limit reference. Usage: npm run bench:ingest
+// the physical-limit reference; first, the CSV reader's time at 1 MB and 20 MB (it must be
+// linear). Usage: npm run bench:ingest [-- --csv-only]
 //   env: F1_DATA_DIR (default ../shared/data), BENCH_DATABASE_URL (an admin URL on the
 //   PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { readEnvironment } from '../../shared/config/env.js';
 import { migrateLatest } from '../../shared/db/migrate.js';
 import { openPglite } from '../../shared/db/pglite.js';
 import { openPostgres } from '../../shared/db/postgres.js';
+import { readDelimited } from '../../shared/ingest/csv.js';
 import { ingestFiles, type IngestOutcome } from '../../shared/ingest/ingest.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
@@ -115,6 +117,39 @@ async function benchPostgres(): Promise<{ passes: Pass[]; copies: { ms: number; 
     await admin.end();
   }
 }
+
+/**
+ * The CSV reader at 1 MB and 20 MB of the real results.csv repeated (quotes on every line),
+ * and the same with a stray quote after the header (the rest of the file in one field: the
+ * old reader took 14 s at 1 MB there). Linear: the 20 MB time is about 20x the 1 MB one.
+ */
+function csvLinearity(): void {
+  const source = fs.readFileSync(path.join(dumpDir, 'results.csv'), 'utf8');
+  const header = source.slice(0, source.indexOf('\n') + 1);
+  const rows = source.slice(header.length);
+  const make = (mb: number, stray: boolean) => {
+    const body = rows.repeat(Math.ceil((mb * 1024 * 1024) / rows.length)).slice(0, mb * 1024 * 1024);
+    return header + (stray ? `"${body}` : body);
+  };
+  const best = (text: string) => {
+    let ms = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      readDelimited(text);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  console.log('CSV reader (best of 3)        1 MB      20 MB   20 MB / 1 MB (linear: ~20)');
+  for (const [label, stray] of [['quoted fields (results.csv)', false], ['a stray quote after the header', true]] as const) {
+    const one = best(make(1, stray));
+    const twenty = best(make(20, stray));
+    console.log(`  ${label.padEnd(30)}${one.toFixed(0).padStart(6)} ms${twenty.toFixed(0).padStart(8)} ms${(twenty / one).toFixed(1).padStart(10)}x`);
+  }
+}
+
+csvLinearity();
+if (process.argv.includes('--csv-only')) process.exit(0);
 
 const pgResult = await benchPostgres();
 for (const p of pgResult.passes) report(p);

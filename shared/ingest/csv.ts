@@ -104,33 +104,54 @@ function splitQuoted(text: string, start: number, delim: number): { cells: strin
   const cells: string[] = [];
   let cur = '';
   let from = start;
-  let quoted = false;
   let newlines = 0;
   let i = start;
   const n = text.length;
-  for (; i < n; i++) {
+  let unclosed = false;
+  // The next line break at or after the scan (-2: not looked up yet, -1: none left), looked up again only once passed.
+  let nl = -2;
+  while (i < n) {
     const c = text.charCodeAt(i);
-    if (quoted) {
-      if (c === QUOTE) {
-        cur += text.slice(from, i);
-        if (text.charCodeAt(i + 1) === QUOTE) {
-          cur += '"';
-          i++;
-        } else quoted = false;
-        from = i + 1;
-      } else if (c === LF) newlines++;
-    } else if (c === QUOTE) {
+    if (c === QUOTE) {
+      // Inside quotes: jump to the closing quote (a doubled one is a literal quote).
       cur += text.slice(from, i);
-      quoted = true;
-      from = i + 1;
-    } else if (c === delim) {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        const stop = q === -1 ? n : q;
+        if (nl === -2 || (nl !== -1 && nl < j)) nl = text.indexOf('\n', j);
+        while (nl !== -1 && nl < stop) {
+          newlines++;
+          nl = text.indexOf('\n', nl + 1);
+        }
+        if (q === -1) {
+          cur += text.slice(j);
+          unclosed = true;
+          j = n;
+          break;
+        }
+        cur += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          cur += '"';
+          j = q + 2;
+          continue;
+        }
+        j = q + 1;
+        break;
+      }
+      i = j;
+      from = j;
+      continue;
+    }
+    if (c === delim) {
       cells.push(cur + text.slice(from, i));
       cur = '';
       from = i + 1;
     } else if (c === LF) break;
+    i++;
   }
   let last = cur + text.slice(from, i);
-  if (!quoted && last.charCodeAt(last.length - 1) === CR) last = last.slice(0, -1);
+  if (!unclosed && last.charCodeAt(last.length - 1) === CR) last = last.slice(0, -1);
   cells.push(last);
-  return { cells, end: i, newlines, unclosed: quoted };
+  return { cells, end: i, newlines, unclosed };
 }
