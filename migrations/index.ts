@@ -5,6 +5,7 @@ import * as m003 from './003_models.js';
 import * as m004 from './004_predictions.js';
 import * as m005 from './005_prediction_median_position.js';
 import * as m006 from './006_snapshot_integrity.js';
+import * as m007 from './007_frozen_snapshots.js';
 import * as m008 from './008_ingestion_heartbeat.js';
 
 interface Migration {
@@ -23,7 +24,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['004_predictions', m004],
   ['005_prediction_median_position', m005],
   ['006_snapshot_integrity', m006],
-  // 007 is another change's; 008 runs after it when both are present.
+  ['007_frozen_snapshots', m007],
   ['008_ingestion_heartbeat', m008],
 ];
 
