@@ -64,8 +64,9 @@ function tooBig(name: string, bytes: number, cap: number, setting: string): Vali
  * Inflates the table entries of a zip held in memory (a full dump is a few MB zipped), and
  * only those: any other entry is skipped unread. Inflated bytes are counted as they stream
  * out, per entry and in all, and the read stops at a cap, so a zip bomb (a few MB that
- * inflate to GBs) is refused before memory grows; the declared sizes are checked first
- * but not trusted.
+ * inflate to GBs) is refused before memory grows. The declared sizes are checked first;
+ * yauzl stops an entry that inflates past its declared size, and the count while streaming
+ * is the cap even so.
  */
 export async function zipSource(buffer: Buffer, describe: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<DumpSource> {
   const files = new Map<string, Buffer>();
