@@ -42,10 +42,11 @@ resource "google_project_iam_member" "sql_client" {
   member  = each.value
 }
 
-resource "google_secret_manager_secret_iam_member" "db_password" {
+# The application user's password only: no function or job can read the owner's.
+resource "google_secret_manager_secret_iam_member" "app_db_password" {
   for_each = local.database_clients
 
-  secret_id = google_secret_manager_secret.db_password.id
+  secret_id = google_secret_manager_secret.app_db_password.id
   role      = "roles/secretmanager.secretAccessor"
   member    = each.value
 }

@@ -38,7 +38,7 @@ resource "google_cloud_run_v2_job" "train" {
           name = "DB_PASSWORD"
           value_source {
             secret_key_ref {
-              secret  = google_secret_manager_secret.db_password.secret_id
+              secret  = google_secret_manager_secret.app_db_password.secret_id
               version = "latest"
             }
           }
@@ -48,8 +48,8 @@ resource "google_cloud_run_v2_job" "train" {
   }
 
   depends_on = [
-    google_secret_manager_secret_version.db_password,
-    google_secret_manager_secret_iam_member.db_password,
+    google_secret_manager_secret_version.app_db_password,
+    google_secret_manager_secret_iam_member.app_db_password,
     google_project_iam_member.sql_client,
     google_storage_bucket_iam_member.artifacts_train,
   ]
@@ -96,7 +96,7 @@ resource "google_cloud_run_v2_job" "backtest" {
           name = "DB_PASSWORD"
           value_source {
             secret_key_ref {
-              secret  = google_secret_manager_secret.db_password.secret_id
+              secret  = google_secret_manager_secret.app_db_password.secret_id
               version = "latest"
             }
           }
@@ -106,8 +106,8 @@ resource "google_cloud_run_v2_job" "backtest" {
   }
 
   depends_on = [
-    google_secret_manager_secret_version.db_password,
-    google_secret_manager_secret_iam_member.db_password,
+    google_secret_manager_secret_version.app_db_password,
+    google_secret_manager_secret_iam_member.app_db_password,
     google_project_iam_member.sql_client,
     google_storage_bucket_iam_member.artifacts_train,
   ]

@@ -102,7 +102,7 @@ locals {
   app_env = {
     PITWALL_ENV        = "production"
     CLOUD_SQL_INSTANCE = google_sql_database_instance.main.connection_name
-    DB_USER            = google_sql_user.app.name
+    DB_USER            = google_sql_user.application.name
     DB_NAME            = google_sql_database.app.name
     DB_IAM_AUTH        = "false"
     DB_POOL_MAX        = tostring(var.db_pool_max)

@@ -29,8 +29,18 @@ output "sql_connection_name" {
 }
 
 output "db_password_secret_id" {
-  description = "Secret Manager secret that holds DB_PASSWORD."
+  description = "Secret Manager secret that holds the migration owner's password (DB_PASSWORD of `pitwall migrate`)."
   value       = google_secret_manager_secret.db_password.secret_id
+}
+
+output "db_migration_user" {
+  description = "PostgreSQL user that runs `pitwall migrate` and owns the schema."
+  value       = google_sql_user.owner.name
+}
+
+output "db_app_password_secret_id" {
+  description = "Secret Manager secret that holds the application user's password (DB_PASSWORD of the functions and jobs)."
+  value       = google_secret_manager_secret.app_db_password.secret_id
 }
 
 output "training_image" {

@@ -51,19 +51,53 @@ resource "google_sql_database" "app" {
   instance = google_sql_database_instance.main.name
 }
 
+# Two users. The owner runs the migrations (cloudbuild.yaml's migrate step, README) and owns
+# every table and trigger; the application user is what the functions and jobs connect as.
+# `pitwall migrate` (DB_APP_ROLE) grants the application user only DML and takes away what
+# Cloud SQL gives every user it creates (cloudsqlsuperuser, CREATEROLE, CREATEDB), so it can
+# neither alter a table nor disable the triggers that keep frozen snapshots frozen.
+
 resource "random_password" "db" {
   length  = 32
   special = false
 }
 
-resource "google_sql_user" "app" {
-  name     = var.db_user
+# Before the application had a user of its own, this one (then google_sql_user.app) was the
+# only one, and it owns the schema already.
+moved {
+  from = google_sql_user.app
+  to   = google_sql_user.owner
+}
+
+resource "google_sql_user" "owner" {
+  name     = var.db_migration_user
   instance = google_sql_database_instance.main.name
   password = random_password.db.result
   # The user owns the schema; PostgreSQL refuses to drop it while it does.
   deletion_policy = "ABANDON"
 }
 
+resource "random_password" "app_db" {
+  length  = 32
+  special = false
+}
+
+resource "google_sql_user" "application" {
+  name     = var.db_user
+  instance = google_sql_database_instance.main.name
+  password = random_password.app_db.result
+  # It holds grants on the schema; PostgreSQL refuses to drop it while it does.
+  deletion_policy = "ABANDON"
+
+  lifecycle {
+    precondition {
+      condition     = var.db_user != var.db_migration_user
+      error_message = "db_user (the application) and db_migration_user (the owner) must differ: an owner can disable the triggers that keep frozen snapshots frozen."
+    }
+  }
+}
+
+# The owner's password: read only by the migration (Cloud Build, or an operator).
 resource "google_secret_manager_secret" "db_password" {
   secret_id = "pitwall-db-password"
 
@@ -75,4 +109,18 @@ resource "google_secret_manager_secret" "db_password" {
 resource "google_secret_manager_secret_version" "db_password" {
   secret      = google_secret_manager_secret.db_password.id
   secret_data = random_password.db.result
+}
+
+# The application user's password: what every function and job gets as DB_PASSWORD.
+resource "google_secret_manager_secret" "app_db_password" {
+  secret_id = "pitwall-db-app-password"
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "app_db_password" {
+  secret      = google_secret_manager_secret.app_db_password.id
+  secret_data = random_password.app_db.result
 }

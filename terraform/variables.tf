@@ -119,12 +119,23 @@ variable "db_name" {
 
 variable "db_user" {
   type        = string
-  description = "Built-in PostgreSQL user of the application and the migrations; its password is generated and kept in Secret Manager."
-  default     = "pitwall"
+  description = "Built-in PostgreSQL user the functions and jobs connect as: owns nothing, gets only DML from `pitwall migrate`. Its password is generated and kept in Secret Manager (pitwall-db-app-password)."
+  default     = "pitwall_app"
 
   validation {
     condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_user)) && var.db_user != "postgres"
     error_message = "db_user must be a lowercase PostgreSQL identifier other than postgres."
+  }
+}
+
+variable "db_migration_user" {
+  type        = string
+  description = "Built-in PostgreSQL user that runs the migrations and owns the schema (never given to a function or job). Its password is generated and kept in Secret Manager (pitwall-db-password)."
+  default     = "pitwall"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_migration_user)) && var.db_migration_user != "postgres"
+    error_message = "db_migration_user must be a lowercase PostgreSQL identifier other than postgres."
   }
 }
 

@@ -1,0 +1,50 @@
+import { functionInstances } from './checks.js';
+import { asArray, asRecord, block, evaluate, wholeExpression, type Block, type TerraformModule } from './hcl.js';
+
+/**
+ * Frozen snapshots stay frozen only if nothing deployed connects as the owner of the tables
+ * (an owner can disable their triggers). The owner is the google_sql_user named by
+ * var.db_migration_user: only `pitwall migrate` uses it. Every function and job must connect
+ * as another user, with that user's password, and none may read the owner's password.
+ */
+export const OWNER_NAME = '${var.db_migration_user}';
+
+const ref = (value: unknown, re: RegExp) => (typeof value === 'string' ? re.exec(wholeExpression(value) ?? '')?.[1] : undefined);
+
+export function checkDatabaseUsers(module: TerraformModule): string[] {
+  const problems: string[] = [];
+  const users = module.resources.google_sql_user ?? {};
+  const owners = Object.entries(users).filter(([, u]) => u.name === OWNER_NAME).map(([name]) => name);
+  if (owners.length !== 1) return [`expected one google_sql_user named ${OWNER_NAME} (the migration owner), found ${owners.length}`];
+  const owner = owners[0]!;
+  const versions = Object.values(module.resources.google_secret_manager_secret_version ?? {});
+  /** The password a Secret Manager secret holds, as the expression that generates it. */
+  const passwordIn = (secret: string) => versions.find((v) => ref(v.secret, /^google_secret_manager_secret\.([\w-]+)\.id$/) === secret)?.secret_data;
+  const ownerSecrets = Object.keys(module.resources.google_secret_manager_secret ?? {}).filter((s) => passwordIn(s) === users[owner]!.password);
+
+  const checkClient = (address: string, user: unknown, secret: string | undefined) => {
+    const u = ref(user, /^google_sql_user\.([\w-]+)\.name$/);
+    if (!u || !users[u]) problems.push(`${address}: DB_USER ${String(user)} is not a google_sql_user`);
+    else if (u === owner) problems.push(`${address}: connects as the migration owner google_sql_user.${owner}, which can disable the triggers`);
+    if (!secret) problems.push(`${address}: DB_PASSWORD is not from a Secret Manager secret`);
+    else if (u && users[u] && passwordIn(secret) !== users[u]!.password) problems.push(`${address}: DB_PASSWORD (google_secret_manager_secret.${secret}) is not google_sql_user.${u}'s password`);
+  };
+
+  for (const instance of functionInstances(module)) {
+    const body = module.resources.google_cloudfunctions2_function?.[/^google_cloudfunctions2_function\.([\w-]+)/.exec(instance.address)![1]!];
+    const entry = asArray(block(body, 'service_config')?.secret_environment_variables).find((s) => s.key === 'DB_PASSWORD');
+    checkClient(instance.address, instance.env.DB_USER, ref(entry?.secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/));
+  }
+  for (const [name, job] of Object.entries(module.resources.google_cloud_run_v2_job ?? {})) {
+    const container = block(block(block(job, 'template'), 'template'), 'containers');
+    const plain = Object.assign({}, ...asArray(asRecord(container?.dynamic).env).map((d) => asRecord(evaluate(d.for_each, { module }))));
+    const secretEnv = asArray(container?.env).find((e) => e.name === 'DB_PASSWORD');
+    const secret = block(block(secretEnv as Block | undefined, 'value_source'), 'secret_key_ref')?.secret;
+    checkClient(`google_cloud_run_v2_job.${name}`, plain.DB_USER, ref(secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/));
+  }
+  for (const [name, grant] of Object.entries(module.resources.google_secret_manager_secret_iam_member ?? {})) {
+    const secret = ref(grant.secret_id, /^google_secret_manager_secret\.([\w-]+)\.(?:id|secret_id)$/);
+    if (secret && ownerSecrets.includes(secret)) problems.push(`google_secret_manager_secret_iam_member.${name} lets ${String(grant.member)} read the migration owner's password`);
+  }
+  return problems;
+}
