@@ -77,11 +77,10 @@ for (const backend of backends) {
       await expect(db.knex('predictions').where({ id: p.id }).delete()).rejects.toThrow(/frozen/);
       await expect(db.knex('prediction_entries').where({ prediction_id: p.id }).update({ p_win: 0.5 })).rejects.toThrow(/frozen/);
       await expect(db.knex('prediction_entries').where({ prediction_id: p.id }).delete()).rejects.toThrow(/frozen/);
-      // The strategy slot may be filled once, by the pit-stop model, and then it is frozen too.
+      // The strategy slot is frozen with the rest (migrations/007): the freeze stores it.
       const driverId = p.entries[0]!.driverId;
-      await db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 1 }) });
       await expect(
-        db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 2 }) }),
+        db.knex('prediction_entries').where({ prediction_id: p.id, driver_id: driverId }).update({ strategy: JSON.stringify({ stops: 1 }) }),
       ).rejects.toThrow(/frozen/);
     });
 
@@ -90,12 +89,12 @@ for (const backend of backends) {
       const stored = (await repo.predictions.official(monaco.id, deps.policy))!;
       // Another race, so Monaco's latest snapshot stays the one the later tests score.
       const abuDhabi = await findRace(repo, { year: 2024, race: '24' });
-      const { prediction } = await repo.predictions.freeze({
+      const { prediction } = await repo.withTransaction((t) => t.predictions.freeze({
         ...stored,
         raceId: abuDhabi.id,
         kind: 'retrospective',
         entries: stored.entries.map((e) => ({ ...e, medianPosition: null })),
-      });
+      }));
       expect(prediction.entries.every((e) => e.medianPosition === null)).toBe(true);
       expect(prediction.entries.map((e) => e.expectedPosition)).toEqual(stored.entries.map((e) => e.expectedPosition));
     });
