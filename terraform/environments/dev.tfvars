@@ -9,6 +9,10 @@ db_point_in_time_recovery = false
 db_backup_retained_count  = 3
 deletion_protection       = false
 
+# The owner runs the migrations; the functions and jobs connect as the application user.
+db_migration_user = "pitwall"
+db_user           = "pitwall_app"
+
 public_read_api        = true
 function_invokers      = []
 function_min_instances = {}

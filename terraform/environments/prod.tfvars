@@ -8,6 +8,10 @@ db_point_in_time_recovery = true
 db_backup_retained_count  = 14
 deletion_protection       = true
 
+# The owner runs the migrations; the functions and jobs connect as the application user.
+db_migration_user = "pitwall"
+db_user           = "pitwall_app"
+
 public_read_api   = true
 function_invokers = [] # e.g. ["group:pitwall-operators@example.com"]
 # A warm read API: no cold start on the dashboard.
