@@ -15,6 +15,12 @@ import type { LoadOptions, LoadSummary, RecordBatch } from './records.js';
  * Ingestion of files (an Ergast dump and/or lap exports), one ingestion run per source:
  * read → loadRecords → record the run with its counts. Shared by `pitwall ingest` and
  * the ingest function; the API sources (Jolpica, OpenF1) use `runIngestion` the same way.
+ *
+ * A dump is all or nothing at the file level: every file is decoded and checked (read-dump.ts,
+ * file-checks.ts) and every table validated before the first write, and one bad file or a
+ * table with a majority of its rows quarantined fails the run with the reason and writes
+ * nothing of the dump. Past those checks, single bad rows are quarantined and the rest loads.
+ * A run beats while it runs, so the next run can fail one whose process died.
  */
 
 // A NUL cannot be in a path (node throws) nor in the run's parameters (jsonb refuses it).

@@ -108,6 +108,12 @@ describe.skipIf(data.skip)('ingest function handler', () => {
       }
       await refused({ laps: path.join(scratch, 'passwd.csv') }, /outside the folders/);
       await refused({ dump: path.join(scratch, 'etc') }, /outside the folders/);
+      // A dump folder inside a root whose results.csv links out of it.
+      const linked = path.join(scratch, 'linked-dump');
+      await fs.cp(dir, linked, { recursive: true });
+      await fs.rm(path.join(linked, 'results.csv'));
+      await fs.symlink('/etc/passwd', path.join(linked, 'results.csv'));
+      await refused({ dump: linked }, /results\.csv in .* links outside the folder: copy the file in instead/);
     });
 
     it('reads gs:// only from an allowed bucket, and a dump only', async () => {

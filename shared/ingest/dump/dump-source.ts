@@ -46,7 +46,10 @@ function directorySource(dir: string, limits: ZipLimits): DumpSource {
     names: async () => (await fs.readdir(dir)).filter((n) => /\.(csv|tsv|txt)$/i.test(n)),
     read: async (name) => {
       const file = path.join(dir, name);
-      const stat = await fs.stat(file);
+      // A link may not lead out of the folder: the folder is what POST /ingest allowed.
+      const [real, realDir] = await Promise.all([fs.realpath(file), fs.realpath(dir)]);
+      if (path.dirname(real) !== realDir) throw new ValidationError(`${name} in ${dir} links outside the folder: copy the file in instead`);
+      const stat = await fs.stat(real);
       if (!stat.isFile()) throw new ValidationError(`${name} in ${dir} is not a regular file`);
       if (stat.size > limits.entryMaxBytes) throw tooBig(name, stat.size, limits.entryMaxBytes, 'DUMP_ZIP_ENTRY_MAX_BYTES');
       return fs.readFile(file);
