@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startDevServer } from '../../functions/dev-server.js';
 import { currentForecaster } from '../api/functions.js';
 import type { AppContext } from '../app/context.js';
-import { migrateLatest } from '../db/migrate.js';
+import { migrateConfigured } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { SimulatedClock } from '../lifecycle/clock.js';
@@ -21,7 +21,7 @@ export async function prepareLocalStack(
   app: AppContext,
   options: { train?: boolean; trainedBefore?: number } = {},
 ): Promise<{ migrated: string[]; ingested: boolean; trained: string | null; trainedPit: string | null }> {
-  const { applied } = await migrateLatest(app.db.knex);
+  const { applied } = await migrateConfigured(app.config, app.db.knex);
   const [row] = await app.db.knex('races').count<{ n: string | number }[]>('* as n');
   const ingested = Number(row?.n ?? 0) === 0 ? (await ingestDump(app), true) : false;
   let trained: string | null = null;

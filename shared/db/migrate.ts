@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { migrationSource, migrations } from '../../migrations/index.js';
+import type { Config } from '../config/config.js';
 import { PitwallError } from '../errors.js';
 import { grantAppRole, type AppRoleGrant } from './app-role.js';
+import { openDatabase } from './connect.js';
 
 /** Migrations are pending and this connection's role cannot apply them (it owns nothing). */
 export class MigrationsPendingError extends PitwallError {
@@ -33,6 +35,25 @@ export async function migrateLatest(knex: Knex, options: { appRole?: string } = 
   }
   if (!options.appRole) return { applied };
   return { applied, appRole: await grantAppRole(knex, options.appRole) };
+}
+
+/**
+ * Migrates as the configuration says: through the owner's connection when one is configured
+ * (MIGRATION_DATABASE_URL, DB_MIGRATION_USER), else through `knex`; then grants the
+ * application role, if any. `knex` is the caller's own connection (on PGlite, the only one).
+ */
+export async function migrateConfigured(
+  config: Pick<Config, 'migrationDatabase' | 'appRole'>,
+  knex: Knex,
+): Promise<{ applied: string[]; appRole?: AppRoleGrant }> {
+  const options = config.appRole ? { appRole: config.appRole } : {};
+  if (!config.migrationDatabase) return migrateLatest(knex, options);
+  const owner = await openDatabase(config.migrationDatabase);
+  try {
+    return await migrateLatest(owner.knex, options);
+  } finally {
+    await owner.close();
+  }
 }
 
 /** The migrations not yet applied, read without creating knex's tables. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateCommand } from '../../shared/cli/commands/migrate.js';
 import { ConfigError, parseConfig } from '../../shared/config/config.js';
 import { AppRoleError } from '../../shared/db/app-role.js';
-import { migrateLatest, MigrationsPendingError, pendingMigrations } from '../../shared/db/migrate.js';
+import { migrateConfigured, migrateLatest, MigrationsPendingError, pendingMigrations } from '../../shared/db/migrate.js';
 import { openPostgres } from '../../shared/db/postgres.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { createScratchDatabase } from '../helpers/databases.js';
@@ -123,6 +123,28 @@ describe.skipIf(postgres.skip)('pitwall migrate as the owner, with an applicatio
       await expect(appKnex('knex_migrations_lock').update({ is_locked: 1 })).rejects.toThrow(/permission denied/);
     } finally {
       await ownerKnex('knex_migrations').insert(record);
+    }
+  });
+
+  it('migrates a fresh database at local start through the owner connection, though handed the application role\'s', async () => {
+    const fresh = await createScratchDatabase();
+    const name = new URL(fresh.url).pathname.slice(1);
+    try {
+      await admin(`ALTER DATABASE ${name} OWNER TO ${owner}`);
+      await admin(`ALTER SCHEMA public OWNER TO ${owner}`, name);
+      const appKnex = openPostgres(loginUrl(fresh.url, app, password), 1);
+      try {
+        const config = parseConfig({ DATABASE_URL: loginUrl(fresh.url, app, password), MIGRATION_DATABASE_URL: loginUrl(fresh.url, owner, password) }, '/tmp');
+        const { applied, appRole } = await migrateConfigured(config, appKnex);
+        expect(applied).toContain('007_frozen_snapshots');
+        expect(appRole?.role).toBe(app);
+        expect(await pendingMigrations(appKnex)).toEqual([]);
+        await expect(appKnex.raw('ALTER TABLE predictions DISABLE TRIGGER ALL')).rejects.toThrow(/must be owner/);
+      } finally {
+        await appKnex.destroy();
+      }
+    } finally {
+      await fresh.drop();
     }
   });
 

@@ -1,5 +1,5 @@
 import { openDatabase } from '../../db/connect.js';
-import { migrateLatest } from '../../db/migrate.js';
+import { migrateConfigured } from '../../db/migrate.js';
 import type { Command } from '../command.js';
 
 export const migrateCommand: Command = {
@@ -7,9 +7,10 @@ export const migrateCommand: Command = {
   usage: 'pitwall migrate',
   async run({ config, logger, stdout }) {
     // The owner's connection when one is configured: the application role may not run DDL.
-    const db = await openDatabase(config.migrationDatabase ?? config.database);
+    const target = config.migrationDatabase ?? config.database;
+    const db = await openDatabase(target);
     try {
-      const { applied, appRole } = await migrateLatest(db.knex, config.appRole ? { appRole: config.appRole } : {});
+      const { applied, appRole } = await migrateConfigured({ ...(config.appRole ? { appRole: config.appRole } : {}) }, db.knex);
       logger.info('migrations applied', { applied, database: db.kind, ...(appRole ? { appRole } : {}) });
       stdout.write(`${JSON.stringify({ database: db.kind, applied, ...(appRole ? { appRole } : {}) })}\n`);
       return 0;
