@@ -167,6 +167,8 @@ describe.skipIf(postgres.skip || data.skip)('a frozen snapshot cannot change, on
     await expect(app.raw('CREATE TRIGGER mine BEFORE INSERT ON prediction_entries FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()')).rejects.toThrow(/permission denied/);
     await expect(app.raw('CREATE TABLE predictions_copy (id int)')).rejects.toThrow(/permission denied for schema public/);
     await expect(app.raw('SET ROLE postgres')).rejects.toThrow(/permission denied/);
+    // Replica mode would skip every ordinary trigger for the session.
+    await expect(app.raw('SET session_replication_role = replica')).rejects.toThrow(/permission denied/);
   });
 
   it('leaves the snapshot exactly as it was frozen', async () => {
