@@ -12,7 +12,7 @@ import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
-import { ergastDir, readErgastCsv, writeSlicedDump } from '../ingest/helpers.js';
+import { ergastDir, f1PaceFile, readErgastCsv, writeSlicedDump } from '../ingest/helpers.js';
 
 /**
  * A malformed file refuses the whole dump before any row of it is written: the run fails
@@ -136,5 +136,21 @@ describe.skipIf(data.skip)(`every dump file is checked before any of it is writt
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each([
+    ['cut short mid-line', (b: Buffer) => b.subarray(0, Math.floor(b.length * 0.6) + (b[Math.floor(b.length * 0.6) - 1] === 0x0a ? 1 : 0)), /the last line \(\d+\) has no line end: the file looks cut short/],
+    ['in Latin-1', (b: Buffer) => Buffer.concat([b, Buffer.from('1,Bahrain,Sauber,HUL,99,20,9\u00e9.0\n', 'latin1')]), /is not valid UTF-8/],
+    ['with a stray quote', (b: Buffer) => Buffer.from(b.toString('utf8').replace('1,Bahrain,Red Bull,VER,4,1,96.647', '1,Bahrain,"Red Bull,VER,4,1,96.647')), /stray "/],
+  ] as const)('refuses a lap file %s, writing no lap', async (_name, damage, reason) => {
+    const file = path.join(tmp, `lap_times-${_name.replace(/\W+/g, '-')}.csv`);
+    await fs.writeFile(file, damage(await fs.readFile(f1PaceFile)));
+    const repo = createRepository(db.knex);
+    const before = (await repo.reference.rowCounts()).laps;
+    const err = await ingestFiles({ repo, logger: silentLogger }, { laps: file }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(reason);
+    expect((await repo.ingestionRuns.latest(1))[0]).toMatchObject({ source: 'laps', status: 'failed' });
+    expect((await repo.reference.rowCounts()).laps).toBe(before);
   });
 });

@@ -86,7 +86,8 @@ export async function readLapFiles(files: string[], ctx: LapContext): Promise<La
         `${file}: not a recognised lap file: expected the header of a FastF1 export (DriverNumber, LapNumber, Stint, Compound, …), an f1-pace lap_times.csv (round, grand_prix, driver, lap, position, time) or OpenF1 stints (session_key, stint_number, driver_number, …)`,
       );
     }
-    checkDelimited(file, parsed);
+    // Cut short is refused even when the cut falls inside the last field (every export ends with a line break).
+    checkDelimited(file, parsed, { requireFinalNewline: true });
     const rows = toObjects(parsed.header, parsed.rows);
     const name = path.basename(file);
     let skipped = 0;
