@@ -1,6 +1,15 @@
 # One gen2 Cloud Function per functions/<dir>, all built from the same source zip: the package
 # "main" (dist/functions/index.js) registers every target, and entry_point picks one.
 
+locals {
+  # Writes accept the Scheduler's OIDC token, verified against Google's keys for the audiences
+  # its jobs name (FUNCTIONS_BASE_URL/<function>); any other bearer is refused (shared/http/auth.ts).
+  identity_env = {
+    AUTH_ALLOWED_EMAILS = google_service_account.scheduler.email
+    AUTH_AUDIENCES      = join(",", [for name in keys(local.write_functions) : "${local.functions_base_url}/${name}"])
+  }
+}
+
 resource "google_cloudfunctions2_function" "function" {
   for_each = local.functions
 
@@ -31,7 +40,7 @@ resource "google_cloudfunctions2_function" "function" {
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function[each.key].email
-    environment_variables            = merge(local.app_env, each.value.env)
+    environment_variables            = merge(local.app_env, local.identity_env, each.value.env)
 
     secret_environment_variables {
       key        = "DB_PASSWORD"
