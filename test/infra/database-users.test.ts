@@ -33,6 +33,15 @@ describe('terraform database users (issue 13: the functions cannot alter the tab
     expect(problems).toContainEqual(expect.stringMatching(/app_db_password lets .* read the migration owner's password/));
   });
 
+  it("fails when a function or job is handed the migration owner's connection settings", () => {
+    const m = copy();
+    asRecord(m.locals.job_env).DB_MIGRATION_USER = '${google_sql_user.owner.name}';
+    asRecord(m.locals.app_env).MIGRATION_DATABASE_URL = 'postgres://pitwall@db/pitwall';
+    const problems = checkDatabaseUsers(m);
+    expect(problems).toContainEqual('google_cloud_run_v2_job.train: gets DB_MIGRATION_USER, the migration owner\'s connection');
+    expect(problems).toContainEqual('google_cloudfunctions2_function.function["ingest"]: gets MIGRATION_DATABASE_URL, the migration owner\'s connection');
+  });
+
   it('fails when there is no separate owner', () => {
     const m = copy();
     delete m.resources.google_sql_user!.owner;

@@ -22,7 +22,9 @@ export function checkDatabaseUsers(module: TerraformModule): string[] {
   const passwordIn = (secret: string) => versions.find((v) => ref(v.secret, /^google_secret_manager_secret\.([\w-]+)\.id$/) === secret)?.secret_data;
   const ownerSecrets = Object.keys(module.resources.google_secret_manager_secret ?? {}).filter((s) => passwordIn(s) === users[owner]!.password);
 
-  const checkClient = (address: string, user: unknown, secret: string | undefined) => {
+  const MIGRATION_SETTINGS = ['MIGRATION_DATABASE_URL', 'DB_MIGRATION_USER', 'DB_MIGRATION_PASSWORD'];
+  const checkClient = (address: string, user: unknown, secret: string | undefined, keys: string[] = []) => {
+    for (const key of keys.filter((k) => MIGRATION_SETTINGS.includes(k))) problems.push(`${address}: gets ${key}, the migration owner's connection`);
     const u = ref(user, /^google_sql_user\.([\w-]+)\.name$/);
     if (!u || !users[u]) problems.push(`${address}: DB_USER ${String(user)} is not a google_sql_user`);
     else if (u === owner) problems.push(`${address}: connects as the migration owner google_sql_user.${owner}, which can disable the triggers`);
@@ -33,14 +35,15 @@ export function checkDatabaseUsers(module: TerraformModule): string[] {
   for (const instance of functionInstances(module)) {
     const body = module.resources.google_cloudfunctions2_function?.[/^google_cloudfunctions2_function\.([\w-]+)/.exec(instance.address)![1]!];
     const entry = asArray(block(body, 'service_config')?.secret_environment_variables).find((s) => s.key === 'DB_PASSWORD');
-    checkClient(instance.address, instance.env.DB_USER, ref(entry?.secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/));
+    checkClient(instance.address, instance.env.DB_USER, ref(entry?.secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/), [...Object.keys(instance.env), ...instance.secrets]);
   }
   for (const [name, job] of Object.entries(module.resources.google_cloud_run_v2_job ?? {})) {
     const container = block(block(block(job, 'template'), 'template'), 'containers');
     const plain = Object.assign({}, ...asArray(asRecord(container?.dynamic).env).map((d) => asRecord(evaluate(d.for_each, { module }))));
     const secretEnv = asArray(container?.env).find((e) => e.name === 'DB_PASSWORD');
     const secret = block(block(secretEnv as Block | undefined, 'value_source'), 'secret_key_ref')?.secret;
-    checkClient(`google_cloud_run_v2_job.${name}`, plain.DB_USER, ref(secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/));
+    const keys = [...Object.keys(plain), ...asArray(container?.env).map((e) => String(e.name))];
+    checkClient(`google_cloud_run_v2_job.${name}`, plain.DB_USER, ref(secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/), keys);
   }
   for (const [name, grant] of Object.entries(module.resources.google_secret_manager_secret_iam_member ?? {})) {
     const secret = ref(grant.secret_id, /^google_secret_manager_secret\.([\w-]+)\.(?:id|secret_id)$/);
