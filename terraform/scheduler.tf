@@ -21,7 +21,8 @@ resource "google_cloud_scheduler_job" "calendar_refresh" {
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.function["schedule"].service_config[0].uri
+      # The function's own URL, as the per-race jobs name it: the audience its token check accepts (AUTH_AUDIENCES).
+      audience = "${local.functions_base_url}/schedule"
     }
   }
 }
@@ -47,7 +48,7 @@ resource "google_cloud_scheduler_job" "result_sync" {
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.function["sync-results"].service_config[0].uri
+      audience              = "${local.functions_base_url}/sync-results"
     }
   }
 }
