@@ -10,6 +10,7 @@ import { backends } from '../helpers/databases.js';
 import { requireData, testDatabaseUrl } from '../helpers/settings.js';
 import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
 import { atFreeze, startStack } from './stack.js';
+import { schedulerClaims, startFakeGoogle, type FakeGoogle } from '../hostile/edge-tokens.js';
 import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
 
 const data = requireData();
@@ -110,11 +111,18 @@ for (const backend of backends) {
     });
 
     describe('auth in production mode', () => {
+      const scheduler = 'scheduler@proj.iam.gserviceaccount.com';
+      const base = 'https://europe-west1-proj.cloudfunctions.net';
       let stack: Awaited<ReturnType<typeof startStack>>;
+      let google: FakeGoogle;
       beforeAll(async () => {
-        stack = await startStack(db, { env: { PITWALL_ENV: 'production' } });
+        google = await startFakeGoogle();
+        stack = await startStack(db, { env: { PITWALL_ENV: 'production', FUNCTIONS_BASE_URL: base, SCHEDULER_SERVICE_ACCOUNT: scheduler, AUTH_CERTS_URL: google.certsUrl } });
       });
-      afterAll(async () => stack?.server.close());
+      afterAll(async () => {
+        await stack?.server.close();
+        await google?.close();
+      });
 
       it('rejects unauthenticated writes with 401 and serves reads publicly', async () => {
         for (const path of ['/predict?year=2024&race=Monaco', '/results/sync/2024/Monaco', '/evaluate/2024/Monaco', '/ingest']) {
@@ -126,7 +134,12 @@ for (const backend of backends) {
         expect(await repo.predictions.count(monaco.id)).toBe(0);
         expect((await fetch(`${stack.url}/races?season=2024`)).status).toBe(200);
         await atFreeze(stack, 2024, 'Monaco');
-        const authorised = await fetch(`${stack.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { Authorization: 'Bearer token-verified-by-cloud-functions-iam' } });
+        // A bearer string proves nothing by itself: only a verified token of the Scheduler writes.
+        const unverified = await fetch(`${stack.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { Authorization: 'Bearer token-verified-by-cloud-functions-iam' } });
+        expect(unverified.status).toBe(401);
+        expect(await repo.predictions.count(monaco.id)).toBe(0);
+        const token = google.sign(schedulerClaims(`${base}/predict`, scheduler));
+        const authorised = await fetch(`${stack.url}/predict?year=2024&race=Monaco`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
         expect(authorised.status).toBe(201);
       });
 
