@@ -24,7 +24,12 @@ import type { LoadOptions, LoadSummary, RecordBatch } from './records.js';
  */
 
 // A NUL cannot be in a path (node throws) nor in the run's parameters (jsonb refuses it).
-const location = () => z.string().min(1).max(4096).regex(/^[^\u0000]*$/, 'must not contain a NUL byte');
+const location = () =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((v) => !v.includes('\u0000'), 'must not contain a NUL byte');
 
 export const ingestRequest = z
   .object({

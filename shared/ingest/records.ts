@@ -28,7 +28,11 @@ const nullableInt = int.nullable().optional();
  * A text that is blank once trimmed means "empty": null, as the readers make empty strings.
  */
 // PostgreSQL text cannot hold U+0000: such a row is quarantined here, not failed in the INSERT.
-const text = () => z.string().trim().regex(/^[^\u0000]*$/, 'contains a NUL byte, which PostgreSQL text cannot store');
+const text = () =>
+  z
+    .string()
+    .trim()
+    .refine((v) => !v.includes('\u0000'), 'contains a NUL byte, which PostgreSQL text cannot store');
 const nullableText = text()
   .transform((v) => (v === '' ? null : v))
   .nullable()
