@@ -38,26 +38,31 @@ export const NO_BODY: BodyPolicy = { maxBytes: 0 };
 export function toHttpFunction(handler: Handler, body: BodyPolicy = NO_BODY, logger?: Logger): (req: Request, res: Response) => Promise<void> {
   // JSON of stable bodies, by object: a frozen snapshot read again is not serialised again.
   const serialised = new WeakMap<object, string>();
-  const refuse = (res: Response, out: HttpResponse) => {
+  const refuse = (res: Response, out: HttpResponse, unread: boolean) => {
     // A body left unread is not drained: the connection closes after the answer.
-    res.status(out.status).set({ ...out.headers, Connection: 'close' }).json(out.body);
+    res.status(out.status).set({ ...out.headers, ...(unread ? { Connection: 'close' } : {}) }).json(out.body);
   };
   return async (req, res) => {
     const deferred = restoreContentType(req);
+    const pending = deferred && announcesBody(req.headers);
     const request: HttpRequest = { method: req.method, path: req.path, query: req.query as Record<string, unknown>, headers: req.headers };
-    let out: HttpResponse;
+    let read = false;
     try {
       const refused = body.preflight ? await body.preflight(request) : undefined;
-      if (refused) return refuse(res, refused);
-      if (body.maxBytes > 0) request.body = deferred ? parseBody(await readBody(req, body.maxBytes), req.headers) : frameworkBody(req, body.maxBytes);
+      if (refused) return refuse(res, refused, pending);
+      if (body.maxBytes > 0) {
+        const bytes = deferred ? await readBody(req, body.maxBytes) : undefined;
+        read = true;
+        request.body = bytes ? parseBody(bytes, req.headers) : frameworkBody(req, body.maxBytes);
+      }
     } catch (err) {
       const log = logger ?? silent;
       const r = toErrorResponse(err, log);
       logRefusal(log, r, req.path);
-      return refuse(res, { status: r.status, headers: r.headers, body: r.body });
+      return refuse(res, { status: r.status, headers: r.headers, body: r.body }, pending && !read);
     }
-    if (body.maxBytes === 0 && deferred && announcesBody(req.headers)) res.set('Connection', 'close');
-    out = await handler(request);
+    if (body.maxBytes === 0 && pending) res.set('Connection', 'close');
+    const out = await handler(request);
     res.status(out.status).set(out.headers);
     if (out.body === undefined || out.status === 304) res.end();
     else if (Buffer.isBuffer(out.body)) res.send(out.body);
