@@ -31,13 +31,15 @@ type Headers = Record<string, string | string[] | undefined>;
  * settings is open, for the laptop.
  */
 export async function assertWriteAllowed(policy: AuthPolicy, headers: Headers): Promise<void> {
-  // The edge checks before reading the body and the handler again: verify a request once.
-  if (allowed.has(headers)) return;
+  // The edge checks before reading the body and the handler again: verify a request once per policy.
+  let seen = allowed.get(policy);
+  if (seen?.has(headers)) return;
   await check(policy, headers);
-  allowed.add(headers);
+  if (!seen) allowed.set(policy, (seen = new WeakSet()));
+  seen.add(headers);
 }
 
-const allowed = new WeakSet<Headers>();
+const allowed = new WeakMap<AuthPolicy, WeakSet<Headers>>();
 
 async function check(policy: AuthPolicy, headers: Headers): Promise<void> {
   const header = (name: string) => {
@@ -129,6 +131,17 @@ export function authPolicyOf(config: {
   functionsBaseUrl?: string;
   gcp: { schedulerServiceAccount?: string };
 }, fetchImpl: typeof fetch = fetch): AuthPolicy {
+  // One policy per configuration: the edge's preflight and the handler share it (and its certificates).
+  const known = fetchImpl === fetch ? policies.get(config) : undefined;
+  if (known) return known;
+  const policy = buildPolicy(config, fetchImpl);
+  if (fetchImpl === fetch) policies.set(config, policy);
+  return policy;
+}
+
+const policies = new WeakMap<object, AuthPolicy>();
+
+function buildPolicy(config: Parameters<typeof authPolicyOf>[0], fetchImpl: typeof fetch): AuthPolicy {
   // Derived only in production: locally a FUNCTIONS_BASE_URL must not close the laptop's writes.
   const derive = config.env === 'production';
   const audiences = config.identity.audiences.length ? config.identity.audiences : derive && config.functionsBaseUrl ? WRITE_FUNCTIONS.map((f) => `${config.functionsBaseUrl}/${f}`) : [];
