@@ -102,7 +102,16 @@ export function toObjects(header: string[], rows: DelimitedRow[]): Record<string
  */
 function splitQuoted(text: string, start: number, delim: number): { cells: string[]; end: number; newlines: number; unclosed: boolean } {
   const cells: string[] = [];
-  let cur = '';
+  // The pieces of the current cell between quotes, joined once at its end (a string built
+  // by += over a field that swallowed the file would be a rope of millions of pieces).
+  const parts: string[] = [];
+  const cell = (tail: string) => {
+    if (parts.length === 0) return tail;
+    parts.push(tail);
+    const v = parts.join('');
+    parts.length = 0;
+    return v;
+  };
   let from = start;
   let newlines = 0;
   let i = start;
@@ -114,7 +123,7 @@ function splitQuoted(text: string, start: number, delim: number): { cells: strin
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       // Inside quotes: jump to the closing quote (a doubled one is a literal quote).
-      cur += text.slice(from, i);
+      if (i > from) parts.push(text.slice(from, i));
       let j = i + 1;
       for (;;) {
         const q = text.indexOf('"', j);
@@ -125,14 +134,14 @@ function splitQuoted(text: string, start: number, delim: number): { cells: strin
           nl = text.indexOf('\n', nl + 1);
         }
         if (q === -1) {
-          cur += text.slice(j);
+          parts.push(text.slice(j));
           unclosed = true;
           j = n;
           break;
         }
-        cur += text.slice(j, q);
+        parts.push(text.slice(j, q));
         if (text.charCodeAt(q + 1) === QUOTE) {
-          cur += '"';
+          parts.push('"');
           j = q + 2;
           continue;
         }
@@ -144,13 +153,12 @@ function splitQuoted(text: string, start: number, delim: number): { cells: strin
       continue;
     }
     if (c === delim) {
-      cells.push(cur + text.slice(from, i));
-      cur = '';
+      cells.push(cell(text.slice(from, i)));
       from = i + 1;
     } else if (c === LF) break;
     i++;
   }
-  let last = cur + text.slice(from, i);
+  let last = cell(text.slice(from, i));
   if (!unclosed && last.charCodeAt(last.length - 1) === CR) last = last.slice(0, -1);
   cells.push(last);
   return { cells, end: i, newlines, unclosed };
