@@ -5,6 +5,9 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
+    body?: string;
+    /** Seconds before a request counts as a timeout (default 10). */
+    timeout?: number;
   }
   interface Result {
     requests: { average: number; total: number };

@@ -7,8 +7,10 @@ import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { buildSequences, featureCount, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
 import { circuitPitHistory, loadPitRace } from './load.js';
+import type { TtlCache } from '../lifecycle/snapshot-cache.js';
 import { lapKey, timelineKey, type ForecastCache } from './forecast-cache.js';
 import { predictPits } from './model.js';
+import { PitsBusyError, type WorkGate } from './work-gate.js';
 
 /**
  * Pit forecasts for a race at lap N: each driver still running at lap N gets
@@ -130,13 +132,16 @@ export interface DriverName {
   name: string;
 }
 
-async function driverNames(repo: Repository): Promise<(driverId: number) => DriverName> {
+export type DriverNames = (driverId: number) => DriverName;
+
+export async function driverNames(repo: Repository): Promise<DriverNames> {
   const byId = new Map((await repo.reference.drivers()).map((d) => [d.id, { code: d.code, name: `${d.forename} ${d.surname}` }]));
   return (driverId) => byId.get(driverId) ?? { code: null, name: `driver ${driverId}` };
 }
 
-const named = async <T extends { driverId: number }>(repo: Repository, xs: T[]): Promise<(T & DriverName)[]> => {
-  const nameOf = await driverNames(repo);
+const named = async <T extends { driverId: number }>(deps: PitsHandlerDeps, xs: T[]): Promise<(T & DriverName)[]> => {
+  // Every driver row on each request was a large share of a cheap one: kept a while per instance.
+  const nameOf = await (deps.names ? deps.names.get('drivers', () => driverNames(deps.repo)) : driverNames(deps.repo));
   return xs.map(({ driverId, ...rest }) => ({ driverId, ...nameOf(driverId), ...rest }) as T & DriverName);
 };
 
@@ -203,6 +208,10 @@ export interface PitsHandlerDeps {
   models: PitModelSource;
   /** Per-instance cache of stored-race forecasts; none: computed on every request. */
   cache?: ForecastCache;
+  /** How many forecasts may compute at once and wait; none: no limit. */
+  gate?: WorkGate;
+  /** Driver names, re-read after a while; none: read on every request. */
+  names?: TtlCache<DriverNames, string>;
 }
 
 export interface PitsRequest {
@@ -241,8 +250,11 @@ async function storedRaceInput(repo: Repository, race: Race): Promise<RaceInput>
   return input;
 }
 
+const gated = <T>(deps: PitsHandlerDeps, compute: () => Promise<T>): Promise<T> => (deps.gate ? deps.gate.run(compute) : compute());
+
+/** A cache hit costs no gate slot; a miss computes once (single flight) inside the gate. */
 const cached = <T>(deps: PitsHandlerDeps, key: string, compute: () => Promise<T>): Promise<T> =>
-  deps.cache ? deps.cache.getOrCompute(key, compute) : compute();
+  deps.cache ? deps.cache.getOrCompute(key, () => gated(deps, compute)) : gated(deps, compute);
 
 async function timelineOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitModel): Promise<PitTimelineResponse> {
   const input = await storedRaceInput(deps.repo, race);
@@ -250,7 +262,7 @@ async function timelineOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitMo
   const classified = new Map(results.map((r) => [r.driverId, r]));
   const cars = await pitTimeline(loaded, input, new Map(results.map((r) => [r.driverId, r.laps])));
   // In classification order, each car with how its race ended (why a row stops early).
-  const drivers = (await named(deps.repo, cars))
+  const drivers = (await named(deps, cars))
     .map((d) => ({ ...d, finish: classified.get(d.driverId)?.positionOrder ?? null, status: classified.get(d.driverId)?.status ?? null }))
     .sort((a, b) => (a.finish ?? 99) - (b.finish ?? 99));
   const totalLaps = results.length > 0 ? Math.max(...results.map((r) => r.laps)) : input.totalLaps;
@@ -262,10 +274,27 @@ async function forecastOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitMo
   if (lap > Math.max(...input.laps.map((l) => l.lap))) {
     throw new ValidationError(`lap ${lap} is beyond the last lap stored for race ${race.id}`);
   }
-  return { raceId: race.id, lap, modelVersion: loaded.version, drivers: await named(deps.repo, forecastAtLap(loaded, input, lap)) };
+  return { raceId: race.id, lap, modelVersion: loaded.version, drivers: await named(deps, forecastAtLap(loaded, input, lap)) };
 }
 
-export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+/**
+ * A model source whose concurrent callers share one load: until a version is current, every
+ * caller of the plain source loads the artifact itself (50 first requests, 50 loads).
+ */
+export function sharedModelLoads(source: PitModelSource): PitModelSource {
+  let pending: Promise<LoadedPitModel> | undefined;
+  return {
+    latest: () =>
+      (pending ??= source.latest().finally(() => {
+        pending = undefined;
+      })),
+  };
+}
+
+export async function handlePits(
+  deps: PitsHandlerDeps,
+  req: PitsRequest,
+): Promise<{ status: number; headers: Record<string, string>; body: unknown; stableBody?: boolean }> {
   try {
     // Deployed, the function sees "/123"; behind the local dev server, "/pits/123".
     const raceIdText = req.path.replace(/^\/pits(?=\/|$)/, '').replace(/^\/+|\/+$/g, '');
@@ -274,7 +303,8 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const race = await raceFromPath(deps.repo, timeline[1]!);
       const loaded = await deps.models.latest();
       const body = await cached(deps, timelineKey(race.id, loaded.version), () => timelineOf(deps, race, loaded));
-      return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body };
+      // The cached object is served again and again: serialised once (stableBody), not per hit.
+      return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body, stableBody: deps.cache !== undefined };
     }
     if (req.method === 'GET') {
       if (raceIdText.includes('/')) throw new ValidationError(`no pit view at ${req.path.slice(0, 60)}; ${usage}`);
@@ -282,9 +312,11 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
       const { lap } = storedRaceQuery.parse(req.query);
       const loaded = await deps.models.latest();
       const body = await cached(deps, lapKey(race.id, loaded.version, lap), () => forecastOf(deps, race, loaded, lap));
-      return { status: 200, headers: {}, body };
+      return { status: 200, headers: {}, body, stableBody: deps.cache !== undefined };
     }
     if (req.method === 'POST') {
+      // Refused before validating thousands of lap rows it would not compute anyway.
+      if (deps.gate?.full) throw new PitsBusyError();
       const live = liveRaceRequest.parse(req.body ?? {});
       let circuit: CircuitPitHistory | undefined;
       if (live.raceId !== undefined) {
@@ -304,7 +336,7 @@ export async function handlePits(deps: PitsHandlerDeps, req: PitsRequest): Promi
           trackStatus: l.trackStatus ?? null, pitIn: l.pitIn ?? null, pitOut: l.pitOut ?? null, sources: ['request'],
         })),
       };
-      const drivers = await named(deps.repo, forecastAtLap(loaded, input, live.lap));
+      const drivers = await gated(deps, async () => named(deps, forecastAtLap(loaded, input, live.lap)));
       const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers };
       return { status: 200, headers: {}, body };
     }

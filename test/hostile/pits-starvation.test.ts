@@ -2,10 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockIns
 import type { Database } from '../../shared/db/connect.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { setupTensorflow } from '../../shared/models/tf.js';
+import { TtlCache } from '../../shared/lifecycle/snapshot-cache.js';
 import { ForecastCache } from '../../shared/pits/forecast-cache.js';
 import { buildPitModel } from '../../shared/pits/model.js';
-import { handlePits, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
+import { handlePits, sharedModelLoads, type DriverNames, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
+import { PitsBusyError, WorkGate } from '../../shared/pits/work-gate.js';
 import { backends } from '../helpers/databases.js';
 import { seedRace, TOTAL } from '../pits/seed.js';
 
@@ -32,8 +34,8 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
   let version: string;
   let latestCalls: number;
   const models = { latest: async () => (latestCalls++, { ...loaded, version }) };
-  const call = (req: Partial<PitsRequest>, cache?: ForecastCache) =>
-    handlePits({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}) }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
+  const call = (req: Partial<PitsRequest>, cache?: ForecastCache, more: { gate?: WorkGate; names?: TtlCache<DriverNames, string> } = {}) =>
+    handlePits({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}), ...more }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
   const timeline = (cache?: ForecastCache) => call({ path: `/${raceId}/timeline` }, cache);
 
   /** A live race: `drivers` cars, laps 1..`laps` each. */
@@ -113,6 +115,31 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
     });
   });
 
+  describe('forecasts beyond the capacity are shed, not queued without bound', () => {
+    it('answers 503 with Retry-After at once while the gate is full, and serves again once it is free', async () => {
+      const gate = new WorkGate(1, 0);
+      // An uncached timeline takes the only slot; it yields between laps, so the POST comes meanwhile.
+      const held = call({ path: `/${raceId}/timeline` }, new ForecastCache(8), { gate });
+      while (gate.running === 0) await new Promise((r) => setImmediate(r));
+      expect(gate.full).toBe(true);
+      const busy = await call({ method: 'POST', body: liveRace(20, 5) }, undefined, { gate });
+      expect(busy.status).toBe(503);
+      expect(busy.headers['Retry-After']).toBe('1');
+      expect((busy.body as ErrorBody).error.message).toMatch(/busy.*retry/);
+      expect((await held).status).toBe(200);
+      expect(gate.running).toBe(0);
+      expect((await call({ method: 'POST', body: liveRace(20, 5) }, undefined, { gate })).status).toBe(200);
+    });
+
+    it('reads driver names once per while, not on every request', async () => {
+      const drivers = vi.spyOn(repo.reference, 'drivers');
+      const names = new TtlCache<DriverNames, string>(60_000);
+      for (let i = 0; i < 3; i++) expect((await call({ method: 'POST', body: liveRace(4, 3) }, undefined, { names })).status).toBe(200);
+      expect(drivers).toHaveBeenCalledTimes(1);
+      drivers.mockRestore();
+    });
+  });
+
   describe('race ids in the path are strict decimals within int4', () => {
     it('answers 404 for ids past the column and 400 for hex, binary, exponent and signed forms', async () => {
       for (const path of ['/2147483648/timeline', '/99999999999999999999/timeline']) {
@@ -139,8 +166,10 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
       // One forecast per lap the field ran before the last.
       expect(work).toBe(TOTAL - 1);
       const second = await timeline(cache);
-      expect(second.body).toEqual(first.body);
+      expect(second.body).toBe(first.body);
       expect(predict).toHaveBeenCalledTimes(work);
+      // The same object each hit: the HTTP layer may serialise it once.
+      expect(second.stableBody).toBe(true);
     });
 
     it('serves a repeated lap forecast from the cache', async () => {
@@ -188,6 +217,35 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
       for (let i = 0; i < 2; i++) expect((await call({ path: `/${raceId}`, query: { lap: String(TOTAL + 1) } }, cache)).status).toBe(400);
       expect(cache.size).toBe(0);
     });
+  });
+});
+
+describe('WorkGate', () => {
+  it('runs up to its concurrency, queues up to its queue in order, refuses the rest, and frees a slot on failure', async () => {
+    const gate = new WorkGate(1, 1);
+    const order: string[] = [];
+    let release!: () => void;
+    const first = gate.run(() => new Promise<void>((r) => (release = r)).then(() => void order.push('first')));
+    const second = gate.run(async () => void order.push('second'));
+    await expect(gate.run(async () => 'third')).rejects.toBeInstanceOf(PitsBusyError);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    await expect(gate.run(() => Promise.reject(new Error('model failed')))).rejects.toThrow('model failed');
+    expect(await gate.run(async () => 'free again')).toBe('free again');
+  });
+});
+
+describe('sharedModelLoads', () => {
+  it('gives concurrent first callers one model load, and loads again once it has settled', async () => {
+    let loads = 0;
+    const model = { version: 'v', window: 5, threshold: 0.5 } as LoadedPitModel;
+    const source = sharedModelLoads({ latest: () => (loads++, new Promise<LoadedPitModel>((r) => setTimeout(() => r(model), 5))) });
+    const got = await Promise.all(Array.from({ length: 20 }, () => source.latest()));
+    expect(new Set(got).size).toBe(1);
+    expect(loads).toBe(1);
+    await source.latest();
+    expect(loads).toBe(2);
   });
 });
 
