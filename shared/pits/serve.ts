@@ -233,14 +233,19 @@ const maxId = 2147483647;
 
 /**
  * A race id from the path: decimal digits only (no 0x10, 1e3, signs or spaces). An id past
- * the int4 column cannot name a race, so it is a 404 rather than an overflowing query.
+ * the int4 column cannot name a race, so it is a 404 without a query (which would overflow).
  * (Local to the pit routes until shared/http has one strict id parser.)
  */
-async function raceFromPath(repo: Repository, text: string): Promise<Race> {
+function raceIdFromPath(text: string): number {
   if (!/^\d+$/.test(text) || /^0+$/.test(text)) throw new ValidationError(`raceId must be a positive decimal integer, not "${text.slice(0, 40)}"; ${usage}`);
   const id = Number(text);
-  const race = id <= maxId ? await repo.races.byId(id) : undefined;
-  if (!race) throw new NotFoundError('race', text.length > 20 ? `${text.slice(0, 20)}…` : text, 'list races with GET /races?season=YYYY');
+  if (id > maxId) throw new NotFoundError('race', text.length > 20 ? `${text.slice(0, 20)}…` : text, 'list races with GET /races?season=YYYY');
+  return id;
+}
+
+async function raceById(repo: Repository, id: number): Promise<Race> {
+  const race = await repo.races.byId(id);
+  if (!race) throw new NotFoundError('race', id, 'list races with GET /races?season=YYYY');
   return race;
 }
 
@@ -252,9 +257,17 @@ async function storedRaceInput(repo: Repository, race: Race): Promise<RaceInput>
 
 const gated = <T>(deps: PitsHandlerDeps, compute: () => Promise<T>): Promise<T> => (deps.gate ? deps.gate.run(compute) : compute());
 
-/** A cache hit costs no gate slot; a miss computes once (single flight) inside the gate. */
-const cached = <T>(deps: PitsHandlerDeps, key: string, compute: () => Promise<T>): Promise<T> =>
-  deps.cache ? deps.cache.getOrCompute(key, () => gated(deps, compute)) : gated(deps, compute);
+/**
+ * A stored-race read by (race id, model version): a hit costs no query and no gate slot; a
+ * miss finds the race (404 if none) and computes once (single flight) inside the gate.
+ */
+const cachedRead = <T>(deps: PitsHandlerDeps, key: string, raceId: number, compute: (race: Race) => Promise<T>): Promise<T> => {
+  const read = async () => {
+    const race = await raceById(deps.repo, raceId);
+    return gated(deps, () => compute(race));
+  };
+  return deps.cache ? deps.cache.getOrCompute(key, read) : read();
+};
 
 async function timelineOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitModel): Promise<PitTimelineResponse> {
   const input = await storedRaceInput(deps.repo, race);
@@ -300,18 +313,18 @@ export async function handlePits(
     const raceIdText = req.path.replace(/^\/pits(?=\/|$)/, '').replace(/^\/+|\/+$/g, '');
     const timeline = /^([^/]*)\/timeline$/.exec(raceIdText);
     if (req.method === 'GET' && timeline) {
-      const race = await raceFromPath(deps.repo, timeline[1]!);
+      const raceId = raceIdFromPath(timeline[1]!);
       const loaded = await deps.models.latest();
-      const body = await cached(deps, timelineKey(race.id, loaded.version), () => timelineOf(deps, race, loaded));
+      const body = await cachedRead(deps, timelineKey(raceId, loaded.version), raceId, (race) => timelineOf(deps, race, loaded));
       // The cached object is served again and again: serialised once (stableBody), not per hit.
       return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body, stableBody: deps.cache !== undefined };
     }
     if (req.method === 'GET') {
       if (raceIdText.includes('/')) throw new ValidationError(`no pit view at ${req.path.slice(0, 60)}; ${usage}`);
-      const race = await raceFromPath(deps.repo, raceIdText);
+      const raceId = raceIdFromPath(raceIdText);
       const { lap } = storedRaceQuery.parse(req.query);
       const loaded = await deps.models.latest();
-      const body = await cached(deps, lapKey(race.id, loaded.version, lap), () => forecastOf(deps, race, loaded, lap));
+      const body = await cachedRead(deps, lapKey(raceId, loaded.version, lap), raceId, (race) => forecastOf(deps, race, loaded, lap));
       return { status: 200, headers: {}, body, stableBody: deps.cache !== undefined };
     }
     if (req.method === 'POST') {

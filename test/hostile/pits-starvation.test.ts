@@ -165,9 +165,13 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
       const work = predict.mock.calls.length;
       // One forecast per lap the field ran before the last.
       expect(work).toBe(TOTAL - 1);
+      const byId = vi.spyOn(repo.races, 'byId');
       const second = await timeline(cache);
       expect(second.body).toBe(first.body);
       expect(predict).toHaveBeenCalledTimes(work);
+      // Nor the database: the key is the id from the path and the model version.
+      expect(byId).not.toHaveBeenCalled();
+      byId.mockRestore();
       // The same object each hit: the HTTP layer may serialise it once.
       expect(second.stableBody).toBe(true);
     });
