@@ -40,6 +40,18 @@ export const configSchema = z
     DB_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('pitwall')),
     DB_IAM_AUTH: booleanFlag,
     DB_POOL_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
+    // Migrations run as the owner of the tables; the functions as an application role that
+    // owns nothing (shared/db/app-role.ts). `pitwall migrate` connects with these when set.
+    MIGRATION_DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    ),
+    DB_MIGRATION_USER: optionalString,
+    DB_MIGRATION_PASSWORD: optionalString,
+    DB_APP_ROLE: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'must be a lowercase PostgreSQL role name').optional(),
+    ),
     PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/pglite')),
 
     ARTIFACT_STORE_URI: z.preprocess(emptyToUndefined, z.string().default('data/artifacts')),
@@ -66,6 +78,11 @@ export const configSchema = z
     // A zipped dump: inflated bytes allowed per table entry and in all (counted while inflating).
     DUMP_ZIP_ENTRY_MAX_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(DEFAULT_ZIP_LIMITS.entryMaxBytes)),
     DUMP_ZIP_TOTAL_MAX_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(DEFAULT_ZIP_LIMITS.totalMaxBytes)),
+    // Stored-race pit forecasts (timelines, per-lap) kept per function instance; 0 turns the cache off.
+    PITS_CACHE_ENTRIES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(10_000).default(128)),
+    // Pit forecasts computing at once per instance, and waiting beyond those (more: 503); 0 running: no limit.
+    PITS_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).default(1)),
+    PITS_MAX_QUEUED: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(1000).default(8)),
 
     PREDICTION_FREEZE_POLICY: z.preprocess(
       emptyToUndefined,
@@ -74,6 +91,11 @@ export const configSchema = z
     PREDICTION_FREEZE_TMINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10080).default(60)),
 
     API_KEY: optionalString,
+    // Google identity tokens accepted on writes (comma-separated): the audiences they may name
+    // (the functions' URLs), the service accounts they may belong to, and where Google's keys are.
+    AUTH_AUDIENCES: z.preprocess(emptyToUndefined, z.string().default('')),
+    AUTH_ALLOWED_EMAILS: z.preprocess(emptyToUndefined, z.string().default('')),
+    AUTH_CERTS_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://www.googleapis.com/oauth2/v1/certs')),
 
     GCP_PROJECT: optionalString,
     GCP_REGION: z.preprocess(emptyToUndefined, z.string().default('europe-west1')),
@@ -93,6 +115,19 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.CLOUD_SQL_INSTANCE && !c.DB_USER) {
       ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'DB_USER is required with CLOUD_SQL_INSTANCE' });
+    }
+    if (c.DB_MIGRATION_USER && !c.CLOUD_SQL_INSTANCE) {
+      ctx.addIssue({ code: 'custom', path: ['DB_MIGRATION_USER'], message: 'DB_MIGRATION_USER is a Cloud SQL user: set CLOUD_SQL_INSTANCE, or use MIGRATION_DATABASE_URL' });
+    }
+    if (c.DB_MIGRATION_USER && !c.DB_IAM_AUTH && !c.DB_MIGRATION_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['DB_MIGRATION_PASSWORD'], message: 'DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER unless DB_IAM_AUTH=true' });
+    }
+    if ((c.DB_APP_ROLE || c.MIGRATION_DATABASE_URL) && !c.CLOUD_SQL_INSTANCE && !c.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.DB_APP_ROLE ? 'DB_APP_ROLE' : 'MIGRATION_DATABASE_URL'],
+        message: 'needs a PostgreSQL server (DATABASE_URL or CLOUD_SQL_INSTANCE): the embedded PGlite has a single role, so there is nothing to grant',
+      });
     }
     if (c.CLOUD_SQL_INSTANCE && !c.DB_IAM_AUTH && !c.DB_PASSWORD) {
       ctx.addIssue({
@@ -147,12 +182,23 @@ export type DatabaseConfig =
       poolMax: number;
     };
 
+/** The role a database connection logs in as, when the configuration names it. */
+function userOf(database: DatabaseConfig): string | undefined {
+  if (database.kind === 'cloud-sql') return database.user;
+  if (database.kind === 'postgres') return decodeURIComponent(new URL(database.url).username) || undefined;
+  return undefined;
+}
+
 export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number };
 
 export interface Config {
   env: 'local' | 'test' | 'production';
   port: number;
   database: DatabaseConfig;
+  /** Where `pitwall migrate` connects, as the owner of the tables, when not `database`. */
+  migrationDatabase?: DatabaseConfig;
+  /** The role `pitwall migrate` grants the application's privileges to (none: grants skipped). */
+  appRole?: string;
   artifactStoreUri: string;
   gcsApiEndpoint?: string;
   dataDir: string;
@@ -164,8 +210,11 @@ export interface Config {
   resultsSource: 'jolpica' | 'dump';
   upstream: { requestTimeoutMs: number; syncDeadlineMs: number; maxBodyBytes: number; jolpicaMaxPages: number };
   ingest: IngestSettings;
+  pits: { cacheEntries: number; maxRunning: number; maxQueued: number };
   freezePolicy: FreezePolicy;
   apiKey?: string;
+  /** Identity tokens on writes; empty lists mean no bearer is accepted. */
+  identity: { audiences: string[]; allowedEmails: string[]; certsUrl: string };
   gcp: { project?: string; region: string; schedulerEndpoint?: string; schedulerServiceAccount?: string };
   functionsBaseUrl?: string;
   log: { format: 'auto' | 'json' | 'pretty'; level: 'debug' | 'info' | 'warn' | 'error' };
@@ -187,6 +236,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 /** Parses an environment record. `cwd` anchors the relative paths (data/, ../shared/data). */
 export function parseConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
@@ -214,12 +265,23 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     database = { kind: 'pglite', dir: abs(c.PGLITE_DIR) };
   }
 
+  let migrationDatabase: DatabaseConfig | undefined;
+  if (c.MIGRATION_DATABASE_URL) migrationDatabase = { kind: 'postgres', url: c.MIGRATION_DATABASE_URL, poolMax: 1 };
+  else if (c.DB_MIGRATION_USER && database.kind === 'cloud-sql') {
+    const { password: _appPassword, ...instance } = database;
+    migrationDatabase = { ...instance, user: c.DB_MIGRATION_USER, ...(c.DB_MIGRATION_PASSWORD ? { password: c.DB_MIGRATION_PASSWORD } : {}), poolMax: 1 };
+  }
+  // With a separate owner connection, the application role is the one the app logs in as.
+  const appRole = c.DB_APP_ROLE ?? (migrationDatabase ? userOf(database) : undefined);
+
   const artifactStoreUri = c.ARTIFACT_STORE_URI.startsWith('gs://') ? c.ARTIFACT_STORE_URI : abs(c.ARTIFACT_STORE_URI);
 
   return {
     env: c.PITWALL_ENV,
     port: c.PORT,
     database,
+    ...(migrationDatabase ? { migrationDatabase } : {}),
+    ...(appRole ? { appRole } : {}),
     artifactStoreUri,
     ...(c.GCS_API_ENDPOINT ? { gcsApiEndpoint: c.GCS_API_ENDPOINT } : {}),
     dataDir: abs(c.F1_DATA_DIR),
@@ -235,11 +297,17 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
       buckets: c.INGEST_BUCKETS.split(',').map((b) => b.trim().replace(/^gs:\/\//, '').replace(/\/+$/, '')).filter(Boolean),
       zip: { entryMaxBytes: c.DUMP_ZIP_ENTRY_MAX_BYTES, totalMaxBytes: c.DUMP_ZIP_TOTAL_MAX_BYTES },
     },
+    pits: { cacheEntries: c.PITS_CACHE_ENTRIES, maxRunning: c.PITS_MAX_RUNNING, maxQueued: c.PITS_MAX_QUEUED },
     freezePolicy:
       c.PREDICTION_FREEZE_POLICY === 't_minus'
         ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }
         : { kind: 'post_qualifying' },
     ...(c.API_KEY ? { apiKey: c.API_KEY } : {}),
+    identity: {
+      audiences: list(c.AUTH_AUDIENCES),
+      allowedEmails: list(c.AUTH_ALLOWED_EMAILS).map((e) => e.toLowerCase()),
+      certsUrl: c.AUTH_CERTS_URL,
+    },
     gcp: {
       ...(c.GCP_PROJECT ? { project: c.GCP_PROJECT } : {}),
       region: c.GCP_REGION,

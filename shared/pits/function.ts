@@ -23,9 +23,10 @@ export async function createPitsFunction(app: AppContext): Promise<Handler> {
   });
   const models = sharedModelLoads(createPitModelSource(createPitModelRegistry({ artifacts, versions: app.repo.modelVersions })));
   const logger = app.logger.child({ function: 'pits' });
-  const cache = new ForecastCache(128);
-  // Forecasts are CPU on this event loop: one computes, 8 wait, the rest get 503 at once.
-  const gate = new WorkGate(1, 8);
+  const { cacheEntries, maxRunning, maxQueued } = app.config.pits;
+  const cache = new ForecastCache(cacheEntries);
+  // Forecasts are CPU on this event loop: a few compute, a few wait, the rest get 503 at once.
+  const gate = maxRunning > 0 ? new WorkGate(maxRunning, maxQueued) : undefined;
   const names = new TtlCache<DriverNames, string>(5 * 60_000);
-  return (req) => handlePits({ repo: app.repo, logger, models, cache, names, gate }, { ...req, body: req.body });
+  return (req) => handlePits({ repo: app.repo, logger, models, cache, names, ...(gate ? { gate } : {}) }, { ...req, body: req.body });
 }
