@@ -59,7 +59,7 @@ const writeRefusals = {
   413: reply(errorBody, 'body too large'),
   415: reply(errorBody, 'body is not application/json'),
 };
-const noPitModel = { 503: reply(errorBody, 'no pit model is trained yet') };
+const noPitModel = { 503: reply(errorBody, 'no pit model is trained yet, or the pit forecasts are busy (Retry-After)') };
 
 const get = (path: string, summary: string, schema: z.ZodType, request: Pick<ApiOperation, 'params' | 'query'> = {}, more: ApiOperation['responses'] = {}): ApiOperation => ({
   method: 'get',
@@ -115,9 +115,8 @@ export const apiOperations: ApiOperation[] = [
     write: true,
     responses: {
       200: reply(syncBody, 'stored and evaluated'),
-      502: reply(errorBody, 'the upstream classification is incomplete or wrong: nothing stored'),
+      502: reply(errorBody, 'the upstream classification is incomplete, wrong, too large or late: nothing stored, a failed run recorded'),
       503: reply(errorBody, 'not published yet (Retry-After)'),
-      504: reply(errorBody, 'the upstream did not answer in time: nothing stored'),
       ...writeRefusals,
     },
   },
@@ -126,7 +125,7 @@ export const apiOperations: ApiOperation[] = [
     path: '/results/sync/latest',
     summary: 'Sync the last race that has finished (the daily safety net)',
     write: true,
-    responses: { 200: reply(syncBody, 'stored and evaluated'), 502: reply(errorBody, 'the upstream classification is incomplete or wrong'), 503: reply(errorBody, 'not published yet (Retry-After)'), 504: reply(errorBody, 'the upstream did not answer in time'), ...writeRefusals },
+    responses: { 200: reply(syncBody, 'stored and evaluated'), 502: reply(errorBody, 'the upstream classification is incomplete, wrong, too large or late: nothing stored'), 503: reply(errorBody, 'not published yet (Retry-After)'), ...writeRefusals },
   },
   {
     method: 'post',

@@ -57,6 +57,7 @@ async function underRoot(p: string, roots: string[], real: boolean): Promise<boo
   return false;
 }
 
+/** Names the setting, not the folders: a caller learns nothing of the server's layout. */
 function rootsText(policy: IngestPathPolicy): string {
-  return policy.roots.length ? `INGEST_ROOTS: ${policy.roots.join(', ')}` : 'INGEST_ROOTS is empty';
+  return policy.roots.length ? `INGEST_ROOTS, ${policy.roots.length} folder${policy.roots.length === 1 ? '' : 's'}` : 'INGEST_ROOTS is empty';
 }

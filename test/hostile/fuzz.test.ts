@@ -87,7 +87,6 @@ interface Probe {
 function probesFor(op: ApiOperation, known: Record<string, string[]>, monacoId: number, seed: number): Probe[] {
   const r = prng(seed);
   const probes: Probe[] = [];
-  const paramNames = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const queryNames = op.query ? Object.keys(op.query.shape) : [];
   const base = seedBody(op, monacoId);
   for (let i = 0; i < PER_OPERATION; i++) {
