@@ -214,3 +214,59 @@ export function windowAt(seq: DriverSequence, index: number, w: number): Float32
   for (let i = from; i <= index; i++) out.set(seq.features[i]!, (w - (index - i) - 1) * featureCount);
   return out;
 }
+
+/** The windows of one lap: one per car that ran it, as the forecast at that lap reads them. */
+export interface LapWindows {
+  lap: number;
+  rows: { driverId: number; window: Float32Array }[];
+  /** Built from the race cut at the lap (the whole race's features differ there), not from the whole race. */
+  rebuilt: boolean;
+}
+
+/**
+ * A stored race replayed lap by lap without rebuilding it per lap: for lap t, every car
+ * with a lap t gets windowAt(seq, index of t, w) of buildSequences(laps ≤ t), taken from
+ * the sequences of the whole race where those are the same.
+ *
+ * Every feature of lap l ≤ t reads laps ≤ l, except two inputs the cut race changes:
+ * - fieldAheadOnStops divides by the cars in the race, i.e. the cars with a lap ≤ t (a
+ *   car whose first lap in the data is later is not in the cut race);
+ * - stops derived without stored verdicts (pit_stop null) take the car's last lap in the
+ *   cut race as its last (a pit-in there is no stop) and can differ for laps before t.
+ * A lap where either differs from the whole race is built from the race cut at it, as
+ * the per-lap forecast does; every other lap reads the whole race's sequences. Lazy: a
+ * caller can yield to the event loop between laps.
+ */
+export function* replayWindows(race: RaceInput, w: number, laps: Iterable<number>, sequences: DriverSequence[] = buildSequences(race)): Generator<LapWindows> {
+  const byDriver = new Map<number, PitLap[]>();
+  for (const l of race.laps) {
+    const list = byDriver.get(l.driverId);
+    if (list) list.push(l);
+    else byDriver.set(l.driverId, [l]);
+  }
+  for (const list of byDriver.values()) list.sort((a, b) => a.lap - b.lap);
+  const firstLaps = [...byDriver.values()].map((list) => list[0]!.lap);
+  const fullStops = new Map(sequences.map((s) => [s.driverId, s.stops]));
+  // Only cars with a lap lacking a stored verdict derive stops (a stored verdict wins).
+  const deriving = [...byDriver].filter(([, list]) => list.some((l) => l.pitStop == null));
+  const sameAsWholeRace = (t: number) => {
+    if (firstLaps.some((first) => first > t)) return false;
+    for (const [driverId, list] of deriving) {
+      const cut = list.filter((l) => l.lap <= t);
+      if (cut.length === 0) continue;
+      const before = (xs: number[]) => xs.filter((s) => s < t).join();
+      if (before(stopLaps(cut)) !== before(fullStops.get(driverId)!)) return false;
+    }
+    return true;
+  };
+  for (const t of laps) {
+    const rebuilt = !sameAsWholeRace(t);
+    const seqs = rebuilt ? buildSequences({ ...race, laps: race.laps.filter((l) => l.lap <= t) }) : sequences;
+    const rows: LapWindows['rows'] = [];
+    for (const seq of seqs) {
+      const index = seq.laps.indexOf(t);
+      if (index >= 0) rows.push({ driverId: seq.driverId, window: windowAt(seq, index, w) });
+    }
+    yield { lap: t, rows, rebuilt };
+  }
+}

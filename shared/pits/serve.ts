@@ -5,7 +5,7 @@ import type { Race } from '../domain/reference.js';
 import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
-import { buildSequences, featureCount, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
+import { buildSequences, featureCount, replayWindows, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
 import { circuitPitHistory, loadPitRace } from './load.js';
 import type { TtlCache } from '../lifecycle/snapshot-cache.js';
 import { lapKey, timelineKey, type ForecastCache } from './forecast-cache.js';
@@ -90,21 +90,33 @@ export interface PitTimelineDriver {
   laps: PitTimelineCell[];
 }
 
-/**
- * A stored race replayed lap by lap: at every lap t the forecast sees only laps 1..t
- * (forecastAtLap cuts the rest off) and says whether the car boxes at the end of lap t+1,
- * so the cell of lap t+1 is what the model would have said live, one lap ahead.
- * `lastLaps` caps a car's cells at the laps the classification credits it with: source
- * laps of a retired car can run past the lap it stopped on (Monaco 2024's lap-1 retirees).
- */
 /** Yields to the event loop: queued I/O callbacks run before the next chunk of CPU work. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Windows per model call in a timeline. On wasm a call costs ~0.5 ms per window plus a
+ * few ms: 64 windows (3 laps of a 20-car field) hold the event loop ~30 ms and cost close
+ * to one call over the whole race, which would hold it for most of a second.
+ */
+export const timelineChunkRows = 64;
+
+/**
+ * A stored race replayed lap by lap: at every lap t the forecast sees only laps 1..t
+ * (the windows are those of forecastAtLap(race, t): replayWindows takes them from the
+ * whole race's sequences where the features of laps ≤ t are the same, and cuts the race
+ * at t where they are not) and says whether the car boxes at the end of lap t+1, so the
+ * cell of lap t+1 is what the model would have said live, one lap ahead.
+ * `lastLaps` caps a car's cells at the laps the classification credits it with: source
+ * laps of a retired car can run past the lap it stopped on (Monaco 2024's lap-1 retirees).
+ * The model runs once per `chunkRows` windows (not once per lap), with a turn of the event
+ * loop before each call and after the sequences are built.
+ */
 export async function pitTimeline(
   loaded: LoadedPitModel,
   race: RaceInput,
   lastLaps: Map<number, number> = new Map(),
   pause: () => Promise<void> = nextTurn,
+  chunkRows = timelineChunkRows,
 ): Promise<PitTimelineDriver[]> {
   const sequences = buildSequences(race);
   const stops = new Map(sequences.map((s) => [s.driverId, new Set(s.stops)]));
@@ -113,16 +125,29 @@ export async function pitTimeline(
   );
   const byDriver = new Map<number, PitTimelineCell[]>(sequences.map((s) => [s.driverId, []]));
   const lastForecast = Math.max(...lastLap.values()) - 1;
-  for (let t = 1; t <= lastForecast; t++) {
-    // One lap's forecast is a few ms of CPU, the whole race hundreds: let other requests
-    // (health checks, cached reads) run between laps instead of after the race.
+  // A turn after the whole race's sequences and one before each model call: other requests
+  // (health checks, cached reads) run between them, not after the race.
+  await pause();
+  const size = loaded.window * featureCount;
+  let pending: { driverId: number; lap: number; window: Float32Array }[] = [];
+  const predict = async () => {
     await pause();
-    for (const f of forecastAtLap(loaded, race, t)) {
-      const lap = t + 1;
-      if (lap > lastLap.get(f.driverId)!) continue;
-      byDriver.get(f.driverId)!.push({ lap, forecastAfterLap: t, pPit: f.withinLaps['1'], pitted: stops.get(f.driverId)!.has(lap) });
-    }
+    if (pending.length === 0) return;
+    const windows = new Float32Array(pending.length * size);
+    pending.forEach((r, i) => windows.set(r.window, i * size));
+    const probs = predictPits(loaded.model, windows, pending.length, loaded.window);
+    pending.forEach((r, i) => {
+      byDriver.get(r.driverId)!.push({ lap: r.lap, forecastAfterLap: r.lap - 1, pPit: probs[i]![0]!, pitted: stops.get(r.driverId)!.has(r.lap) });
+    });
+    pending = [];
+  };
+  const forecastLaps = Array.from({ length: Math.max(0, lastForecast) }, (_, i) => i + 1);
+  for (const { lap: t, rows, rebuilt } of replayWindows(race, loaded.window, forecastLaps, sequences)) {
+    for (const r of rows) if (t + 1 <= lastLap.get(r.driverId)!) pending.push({ driverId: r.driverId, lap: t + 1, window: r.window });
+    // A lap cut and rebuilt is a lap's worth of CPU already: a turn after it, as before.
+    if (pending.length >= chunkRows || rebuilt) await predict();
   }
+  if (pending.length > 0) await predict();
   return [...byDriver].map(([driverId, laps]) => ({ driverId, lastLap: Math.max(0, lastLap.get(driverId)!), laps }));
 }
 
