@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { decimalInteger } from '../api/schemas.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Race } from '../domain/reference.js';
 import { toErrorResponse } from '../http/errors.js';
@@ -225,7 +226,7 @@ export const liveRaceRequest = z
       seen.add(key);
     }
   });
-export const storedRaceQuery = z.object({ lap: z.coerce.number().int().min(1).max(pitLimits.laps) });
+export const storedRaceQuery = z.object({ lap: decimalInteger('lap', 1, pitLimits.laps, '/pits/1121?lap=10') });
 
 export interface PitsHandlerDeps {
   repo: Repository;
@@ -278,6 +279,19 @@ async function storedRaceInput(repo: Repository, race: Race): Promise<RaceInput>
   const input = await loadPitRace(repo, race);
   if ('skip' in input) throw noLapData(race, input.skip);
   return input;
+}
+
+/**
+ * The serving model for a stored-race read. Without one, an unknown race or a race without
+ * laps is the answer a caller can act on (404 with how to load them), not "no model yet".
+ */
+async function modelFor(deps: PitsHandlerDeps, raceId: number): Promise<LoadedPitModel> {
+  try {
+    return await deps.models.latest();
+  } catch (err) {
+    await storedRaceInput(deps.repo, await raceById(deps.repo, raceId));
+    throw err;
+  }
 }
 
 const gated = <T>(deps: PitsHandlerDeps, compute: () => Promise<T>): Promise<T> => (deps.gate ? deps.gate.run(compute) : compute());
@@ -339,7 +353,7 @@ export async function handlePits(
     const timeline = /^([^/]*)\/timeline$/.exec(raceIdText);
     if (req.method === 'GET' && timeline) {
       const raceId = raceIdFromPath(timeline[1]!);
-      const loaded = await deps.models.latest();
+      const loaded = await modelFor(deps, raceId);
       const body = await cachedRead(deps, timelineKey(raceId, loaded.version), raceId, (race) => timelineOf(deps, race, loaded));
       // The cached object is served again and again: serialised once (stableBody), not per hit.
       return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body, stableBody: deps.cache !== undefined };
@@ -348,7 +362,7 @@ export async function handlePits(
       if (raceIdText.includes('/')) throw new ValidationError(`no pit view at ${req.path.slice(0, 60)}; ${usage}`);
       const raceId = raceIdFromPath(raceIdText);
       const { lap } = storedRaceQuery.parse(req.query);
-      const loaded = await deps.models.latest();
+      const loaded = await modelFor(deps, raceId);
       const body = await cachedRead(deps, lapKey(raceId, loaded.version, lap), raceId, (race) => forecastOf(deps, race, loaded, lap));
       return { status: 200, headers: {}, body, stableBody: deps.cache !== undefined };
     }

@@ -74,6 +74,12 @@ describe('the HTTP edge of the read API and the dashboard', () => {
     expect(out.type).toMatch(/application\/json/);
   });
 
+  it.each(['0x10', '1e3', '+5', '10.0', ' 7'])('a pit lap of %j is a 400 that names the lap, before any model is asked', async (lap) => {
+    const out = await call('GET', `/pits/1?lap=${encodeURIComponent(lap)}`);
+    expect(out.status).toBe(400);
+    expect(JSON.parse(out.text).error.message).toMatch(/^lap must be a whole number from 1 to 200/);
+  });
+
   it('the largest int4 id is a plain 404', async () => {
     expect((await call('GET', '/predictions/2147483647')).status).toBe(404);
   });
