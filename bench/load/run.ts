@@ -1,10 +1,15 @@
 // Load benchmark: can one public endpoint starve the service? 50 connections for 20 s on the
-// heaviest public read (GET /pits/{raceId}/timeline) and on POST /pits with 30 drivers,
-// against `pitwall serve` (every function in one process, as /health shares it), while a
-// prober measures /health. Beside them, in the same run: /health alone (unloaded) and the
-// timeline as it was before (PITS_CACHE_ENTRIES=0 PITS_MAX_RUNNING=0: no cache, no gate,
-// every call computed at once). A 503 is the gate shedding load (Retry-After: 1), counted
-// apart from errors.
+// heaviest public read (GET /pits/{raceId}/timeline) and on POST /pits with 30 drivers, while
+// a prober measures /health, in two topologies over the same scratch database and artifacts:
+// - one process (npm start): `pitwall serve`, every function on one port and one event loop,
+//   so /health shares the loop the pit forecasts saturate;
+// - as deployed (pits and api apart): functions-framework with FUNCTION_TARGET=pits and
+//   FUNCTION_TARGET=api, one process each (as each Cloud Function is its own instance,
+//   terraform/functions.tf); the load goes to the pits process, /health is probed on the api one.
+// Beside them, in the same run: /health alone (unloaded) and the timeline as it was before
+// (one process, PITS_CACHE_ENTRIES=0 PITS_MAX_RUNNING=0: no cache, no gate, every call
+// computed at once). A 503 is the gate shedding load (Retry-After: 1), counted apart from
+// errors. Locally both topologies share the machine's cores with the load generator.
 // Goal: zero timeouts and /health p99 under 100 ms while the load runs.
 // Usage: npm run build && npm run bench:load
 //   env: BENCH_DATABASE_URL (an admin PostgreSQL URL; a scratch database is created and
@@ -29,6 +34,9 @@ import { withIngestedPostgres } from '../scratch-postgres.js';
 const env = readEnvironment(process.env);
 const root = path.resolve(import.meta.dirname, '../../..');
 const cli = path.join(root, 'dist/shared/cli/main.js');
+// functions-framework's own entry (its bin), run with this Node: --source is the package, whose
+// "main" (dist/functions/index.js) loads the function FUNCTION_TARGET names, as deployed.
+const functionsFramework = path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
 const dataDir = path.resolve(env.F1_DATA_DIR ?? path.join(root, '../shared/data'));
 const adminUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL;
 const duration = Number(env.BENCH_DURATION ?? 20);
@@ -39,7 +47,14 @@ const timeoutS = 10;
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
+const topologies = {
+  baseline: 'baselines (one process, npm start)',
+  one: 'one process (npm start)',
+  apart: 'as deployed (pits and api apart)',
+} as const;
+
 interface Row {
+  topology: keyof typeof topologies;
   label: string;
   reqPerSec: number;
   p50: number;
@@ -77,11 +92,18 @@ function probeHealth(base: string) {
   };
 }
 
-async function load(label: string, base: string, target?: { path: string; method?: string; body?: string }): Promise<Row> {
-  const stopProbe = probeHealth(base);
+/** The load on `base` (none: /health alone for 5 s) while /health is probed on `healthBase`. */
+async function load(
+  topology: Row['topology'],
+  label: string,
+  base: string,
+  target?: { path: string; method?: string; body?: string },
+  healthBase = base,
+): Promise<Row> {
+  const stopProbe = probeHealth(healthBase);
   if (!target) {
     await new Promise((r) => setTimeout(r, 5000));
-    return { label, reqPerSec: NaN, p50: NaN, p99: NaN, timeouts: 0, errors: 0, shed: 0, health: await stopProbe() };
+    return { topology, label, reqPerSec: NaN, p50: NaN, p99: NaN, timeouts: 0, errors: 0, shed: 0, health: await stopProbe() };
   }
   const latencies: number[] = [];
   let ok = 0;
@@ -103,6 +125,7 @@ async function load(label: string, base: string, target?: { path: string; method
   const health = await stopProbe();
   latencies.sort((a, b) => a - b);
   return {
+    topology,
     label,
     // Answered forecasts per second; the latencies are of every answer (503s included).
     reqPerSec: ok / result.duration,
@@ -120,10 +143,15 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-async function startServer(port: number, extraEnv: Record<string, string>): Promise<ChildProcess> {
+/**
+ * Starts `node args…` on `port` and waits until it is ready: a 200 from /health, or (`anyAnswer`,
+ * for the pits function, which has no /health) any HTTP answer: functions-framework listens
+ * only once the function's module has loaded.
+ */
+async function startProcess(name: string, args: string[], port: number, extraEnv: Record<string, string>, anyAnswer = false): Promise<ChildProcess> {
   const busy = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
   if (busy) throw new Error(`port ${port} is already in use: stop what listens there first`);
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--no-train', '--no-replay'], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PITWALL_ENV: 'local', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -131,13 +159,29 @@ async function startServer(port: number, extraEnv: Record<string, string>): Prom
   child.once('exit', () => children.delete(child));
   const start = Date.now();
   while (Date.now() - start < 120_000) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => anyAnswer || r.status === 200, () => false);
     if (ok) return child;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`no 200 from /health on port ${port} within 120 s`);
+  await stop(child);
+  throw new Error(`${name}: no ${anyAnswer ? 'answer' : '200 from /health'} on port ${port} within 120 s`);
 }
+
+/** `pitwall serve`: every function on one port, one process (what `npm start` runs). */
+const startServer = (port: number, extraEnv: Record<string, string>) =>
+  startProcess('pitwall serve', [cli, 'serve', '--port', String(port), '--no-train', '--no-replay'], port, extraEnv);
+
+/** One deployed function alone in its process: functions-framework --target, FUNCTION_TARGET set as the platform does. */
+const startFunction = (target: 'pits' | 'api', port: number, extraEnv: Record<string, string>) =>
+  startProcess(
+    `functions-framework --target=${target}`,
+    [functionsFramework, `--target=${target}`, `--port=${port}`, `--source=${root}`],
+    port,
+    // terraform/main.tf gives the api function IGNORED_ROUTES="" (the pits function nothing more).
+    { ...extraEnv, FUNCTION_TARGET: target, ...(target === 'api' ? { IGNORED_ROUTES: '' } : {}) },
+    target === 'pits',
+  );
 
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
@@ -212,8 +256,8 @@ async function main() {
         await first.arrayBuffer();
         if (first.status !== 200) throw new Error(`GET ${timeline.path} answered ${first.status}`);
         const single = performance.now() - t0;
-        rows.push(await load('/health alone (unloaded)', base0));
-        rows.push(await load('before: timeline, no cache, no gate', base0, timeline));
+        rows.push(await load('baseline', '/health alone (unloaded)', base0));
+        rows.push(await load('baseline', 'before: timeline, no cache, no gate', base0, timeline));
         process.stdout.write(`one uncached timeline of ${heaviest.name} (${heaviest.carLaps} car-laps): ${single.toFixed(0)} ms\n`);
       } finally {
         await stop(uncached);
@@ -221,10 +265,29 @@ async function main() {
       const server = await startServer(18_821, stackEnv);
       const base = 'http://127.0.0.1:18821';
       try {
-        rows.push(await load('timeline, cached (first call computes)', base, timeline));
-        rows.push(await load('POST /pits, 30 drivers', base, post));
+        rows.push(await load('one', 'timeline, cached (first call computes)', base, timeline));
+        rows.push(await load('one', 'POST /pits, 30 drivers', base, post));
       } finally {
         await stop(server);
+      }
+
+      // As deployed: the pits function and the api function (which answers /health) each in its
+      // own process, over the same database and artifact folder; a fresh pits process, so its
+      // cache starts empty as the one-process run's did.
+      const api = await startFunction('api', 18_822, stackEnv);
+      try {
+        const pits = await startFunction('pits', 18_823, stackEnv);
+        const apiBase = 'http://127.0.0.1:18822';
+        const pitsBase = 'http://127.0.0.1:18823';
+        try {
+          rows.push(await load('apart', '/health alone (unloaded, api process)', apiBase));
+          rows.push(await load('apart', 'timeline, cached (first call computes)', pitsBase, timeline, apiBase));
+          rows.push(await load('apart', 'POST /pits, 30 drivers', pitsBase, post, apiBase));
+        } finally {
+          await stop(pits);
+        }
+      } finally {
+        await stop(api);
       }
 
       process.stdout.write(
@@ -232,10 +295,13 @@ async function main() {
           `race ${heaviest.name} (id ${heaviest.id}); setup: dump ${ingestSeconds.toFixed(0)} s, laps ${lapsSeconds.toFixed(0)} s (not in any figure)\n\n`,
       );
       const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-      process.stdout.write(`${'run'.padEnd(40)}${'200/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'timeouts'.padStart(10)}${'errors'.padStart(8)}${'503'.padStart(7)}${'/health p50'.padStart(13)}${'p99'.padStart(8)}${'max'.padStart(8)}${'probes'.padStart(8)}\n`);
+      const width = 44;
+      process.stdout.write(`${'run'.padEnd(width)}${'200/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'timeouts'.padStart(10)}${'errors'.padStart(8)}${'503'.padStart(7)}${'/health p50'.padStart(13)}${'p99'.padStart(8)}${'max'.padStart(8)}${'probes'.padStart(8)}\n`);
+      let topology: Row['topology'] | undefined;
       for (const r of rows) {
+        if (r.topology !== topology) process.stdout.write(`${topologies[(topology = r.topology)]}\n`);
         process.stdout.write(
-          `${r.label.padEnd(40)}${f(r.reqPerSec, 1).padStart(8)}${f(r.p50).padStart(9)}${f(r.p99).padStart(9)}${String(r.timeouts).padStart(10)}${String(r.errors).padStart(8)}${String(r.shed).padStart(7)}` +
+          `${`  ${r.label}`.padEnd(width)}${f(r.reqPerSec, 1).padStart(8)}${f(r.p50).padStart(9)}${f(r.p99).padStart(9)}${String(r.timeouts).padStart(10)}${String(r.errors).padStart(8)}${String(r.shed).padStart(7)}` +
             `${f(r.health.p50, 1).padStart(13)}${f(r.health.p99, 1).padStart(8)}${f(r.health.max).padStart(8)}${String(r.health.n).padStart(8)}${r.health.failed ? ` (${r.health.failed} failed)` : ''}\n`,
         );
       }
@@ -243,7 +309,7 @@ async function main() {
       for (const r of rows) {
         if (r.label.startsWith('/health alone')) continue;
         const ok = r.timeouts === 0 && r.errors === 0 && r.health.p99 < 100 && r.health.failed === 0;
-        process.stdout.write(`  ${r.label}: ${ok ? 'met' : 'MISSED'} (${r.timeouts} timeouts, ${r.errors} errors, ${r.shed} shed with 503, /health p99 ${f(r.health.p99, 1)} ms)\n`);
+        process.stdout.write(`  ${topologies[r.topology]}, ${r.label}: ${ok ? 'met' : 'MISSED'} (${r.timeouts} timeouts, ${r.errors} errors, ${r.shed} shed with 503, /health p99 ${f(r.health.p99, 1)} ms)\n`);
       }
     });
   } finally {
