@@ -15,7 +15,7 @@
 //   env: BENCH_DATABASE_URL (an admin PostgreSQL URL; a scratch database is created and
 //   dropped; default TEST_DATABASE_URL), F1_DATA_DIR (default ../shared/data),
 //   BENCH_DURATION (s, default 20), BENCH_CONNECTIONS (default 50), BENCH_SEASON (2024).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { buildPitModel, defaultModelOptions, serializePitModel } from '../../sha
 import { createPitModelRegistry } from '../../shared/pits/registry.js';
 import { featureNames } from '../../shared/pits/features.js';
 import { withIngestedPostgres } from '../scratch-postgres.js';
+import { spawnNode, stop } from '../child-processes.js';
 
 const env = readEnvironment(process.env);
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -138,11 +139,6 @@ async function load(
   };
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
 /**
  * Starts `node args…` on `port` and waits until it is ready: a 200 from /health, or (`anyAnswer`,
  * for the pits function, which has no /health) any HTTP answer: functions-framework listens
@@ -151,12 +147,7 @@ process.on('exit', () => {
 async function startProcess(name: string, args: string[], port: number, extraEnv: Record<string, string>, anyAnswer = false): Promise<ChildProcess> {
   const busy = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
   if (busy) throw new Error(`port ${port} is already in use: stop what listens there first`);
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PITWALL_ENV: 'local', ...extraEnv },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
+  const child = spawnNode(args, { PITWALL_ENV: 'local', ...extraEnv });
   const start = Date.now();
   while (Date.now() - start < 120_000) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
@@ -182,14 +173,6 @@ const startFunction = (target: 'pits' | 'api', port: number, extraEnv: Record<st
     { ...extraEnv, FUNCTION_TARGET: target, ...(target === 'api' ? { IGNORED_ROUTES: '' } : {}) },
     target === 'pits',
   );
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 /** 30 cars, laps 1..lap each, as a live timing feed would post them mid-race. */
 function liveBody(lap: number, totalLaps: number): string {

@@ -6,7 +6,7 @@
 //   env: F1_DATA_DIR (default ../shared/data), BENCH_DURATION (s, default 10),
 //   BENCH_CONNECTIONS (default 10), BENCH_DATABASE_URL (a PostgreSQL database to also
 //   bench against; default none), BENCH_DIR (default <tmp>/pitwall-bench-serve).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { prepareLocalStack } from '../../shared/cli/local-stack.js';
+import { spawnNode, stop } from '../child-processes.js';
 
 const env = readEnvironment(process.env);
 const duration = Number(env.BENCH_DURATION ?? 10);
@@ -66,26 +67,6 @@ async function waitFor200(url: string, child: ChildProcess, timeoutMs = 120_000)
   throw new Error(`no 200 from ${url} within ${timeoutMs} ms`);
 }
 
-function startProcess(args: string[], extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-// Servers this run started; killed on the way out, whatever happens.
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 interface BackendReport {
   backend: string;
@@ -110,7 +91,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
     if (server) await stop(server);
     await assertPortFree(port);
     const t0 = performance.now();
-    server = startProcess([cli, 'serve', '--port', String(port), '--no-train'], stackEnv);
+    server = spawnNode([cli, 'serve', '--port', String(port), '--no-train'], stackEnv);
     await waitFor200(`${base}/health`, server);
     coldStartMs.push(performance.now() - t0);
   }
@@ -120,7 +101,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
     await assertPortFree(port + 100);
     const t0 = performance.now();
     // Cloud Functions sets FUNCTION_TARGET to the entry point; the package then loads only that function.
-    const alone = startProcess([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], { ...stackEnv, FUNCTION_TARGET: 'api' });
+    const alone = spawnNode([ffMain, '--target=api', `--source=${root}`, `--port=${port + 100}`], { ...stackEnv, FUNCTION_TARGET: 'api' });
     try {
       await waitFor200(`http://127.0.0.1:${port + 100}/health`, alone);
       apiColdStartMs.push(performance.now() - t0);
@@ -157,7 +138,7 @@ async function benchBackend(name: string, dbEnv: Record<string, string>, port: n
 async function helloWorld(port: number): Promise<Load & { coldStartMs: number }> {
   await assertPortFree(port);
   const t0 = performance.now();
-  const child = startProcess([ffMain, '--target=hello', `--source=${path.join(root, 'dist/bench/serve/hello.js')}`, `--port=${port}`], {});
+  const child = spawnNode([ffMain, '--target=hello', `--source=${path.join(root, 'dist/bench/serve/hello.js')}`, `--port=${port}`], {});
   try {
     await waitFor200(`http://127.0.0.1:${port}/`, child);
     const coldStartMs = performance.now() - t0;
