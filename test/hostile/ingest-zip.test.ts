@@ -7,7 +7,7 @@ import { ValidationError } from '../../shared/errors.js';
 import { zipSource } from '../../shared/ingest/dump/dump-source.js';
 import { readDump } from '../../shared/ingest/dump/read-dump.js';
 import { requireData } from '../helpers/settings.js';
-import { writeSlicedDump } from '../ingest/helpers.js';
+import { folderEntries, writeSlicedDump, zipOf, type ZipEntry } from '../ingest/helpers.js';
 
 /**
  * Zip bombs: a few MB that inflate to GBs. Only the entries that are tables of the dump are
@@ -17,19 +17,11 @@ import { writeSlicedDump } from '../ingest/helpers.js';
 
 const data = requireData();
 
-interface Entry {
-  name: string;
-  /** Raw deflate data, the CRC and the size the headers declare. */
-  deflated: Buffer;
-  crc: number;
-  size: number;
-}
-
 /**
  * About `bytes` of zeros (whole MB), never held inflated: one MB deflated without a final
  * block, repeated (each copy independent), then an empty final block.
  */
-function zeros(name: string, bytes: number, declared?: number): Entry {
+function zeros(name: string, bytes: number, declared?: number): ZipEntry {
   const mb = Buffer.alloc(1024 * 1024);
   const block = zlib.deflateRawSync(mb, { level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   const count = Math.round(bytes / mb.length);
@@ -37,54 +29,6 @@ function zeros(name: string, bytes: number, declared?: number): Entry {
   for (let i = 0; i < count; i++) crc = zlib.crc32(mb, crc);
   const deflated = Buffer.concat([...Array.from({ length: count }, () => block), zlib.deflateRawSync(Buffer.alloc(0))]);
   return { name, deflated, crc, size: declared ?? count * mb.length };
-}
-
-async function fileEntries(dir: string): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for (const f of (await fs.readdir(dir)).sort()) {
-    const b = await fs.readFile(path.join(dir, f));
-    out.push({ name: `f1db_csv/${f}`, deflated: zlib.deflateRawSync(b), crc: zlib.crc32(b), size: b.length });
-  }
-  return out;
-}
-
-/** A zip (deflate, no data descriptors) of the entries, headers declaring `size`. */
-function zip(entries: Entry[]): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(e.crc, 14);
-    local.writeUInt32LE(e.deflated.length, 18);
-    local.writeUInt32LE(e.size, 22);
-    local.writeUInt16LE(name.length, 26);
-    parts.push(local, name, e.deflated);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(8, 10);
-    c.writeUInt32LE(e.crc, 16);
-    c.writeUInt32LE(e.deflated.length, 20);
-    c.writeUInt32LE(e.size, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(offset, 42);
-    central.push(c, name);
-    offset += 30 + name.length + e.deflated.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cd, end]);
 }
 
 /** Peak RSS growth (MB) while `work` runs, sampled every 5 ms. */
@@ -106,17 +50,17 @@ const GB = 1024 * 1024 * 1024;
 
 describe.skipIf(data.skip)('zipped dumps are inflated within caps', () => {
   let dir: string;
-  let tables: Entry[];
+  let tables: ZipEntry[];
   beforeAll(async () => {
     dir = await writeSlicedDump([2024], 'csv');
-    tables = await fileEntries(dir);
+    tables = await folderEntries(dir, 'f1db_csv');
   });
   afterAll(async () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('a 1.6 GB results.csv in a small zip is refused by its declared size before any of it is inflated', async () => {
-    const bomb = zip([...tables.filter((t) => !t.name.endsWith('/results.csv')), zeros('f1db_csv/results.csv', 1.6 * GB)]);
+    const bomb = zipOf([...tables.filter((t) => !t.name.endsWith('/results.csv')), zeros('f1db_csv/results.csv', 1.6 * GB)]);
     expect(bomb.length).toBeLessThan(3 * 1024 * 1024);
     const { result, mb } = await peakGrowth(() => zipSource(bomb, 'bomb.zip'));
     expect(result).toBeInstanceOf(ValidationError);
@@ -125,7 +69,7 @@ describe.skipIf(data.skip)('zipped dumps are inflated within caps', () => {
   });
 
   it('a results.csv whose headers understate its size stops as soon as it inflates past them', async () => {
-    const lying = zip([zeros('f1db_csv/results.csv', 1 * GB, 1000)]);
+    const lying = zipOf([zeros('f1db_csv/results.csv', 1 * GB, 1000)]);
     const { result, mb } = await peakGrowth(() => zipSource(lying, 'lying.zip', { entryMaxBytes: 8 * 1024 * 1024, totalMaxBytes: 16 * 1024 * 1024 }));
     expect(result).toBeInstanceOf(ValidationError);
     expect((result as Error).message).toMatch(/lying\.zip: not a readable zip: too many bytes in the stream\. expected 1000/);
@@ -133,14 +77,14 @@ describe.skipIf(data.skip)('zipped dumps are inflated within caps', () => {
   });
 
   it('tables that are each under the entry cap but together over the total are refused', async () => {
-    const many = zip(['results', 'qualifying', 'laps_extra', 'lap_times', 'pit_stops'].map((t) => zeros(`f1db_csv/${t}.csv`, 40 * 1024 * 1024)));
+    const many = zipOf(['results', 'qualifying', 'laps_extra', 'lap_times', 'pit_stops'].map((t) => zeros(`f1db_csv/${t}.csv`, 40 * 1024 * 1024)));
     const { result } = await peakGrowth(() => zipSource(many, 'many.zip', { entryMaxBytes: DEFAULT_ZIP_LIMITS.entryMaxBytes, totalMaxBytes: 100 * 1024 * 1024 }));
     expect(result).toBeInstanceOf(ValidationError);
     expect((result as Error).message).toMatch(/many\.zip \(all tables\) holds more than 104857600 bytes .*DUMP_ZIP_TOTAL_MAX_BYTES/);
   });
 
   it('entries that are not tables are skipped unread: a dump beside 1.6 GB of other files reads as the dump', async () => {
-    const padded = zip([...tables, zeros('f1db_csv/readme.bin', 0.8 * GB), zeros('other/huge.csv', 0.8 * GB)]);
+    const padded = zipOf([...tables, zeros('f1db_csv/readme.bin', 0.8 * GB), zeros('other/huge.csv', 0.8 * GB)]);
     expect(padded.length).toBeLessThan(3 * 1024 * 1024);
     const { result, mb } = await peakGrowth(async () => readDump(await zipSource(padded, 'padded.zip')));
     expect(result).not.toBeInstanceOf(Error);

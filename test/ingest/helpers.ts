@@ -74,66 +74,66 @@ function toTsv(line: string): string {
   return (parse(line, { relax_quotes: true })[0] as string[]).join('\t');
 }
 
-/** A .zip of a folder's files under `folder/` (deflate), written with node:zlib only. */
-export async function zipFolder(dir: string, folder: string): Promise<string> {
-  const entries: { name: string; data: Buffer; crc: number; deflated: Buffer; offset: number }[] = [];
+/** One zip entry: raw deflate data, its CRC and the uncompressed size the headers declare. */
+export interface ZipEntry {
+  name: string;
+  deflated: Buffer;
+  crc: number;
+  size: number;
+}
+
+/** A .zip (deflate, no data descriptors) of the entries, written with node:zlib only. */
+export function zipOf(entries: ZipEntry[]): Buffer {
   const parts: Buffer[] = [];
-  let offset = 0;
-  for (const file of (await fs.readdir(dir)).sort()) {
-    const data = await fs.readFile(path.join(dir, file));
-    const deflated = zlib.deflateRawSync(data);
-    const name = `${folder}/${file}`;
-    const crc = crc32(data);
-    const header = Buffer.alloc(30);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4);
-    header.writeUInt16LE(0, 6);
-    header.writeUInt16LE(8, 8);
-    header.writeUInt32LE(0, 10);
-    header.writeUInt32LE(crc, 14);
-    header.writeUInt32LE(deflated.length, 18);
-    header.writeUInt32LE(data.length, 22);
-    header.writeUInt16LE(Buffer.byteLength(name), 26);
-    header.writeUInt16LE(0, 28);
-    parts.push(header, Buffer.from(name), deflated);
-    entries.push({ name, data, crc, deflated, offset });
-    offset += 30 + Buffer.byteLength(name) + deflated.length;
-  }
   const central: Buffer[] = [];
+  let offset = 0;
   for (const e of entries) {
-    const h = Buffer.alloc(46);
-    h.writeUInt32LE(0x02014b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt16LE(20, 6);
-    h.writeUInt16LE(0, 8);
-    h.writeUInt16LE(8, 10);
-    h.writeUInt32LE(0, 12);
-    h.writeUInt32LE(e.crc, 16);
-    h.writeUInt32LE(e.deflated.length, 20);
-    h.writeUInt32LE(e.data.length, 24);
-    h.writeUInt16LE(Buffer.byteLength(e.name), 28);
-    h.writeUInt32LE(e.offset, 42);
-    central.push(h, Buffer.from(e.name));
+    const name = Buffer.from(e.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(e.crc, 14);
+    local.writeUInt32LE(e.deflated.length, 18);
+    local.writeUInt32LE(e.size, 22);
+    local.writeUInt16LE(name.length, 26);
+    parts.push(local, name, e.deflated);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(8, 10);
+    c.writeUInt32LE(e.crc, 16);
+    c.writeUInt32LE(e.deflated.length, 20);
+    c.writeUInt32LE(e.size, 24);
+    c.writeUInt16LE(name.length, 28);
+    c.writeUInt32LE(offset, 42);
+    central.push(c, name);
+    offset += 30 + name.length + e.deflated.length;
   }
-  const centralSize = central.reduce((s, b) => s + b.length, 0);
+  const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(entries.length, 8);
   end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
-  const zipPath = `${dir}.zip`;
-  await fs.writeFile(zipPath, Buffer.concat([...parts, ...central, end]));
-  return zipPath;
+  return Buffer.concat([...parts, cd, end]);
 }
 
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+/** The files of a folder as zip entries under `folder/`, in name order. */
+export async function folderEntries(dir: string, folder: string): Promise<ZipEntry[]> {
+  const out: ZipEntry[] = [];
+  for (const file of (await fs.readdir(dir)).sort()) {
+    const data = await fs.readFile(path.join(dir, file));
+    out.push({ name: `${folder}/${file}`, deflated: zlib.deflateRawSync(data), crc: zlib.crc32(data), size: data.length });
+  }
+  return out;
+}
+
+/** A .zip of a folder's files under `folder/`, written beside it as `<dir>.zip`. */
+export async function zipFolder(dir: string, folder: string): Promise<string> {
+  const zipPath = `${dir}.zip`;
+  await fs.writeFile(zipPath, zipOf(await folderEntries(dir, folder)));
+  return zipPath;
 }
