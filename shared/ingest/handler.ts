@@ -1,7 +1,9 @@
 import type { Storage } from '@google-cloud/storage';
 import type { IngestSettings } from '../config/config.js';
 import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
+import { mediaTypeOf } from '../http/body.js';
 import { toErrorResponse } from '../http/errors.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import type { JolpicaClient } from '../clients/jolpica.js';
@@ -46,13 +48,9 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
     }
     // Only JSON: a form post (urlencoded, multipart, text/plain) needs no CORS preflight, so
     // any web page could make a browser send one.
-    const type = String(headerValue(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = mediaTypeOf(req.headers);
     if (type !== 'application/json') {
-      return {
-        status: 415,
-        headers: {},
-        body: { error: { code: 'unsupported_media_type', message: `ingest takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})` } },
-      };
+      throw new UnsupportedMediaTypeError(`ingest takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})`);
     }
     await assertWriteAllowed(deps.auth, req.headers);
     const { api, rest } = splitApiBody(req.body ?? {});
@@ -70,8 +68,4 @@ export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest)
     const r = toErrorResponse(err, deps.logger);
     return { status: r.status, headers: r.headers, body: r.body };
   }
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
