@@ -9,6 +9,10 @@ export interface Issue {
 }
 
 export class PitwallError extends Error {
+  /** The HTTP status an edge answers with; 500 for faults of the server itself. */
+  readonly httpStatus: number = 500;
+  /** A 500 says only "internal error" unless its message names the fault for the caller. */
+  readonly exposeMessage: boolean = false;
   constructor(
     message: string,
     readonly code: string,
@@ -17,10 +21,16 @@ export class PitwallError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** Headers the answer carries beside the status (WWW-Authenticate, Retry-After, ...). */
+  responseHeaders(): Record<string, string> {
+    return {};
+  }
 }
 
 /** Input that cannot be accepted (400). */
 export class ValidationError extends PitwallError {
+  override readonly httpStatus: number = 400;
   constructor(
     message: string,
     readonly issues: Issue[] = [],
@@ -31,6 +41,7 @@ export class ValidationError extends PitwallError {
 
 /** A thing that does not exist (404). */
 export class NotFoundError extends PitwallError {
+  override readonly httpStatus: number = 404;
   /** `hint` says what to do instead (which ids exist, what fills it). */
   constructor(what: string, id: string | number, hint?: string) {
     super(`${what} ${id} not found${hint ? `: ${hint}` : ''}`, 'not_found', { what, id });
@@ -39,6 +50,7 @@ export class NotFoundError extends PitwallError {
 
 /** The request is valid but the state forbids it now (409), e.g. freezing before qualifying. */
 export class ConflictError extends PitwallError {
+  override readonly httpStatus: number = 409;
   constructor(message: string, details?: Record<string, unknown>) {
     super(message, 'conflict', details);
   }
@@ -46,6 +58,10 @@ export class ConflictError extends PitwallError {
 
 /** Missing or wrong credentials (401). */
 export class UnauthorizedError extends PitwallError {
+  override readonly httpStatus: number = 401;
+  override responseHeaders() {
+    return { 'WWW-Authenticate': 'Bearer' };
+  }
   constructor(message = 'authentication required') {
     super(message, 'unauthorized');
   }
@@ -53,6 +69,7 @@ export class UnauthorizedError extends PitwallError {
 
 /** Valid credentials of a caller who may not do this (403). */
 export class ForbiddenError extends PitwallError {
+  override readonly httpStatus: number = 403;
   constructor(message: string) {
     super(message, 'forbidden');
   }
@@ -60,6 +77,11 @@ export class ForbiddenError extends PitwallError {
 
 /** A request body over the route's cap (413); it was not read past the cap. */
 export class PayloadTooLargeError extends PitwallError {
+  override readonly httpStatus: number = 413;
+  // The body was not read to its end: close the connection rather than drain it.
+  override responseHeaders() {
+    return { Connection: 'close' };
+  }
   constructor(message: string, details?: Record<string, unknown>) {
     super(message, 'payload_too_large', details);
   }
@@ -67,6 +89,7 @@ export class PayloadTooLargeError extends PitwallError {
 
 /** A request body of a type the route does not take (415), e.g. a form post. */
 export class UnsupportedMediaTypeError extends PitwallError {
+  override readonly httpStatus: number = 415;
   constructor(message: string) {
     super(message, 'unsupported_media_type');
   }
@@ -74,6 +97,10 @@ export class UnsupportedMediaTypeError extends PitwallError {
 
 /** Data that is not there yet (503 + Retry-After, so Cloud Scheduler retries). */
 export class NotReadyError extends PitwallError {
+  override readonly httpStatus: number = 503;
+  override responseHeaders() {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -85,6 +112,7 @@ export class NotReadyError extends PitwallError {
 
 /** An upstream API failed after retries (502). */
 export class UpstreamError extends PitwallError {
+  override readonly httpStatus: number = 502;
   constructor(
     message: string,
     readonly status?: number,

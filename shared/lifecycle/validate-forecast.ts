@@ -7,6 +7,8 @@ export const MAX_PLAUSIBLE_GAP_SECONDS = 120;
 
 /** The model produced something that must not be frozen (a server-side fault, 500). */
 export class InvalidForecastError extends PitwallError {
+  // The model's output failed validation: a server-side fault, but say which one.
+  override readonly exposeMessage = true;
   constructor(problems: string[]) {
     super(`forecast rejected: ${problems.join('; ')}`, 'invalid_forecast', { problems });
   }
