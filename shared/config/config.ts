@@ -16,6 +16,37 @@ const booleanFlag = z.preprocess(
 /** Caps on a zipped dump: the real one inflates to ~5 MB (with lap_times ~20 MB); the ingest function has 1 GiB. */
 export const DEFAULT_ZIP_LIMITS = { entryMaxBytes: 64 * 1024 * 1024, totalMaxBytes: 256 * 1024 * 1024 };
 
+/**
+ * ALLOWED_ORIGINS: each entry an origin as a browser sends it in `Origin` (scheme://host[:port],
+ * http or https, no path, no credentials), normalised (lowercase host, default port dropped);
+ * `*` only alone.
+ */
+function parseAllowedOrigins(value: string, ctx: z.RefinementCtx): string[] {
+  const entries = value.split(',').map((o) => o.trim()).filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) ctx.addIssue({ code: 'custom', message: '* (any origin) must stand alone: give * or a list of origins, not both' });
+    return ['*'];
+  }
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const url = /^https?:\/\/[^/?#@\s]+$/i.test(entry) ? urlOrNull(entry) : null;
+    if (!url) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin: give scheme://host[:port] with http or https and no path, e.g. https://app.example,http://localhost:5173` });
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return [...new Set(origins)];
+}
+
+function urlOrNull(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
 export const configSchema = z
   .object({
     PITWALL_ENV: z.preprocess(emptyToUndefined, z.enum(['local', 'test', 'production']).default('local')),
@@ -96,6 +127,9 @@ export const configSchema = z
     AUTH_AUDIENCES: z.preprocess(emptyToUndefined, z.string().default('')),
     AUTH_ALLOWED_EMAILS: z.preprocess(emptyToUndefined, z.string().default('')),
     AUTH_CERTS_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://www.googleapis.com/oauth2/v1/certs')),
+    // Pages on other origins that may call the read API from a browser (CORS): exact origins,
+    // comma-separated, or * alone for any origin (never with credentials). Default: none.
+    ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('').transform(parseAllowedOrigins)),
 
     GCP_PROJECT: optionalString,
     GCP_REGION: z.preprocess(emptyToUndefined, z.string().default('europe-west1')),
@@ -213,6 +247,8 @@ export interface Config {
   pits: { cacheEntries: number; maxRunning: number; maxQueued: number };
   freezePolicy: FreezePolicy;
   apiKey?: string;
+  /** Origins whose pages may call the read API (CORS); ['*']: any; empty: no CORS headers. */
+  allowedOrigins: string[];
   /** Identity tokens on writes; empty lists mean no bearer is accepted. */
   identity: { audiences: string[]; allowedEmails: string[]; certsUrl: string };
   gcp: { project?: string; region: string; schedulerEndpoint?: string; schedulerServiceAccount?: string };
@@ -303,6 +339,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
         ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }
         : { kind: 'post_qualifying' },
     ...(c.API_KEY ? { apiKey: c.API_KEY } : {}),
+    allowedOrigins: c.ALLOWED_ORIGINS,
     identity: {
       audiences: list(c.AUTH_AUDIENCES),
       allowedEmails: list(c.AUTH_ALLOWED_EMAILS).map((e) => e.toLowerCase()),
