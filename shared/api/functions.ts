@@ -5,6 +5,7 @@ import { createApiClients } from '../clients/api-clients.js';
 import type { CurrentForecaster, Forecaster } from '../domain/forecast.js';
 import { dataThrough, versionMayForecast } from '../models/race/version-rules.js';
 import { withErrors, type Handler } from '../http/handler.js';
+import { withCors } from '../http/cors.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
@@ -155,8 +156,10 @@ export function createFunction(name: FunctionName, deps: FunctionDeps): Handler 
         presented: new SnapshotCache(),
         officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
       });
-      // The dashboard is served by the read API function itself: same origin, no CDN.
-      return withErrors(logger, (req) => (isDashboardPath(req.path) ? dashboard(req) : readApi(req)));
+      // The dashboard is served by the read API function itself: same origin, no CDN. Pages on
+      // ALLOWED_ORIGINS may read it too (CORS over the mapped errors; its refusal mapped outside).
+      const api = withErrors(logger, (req) => (isDashboardPath(req.path) ? dashboard(req) : readApi(req)));
+      return withErrors(logger, withCors(app.config.allowedOrigins, api));
     }
   }
 }
