@@ -1,13 +1,12 @@
-import type { FreezePolicy } from '../config/config.js';
+import { freezeStatus, freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
 import { cacheable, etagOf, json, type Handler, type HttpRequest } from '../http/handler.js';
 import { Router } from '../http/router.js';
 import type { Clock } from '../lifecycle/clock.js';
-import type { Prediction } from '../lifecycle/domain.js';
+import type { Prediction } from '../domain/prediction.js';
 import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
 import type { Names, PredictionRef } from '../repository/predictions-store.js';
-import { freezeStatus, freezeWindow } from '../lifecycle/freeze-policy.js';
 import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';

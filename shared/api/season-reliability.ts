@@ -1,7 +1,8 @@
 import { reliabilityBins } from '../evaluation/metrics.js';
-import { pairsOf, probabilityKinds, scoreSnapshot } from '../lifecycle/evaluate.js';
+import { pairsOf, scoreSnapshot } from '../lifecycle/evaluate.js';
+import { probabilityKinds } from '../domain/scoring.js';
 import type { Repository } from '../repository/index.js';
-import type { FreezePolicy } from '../config/config.js';
+import type { FreezePolicy } from '../domain/freeze-policy.js';
 
 /**
  * Reliability of each forecast probability over a season: every evaluated race's frozen

@@ -8,7 +8,7 @@ import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type SyncDeps } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../lifecycle/clock.js';
-import type { FreezePolicy } from '../config/config.js';
+import type { FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
 import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { FreezePolicy } from '../domain/freeze-policy.js';
 
 /**
  * All configuration, parsed once at the edge (CLI entry, function entry) from an
@@ -222,8 +223,6 @@ function userOf(database: DatabaseConfig): string | undefined {
   if (database.kind === 'postgres') return decodeURIComponent(new URL(database.url).username) || undefined;
   return undefined;
 }
-
-export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number };
 
 export interface Config {
   env: 'local' | 'test' | 'production';

@@ -1,15 +1,13 @@
-import type { FreezePolicy } from '../config/config.js';
+import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { RaceResult } from '../domain/reference.js';
-import { policyKey } from './freeze-policy.js';
 import { NotFoundError } from '../errors.js';
 import { mae, mean, spearman, topKOverlap } from '../evaluation/metrics.js';
 import { pointMetrics, scoreRace, type Pairs, type ScoredRace } from '../evaluation/score-race.js';
 import type { Repository } from '../repository/index.js';
-import type { Evaluation, NewEvaluation, OrderScores, Prediction, ProbabilityKind } from './domain.js';
+import { probabilityKinds, type Evaluation, type NewEvaluation, type OrderScores, type ProbabilityKind } from '../domain/scoring.js';
+import type { Prediction } from '../domain/prediction.js';
 
 const nullIfNaN = (x: number) => (Number.isFinite(x) ? x : null);
-
-export const probabilityKinds: ProbabilityKind[] = ['win', 'podium', 'points', 'dnf'];
 
 /** The scorer's probability pairs behind each stored probability kind. */
 export const pairsOf: Record<ProbabilityKind, Pairs> = { win: 'win', podium: 'podium', points: 'top10', dnf: 'dnf' };

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FreezePolicy } from '../config/config.js';
+import { freezeWindow, policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { CurrentForecaster } from '../domain/forecast.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from './clock.js';
-import type { Prediction, PredictionEntry, SnapshotKind } from './domain.js';
-import { freezeWindow, policyKey } from './freeze-policy.js';
+import type { Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 import { matchRace } from './race-match.js';
 import type { SnapshotCache, TtlCache } from './snapshot-cache.js';
 import type { PredictionRef } from '../repository/predictions-store.js';

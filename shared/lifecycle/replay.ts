@@ -1,8 +1,7 @@
 import { sessionStartsAt, type Race } from '../domain/reference.js';
-import type { FreezePolicy } from '../config/config.js';
+import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { Progress } from '../log/progress.js';
 import type { SimulatedClock } from './clock.js';
-import { freezeWindow } from './freeze-policy.js';
 
 /** Results are synced this long after the race start (as the scheduled job does). */
 export const SYNC_AFTER_RACE_HOURS = 4;

@@ -2,10 +2,10 @@ import type { Race } from '../domain/reference.js';
 import { NotReadyError, UpstreamError, UpstreamIncompleteError, type RefusedRow } from '../errors.js';
 import { constructorRecord, driverRecord, resultRecord, type RecordBatch } from '../ingest/records.js';
 import type { Repository } from '../repository/index.js';
-import type { Evaluation } from './domain.js';
+import type { Evaluation } from '../domain/scoring.js';
 import { evaluateRace } from './evaluate.js';
 import { findRace, type RaceRef } from './predict.js';
-import type { FreezePolicy } from '../config/config.js';
+import type { FreezePolicy } from '../domain/freeze-policy.js';
 
 /** Retry-After for a classification that is not out yet: Cloud Scheduler retries anyway. */
 export const RESULTS_RETRY_AFTER_SECONDS = 900;

@@ -1,6 +1,6 @@
 import type { RaceForecast } from '../domain/forecast.js';
 import { PitwallError } from '../errors.js';
-import type { PredictionEntry } from './domain.js';
+import type { PredictionEntry } from '../domain/prediction.js';
 
 export const MIN_FEATURE_COVERAGE = 0.85;
 export const MAX_PLAUSIBLE_GAP_SECONDS = 120;

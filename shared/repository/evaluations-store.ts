@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import type { FreezePolicy } from '../config/config.js';
-import type { Evaluation, NewEvaluation } from '../lifecycle/domain.js';
-import { policyKey } from '../lifecycle/freeze-policy.js';
+import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
+import type { Evaluation, NewEvaluation } from '../domain/scoring.js';
 
 export interface EvaluationsStore {
   /** One row per race and prediction: re-evaluation replaces the scores. */

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import type { FreezePolicy } from '../config/config.js';
-import type { NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../lifecycle/domain.js';
-import { policyKey } from '../lifecycle/freeze-policy.js';
+import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
+import type { NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 
 /** A snapshot's identity: one per race, model version, freeze policy and kind. */
 export interface SnapshotKey {

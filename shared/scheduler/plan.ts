@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { FreezePolicy } from '../config/config.js';
+import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
-import { freezeWindow } from '../lifecycle/freeze-policy.js';
 import type { JobSpec, RetryPolicy, Scheduler } from './port.js';
 
 export const JOB_PREFIX = 'pitwall-race-';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { findRace } from '../../shared/lifecycle/predict.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';

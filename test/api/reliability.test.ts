@@ -1,17 +1,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
-import { predict } from '../../shared/lifecycle/predict.js';
+import { predict, findRace } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
 import { fetchedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
-import { findRace } from '../../shared/lifecycle/predict.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { requireData, testDatabaseUrl } from '../helpers/settings.js';
 import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
 import { atFreeze, startStack } from './stack.js';
 import { schedulerClaims, startFakeGoogle, type FakeGoogle } from '../hostile/edge-tokens.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 
 const data = requireData();
 

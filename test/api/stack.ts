@@ -6,7 +6,7 @@ import { createRepository } from '../../shared/repository/index.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { startDevServer, type DevServer } from '../../functions/dev-server.js';
 import type { ResultsSource } from '../../shared/lifecycle/sync-results.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { findRace } from '../../shared/lifecycle/predict.js';
 import os from 'node:os';
 import path from 'node:path';

@@ -5,9 +5,9 @@ import { raceOutcome } from '../../shared/domain/race-outcome.js';
 import type { Race, RaceResult } from '../../shared/domain/reference.js';
 import { pointMetrics, scoreRace } from '../../shared/evaluation/score-race.js';
 import { toHistoryRace, postQualifyingFreeze } from '../../shared/features/history.js';
-import type { Prediction } from '../../shared/lifecycle/domain.js';
+import type { Prediction } from '../../shared/domain/prediction.js';
 import { scorePrediction } from '../../shared/lifecycle/evaluate.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { validateForecast } from '../../shared/lifecycle/validate-forecast.js';
 
 /** Six drivers; 5 is classified although not running at the end ("+3 Laps"), 6 retired, 4 was disqualified. */

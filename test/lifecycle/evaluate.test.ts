@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RaceResult } from '../../shared/domain/reference.js';
-import type { Prediction, PredictionEntry } from '../../shared/lifecycle/domain.js';
+import type { Prediction, PredictionEntry } from '../../shared/domain/prediction.js';
 import { scorePrediction } from '../../shared/lifecycle/evaluate.js';
 
 const entry = (driverId: number, predictedPosition: number, medianPosition: number | null): PredictionEntry => ({

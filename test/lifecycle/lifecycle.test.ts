@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, NotReadyError, UpstreamError, ValidationError } from '../../shared/errors.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { evaluateRace } from '../../shared/lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';

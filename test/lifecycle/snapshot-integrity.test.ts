@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../functions/dev-server.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
-import type { NewPrediction } from '../../shared/lifecycle/domain.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import type { NewPrediction } from '../../shared/domain/prediction.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
 import { replaySeason } from '../../shared/lifecycle/replay.js';

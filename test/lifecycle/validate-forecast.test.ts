@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriverForecast, RaceForecast } from '../../shared/domain/forecast.js';
-import { freezeWindow } from '../../shared/lifecycle/freeze-policy.js';
+import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { forecastConfidence, InvalidForecastError, validateForecast } from '../../shared/lifecycle/validate-forecast.js';
 import type { Race } from '../../shared/domain/reference.js';
 

@@ -1,4 +1,4 @@
-import type { FreezePolicy } from '../config/config.js';
+import type { FreezePolicy, SessionType } from './freeze-policy.js';
 
 /** A frozen, immutable pre-race forecast as stored and served. */
 export interface PredictionEntry {
@@ -22,8 +22,6 @@ export interface PredictionEntry {
   /** Optional strategy forecast (stops, first pit window), null until a pit-stop model fills it. */
   strategy: Record<string, unknown> | null;
 }
-
-export type SessionType = 'qualifying' | 'pre_race';
 
 /**
  * forecast: frozen before the race by a model that had seen nothing from the freeze instant on;
@@ -60,30 +58,3 @@ export interface Prediction {
 }
 
 export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official'>;
-
-export type ProbabilityKind = 'win' | 'podium' | 'points' | 'dnf';
-
-/** Order scores that exist for both the forecast and the grid-order baseline. */
-export interface OrderScores {
-  positionMae: number | null;
-  winnerCorrect: boolean;
-  podiumAccuracy: number | null;
-  top10Accuracy: number | null;
-  spearman: number | null;
-}
-
-export interface Evaluation extends OrderScores {
-  id: number;
-  raceId: number;
-  predictionId: number;
-  evaluatedAt: Date;
-  starters: number;
-  timeMaeSeconds: number | null;
-  brier: Record<ProbabilityKind, number | null>;
-  logLoss: Record<ProbabilityKind, number | null>;
-  calibrationError: Record<ProbabilityKind, number | null>;
-  intervalCoverage: number | null;
-  baseline: OrderScores;
-}
-
-export type NewEvaluation = Omit<Evaluation, 'id' | 'evaluatedAt'> & { evaluatedAt?: Date };

@@ -1,7 +1,14 @@
-import type { FreezePolicy } from '../config/config.js';
-import { postQualifyingFreezeAt } from '../domain/freeze-instant.js';
-import { sessionStartsAt, type Race } from '../domain/reference.js';
-import type { SessionType } from './domain.js';
+import { postQualifyingFreezeAt } from './freeze-instant.js';
+import { sessionStartsAt, type Race } from './reference.js';
+
+/**
+ * When a race's forecast is frozen (PREDICTION_FREEZE_POLICY): once qualifying is over, or N
+ * minutes before the race start.
+ */
+export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number };
+
+/** The last session whose outcome a snapshot includes: qualifying (post_qualifying) or none after it (t_minus). */
+export type SessionType = 'qualifying' | 'pre_race';
 
 const MINUTE = 60_000;
 
@@ -14,7 +21,7 @@ export interface FreezeWindow {
 
 /**
  * When a race's forecast may be frozen. post_qualifying: the one post-qualifying freeze
- * instant (domain/freeze-instant.ts) that training and the backtest use too. t_minus: N
+ * instant (freeze-instant.ts) that training and the backtest use too. t_minus: N
  * minutes before the race start.
  */
 export function freezeWindow(race: Race, policy: FreezePolicy): FreezeWindow {
