@@ -160,3 +160,11 @@ export class UpstreamTooLargeError extends UpstreamError {
     super(message, undefined, details);
   }
 }
+
+/** The server's own configuration cannot serve the request (500 that names the setting). */
+export class MisconfiguredError extends PitwallError {
+  override readonly exposeMessage = true;
+  constructor(message: string) {
+    super(message, 'misconfigured');
+  }
+}

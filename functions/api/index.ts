@@ -1,8 +1,3 @@
-import { http } from '@google-cloud/functions-framework';
-import { bodyPolicyOf, createFunction } from '../../shared/api/functions.js';
-import { toHttpFunction } from '../../shared/http/express-adapter.js';
-import { systemClock } from '../../shared/lifecycle/clock.js';
-import { app } from '../context.js';
+import { register } from '../register.js';
 
-// Thin adapter: the logic is shared/api (createFunction('api')), testable without a server.
-http('api', toHttpFunction(createFunction('api', { app, clock: systemClock }), bodyPolicyOf('api', app), app.logger.child({ function: 'api' })));
+await register('api');

@@ -1,8 +1,8 @@
 import { freezeStatus, freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
-import { cacheable, etagOf, json, type Handler, type HttpRequest } from '../http/handler.js';
-import { Router } from '../http/router.js';
+import { cacheable, etagOf, json, type HttpRequest } from '../http/handler.js';
+import { bind, type BoundRoute } from '../http/route.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Prediction } from '../domain/prediction.js';
 import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
@@ -10,7 +10,7 @@ import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
 import { seasonReliability } from './season-reliability.js';
-import { raceIdParams, seasonParams, seasonQuery, snapshotParams } from './schemas.js';
+import { readRoutes as r } from './read-routes.js';
 import { modelLabel, type ModelLabel, type PoolMetrics } from '../models/race/version-rules.js';
 
 export interface HealthCheck {
@@ -35,7 +35,7 @@ export interface ReadApiDeps {
 const SNAPSHOT_CACHE = 'public, max-age=300, stale-while-revalidate=60';
 const LISTING_CACHE = 'public, max-age=60';
 
-export function createReadApi(deps: ReadApiDeps): Handler {
+export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
   const { repo } = deps;
   const raceOr404 = async (raceId: number) => {
     const race = await repo.races.byId(raceId);
@@ -91,9 +91,9 @@ export function createReadApi(deps: ReadApiDeps): Handler {
     return new NotFoundError(what, race.id, hint);
   };
 
-  const router = new Router()
-    .get('/predictions/:raceId', async (req, params) => {
-      const { raceId } = raceIdParams.parse(params);
+  return [
+    bind(r.prediction, async ({ req, params }) => {
+      const { raceId } = params;
       const read = () => repo.predictions.officialRef(raceId, deps.policy);
       const ref = deps.officialRefs ? await deps.officialRefs.get(raceId, read) : await read();
       if (!ref) {
@@ -101,9 +101,9 @@ export function createReadApi(deps: ReadApiDeps): Handler {
         throw await noOfficial(await raceOr404(raceId), 'official forecast of race');
       }
       return serveSnapshot(req, raceId, ref);
-    })
-    .get('/predictions/:raceId/snapshots', async (_req, params) => {
-      const { raceId } = raceIdParams.parse(params);
+    }),
+    bind(r.snapshots, async ({ params }) => {
+      const { raceId } = params;
       const race = await raceOr404(raceId);
       const snapshots = await repo.predictions.snapshots(raceId);
       return json(200, {
@@ -114,18 +114,18 @@ export function createReadApi(deps: ReadApiDeps): Handler {
           createdAt: p.createdAt.toISOString(), recordedAt: p.recordedAt.toISOString(), snapshotAt: p.snapshotAt.toISOString(), freezePolicy: p.freezePolicy,
         })),
       });
-    })
-    .get('/predictions/:raceId/snapshots/:id', async (req, params) => {
-      const { raceId, id } = snapshotParams.parse(params);
+    }),
+    bind(r.snapshot, async ({ req, params }) => {
+      const { raceId, id } = params;
       const p = await repo.predictions.byId(id);
       if (!p || p.raceId !== raceId) {
         await raceOr404(raceId);
         throw new NotFoundError('snapshot', id, `race ${raceId}'s snapshots are listed at /predictions/${raceId}/snapshots`);
       }
       return serveSnapshot(req, raceId, { id: p.id, inputsHash: p.inputsHash });
-    })
-    .get('/results/:raceId', async (_req, params) => {
-      const { raceId } = raceIdParams.parse(params);
+    }),
+    bind(r.results, async ({ params }) => {
+      const { raceId } = params;
       const race = await raceOr404(raceId);
       const results = await repo.reference.results(raceId);
       if (results.length === 0) throw new NotFoundError('results of race', raceId);
@@ -148,27 +148,27 @@ export function createReadApi(deps: ReadApiDeps): Handler {
             status: r.status,
           })),
       }, { 'Cache-Control': LISTING_CACHE });
-    })
-    .get('/metrics/season/:year', async (_req, params) => {
-      const { year } = seasonParams.parse(params);
+    }),
+    bind(r.seasonMetrics, async ({ params }) => {
+      const { year } = params;
       await seasonOr404(year);
       return json(200, await seasonMetrics(repo, year, deps.policy));
-    })
-    .get('/metrics/season/:year/reliability', async (_req, params) => {
-      const { year } = seasonParams.parse(params);
+    }),
+    bind(r.reliability, async ({ params }) => {
+      const { year } = params;
       await seasonOr404(year);
       return json(200, await seasonReliability(repo, year, deps.policy));
-    })
-    .get('/metrics/:raceId', async (_req, params) => {
-      const { raceId } = raceIdParams.parse(params);
+    }),
+    bind(r.raceMetrics, async ({ params }) => {
+      const { raceId } = params;
       const race = await raceOr404(raceId);
       const official = await repo.predictions.officialRef(raceId, deps.policy);
       if (!official) throw await noOfficial(race, 'metrics of race');
       const e = await repo.evaluations.byPrediction(official.id);
       if (!e) throw new NotFoundError('metrics of race', raceId, `its official forecast (snapshot ${official.id}) is scored once the results are synced (POST /results/sync/${race.season}/${race.round})`);
       return json(200, { ...e, evaluatedAt: e.evaluatedAt.toISOString() });
-    })
-    .get('/races/upcoming', async () => {
+    }),
+    bind(r.upcoming, async () => {
       const now = deps.clock.now();
       const races = await repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
       const coming = races.filter((r) => sessionStartsAt(r.sessions.race) > now).slice(0, 3);
@@ -177,32 +177,32 @@ export function createReadApi(deps: ReadApiDeps): Handler {
         ? `no race after ${now.toISOString().slice(0, 10)} is in the calendar: the data ends with ${last.name} ${last.season}; ingest the current calendar (npx pitwall ingest --jolpica <season>) to see the next races`
         : null;
       return json(200, { now: now.toISOString(), races: await withOfficial(coming), note });
-    })
-    .get('/seasons', async () => json(200, { seasons: await repo.races.seasons() }, { 'Cache-Control': LISTING_CACHE }))
-    .get('/races', async (req) => {
-      const { season } = seasonQuery.parse(req.query);
+    }),
+    bind(r.seasons, async () => json(200, { seasons: await repo.races.seasons() }, { 'Cache-Control': LISTING_CACHE })),
+    bind(r.races, async ({ query }) => {
+      const { season } = query;
       return json(200, { season, races: await withOfficial(await seasonOr404(season)) }, { 'Cache-Control': LISTING_CACHE });
-    })
-    .get('/drivers', async (req) => {
-      const { season } = seasonQuery.parse(req.query);
+    }),
+    bind(r.drivers, async ({ query }) => {
+      const { season } = query;
       const ids = await seasonParticipants(repo, season);
       const drivers = (await repo.reference.drivers()).filter((d) => ids.drivers.has(d.id));
       return json(200, {
         season,
         drivers: drivers.map((d) => ({ id: d.id, ref: d.driverRef, code: d.code, name: `${d.forename} ${d.surname}`, number: d.number, nationality: d.nationality })),
       }, { 'Cache-Control': LISTING_CACHE });
-    })
-    .get('/teams', async (req) => {
-      const { season } = seasonQuery.parse(req.query);
+    }),
+    bind(r.teams, async ({ query }) => {
+      const { season } = query;
       const ids = await seasonParticipants(repo, season);
       const teams = (await repo.reference.constructors()).filter((c) => ids.constructors.has(c.id));
       return json(200, { season, teams: teams.map((c) => ({ id: c.id, ref: c.constructorRef, name: c.name, nationality: c.nationality })) }, { 'Cache-Control': LISTING_CACHE });
-    })
-    .get('/standings', async (req) => {
-      const { season } = seasonQuery.parse(req.query);
+    }),
+    bind(r.standings, async ({ query }) => {
+      const { season } = query;
       return json(200, await standings(repo, season), { 'Cache-Control': LISTING_CACHE });
-    })
-    .get('/models', async () => {
+    }),
+    bind(r.models, async () => {
       const registered = [...(await repo.modelVersions.list('race')), ...(await repo.modelVersions.list('pit'))];
       const current = await deps.currentModel();
       return json(200, {
@@ -213,8 +213,8 @@ export function createReadApi(deps: ReadApiDeps): Handler {
           kind: v.kind, version: v.version, trainedAt: v.trainedAt.toISOString(), dataFromSeason: v.dataFromSeason, dataToSeason: v.dataToSeason, metrics: v.metrics,
         })),
       });
-    })
-    .get('/health', async () => {
+    }),
+    bind(r.health, async () => {
       const checks = Object.fromEntries(
         await Promise.all(
           Object.entries(deps.health).map(async ([name, check]) => {
@@ -230,9 +230,9 @@ export function createReadApi(deps: ReadApiDeps): Handler {
       );
       const ok = Object.values(checks).every((c) => c.ok);
       return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks }, { 'Cache-Control': 'no-store' });
-    })
-    .get('/openapi.json', async () => json(200, await deps.openapi(), { 'Cache-Control': LISTING_CACHE }));
-  return router.handler();
+    }),
+    bind(r.openapi, async () => json(200, await deps.openapi(), { 'Cache-Control': LISTING_CACHE })),
+  ];
 }
 
 export type PresentedPrediction = Awaited<ReturnType<typeof presentPrediction>>;

@@ -219,9 +219,6 @@ export const healthBody = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string() })),
 });
-export const errorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-});
 export const syncBody = z.object({
   raceId: z.number().int(),
   source: z.enum(['jolpica', 'dump']),

@@ -1,7 +1,5 @@
-import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
-import { assertJsonOrEmpty, WRITE_BODY_MAX_BYTES } from '../http/body.js';
-import type { BodyPolicy } from '../http/express-adapter.js';
-import { json, methodNotAllowed, notFoundRoute, type Handler, type HttpRequest, type HttpResponse } from '../http/handler.js';
+import { json } from '../http/handler.js';
+import { bind, defineRoute, refusal, writeRefusals, type BoundRoute } from '../http/route.js';
 import { NotFoundError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
@@ -12,96 +10,103 @@ import type { FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
 import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
-import { raceRefParams, raceRefQuery } from './schemas.js';
+import { metricsBody, predictionBody, raceRefParams, raceRefQuery, syncBody } from './schemas.js';
 
 /**
- * The write functions (predict, sync-results, evaluate). Each is POST-only and needs an
- * authorised caller outside local dev (shared/http/auth.ts). Deployed alone, a function
- * sees only its own sub-path ('/2024/monaco'); behind the dev server, the full path
- * ('/results/sync/2024/monaco'): both match on the path's tail.
+ * The write functions (predict, sync-results, evaluate): POST only, JSON or no body, an
+ * authorised caller outside local dev (the router checks all three before a handler runs).
+ * Paths are as each function sees them deployed, after FUNCTIONS_BASE_URL/<function>.
  */
 
-const tail = /(?:^|\/)([^/]+)\/([^/]+)\/?$/;
+const upstreamRefused = refusal('the upstream classification is incomplete, wrong, too large or late: nothing stored, a failed run recorded');
+const notPublished = refusal('not published yet (Retry-After)');
 
-/**
- * What a write checks before its body is read: POST, JSON or no body (never a form post),
- * an allowed caller. The function edge runs it ahead of reading (BodyPolicy.preflight).
- */
-export function writePreflight(auth: AuthPolicy) {
-  return async (req: HttpRequest): Promise<HttpResponse | undefined> => {
-    if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
-    assertJsonOrEmpty(req.headers);
-    await assertWriteAllowed(auth, req.headers);
-    return undefined;
-  };
-}
+export const predictRoutes = {
+  freeze: defineRoute({
+    method: 'POST',
+    path: '/',
+    summary: 'Freeze the forecast of a race (idempotent per race, model version, policy and kind)',
+    query: raceRefQuery,
+    write: true,
+    responses: {
+      200: { description: 'the already frozen snapshot', schema: predictionBody },
+      201: { description: 'frozen by this call', schema: predictionBody },
+      409: refusal('the freeze policy does not allow it yet (details.allowedAt), or the race started with no forecast frozen (ask for retrospective=true)'),
+      ...writeRefusals,
+    },
+  }),
+};
 
-/** The body policy of a write function: the preflight, then at most WRITE_BODY_MAX_BYTES. */
-export const writeBodyPolicy = (auth: AuthPolicy): BodyPolicy => ({ maxBytes: WRITE_BODY_MAX_BYTES, preflight: writePreflight(auth) });
+export const syncRoutes = {
+  race: defineRoute({
+    method: 'POST',
+    path: '/{year}/{race}',
+    summary: 'Store the official classification and evaluate',
+    params: raceRefParams,
+    write: true,
+    responses: { 200: { description: 'stored and evaluated', schema: syncBody }, 502: upstreamRefused, 503: notPublished, ...writeRefusals },
+  }),
+  latest: defineRoute({
+    method: 'POST',
+    path: '/latest',
+    summary: 'Sync the last race that has finished (the daily safety net)',
+    write: true,
+    responses: { 200: { description: 'stored and evaluated', schema: syncBody }, 502: upstreamRefused, 503: notPublished, ...writeRefusals },
+  }),
+};
 
-const guard = (req: HttpRequest, auth: AuthPolicy) => writePreflight(auth)(req);
-
-function raceFromPath(req: HttpRequest) {
-  const m = tail.exec(req.path);
-  if (!m) return undefined;
-  return raceRefParams.parse({ year: decode(m[1]!), race: decode(m[2]!) });
-}
-
-function decode(s: string) {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
+export const evaluateRoutes = {
+  race: defineRoute({
+    method: 'POST',
+    path: '/{year}/{race}',
+    summary: 'Re-score the official forecast of a race',
+    params: raceRefParams,
+    write: true,
+    responses: { 200: { description: 'the stored evaluation', schema: metricsBody }, ...writeRefusals },
+  }),
+};
 
 /** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
-export function predictHandler(deps: PredictDeps & { auth: AuthPolicy; presented?: SnapshotCache<PresentedPrediction> }): Handler {
-  return async (req) => {
-    const refused = await guard(req, deps.auth);
-    if (refused) return refused;
-    const ref = raceRefQuery.parse(req.query);
-    const { prediction, created } = await predict(deps, ref);
-    const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
-    const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
-    return { ...json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` }), stableBody: deps.presented !== undefined };
-  };
+export function predictFunction(deps: PredictDeps & { presented?: SnapshotCache<PresentedPrediction> }): BoundRoute[] {
+  return [
+    bind(predictRoutes.freeze, async ({ query }) => {
+      const { prediction, created } = await predict(deps, query);
+      const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
+      const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
+      return { ...json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` }), stableBody: deps.presented !== undefined };
+    }),
+  ];
 }
 
 /** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
-export function syncHandler(deps: SyncDeps & { auth: AuthPolicy; clock: Clock }): Handler {
-  return async (req) => {
-    const refused = await guard(req, deps.auth);
-    if (refused) return refused;
-    const ref = /\/latest\/?$/.test(req.path) ? await latestFinished(deps.repo, deps.clock) : raceFromPath(req);
-    if (!ref) return notFoundRoute(req.path);
+export function syncFunction(deps: SyncDeps & { clock: Clock }): BoundRoute[] {
+  const sync = async (ref: { year: number; race: string }) => {
     const out = await syncResults(deps, ref);
     return json(200, { ...out, evaluation: out.evaluation ? { ...out.evaluation, evaluatedAt: out.evaluation.evaluatedAt.toISOString() } : null });
   };
+  return [bind(syncRoutes.race, async ({ params }) => sync(params)), bind(syncRoutes.latest, async () => sync(await latestFinished(deps.repo, deps.clock)))];
 }
 
 /** The last race that started at least two hours before now (the daily safety-net sync). */
 async function latestFinished(repo: Repository, clock: Clock) {
   const cutoff = clock.now().getTime() - 2 * 3600_000;
-  const races = await repo.races.list({ fromSeason: clock.now().getUTCFullYear() - 1 });
+  const from = clock.now().getUTCFullYear() - 1;
+  const races = await repo.races.list({ fromSeason: from });
   const race = races.filter((r) => sessionStartsAt(r.sessions.race).getTime() <= cutoff).pop();
   if (!race) {
-    const from = clock.now().getUTCFullYear() - 1;
     throw new NotFoundError('finished race', 'latest', `no race of ${from} or later has finished by ${new Date(cutoff).toISOString()}; sync a past race by name: POST /results/sync/{year}/{race}`);
   }
   return { year: race.season, race: String(race.round) };
 }
 
 /** POST /evaluate/{year}/{race} → (re-)scores the official snapshot against stored results. */
-export function evaluateHandler(deps: { repo: Repository; auth: AuthPolicy; policy: FreezePolicy }): Handler {
-  return async (req) => {
-    const refused = await guard(req, deps.auth);
-    if (refused) return refused;
-    const ref = raceFromPath(req);
-    if (!ref) return notFoundRoute(req.path);
-    const race = await findRace(deps.repo, ref);
-    const evaluation = await deps.repo.withTransaction((trx) => evaluateRace(trx, race.id, deps.policy));
-    if (!evaluation) throw new NotFoundError('official forecast of race', race.id, `${race.name} ${race.season} has nothing to score: no forecast was frozen before its start`);
-    return json(200, { ...evaluation, evaluatedAt: evaluation.evaluatedAt.toISOString() });
-  };
+export function evaluateFunction(deps: { repo: Repository; policy: FreezePolicy }): BoundRoute[] {
+  return [
+    bind(evaluateRoutes.race, async ({ params }) => {
+      const race = await findRace(deps.repo, params);
+      const evaluation = await deps.repo.withTransaction((trx) => evaluateRace(trx, race.id, deps.policy));
+      if (!evaluation) throw new NotFoundError('official forecast of race', race.id, `${race.name} ${race.season} has nothing to score: no forecast was frozen before its start`);
+      return json(200, { ...evaluation, evaluatedAt: evaluation.evaluatedAt.toISOString() });
+    }),
+  ];
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startDevServer } from '../../functions/dev-server.js';
-import { currentForecaster } from '../api/functions.js';
+import { startDevServer } from '../app/dev-server.js';
+import { currentForecaster } from '../app/forecaster.js';
 import type { AppContext } from '../app/context.js';
 import { migrateConfigured } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';

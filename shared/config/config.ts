@@ -132,6 +132,9 @@ export const configSchema = z
     // comma-separated, or * alone for any origin (never with credentials). Default: none.
     ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, z.string().default('').transform(parseAllowedOrigins)),
 
+    // Parse every HTTP answer with its route's declared schema; a mismatch answers 500 (the test suite turns it on).
+    RESPONSE_CONTRACT_CHECKS: booleanFlag,
+
     GCP_PROJECT: optionalString,
     GCP_REGION: z.preprocess(emptyToUndefined, z.string().default('europe-west1')),
     SCHEDULER_API_ENDPOINT: optionalString,
@@ -244,6 +247,8 @@ export interface Config {
   upstream: { requestTimeoutMs: number; syncDeadlineMs: number; maxBodyBytes: number; jolpicaMaxPages: number };
   ingest: IngestSettings;
   pits: { cacheEntries: number; maxRunning: number; maxQueued: number };
+  /** Responses parsed with their routes' schemas (RESPONSE_CONTRACT_CHECKS). */
+  checkResponses: boolean;
   freezePolicy: FreezePolicy;
   apiKey?: string;
   /** Origins whose pages may call the read API (CORS); ['*']: any; empty: no CORS headers. */
@@ -333,6 +338,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
       zip: { entryMaxBytes: c.DUMP_ZIP_ENTRY_MAX_BYTES, totalMaxBytes: c.DUMP_ZIP_TOTAL_MAX_BYTES },
     },
     pits: { cacheEntries: c.PITS_CACHE_ENTRIES, maxRunning: c.PITS_MAX_RUNNING, maxQueued: c.PITS_MAX_QUEUED },
+    checkResponses: c.RESPONSE_CONTRACT_CHECKS,
     freezePolicy:
       c.PREDICTION_FREEZE_POLICY === 't_minus'
         ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }

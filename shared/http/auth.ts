@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
+import { writeFunctionNames } from '../app/manifest.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 
 /** Google's identity tokens (Cloud Scheduler's OIDC token, `gcloud auth print-identity-token`). */
@@ -31,15 +32,8 @@ type Headers = Record<string, string | string[] | undefined>;
  * settings is open, for the laptop.
  */
 export async function assertWriteAllowed(policy: AuthPolicy, headers: Headers): Promise<void> {
-  // The edge checks before reading the body and the handler again: verify a request once per policy.
-  let seen = allowed.get(policy);
-  if (seen?.has(headers)) return;
-  await check(policy, headers);
-  if (!seen) allowed.set(policy, (seen = new WeakSet()));
-  seen.add(headers);
+  return check(policy, headers);
 }
-
-const allowed = new WeakMap<AuthPolicy, WeakSet<Headers>>();
 
 async function check(policy: AuthPolicy, headers: Headers): Promise<void> {
   const header = (name: string) => {
@@ -117,8 +111,8 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The write functions Cloud Scheduler (or an operator) calls: their URLs are the default audiences. */
-const WRITE_FUNCTIONS = ['predict', 'sync-results', 'evaluate', 'schedule', 'ingest'];
+/** The write functions Cloud Scheduler (or an operator) calls (shared/app/function-manifest.json): their URLs are the default audiences. */
+const WRITE_FUNCTIONS = writeFunctionNames;
 
 /**
  * The write policy from the configuration. Identity tokens default to the Scheduler's: its

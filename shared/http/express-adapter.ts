@@ -19,51 +19,39 @@ export function bodyErrorMiddleware(logger: Logger) {
   };
 }
 
-export interface BodyPolicy {
-  /** The largest body this function reads; 0: it takes none, and a body sent is never read. */
-  maxBytes: number;
-  /** Checks that need no body (method, Content-Type, credentials), run before it is read; a response refuses. */
-  preflight?: (req: HttpRequest) => Promise<HttpResponse | undefined>;
-}
-
-/** Read-only functions: no body is read. */
-export const NO_BODY: BodyPolicy = { maxBytes: 0 };
-
 /**
  * Runs a framework-free Handler behind functions-framework (Express request/response). The
- * body is read here, under the function's cap and after its preflight (see ./body.ts). A
+ * body is held back (./body.ts) and read only when the router asks for it, under the matched
+ * route's cap, after its checks; one left unread closes the connection after the answer. A
  * Buffer body is sent as is (dashboard assets, with their own Content-Type); anything else
  * as JSON.
  */
-export function toHttpFunction(handler: Handler, body: BodyPolicy = NO_BODY, logger?: Logger): (req: Request, res: Response) => Promise<void> {
+export function toHttpFunction(handler: Handler, logger: Logger): (req: Request, res: Response) => Promise<void> {
   // JSON of stable bodies, by object: a frozen snapshot read again is not serialised again.
   const serialised = new WeakMap<object, string>();
-  const refuse = (res: Response, out: HttpResponse, unread: boolean) => {
-    // A body left unread is not drained: the connection closes after the answer.
-    res.status(out.status).set({ ...out.headers, ...(unread ? { Connection: 'close' } : {}) }).json(out.body);
-  };
   return async (req, res) => {
     const deferred = restoreContentType(req);
     const pending = deferred && announcesBody(req.headers);
-    const request: HttpRequest = { method: req.method, path: req.path, query: req.query as Record<string, unknown>, headers: req.headers };
     let read = false;
-    try {
-      const refused = body.preflight ? await body.preflight(request) : undefined;
-      if (refused) return refuse(res, refused, pending);
-      if (body.maxBytes > 0) {
-        const bytes = deferred ? await readBody(req, body.maxBytes) : undefined;
+    const request: HttpRequest = {
+      method: req.method,
+      path: req.path,
+      query: req.query as Record<string, unknown>,
+      headers: req.headers,
+      readBody: async (maxBytes) => {
         read = true;
-        request.body = bytes ? parseBody(bytes, req.headers) : frameworkBody(req, body.maxBytes);
-      }
+        return deferred ? parseBody(await readBody(req, maxBytes), req.headers) : frameworkBody(req, maxBytes);
+      },
+    };
+    let out: HttpResponse;
+    try {
+      out = await handler(request);
     } catch (err) {
-      const log = logger ?? silent;
-      const r = toErrorResponse(err, log);
-      logRefusal(log, r, req.path);
-      return refuse(res, { status: r.status, headers: r.headers, body: r.body }, pending && !read);
+      const r = toErrorResponse(err, logger);
+      out = { status: r.status, headers: r.headers, body: r.body };
     }
-    if (body.maxBytes === 0 && pending) res.set('Connection', 'close');
-    const out = await handler(request);
-    res.status(out.status).set(out.headers);
+    // A body left unread (or read only up to its cap) is not drained: the connection closes.
+    res.status(out.status).set({ ...out.headers, ...(pending && (!read || out.status === 413) ? { Connection: 'close' } : {}) });
     if (out.body === undefined || out.status === 304) res.end();
     else if (Buffer.isBuffer(out.body)) res.send(out.body);
     else if (out.stableBody && typeof out.body === 'object' && out.body !== null) {
@@ -79,5 +67,3 @@ function frameworkBody(req: Request & { rawBody?: Buffer }, maxBytes: number): u
   if (req.rawBody && req.rawBody.length > maxBytes) throw new PayloadTooLargeError(`the request body is larger than this endpoint takes (${maxBytes} bytes at most)`, { maxBytes });
   return req.body;
 }
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent, pretty: false };

@@ -14,6 +14,11 @@ export interface HttpRequest {
   query: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
+  /**
+   * Reads the body the edge held back, up to `maxBytes` (413 past it), parsed as JSON; the
+   * router calls it only once a route has matched and its checks passed. Tests pass `body`.
+   */
+  readBody?: (maxBytes: number) => Promise<unknown>;
 }
 
 export interface HttpResponse {

@@ -1,71 +1,77 @@
 import type { Storage } from '@google-cloud/storage';
+import { z } from 'zod';
 import type { IngestSettings } from '../config/config.js';
-import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
-import { mediaTypeOf } from '../http/body.js';
-import { toErrorResponse } from '../http/errors.js';
-import { UnsupportedMediaTypeError } from '../errors.js';
+import { json } from '../http/handler.js';
+import { bind, defineRoute, writeRefusals, type BoundRoute } from '../http/route.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import type { JolpicaClient } from '../clients/jolpica.js';
 import type { OpenF1Client } from '../clients/openf1.js';
-import { ingestApis, splitApiBody } from './api/cli-flags.js';
-import { ingestFiles, ingestRequest, type IngestOutcome } from './ingest.js';
+import type { Clock } from '../lifecycle/clock.js';
+import { openf1Request } from './api/api-ingest.js';
+import { ingestApis } from './api/cli-flags.js';
+import { jolpicaRequest } from './api/jolpica-ingest.js';
+import { ingestFiles, ingestFileFields, type IngestOutcome } from './ingest.js';
 import { checkIngestPaths } from './ingest-paths.js';
 
-/**
- * The ingest function's logic, free of functions-framework: authorise the write,
- * validate the JSON body with zod (400 on bad input), ingest, answer with the per-run
- * summary. Errors become responses in shared/http/errors.ts.
- */
-export interface IngestHandlerDeps {
+/** The ingest function's answer: one run per source, each succeeded or failed with its reason. */
+export const ingestOutcomeBody = z.object({
+  runs: z.array(
+    z.object({
+      runId: z.number().int(),
+      source: z.string(),
+      status: z.enum(['succeeded', 'failed']),
+      tables: z.record(z.string(), z.unknown()).describe('per table: rows read, written, quarantined'),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+/** Files (an Ergast dump, lap exports) from the configured roots, and/or Jolpica and OpenF1 data. */
+export const ingestBody = ingestFileFields
+  .extend({ jolpica: jolpicaRequest.optional(), openf1: openf1Request.optional() })
+  .strict()
+  .refine((b) => b.dump || b.laps || b.jolpica || b.openf1, { message: 'give at least one of dump, laps, jolpica, openf1' });
+
+export const ingestRoutes = {
+  ingest: defineRoute({
+    method: 'POST',
+    path: '/',
+    summary: 'Ingest files (an Ergast dump, lap exports) from configured roots, and/or Jolpica and OpenF1 data',
+    body: ingestBody,
+    write: true,
+    responses: { 200: { description: 'one run per source, each succeeded or failed with its reason', schema: ingestOutcomeBody }, ...writeRefusals },
+  }),
+};
+
+export interface IngestFunctionDeps {
   repo: Repository;
   logger: Logger;
-  auth: AuthPolicy;
+  clock: Clock;
   /** Where local paths and gs:// buckets may be read from, and the zip caps (config `ingest`). */
   ingest: IngestSettings;
-  storage?: Pick<Storage, 'bucket'>;
-  /** API clients for {jolpica: …} / {openf1: …} bodies. */
-  jolpica?: JolpicaClient;
-  openf1?: OpenF1Client;
+  storage: Pick<Storage, 'bucket'>;
+  jolpica: JolpicaClient;
+  openf1: OpenF1Client;
 }
 
-export interface HandlerRequest {
-  method: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface HandlerResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export async function handleIngest(deps: IngestHandlerDeps, req: HandlerRequest): Promise<HandlerResponse> {
-  try {
-    if (req.method !== 'POST') {
-      return { status: 405, headers: { Allow: 'POST' }, body: { error: { code: 'method_not_allowed', message: 'use POST' } } };
-    }
-    // Only JSON: a form post (urlencoded, multipart, text/plain) needs no CORS preflight, so
-    // any web page could make a browser send one.
-    const type = mediaTypeOf(req.headers);
-    if (type !== 'application/json') {
-      throw new UnsupportedMediaTypeError(`ingest takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})`);
-    }
-    await assertWriteAllowed(deps.auth, req.headers);
-    const { api, rest } = splitApiBody(req.body ?? {});
-    const files = !api || Object.keys(rest as object).length > 0;
-    const request = files ? ingestRequest.parse(rest) : undefined;
-    if (request) await checkIngestPaths(request, deps.ingest);
-    const base = { repo: deps.repo, logger: deps.logger, zipLimits: deps.ingest.zip, ...(deps.storage ? { storage: deps.storage } : {}) };
-    const outcome: IngestOutcome = request ? await ingestFiles(base, request) : { runs: [] };
-    if (api) {
-      const clients = { ...(deps.jolpica ? { jolpica: deps.jolpica } : {}), ...(deps.openf1 ? { openf1: deps.openf1 } : {}) };
-      outcome.runs.push(...(await ingestApis({ ...base, ...clients, now: () => new Date() }, api)));
-    }
-    return { status: 200, headers: {}, body: outcome };
-  } catch (err) {
-    const r = toErrorResponse(err, deps.logger);
-    return { status: r.status, headers: r.headers, body: r.body };
-  }
+/** POST /ingest {dump?, laps?, openf1Sessions?, racesPerTransaction?, jolpica?, openf1?} → per-run summary. */
+export function ingestFunction(deps: IngestFunctionDeps): BoundRoute[] {
+  return [
+    bind(ingestRoutes.ingest, async ({ body }) => {
+      const { jolpica, openf1, ...files } = body;
+      const hasFiles = Object.keys(files).length > 0;
+      if (hasFiles && !files.dump && !files.laps) throw new ValidationError('give at least one of dump, laps (openf1Sessions and racesPerTransaction go with them)');
+      const request = hasFiles ? { ...files } : undefined;
+      if (request) await checkIngestPaths(request, deps.ingest);
+      const base = { repo: deps.repo, logger: deps.logger, zipLimits: deps.ingest.zip, storage: deps.storage };
+      const outcome: IngestOutcome = request ? await ingestFiles(base, request) : { runs: [] };
+      if (jolpica || openf1) {
+        const api = { ...(jolpica ? { jolpica } : {}), ...(openf1 ? { openf1 } : {}) };
+        outcome.runs.push(...(await ingestApis({ ...base, jolpica: deps.jolpica, openf1: deps.openf1, now: () => deps.clock.now() }, api)));
+      }
+      return json(200, outcome);
+    }),
+  ];
 }

@@ -31,19 +31,18 @@ const location = () =>
     .max(4096)
     .refine((v) => !v.includes('\u0000'), 'must not contain a NUL byte');
 
-export const ingestRequest = z
-  .object({
-    /** Folder, .zip or gs:// URI of an Ergast dump. */
-    dump: location().optional(),
-    /** A lap file or a folder of them. */
-    laps: location().optional(),
-    /** An OpenF1 sessions.json to map stint session keys onto races (optional). */
-    openf1Sessions: location().optional(),
-    /** Strictly one race per transaction (default: whole races grouped up to 20,000 rows). */
-    racesPerTransaction: z.number().int().min(1).optional(),
-  })
-  .strict()
-  .refine((r) => r.dump || r.laps, { message: 'give at least one of dump, laps' });
+/** The file sources of an ingest (each optional; at least a dump or laps). */
+export const ingestFileFields = z.object({
+  /** Folder, .zip or gs:// URI of an Ergast dump. */
+  dump: location().optional(),
+  /** A lap file or a folder of them. */
+  laps: location().optional(),
+  /** An OpenF1 sessions.json to map stint session keys onto races (optional). */
+  openf1Sessions: location().optional(),
+  /** Strictly one race per transaction (default: whole races grouped up to 20,000 rows). */
+  racesPerTransaction: z.number().int().min(1).optional(),
+});
+export const ingestRequest = ingestFileFields.strict().refine((r) => r.dump || r.laps, { message: 'give at least one of dump, laps' });
 export type IngestRequest = z.infer<typeof ingestRequest>;
 
 export interface IngestDeps extends DumpSourceDeps {

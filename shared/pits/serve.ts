@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { decimalInteger } from '../api/schemas.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { bind, type BoundRoute } from '../http/route.js';
+import { pitsRoutes } from './routes.js';
 import type { Race } from '../domain/reference.js';
-import { toErrorResponse } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { buildSequences, featureCount, replayWindows, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
@@ -171,62 +170,6 @@ const named = async <T extends { driverId: number }>(deps: PitsHandlerDeps, xs: 
   return xs.map(({ driverId, ...rest }) => ({ driverId, ...nameOf(driverId), ...rest }) as T & DriverName);
 };
 
-/**
- * What one live request may hold: a grid is at most 30 cars (20 race today) and no race runs
- * 200 laps, so the body is bounded by 30 × 200 laps; the array bound is checked before any
- * element is parsed, so an oversized body is refused without reading it through.
- */
-export const pitLimits = { drivers: 30, laps: 200 } as const;
-const maxLapRows = pitLimits.drivers * pitLimits.laps;
-const lapNumber = z.number().int().min(1).max(pitLimits.laps);
-
-const compound = z.enum(['SOFT', 'MEDIUM', 'HARD', 'INTERMEDIATE', 'WET', 'UNKNOWN']);
-const liveLap = z.object({
-  driverId: z.number().int().positive().max(2147483647),
-  lap: lapNumber,
-  position: z.number().int().min(1).max(40).nullish(),
-  timeMs: z.number().int().positive().max(2147483647).nullish(),
-  compound: compound.nullish(),
-  stint: z.number().int().min(1).max(pitLimits.laps).nullish(),
-  tyreLife: z.number().int().min(0).max(pitLimits.laps).nullish(),
-  trackStatus: z.string().max(8).regex(/^[0-7]*$/, 'FastF1 track status digits').nullish(),
-  pitIn: z.boolean().nullish(),
-  pitOut: z.boolean().nullish(),
-});
-export const liveRaceRequest = z
-  .object({
-    lap: lapNumber,
-    /** The race in the calendar, for its circuit's pit history (optional). */
-    raceId: z.number().int().positive().max(2147483647).optional(),
-    totalLaps: lapNumber,
-    /** driverId → constructorId, for the teammate feature. */
-    teams: z
-      .record(z.string().regex(/^\d{1,10}$/), z.number().int().positive().max(2147483647))
-      .refine((t) => Object.keys(t).length <= pitLimits.drivers, `teams may name at most ${pitLimits.drivers} drivers`)
-      .default({}),
-    laps: z.array(liveLap).min(1).max(maxLapRows, `laps may hold at most ${maxLapRows} rows (${pitLimits.drivers} drivers × ${pitLimits.laps} laps)`),
-  })
-  .strict()
-  .superRefine((r, ctx) => {
-    // Each a single sentence naming the field and the bound, so a caller can fix the request.
-    const drivers = new Set(r.laps.map((l) => l.driverId));
-    if (drivers.size > pitLimits.drivers) {
-      ctx.addIssue({ code: 'custom', path: ['laps'], message: `laps name ${drivers.size} drivers; a race has at most ${pitLimits.drivers}` });
-    }
-    if (r.lap > r.totalLaps) ctx.addIssue({ code: 'custom', path: ['lap'], message: `lap ${r.lap} is beyond totalLaps ${r.totalLaps}` });
-    const beyond = r.laps.find((l) => l.lap > r.totalLaps);
-    if (beyond) ctx.addIssue({ code: 'custom', path: ['laps'], message: `driver ${beyond.driverId} has lap ${beyond.lap}, beyond totalLaps ${r.totalLaps}` });
-    const seen = new Set<string>();
-    for (const l of r.laps) {
-      const key = `${l.driverId}/${l.lap}`;
-      if (seen.has(key)) {
-        ctx.addIssue({ code: 'custom', path: ['laps'], message: `driver ${l.driverId} has lap ${l.lap} more than once; send each lap once` });
-        break;
-      }
-      seen.add(key);
-    }
-  });
-export const storedRaceQuery = z.object({ lap: decimalInteger('lap', 1, pitLimits.laps, '/pits/1121?lap=10') });
 
 export interface PitsHandlerDeps {
   repo: Repository;
@@ -240,33 +183,11 @@ export interface PitsHandlerDeps {
   names?: TtlCache<DriverNames, string>;
 }
 
-export interface PitsRequest {
-  method: string;
-  /** Path after the function name, e.g. "/1123". */
-  path: string;
-  query: Record<string, unknown>;
-  body: unknown;
-}
 
 /** Why a race has no pit view, and what fills it. */
 function noLapData(race: Race, skip: string): NotFoundError {
   const why = skip === 'no tyre data' ? 'its lap data has no tyre compounds, which the pit model reads' : 'no lap-by-lap data is stored for it';
   return new NotFoundError('lap data of race', race.id, `${race.name} ${race.season}: ${why}; load lap files with npx pitwall ingest --laps <dir>`);
-}
-
-const usage = 'use GET /pits/{raceId}?lap=N, GET /pits/{raceId}/timeline or POST /pits with a live race';
-const maxId = 2147483647;
-
-/**
- * A race id from the path: decimal digits only (no 0x10, 1e3, signs or spaces). An id past
- * the int4 column cannot name a race, so it is a 404 without a query (which would overflow).
- * (Local to the pit routes until shared/http has one strict id parser.)
- */
-function raceIdFromPath(text: string): number {
-  if (!/^\d+$/.test(text) || /^0+$/.test(text)) throw new ValidationError(`raceId must be a positive decimal integer, not "${text.slice(0, 40)}"; ${usage}`);
-  const id = Number(text);
-  if (id > maxId) throw new NotFoundError('race', text.length > 20 ? `${text.slice(0, 20)}…` : text, 'list races with GET /races?season=YYYY');
-  return id;
 }
 
 async function raceById(repo: Repository, id: number): Promise<Race> {
@@ -343,58 +264,51 @@ export function sharedModelLoads(source: PitModelSource): PitModelSource {
   };
 }
 
-export async function handlePits(
-  deps: PitsHandlerDeps,
-  req: PitsRequest,
-): Promise<{ status: number; headers: Record<string, string>; body: unknown; stableBody?: boolean }> {
-  try {
-    // Deployed, the function sees "/123"; behind the local dev server, "/pits/123".
-    const raceIdText = req.path.replace(/^\/pits(?=\/|$)/, '').replace(/^\/+|\/+$/g, '');
-    const timeline = /^([^/]*)\/timeline$/.exec(raceIdText);
-    if (req.method === 'GET' && timeline) {
-      const raceId = raceIdFromPath(timeline[1]!);
+/** The pit routes, as the function sees them deployed (after FUNCTIONS_BASE_URL/pits). */
+export function pitsFunction(deps: PitsHandlerDeps): BoundRoute[] {
+  return [
+    bind(pitsRoutes.timeline, async ({ params: { raceId } }) => {
       const loaded = await modelFor(deps, raceId);
       const body = await cachedRead(deps, timelineKey(raceId, loaded.version), raceId, (race) => timelineOf(deps, race, loaded));
       // The cached object is served again and again: serialised once (stableBody), not per hit.
       return { status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body, stableBody: deps.cache !== undefined };
-    }
-    if (req.method === 'GET') {
-      if (raceIdText.includes('/')) throw new ValidationError(`no pit view at ${req.path.slice(0, 60)}; ${usage}`);
-      const raceId = raceIdFromPath(raceIdText);
-      const { lap } = storedRaceQuery.parse(req.query);
+    }),
+    bind(pitsRoutes.atLap, async ({ params: { raceId }, query: { lap } }) => {
       const loaded = await modelFor(deps, raceId);
       const body = await cachedRead(deps, lapKey(raceId, loaded.version, lap), raceId, (race) => forecastOf(deps, race, loaded, lap));
       return { status: 200, headers: {}, body, stableBody: deps.cache !== undefined };
-    }
-    if (req.method === 'POST') {
-      // Refused before validating thousands of lap rows it would not compute anyway.
-      if (deps.gate?.full) throw new PitsBusyError();
-      const live = liveRaceRequest.parse(req.body ?? {});
-      let circuit: CircuitPitHistory | undefined;
-      if (live.raceId !== undefined) {
-        const race = await deps.repo.races.byId(live.raceId);
-        if (!race) throw new NotFoundError('race', live.raceId);
-        circuit = await circuitPitHistory(deps.repo, race);
-      }
-      const loaded = await deps.models.latest();
-      const input: RaceInput = {
-        raceId: 0,
-        totalLaps: live.totalLaps,
-        teams: new Map(Object.entries(live.teams).map(([d, c]) => [Number(d), c])),
-        ...(circuit ? { circuit } : {}),
-        laps: live.laps.map((l) => ({
-          raceId: 0, driverId: l.driverId, lap: l.lap, position: l.position ?? null, timeMs: l.timeMs ?? null,
-          compound: l.compound ?? null, stint: l.stint ?? null, tyreLife: l.tyreLife ?? null, freshTyre: null,
-          trackStatus: l.trackStatus ?? null, pitIn: l.pitIn ?? null, pitOut: l.pitOut ?? null, sources: ['request'],
-        })),
-      };
-      const drivers = await gated(deps, async () => named(deps, forecastAtLap(loaded, input, live.lap)));
-      const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers };
-      return { status: 200, headers: {}, body };
-    }
-    return { status: 405, headers: { Allow: 'GET, POST' }, body: { error: { code: 'method_not_allowed', message: usage } } };
-  } catch (err) {
-    const r = toErrorResponse(err, deps.logger);
-    return { status: r.status, headers: r.headers, body: r.body };
-  }
+    }),
+    bind(
+      pitsRoutes.live,
+      async ({ body: live }) => {
+        let circuit: CircuitPitHistory | undefined;
+        if (live.raceId !== undefined) {
+          const race = await deps.repo.races.byId(live.raceId);
+          if (!race) throw new NotFoundError('race', live.raceId);
+          circuit = await circuitPitHistory(deps.repo, race);
+        }
+        const loaded = await deps.models.latest();
+        const input: RaceInput = {
+          raceId: 0,
+          totalLaps: live.totalLaps,
+          teams: new Map(Object.entries(live.teams).map(([d, c]) => [Number(d), c])),
+          ...(circuit ? { circuit } : {}),
+          laps: live.laps.map((l) => ({
+            raceId: 0, driverId: l.driverId, lap: l.lap, position: l.position ?? null, timeMs: l.timeMs ?? null,
+            compound: l.compound ?? null, stint: l.stint ?? null, tyreLife: l.tyreLife ?? null, freshTyre: null,
+            trackStatus: l.trackStatus ?? null, pitIn: l.pitIn ?? null, pitOut: l.pitOut ?? null, sources: ['request'],
+          })),
+        };
+        const drivers = await gated(deps, async () => named(deps, forecastAtLap(loaded, input, live.lap)));
+        const body: PitForecastResponse = { raceId: live.raceId ?? null, lap: live.lap, modelVersion: loaded.version, drivers };
+        return { status: 200, headers: {}, body };
+      },
+      {
+        // Refused before reading and validating thousands of lap rows it would not compute anyway.
+        admit: () => {
+          if (deps.gate?.full) throw new PitsBusyError();
+        },
+      },
+    ),
+  ];
 }

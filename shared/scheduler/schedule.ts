@@ -1,7 +1,8 @@
 import type { Config } from '../config/config.js';
-import { ValidationError } from '../errors.js';
-import { assertWriteAllowed, type AuthPolicy } from '../http/auth.js';
-import { json, methodNotAllowed, type Handler } from '../http/handler.js';
+import { z } from 'zod';
+import { MisconfiguredError } from '../errors.js';
+import { json } from '../http/handler.js';
+import { bind, defineRoute, writeRefusals, type BoundRoute } from '../http/route.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Repository } from '../repository/index.js';
 import { GoogleCloudScheduler } from './google.js';
@@ -28,7 +29,7 @@ export async function createScheduler(config: Config): Promise<Scheduler> {
 /** Reads the calendar, plans the coming race weekends' jobs and reconciles the scheduler with them. */
 export async function scheduleRaces(deps: { repo: Repository; scheduler: Scheduler; clock: Clock; config: Config }): Promise<ReconcileSummary & { races: number }> {
   const base = deps.config.functionsBaseUrl;
-  if (!base) throw new ValidationError('FUNCTIONS_BASE_URL is not set: the jobs would have no target');
+  if (!base) throw new MisconfiguredError('FUNCTIONS_BASE_URL is not set on the schedule function: the jobs would have no target');
   const now = deps.clock.now();
   const races = await deps.repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
   const desired = planJobs(races, now, {
@@ -42,13 +43,31 @@ export async function scheduleRaces(deps: { repo: Repository; scheduler: Schedul
   return { ...summary, races: new Set(desired.map((j) => j.id.replace(/-(freeze|sync)$/, ''))).size };
 }
 
+export const scheduleRoutes = {
+  reconcile: defineRoute({
+    method: 'POST',
+    path: '/',
+    summary: "Plan the coming race weekends' freeze and sync jobs and reconcile Cloud Scheduler with them",
+    write: true,
+    responses: {
+      200: {
+        description: 'the jobs created, updated, unchanged and deleted',
+        schema: z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), deleted: z.array(z.string()), races: z.number().int() }),
+      },
+      500: { description: 'FUNCTIONS_BASE_URL is not set', schema: writeRefusals[400].schema },
+      ...writeRefusals,
+    },
+  }),
+};
+
 /** POST /schedule (the daily calendar refresh calls it). */
-export function scheduleHandler(deps: { repo: Repository; scheduler: Scheduler | (() => Promise<Scheduler>); clock: Clock; config: Config; auth: AuthPolicy }): Handler {
+export function scheduleFunction(deps: { repo: Repository; scheduler: () => Promise<Scheduler>; clock: Clock; config: Config }): BoundRoute[] {
   let scheduler: Promise<Scheduler> | undefined;
-  return async (req) => {
-    if (req.method.toUpperCase() !== 'POST') return methodNotAllowed(['POST']);
-    await assertWriteAllowed(deps.auth, req.headers);
-    scheduler ??= typeof deps.scheduler === 'function' ? deps.scheduler() : Promise.resolve(deps.scheduler);
-    return json(200, await scheduleRaces({ ...deps, scheduler: await scheduler }));
-  };
+  return [
+    bind(scheduleRoutes.reconcile, async () => {
+      scheduler ??= deps.scheduler();
+      scheduler.catch(() => (scheduler = undefined));
+      return json(200, await scheduleRaces({ ...deps, scheduler: await scheduler }));
+    }),
+  ];
 }

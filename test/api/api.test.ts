@@ -155,7 +155,7 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
     const backend = backends[0]!;
     const db = await backend.open();
     const { InMemoryScheduler } = await import('../../shared/scheduler/memory.js');
-    const { startDevServer } = await import('../../functions/dev-server.js');
+    const { startDevServer } = await import('../../shared/app/dev-server.js');
     const { SimulatedClock } = await import('../../shared/lifecycle/clock.js');
     const { appOver } = await import('./stack.js');
     const scheduler = new InMemoryScheduler();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { formatReplay, replaySeason } from '../../shared/lifecycle/replay.js';
 import { createRepository } from '../../shared/repository/index.js';
-import { startDevServer, type DevServer } from '../../functions/dev-server.js';
+import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
 import { backends } from '../helpers/databases.js';
 import { requireData } from '../helpers/settings.js';
 import { loadSeasons } from '../helpers/dump-seasons.js';

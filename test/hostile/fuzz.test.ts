@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiOperations, type ApiOperation } from '../../shared/api/openapi.js';
-import { errorBody } from '../../shared/api/schemas.js';
+import { errorBody } from '../../shared/http/route.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { startStack } from '../api/stack.js';
 import { backends } from '../helpers/databases.js';

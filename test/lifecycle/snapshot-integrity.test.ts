@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../functions/dev-server.js';
+import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import type { NewPrediction } from '../../shared/domain/prediction.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';

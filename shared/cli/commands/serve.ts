@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { startDevServer } from '../../../functions/dev-server.js';
+import { startDevServer } from '../../app/dev-server.js';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { systemClock } from '../../lifecycle/clock.js';

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
 import type { RunOutcome } from '../ingest.js';
 import { ingestJolpica, ingestOpenF1, openf1Request, type ApiIngestDeps, type OpenF1Request } from './api-ingest.js';
@@ -42,15 +41,3 @@ export async function ingestApis(deps: ApiIngestDeps, requests: ApiRequests): Pr
 }
 
 /** The API part of the ingest function's JSON body: {jolpica?: {season, round?, parts?}, openf1?: {year} | {sessionKeys}}. */
-export const apiIngestBody = z
-  .object({ jolpica: jolpicaRequest.optional(), openf1: openf1Request.optional() })
-  .strict();
-
-/** Splits an ingest body into its API requests (undefined when none) and the rest (the file sources). */
-export function splitApiBody(body: unknown): { api?: ApiRequests; rest: unknown } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { rest: body };
-  const { jolpica, openf1, ...rest } = body as Record<string, unknown>;
-  if (jolpica === undefined && openf1 === undefined) return { rest };
-  const api = apiIngestBody.parse({ ...(jolpica !== undefined ? { jolpica } : {}), ...(openf1 !== undefined ? { openf1 } : {}) });
-  return { api: { ...(api.jolpica ? { jolpica: api.jolpica } : {}), ...(api.openf1 ? { openf1: api.openf1 } : {}) }, rest };
-}

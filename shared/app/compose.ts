@@ -1,0 +1,121 @@
+import type { Storage } from '@google-cloud/storage';
+import type { AppContext } from './context.js';
+import type { EntryPoint } from './manifest.js';
+import { currentForecaster, modelUpdater } from './forecaster.js';
+import { healthChecks } from './health.js';
+import { assertServesDeclared, mountedRoutes } from './routes.js';
+import type { CurrentForecaster } from '../domain/forecast.js';
+import type { Clock } from '../lifecycle/clock.js';
+import type { Handler } from '../http/handler.js';
+import type { BoundRoute } from '../http/route.js';
+import { createRouter } from '../http/router.js';
+import { withCors } from '../http/cors.js';
+import { authPolicyOf } from '../http/auth.js';
+import { createApiClients } from '../clients/api-clients.js';
+import { createStorageClient } from '../clients/gcs.js';
+import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
+import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
+import { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
+import { createReadApi } from '../api/read-api.js';
+import { dashboardRoutes } from '../api/read-routes.js';
+import { evaluateFunction, predictFunction, syncFunction } from '../api/write-handlers.js';
+import { builtDashboardDir, createDashboardHandler } from '../dashboard/serve.js';
+import { bind } from '../http/route.js';
+import { ingestFunction } from '../ingest/handler.js';
+import type { Scheduler } from '../scheduler/port.js';
+import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
+
+/** How late GET /predictions may notice a race's first (official) freeze. */
+export const OFFICIAL_REF_TTL_MS = 5_000;
+
+/** What a caller may put in place of what the configuration would build (tests, the replay, tools). */
+export interface CompositionOverrides {
+  /** The model version for a freeze; default: the latest registered model that may forecast it. */
+  forecaster?: CurrentForecaster;
+  resultsSource?: ResultsSource;
+  /** The built dashboard assets (default dist/dashboard). */
+  dashboardDir?: string;
+  /** Where the schedule function keeps its jobs (default: from the config, in memory locally). */
+  scheduler?: () => Promise<Scheduler>;
+}
+
+export interface CompositionDeps extends CompositionOverrides {
+  app: AppContext;
+  clock: Clock;
+}
+
+/**
+ * The composition root: the one place where the app context (configuration, database,
+ * logger) becomes each function's dependencies, and each feature's routes become the
+ * function's handler under one router. The function modules, the dev server, the replay
+ * and the tests all build their functions here. What functions of one process share (the
+ * forecaster, whose version list a post-race update invalidates) is built once.
+ */
+export function createComposition(deps: CompositionDeps) {
+  const { app, clock } = deps;
+  const auth = authPolicyOf(app.config);
+  let forecaster: CurrentForecaster | undefined;
+  const sharedForecaster = () => (forecaster ??= deps.forecaster ?? currentForecaster(app));
+  const loggerOf = (name: EntryPoint) => app.logger.child({ function: name });
+  const router = (name: EntryPoint, routes: BoundRoute[]): Handler => createRouter(routes, { logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
+
+  const routesOf: Record<EntryPoint, () => Promise<BoundRoute[]>> = {
+    predict: async () =>
+      predictFunction({
+        repo: app.repo, clock, policy: app.config.freezePolicy, forecaster: sharedForecaster(),
+        // Loaded on the first freeze only (cold start).
+        strategy: async (race) => (await import('../pits/prerace.js')).preRaceStrategy(app.repo, race),
+        snapshots: new SnapshotCache(), presented: new SnapshotCache(), frozenRefs: new SnapshotCache(4096), seasons: new TtlCache(60_000),
+      }),
+    syncResults: async () =>
+      syncFunction({
+        repo: app.repo, clock, policy: app.config.freezePolicy, source: deps.resultsSource ?? resultsSourceOf(app),
+        updateModel: modelUpdater(app, loggerOf('syncResults'), sharedForecaster()),
+      }),
+    evaluate: async () => evaluateFunction({ repo: app.repo, policy: app.config.freezePolicy }),
+    ingest: async () => {
+      const storage: Pick<Storage, 'bucket'> = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
+      return ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...createApiClients(app.config, loggerOf('ingest')) });
+    },
+    schedule: async () => scheduleFunction({ repo: app.repo, clock, config: app.config, scheduler: deps.scheduler ?? (() => createScheduler(app.config)) }),
+    pits: async () => (await import('./pits.js')).pitsRoutesOf(app),
+    api: async () => {
+      let openapi: unknown;
+      const dashboard = createDashboardHandler(deps.dashboardDir ?? builtDashboardDir());
+      const forecast = sharedForecaster();
+      return [
+        ...createReadApi({
+          repo: app.repo,
+          clock,
+          policy: app.config.freezePolicy,
+          currentModel: async () => (await forecast()).version,
+          health: healthChecks(app, forecast),
+          // Loaded on the first request for it: the document imports every function's routes.
+          openapi: async () => (openapi ??= (await import('../api/openapi.js')).buildOpenApiDocument({ version: app.config.revision ?? 'dev' }, mountedRoutes())),
+          presented: new SnapshotCache(),
+          officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
+        }),
+        // The dashboard is served by the read API function itself: same origin, no CDN.
+        ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),
+      ];
+    },
+  };
+
+  return {
+    /** One function's handler: its routes under the router, the read API with CORS. */
+    async build(name: EntryPoint): Promise<Handler> {
+      const routes = await routesOf[name]();
+      assertServesDeclared(name, routes.map((r) => r.spec));
+      const handler = router(name, routes);
+      return name === 'api' ? withCors(app.config.allowedOrigins, handler) : handler;
+    },
+    /** The forecaster the functions of this composition share. */
+    forecaster: sharedForecaster,
+  };
+}
+
+function resultsSourceOf(app: AppContext): ResultsSource {
+  if (app.config.resultsSource === 'dump') return storedResultsSource(app.repo);
+  const { jolpica } = createApiClients(app.config, app.logger);
+  return fetchedResultsSource((season, round) => fetchRaceResults(jolpica, season, round, { withinMs: app.config.upstream.syncDeadlineMs }));
+}
