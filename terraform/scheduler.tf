@@ -44,7 +44,7 @@ resource "google_cloud_scheduler_job" "result_sync" {
 
   http_target {
     http_method = "POST"
-    uri         = "${google_cloudfunctions2_function.function["sync-results"].service_config[0].uri}/results/sync/latest"
+    uri         = "${google_cloudfunctions2_function.function["sync-results"].service_config[0].uri}/latest"
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email

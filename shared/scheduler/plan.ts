@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { functionSpec } from '../app/manifest.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import type { JobSpec, RetryPolicy, Scheduler } from './port.js';
@@ -28,6 +29,10 @@ export function cronAt(at: Date): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** The functions the per-race jobs call (their scheduledBy in shared/app/function-manifest.json names per-race:freeze and per-race:sync). */
+const FREEZE_FUNCTION = functionSpec('predict').name;
+const SYNC_FUNCTION = functionSpec('syncResults').name;
+
 /** The jobs the coming race weekends need: a freeze and a result sync per race. */
 export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): JobSpec[] {
   const base = o.functionsBaseUrl.replace(/\/+$/, '');
@@ -46,9 +51,9 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
         description: `Freeze the forecast of the ${race.season} ${race.name} (${o.policy.kind})`,
         schedule: cronAt(freezeAt),
         timeZone: 'Etc/UTC',
-        uri: `${base}/predict?year=${race.season}&race=${race.round}`,
+        uri: `${base}/${FREEZE_FUNCTION}?year=${race.season}&race=${race.round}`,
         httpMethod: 'POST',
-        ...oidc('predict'),
+        ...oidc(FREEZE_FUNCTION),
         retry: freezeRetry,
         attemptDeadlineSeconds: 120,
       });
@@ -58,9 +63,9 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
       description: `Sync and evaluate the result of the ${race.season} ${race.name}`,
       schedule: cronAt(syncAt),
       timeZone: 'Etc/UTC',
-      uri: `${base}/sync-results/results/sync/${race.season}/${race.round}`,
+      uri: `${base}/${SYNC_FUNCTION}/${race.season}/${race.round}`,
       httpMethod: 'POST',
-      ...oidc('sync-results'),
+      ...oidc(SYNC_FUNCTION),
       retry: syncRetry,
       attemptDeadlineSeconds: 300,
     });

@@ -29,7 +29,7 @@ describe('job planning', () => {
     expect(jobs[0]).toMatchObject({ schedule: '30 15 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
     expect(jobs[1]).toMatchObject({
       schedule: '0 17 16 3 *',
-      uri: 'https://europe-west1-proj.cloudfunctions.net/sync-results/results/sync/2025/1',
+      uri: 'https://europe-west1-proj.cloudfunctions.net/sync-results/2025/1',
       oidc: { audience: 'https://europe-west1-proj.cloudfunctions.net/sync-results' },
     });
     expect(jobs[1]!.retry.retryCount).toBeGreaterThan(0);
