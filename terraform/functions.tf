@@ -1,5 +1,6 @@
-# One gen2 Cloud Function per functions/<dir>, all built from the same source zip: the package
-# "main" (dist/functions/index.js) registers every target, and entry_point picks one.
+# One gen2 Cloud Function per manifest function (local.functions), all built from the same
+# source zip: the package "main" (dist/functions/index.js) registers every target, and
+# entry_point picks one.
 
 locals {
   # Writes accept the Scheduler's OIDC token, verified against Google's keys for the audiences
@@ -19,7 +20,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   build_config {
     runtime         = "nodejs22"
-    entry_point     = each.value.entry_point
+    entry_point     = each.value.entryPoint
     service_account = google_service_account.function_build.id
 
     source {
@@ -31,16 +32,16 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   service_config {
-    available_memory                 = each.value.memory
-    available_cpu                    = each.value.cpu
-    timeout_seconds                  = each.value.timeout_seconds
-    max_instance_request_concurrency = each.value.concurrency
+    available_memory                 = local.function_sizing[each.key].memory
+    available_cpu                    = local.function_sizing[each.key].cpu
+    timeout_seconds                  = local.function_sizing[each.key].timeout_seconds
+    max_instance_request_concurrency = local.function_sizing[each.key].concurrency
     min_instance_count               = lookup(var.function_min_instances, each.key, 0)
     max_instance_count               = lookup(var.function_max_instances, each.key, var.default_max_instances)
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function[each.key].email
-    environment_variables            = merge(local.app_env, local.identity_env, each.value.env)
+    environment_variables            = merge(local.app_env, local.identity_env, local.function_sizing[each.key].env)
 
     secret_environment_variables {
       key        = "DB_PASSWORD"

@@ -6,6 +6,19 @@ resource "google_service_account" "function" {
 
   account_id   = "pitwall-fn-${each.key}"
   display_name = "pitwall ${each.key} function"
+
+  # Checked here because everything else of a function depends on its account: a plan fails on
+  # these before any expression reads a sizing that is not there.
+  lifecycle {
+    precondition {
+      condition     = contains(keys(local.function_sizing), each.key)
+      error_message = "Function \"${each.key}\" of shared/app/function-manifest.json has no entry in local.function_sizing (terraform/main.tf)."
+    }
+    precondition {
+      condition     = length(setsubtract(keys(local.function_sizing), keys(local.functions))) == 0
+      error_message = "local.function_sizing (terraform/main.tf) sizes ${join(", ", setsubtract(keys(local.function_sizing), keys(local.functions)))}, which shared/app/function-manifest.json does not declare."
+    }
+  }
 }
 
 resource "google_service_account" "function_build" {
@@ -64,7 +77,7 @@ resource "google_secret_manager_secret_iam_member" "api_key" {
 # --- Artifacts -------------------------------------------------------------------------
 
 resource "google_storage_bucket_iam_member" "artifacts_viewer" {
-  for_each = { for name, f in local.functions : name => f if f.artifacts == "viewer" }
+  for_each = { for name, s in local.function_sizing : name => s if s.artifacts == "viewer" }
 
   bucket = google_storage_bucket.artifacts.name
   role   = "roles/storage.objectViewer"

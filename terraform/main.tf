@@ -1,20 +1,26 @@
-# pitwall on Google Cloud: one Cloud Function per functions/<dir>, a Cloud Run training job,
-# Cloud SQL Postgres, a GCS artifact bucket and the Scheduler jobs that drive a season.
+# pitwall on Google Cloud: one Cloud Function per function of shared/app/function-manifest.json,
+# a Cloud Run training job, Cloud SQL Postgres, a GCS artifact bucket and the Scheduler jobs
+# that drive a season.
 # Resources are split by concern: sql.tf, storage.tf, functions.tf, job.tf, scheduler.tf, iam.tf.
 
 locals {
   labels = merge({ app = "pitwall", environment = var.environment }, var.labels)
 
-  # One entry per directory under functions/ (test/infra checks both directions). The key is
-  # the directory and the deployed function's name, so every function URL is
-  # FUNCTIONS_BASE_URL/<key>. entry_point is the target its index.ts registers with http().
-  # access: write functions are never public; read functions are public when var.public_read_api.
+  # The functions pitwall deploys, keyed by name: shared/app/function-manifest.json declares them
+  # once for the code, the dev server, this module and the infra tests (read its $comment).
+  # Each has a name (its functions/<name> directory and deployed name, so its URL is
+  # FUNCTIONS_BASE_URL/<name>), an entryPoint (the target its index.ts registers), an access
+  # (write functions are never public; read functions are public when var.public_read_api)
+  # and a description. The path is from this module, in the repository (Cloud Build plans in terraform/).
+  manifest  = jsondecode(file("${path.module}/../shared/app/function-manifest.json"))
+  functions = { for f in local.manifest.functions : f.name => f }
+
+  # How each manifest function is deployed, by name: what the manifest leaves to Terraform.
+  # The preconditions on google_service_account.function fail the plan when a manifest
+  # function has no entry here or an entry names no manifest function.
   # artifacts: the function's role on the artifact bucket (none, viewer).
-  functions = {
+  function_sizing = {
     ingest = {
-      entry_point     = "ingest"
-      description     = "Loads dumps, lap exports and API data into Postgres."
-      access          = "write"
       artifacts       = "viewer"
       memory          = "1Gi"
       cpu             = "1"
@@ -23,9 +29,6 @@ locals {
       env             = {}
     }
     predict = {
-      entry_point     = "predict"
-      description     = "Freezes the pre-race forecast of a race."
-      access          = "write"
       artifacts       = "viewer"
       memory          = "1Gi"
       cpu             = "1"
@@ -34,9 +37,6 @@ locals {
       env             = {}
     }
     "sync-results" = {
-      entry_point     = "syncResults"
-      description     = "Stores the official classification of a race, then evaluates it."
-      access          = "write"
       artifacts       = "none"
       memory          = "512Mi"
       cpu             = "1"
@@ -45,9 +45,6 @@ locals {
       env             = local.sync_results_env
     }
     evaluate = {
-      entry_point     = "evaluate"
-      description     = "Scores the frozen forecast of a race against its result."
-      access          = "write"
       artifacts       = "none"
       memory          = "512Mi"
       cpu             = "1"
@@ -56,9 +53,6 @@ locals {
       env             = {}
     }
     schedule = {
-      entry_point     = "schedule"
-      description     = "Creates, updates and deletes the per-race Cloud Scheduler jobs."
-      access          = "write"
       artifacts       = "none"
       memory          = "512Mi"
       cpu             = "1"
@@ -67,9 +61,6 @@ locals {
       env             = local.schedule_env
     }
     api = {
-      entry_point     = "api"
-      description     = "Public read API and dashboard."
-      access          = "read"
       artifacts       = "viewer"
       memory          = "512Mi"
       cpu             = "1"
@@ -79,9 +70,6 @@ locals {
       env = { IGNORED_ROUTES = "" }
     }
     pits = {
-      entry_point     = "pits"
-      description     = "Pit-stop probabilities for a race at a lap (stored or live laps)."
-      access          = "read"
       artifacts       = "viewer"
       memory          = "1Gi"
       cpu             = "1"

@@ -1,5 +1,6 @@
 # Recurring jobs. The per-race jobs (freeze after qualifying, result sync after the race) are
-# created at run time by the schedule function, which the daily calendar refresh calls.
+# created at run time by the schedule function, which the daily calendar refresh calls. The
+# manifest's scheduledBy names each job under the function it calls (test/infra checks both).
 
 resource "google_cloud_scheduler_job" "calendar_refresh" {
   name             = "pitwall-calendar-refresh"

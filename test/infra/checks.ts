@@ -12,16 +12,20 @@ import {
   type Scope,
   type TerraformModule,
 } from './hcl.js';
+import type { FunctionSpec } from '../../shared/app/manifest.js';
+import type { JobSpec } from '../../shared/scheduler/port.js';
 import type { RepoFacts } from './repo.js';
 
 /**
- * Consistency checks between the Terraform in terraform/ and the code. Each returns the
- * problems it finds (empty when all is well), so a test can also prove that a check catches
- * a broken copy of the configuration.
+ * Consistency checks between the Terraform in terraform/, the function manifest
+ * (shared/app/function-manifest.json) and the code. Each returns the problems it finds (empty
+ * when all is well), so a test can also prove that a check catches a broken copy of the
+ * configuration or the manifest.
  */
 
-/** The read-only functions: the only ones that may ever be invocable by allUsers. */
-export const READ_ONLY_FUNCTIONS = ['api', 'pits'];
+const MANIFEST = 'shared/app/function-manifest.json';
+/** Where terraform/main.tf reads the manifest from (module.files). */
+export const MANIFEST_FROM_TERRAFORM = `../${MANIFEST}`;
 export const FUNCTION_RUNTIME = 'nodejs22';
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
 const FUNCTION_TYPE = 'google_cloudfunctions2_function';
@@ -90,8 +94,13 @@ function stringRecord(value: unknown, scope: Scope): Record<string, string> {
   );
 }
 
-/** Every functions/ directory is deployed with its target and runtime, and nothing else is. */
-export function checkFunctions(module: TerraformModule, facts: RepoFacts): string[] {
+/**
+ * The manifest, functions/ and Terraform name the same functions, both ways: every manifest
+ * function has a functions/<name>/index.ts registering its entryPoint and one Terraform function
+ * deploying it with that entry point on nodejs22; every functions/<dir> and every Terraform
+ * function is in the manifest.
+ */
+export function checkFunctions(module: TerraformModule, facts: RepoFacts, manifest: readonly FunctionSpec[]): string[] {
   const problems: string[] = [];
   const instances = functionInstances(module);
   for (const body of Object.values(module.resources[FUNCTION_TYPE] ?? {})) {
@@ -99,36 +108,75 @@ export function checkFunctions(module: TerraformModule, facts: RepoFacts): strin
       problems.push(`cannot expand the for_each of a ${FUNCTION_TYPE} (${String(body.for_each)})`);
     }
   }
-  for (const fn of facts.functions) {
-    if (fn.targets.length !== 1) {
-      problems.push(`functions/${fn.dir}/index.ts registers ${fn.targets.length} targets; each function directory registers one`);
+  for (const spec of manifest) {
+    const dir = facts.functions.find((f) => f.dir === spec.name);
+    if (!dir) problems.push(`${MANIFEST} declares "${spec.name}", but there is no functions/${spec.name}/index.ts`);
+    else if (dir.targets.length !== 1) {
+      problems.push(`functions/${dir.dir}/index.ts registers ${dir.targets.length} targets; each function directory registers one`);
+    } else if (dir.targets[0] !== spec.entryPoint) {
+      problems.push(`functions/${dir.dir}/index.ts registers "${dir.targets[0]}", but ${MANIFEST} says its entryPoint is "${spec.entryPoint}"`);
     }
-    const deployed = instances.filter((i) => i.name === fn.dir);
+    if (dir && !facts.registryImportsManifest && !facts.registryImports.includes(spec.name)) {
+      problems.push(`functions/index.ts (package main) does not import ./${spec.name}/index.js, so its target is never registered`);
+    }
+    const deployed = instances.filter((i) => i.name === spec.name);
     if (deployed.length !== 1) {
-      problems.push(`functions/${fn.dir} has ${deployed.length} ${FUNCTION_TYPE} resources named "${fn.dir}" (expected 1)`);
+      problems.push(`${MANIFEST} declares "${spec.name}", and terraform/ has ${deployed.length} ${FUNCTION_TYPE} named so (expected 1)`);
       continue;
     }
     const [instance] = deployed as [FunctionInstance];
-    if (instance.entryPoint !== fn.targets[0]) {
-      problems.push(`${instance.address}: entry_point ${String(instance.entryPoint)} but functions/${fn.dir} registers "${fn.targets[0]}"`);
+    if (instance.entryPoint !== spec.entryPoint) {
+      problems.push(`${instance.address}: entry_point ${String(instance.entryPoint)}, but ${MANIFEST} says "${spec.entryPoint}"`);
     }
     if (instance.runtime !== FUNCTION_RUNTIME) {
       problems.push(`${instance.address}: runtime ${String(instance.runtime)}, expected ${FUNCTION_RUNTIME}`);
     }
-    if (!facts.registryImports.includes(fn.dir)) {
-      problems.push(`functions/index.ts (package main) does not import ./${fn.dir}/index.js, so its target is never registered`);
-    }
   }
-  const dirs = new Set(facts.functions.map((f) => f.dir));
+  const names = new Set(manifest.map((f) => f.name));
+  for (const dir of facts.functions) {
+    if (!names.has(dir.dir)) problems.push(`functions/${dir.dir} is not in ${MANIFEST}, so nothing deploys or serves it`);
+  }
   for (const instance of instances) {
-    if (typeof instance.name !== 'string' || !dirs.has(instance.name)) {
-      problems.push(`${instance.address} deploys "${String(instance.name)}", which has no functions/<dir>/index.ts`);
+    if (typeof instance.name !== 'string' || !names.has(instance.name)) {
+      problems.push(`${instance.address} deploys "${String(instance.name)}", which ${MANIFEST} does not declare`);
     }
   }
   if (facts.packageMain !== 'dist/functions/index.js') {
     problems.push(`package.json main is ${facts.packageMain}; the deployed functions load dist/functions/index.js`);
   }
   if (!facts.scripts['gcp-build']) problems.push('package.json has no gcp-build script: Cloud Functions would deploy without compiling');
+  return problems;
+}
+
+/**
+ * Terraform sizes exactly the manifest's functions (what the preconditions on
+ * google_service_account.function enforce at plan time, checked here without a terraform binary).
+ */
+export function checkFunctionSizing(module: TerraformModule, manifest: readonly FunctionSpec[]): string[] {
+  const sized = Object.keys(asRecord(evaluate(module.locals.function_sizing, { module })));
+  const names = manifest.map((f) => f.name);
+  return [
+    ...names.filter((n) => !sized.includes(n)).map((n) => `${MANIFEST} declares "${n}", which local.function_sizing does not size`),
+    ...sized.filter((n) => !names.includes(n)).map((n) => `local.function_sizing sizes "${n}", which ${MANIFEST} does not declare`),
+  ];
+}
+
+/** Terraform's write and read functions are the manifest's (their access decides who may call them). */
+export function checkFunctionAccess(module: TerraformModule, manifest: readonly FunctionSpec[]): string[] {
+  const problems: string[] = [];
+  for (const access of ['write', 'read'] as const) {
+    const local = `${access}_functions`;
+    const value = evaluate(module.locals[local], { module });
+    if (value instanceof Computed) {
+      problems.push(`cannot evaluate local.${local} (${value.expr})`);
+      continue;
+    }
+    const actual = Object.keys(asRecord(value)).sort();
+    const expected = manifest.filter((f) => f.access === access).map((f) => f.name).sort();
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      problems.push(`local.${local} is [${actual.join(', ')}], but ${MANIFEST}'s ${access} functions are [${expected.join(', ')}]`);
+    }
+  }
   return problems;
 }
 
@@ -175,7 +223,8 @@ function zodProblems(address: string, schema: z.ZodType, env: Record<string, str
  * No write function is invocable by allUsers/allAuthenticatedUsers; read functions may be,
  * only behind var.public_read_api. A grant whose target cannot be told counts as a problem.
  */
-export function checkPublicAccess(module: TerraformModule, readOnly: string[] = READ_ONLY_FUNCTIONS): string[] {
+export function checkPublicAccess(module: TerraformModule, manifest: readonly FunctionSpec[]): string[] {
+  const readOnly = manifest.filter((f) => f.access === 'read').map((f) => f.name);
   const problems: string[] = [];
   for (const [type, byName] of Object.entries(module.resources)) {
     if (!/_iam_(member|binding|policy)$/.test(type)) continue;
@@ -314,6 +363,85 @@ export function checkSchedulerAuth(module: TerraformModule): string[] {
     if (!target) return [];
     return target.oidc_token || target.oauth_token ? [] : [`google_cloud_scheduler_job.${name} calls ${String(target.uri)} without a token`];
   });
+}
+
+/**
+ * Each Scheduler job that calls a function is named in that function's scheduledBy and sends
+ * an OIDC token for the function's own URL (FUNCTIONS_BASE_URL/<name>, an AUTH_AUDIENCES
+ * entry); each Terraform job a manifest scheduledBy names exists and calls that function.
+ * Per-race jobs (per-race:<kind>) are the schedule function's, checked against plan.ts.
+ */
+export function checkSchedulerJobs(module: TerraformModule, manifest: readonly FunctionSpec[]): string[] {
+  const problems: string[] = [];
+  const calls = new Map<string, string>();
+  for (const [resourceName, body] of Object.entries(module.resources.google_cloud_scheduler_job ?? {})) {
+    const address = `google_cloud_scheduler_job.${resourceName}`;
+    const target = block(body, 'http_target');
+    const uri = String(target?.uri ?? '');
+    const called = [
+      ...[...uri.matchAll(/google_cloudfunctions2_function\.function\["([\w-]+)"\]/g)].map((m) => m[1]!),
+      ...[...uri.matchAll(/local\.functions_base_url\}\/([\w-]+)/g)].map((m) => m[1]!),
+    ];
+    if (called.length === 0) continue;
+    const name = evaluate(body.name, { module });
+    if (new Set(called).size !== 1) {
+      problems.push(`${address} calls ${[...new Set(called)].join(' and ')} in one uri`);
+      continue;
+    }
+    const fn = called[0]!;
+    if (typeof name !== 'string') {
+      problems.push(`${address}: cannot tell its name (${String(body.name)})`);
+      continue;
+    }
+    calls.set(name, fn);
+    const spec = manifest.find((f) => f.name === fn);
+    if (!spec) problems.push(`${address} (${name}) calls "${fn}", which ${MANIFEST} does not declare`);
+    else if (!spec.scheduledBy.includes(name)) {
+      problems.push(`${address} (${name}) calls "${fn}", whose scheduledBy in ${MANIFEST} does not name it`);
+    }
+    const audience = block(target, 'oidc_token')?.audience;
+    const expected = `\${local.functions_base_url}/${fn}`;
+    if (audience !== expected) {
+      problems.push(`${address} (${name}) calls "${fn}" with OIDC audience ${String(audience)}; the function accepts ${expected}`);
+    }
+  }
+  for (const spec of manifest) {
+    for (const job of spec.scheduledBy.filter((j) => !j.startsWith('per-race:'))) {
+      const fn = calls.get(job);
+      if (fn === undefined) problems.push(`${MANIFEST}: "${spec.name}" is scheduledBy "${job}", which no google_cloud_scheduler_job of terraform/ is`);
+      else if (fn !== spec.name) problems.push(`${MANIFEST}: "${spec.name}" is scheduledBy "${job}", but that job calls "${fn}"`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The per-race jobs the schedule function creates, against the manifest: each job's kind
+ * (pitwall-race-<season>-r<round>-<kind>) is per-race:<kind> in the scheduledBy of the one
+ * function it calls, at that function's URL (<base>/<name>), with that URL as its OIDC audience.
+ */
+export function checkPerRaceJobs(jobs: readonly JobSpec[], manifest: readonly FunctionSpec[], base: string): string[] {
+  const problems: string[] = [];
+  for (const job of jobs) {
+    const kind = job.id.slice(job.id.lastIndexOf('-') + 1);
+    const callers = manifest.filter((f) => f.scheduledBy.includes(`per-race:${kind}`));
+    if (callers.length !== 1) {
+      problems.push(`${job.id}: ${callers.length} manifest functions are scheduledBy per-race:${kind} (expected 1)`);
+      continue;
+    }
+    const url = `${base}/${callers[0]!.name}`;
+    if (job.uri !== url && !job.uri.startsWith(`${url}/`) && !job.uri.startsWith(`${url}?`)) {
+      problems.push(`${job.id}: calls ${job.uri}, not the function scheduledBy per-race:${kind} (${url})`);
+    }
+    if (job.oidc?.audience !== url) problems.push(`${job.id}: OIDC audience ${String(job.oidc?.audience)}, expected ${url}`);
+  }
+  const kinds = new Set(jobs.map((j) => `per-race:${j.id.slice(j.id.lastIndexOf('-') + 1)}`));
+  for (const f of manifest) {
+    for (const job of f.scheduledBy.filter((j) => j.startsWith('per-race:') && !kinds.has(j))) {
+      problems.push(`${f.name} is scheduledBy ${job}, which the schedule function never creates`);
+    }
+  }
+  return problems;
 }
 
 /**

@@ -5,9 +5,10 @@ import { parse } from '@cdktf/hcl2json';
 /**
  * A Terraform root module as @cdktf/hcl2json parses it (no terraform binary needed), merged
  * over its .tf files, and a small evaluator for the expressions the consistency checks need
- * to follow: references to locals, variables and each.*, merge(), filtering for-expressions
- * and `cond ? a : {}`. Anything else evaluates to a Computed value, so a check that needs it
- * reports it instead of passing silently.
+ * to follow: references to locals, variables and each.* (also as an index, x[each.key]),
+ * merge(), jsondecode(file("${path.module}/...")), filtering for-expressions, a list keyed by
+ * an attribute ({ for f in list : f.name => f }) and `cond ? a : {}`. Anything else evaluates
+ * to a Computed value, so a check that needs it reports it instead of passing silently.
  */
 
 export type Block = Record<string, unknown>;
@@ -20,6 +21,8 @@ export interface TerraformModule {
   resources: Record<string, Record<string, Block>>;
   /** data sources: type -> name -> block */
   data: Record<string, Record<string, Block>>;
+  /** The JSON files the module reads (jsondecode(file("${path.module}/<path>"))), by that path. */
+  files: Record<string, unknown>;
 }
 
 /** A value only known at apply time (a resource attribute, a function call we do not model). */
@@ -35,7 +38,7 @@ export async function parseHcl(file: string, text: string): Promise<Record<strin
 }
 
 export async function loadTerraformModule(dir: string): Promise<TerraformModule> {
-  const module: TerraformModule = { locals: {}, variables: {}, outputs: {}, resources: {}, data: {} };
+  const module: TerraformModule = { locals: {}, variables: {}, outputs: {}, resources: {}, data: {}, files: {} };
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.tf'))
@@ -53,8 +56,13 @@ export async function loadTerraformModule(dir: string): Promise<TerraformModule>
       }
     }
   }
+  for (const expr of interpolations(module.locals)) {
+    for (const m of expr.matchAll(JSON_FILE)) module.files[m[1]!] = JSON.parse(fs.readFileSync(path.join(dir, m[1]!), 'utf8'));
+  }
   return module;
 }
+
+const JSON_FILE = /jsondecode\(file\("\$\{path\.module\}\/([^"]+)"\)\)/g;
 
 export function asArray(v: unknown): Block[] {
   return Array.isArray(v) ? (v as Block[]) : [];
@@ -122,10 +130,21 @@ export function evaluateExpression(expr: string, scope: Scope): unknown {
     return out;
   }
 
+  const json = new RegExp(`^${JSON_FILE.source}$`).exec(e);
+  if (json) return json[1]! in scope.module.files ? scope.module.files[json[1]!] : new Computed(e);
+
+  const keyed = /^\{\s*for\s+(\w+)\s+in\s+([\w.]+)\s*:\s*\1\.(\w+)\s*=>\s*\1\s*\}$/.exec(e);
+  if (keyed) {
+    const list = evaluateExpression(keyed[2]!, scope);
+    if (!Array.isArray(list)) return new Computed(e);
+    return Object.fromEntries(list.map((item) => [String(asRecord(item)[keyed[3]!]), item]));
+  }
+
   if (e === '{}') return {};
   if (e === '[]') return [];
   if (/^"[^"$]*"$/.test(e)) return e.slice(1, -1);
 
+  if (/\[each\.key\]/.test(e) && scope.each) return evaluateExpression(e.replaceAll('[each.key]', `["${scope.each.key}"]`), scope);
   if (/^(local|var|each)\.[\w-]+(?:\.[\w-]+|\["[^"]+"\])*$/.test(e) || isIterator(e, scope)) return reference(e, scope);
   return new Computed(e);
 }

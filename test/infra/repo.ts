@@ -5,8 +5,10 @@ import path from 'node:path';
 export interface RepoFacts {
   /** functions/<dir>/index.ts and the target(s) it registers with functions-framework. */
   functions: { dir: string; targets: string[] }[];
-  /** Directories functions/index.ts (the package "main") imports. */
+  /** Directories functions/index.ts (the package "main") imports by name. */
   registryImports: string[];
+  /** functions/index.ts imports ./<name>/index.js for each function of the manifest. */
+  registryImportsManifest: boolean;
   /** Names registered in shared/cli/commands/index.ts. */
   cliCommands: string[];
   /** package.json bin.pitwall, e.g. dist/shared/cli/main.js. */
@@ -29,8 +31,9 @@ export function readRepoFacts(root: string = repoRoot): RepoFacts {
     .sort((a, b) => a.dir.localeCompare(b.dir));
 
   const registry = fs.readFileSync(path.join(functionsDir, 'index.ts'), 'utf8');
-  // Static `import './x/index.js'` or lazy `import('./x/index.js')`.
+  // Static `import './x/index.js'` or lazy `import('./x/index.js')`, or import(`./${name}/index.js`) over functionManifest.
   const registryImports = [...registry.matchAll(/\bimport\s*\(?\s*['"]\.\/([\w-]+)\/index\.js['"]/g)].map((m) => m[1] ?? '');
+  const registryImportsManifest = /\bfunctionManifest\b/.test(registry) && /\bimport\(\s*`\.\/\$\{[\w.]+\}\/index\.js`\s*\)/.test(registry);
 
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     main: string;
@@ -46,6 +49,7 @@ export function readRepoFacts(root: string = repoRoot): RepoFacts {
   return {
     functions,
     registryImports,
+    registryImportsManifest,
     cliCommands: cliCommandNames(fs.readFileSync(path.join(root, 'shared/cli/commands/index.ts'), 'utf8')),
     cliBin: normalise(pkg.bin.pitwall ?? ''),
     packageMain: normalise(pkg.main),
@@ -54,9 +58,9 @@ export function readRepoFacts(root: string = repoRoot): RepoFacts {
   };
 }
 
-/** Targets registered with http('name', ...) or cloudEvent('name', ...). */
+/** Targets registered with http('name', ...), cloudEvent('name', ...) or register('name') (functions/register.ts). */
 export function registeredTargets(source: string): string[] {
-  return [...source.matchAll(/\b(?:http|cloudEvent)\(\s*['"`]([\w-]+)['"`]/g)].map((m) => m[1] ?? '');
+  return [...source.matchAll(/\b(?:http|cloudEvent|register)\(\s*['"`]([\w-]+)['"`]/g)].map((m) => m[1] ?? '');
 }
 
 /** Keys of the `commands` object literal in shared/cli/commands/index.ts. */

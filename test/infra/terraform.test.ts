@@ -1,19 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { functionManifest, type FunctionSpec } from '../../shared/app/manifest.js';
 import { configSchema, productionEnvByFunction, productionEnvSchema } from '../../shared/config/config.js';
 import {
+  checkFunctionAccess,
   checkFunctionEnvironment,
   checkFunctions,
   checkFunctionServices,
+  checkFunctionSizing,
   checkPublicAccess,
   checkReferences,
   checkSchedulerAuth,
+  checkSchedulerJobs,
   checkTfvars,
   checkTrainingJob,
   checkVariables,
   functionInstances,
-  READ_ONLY_FUNCTIONS,
+  MANIFEST_FROM_TERRAFORM,
 } from './checks.js';
 import { asRecord, loadTerraformModule, parseHcl, type Block, type TerraformModule } from './hcl.js';
 import { readRepoFacts, repoRoot, type RepoFacts } from './repo.js';
@@ -31,43 +35,106 @@ beforeAll(async () => {
 const copy = () => structuredClone(module);
 /** The problems a change introduces, whatever the state of the rest of the tree. */
 const introduced = (after: string[], before: string[]) => after.filter((p) => !before.includes(p));
-const functionsLocal = (m: TerraformModule) => asRecord(m.locals.functions) as Record<string, Block>;
+const manifest = functionManifest;
+/** The manifest as terraform/main.tf reads it, in a copy of the module. */
+const manifestOf = (m: TerraformModule) => (m.files[MANIFEST_FROM_TERRAFORM] as { functions: FunctionSpec[] }).functions;
+const sizing = (m: TerraformModule) => asRecord(m.locals.function_sizing) as Record<string, Block>;
+/** A manifest entry that functions/ and Terraform know nothing of. */
+const leaderboard: FunctionSpec = { name: 'leaderboard', entryPoint: 'api', mount: '/leaderboard', access: 'read', description: 'Standings.', scheduledBy: [] };
 
-describe('terraform functions match functions/', () => {
+describe('terraform reads the function manifest', () => {
+  it('reads shared/app/function-manifest.json, the file the code imports', () => {
+    expect(manifestOf(module)).toEqual(manifest);
+    expect(functionInstances(module).map((i) => i.name).sort()).toEqual(manifest.map((f) => f.name).sort());
+  });
+
+  it('sizes every manifest function and nothing else', () => {
+    expect(checkFunctionSizing(module, manifest)).toEqual([]);
+  });
+
+  it('fails when a manifest function has no sizing, or a sizing names no manifest function', () => {
+    const m = copy();
+    delete sizing(m).pits;
+    sizing(m).leaderboard = { ...sizing(m).api };
+    expect(introduced(checkFunctionSizing(m, manifest), checkFunctionSizing(module, manifest))).toEqual([
+      expect.stringContaining('declares "pits", which local.function_sizing does not size'),
+      expect.stringContaining('sizes "leaderboard", which shared/app/function-manifest.json does not declare'),
+    ]);
+  });
+});
+
+describe('the manifest, functions/ and terraform name the same functions', () => {
   it('finds the function directories and a deployed function for each', () => {
     expect(facts.functions.length).toBeGreaterThan(0);
     expect(functionInstances(module).length).toBeGreaterThanOrEqual(facts.functions.length);
   });
 
-  it('deploys every function directory with its registered target and nodejs22, and nothing more', () => {
-    expect(checkFunctions(module, facts)).toEqual([]);
+  it('has a functions/<name> registering its entry point and a function deploying it on nodejs22 for each manifest function, and nothing more', () => {
+    expect(checkFunctions(module, facts, manifest)).toEqual([]);
   });
 
-  it('fails when a function directory is added without a resource', () => {
+  it('fails when a function directory is added without a manifest entry', () => {
     const grown: RepoFacts = { ...facts, functions: [...facts.functions, { dir: 'leaderboard', targets: ['leaderboard'] }], registryImports: [...facts.registryImports, 'leaderboard'] };
-    expect(introduced(checkFunctions(module, grown), checkFunctions(module, facts))).toEqual([expect.stringContaining('functions/leaderboard has 0')]);
+    expect(introduced(checkFunctions(module, grown, manifest), checkFunctions(module, facts, manifest))).toEqual([
+      'functions/leaderboard is not in shared/app/function-manifest.json, so nothing deploys or serves it',
+    ]);
   });
 
-  it('fails when a resource has no function directory', () => {
+  it('fails when terraform deploys a function the manifest does not declare', () => {
     const m = copy();
-    functionsLocal(m).leaderboard = { ...functionsLocal(m).api, entry_point: 'leaderboard' };
-    expect(introduced(checkFunctions(m, facts), checkFunctions(module, facts))).toEqual([expect.stringContaining('deploys "leaderboard", which has no functions/')]);
+    const single: Block = { ...m.resources.google_cloudfunctions2_function!.function!, name: 'leaderboard' };
+    delete single.for_each;
+    m.resources.google_cloudfunctions2_function!.leaderboard = single;
+    expect(introduced(checkFunctions(m, facts, manifest), checkFunctions(module, facts, manifest))).toEqual([
+      'google_cloudfunctions2_function.leaderboard deploys "leaderboard", which shared/app/function-manifest.json does not declare',
+    ]);
   });
 
-  it('fails on a wrong entry point or runtime', () => {
-    const dir = facts.functions[0]!.dir;
+  it('fails when a manifest function has no directory (terraform, reading the same file, deploys it)', () => {
     const m = copy();
-    functionsLocal(m)[dir]!.entry_point = 'somethingElse';
-    (m.resources.google_cloudfunctions2_function!.function!.build_config as Block[])[0]!.runtime = 'nodejs20';
-    const problems = checkFunctions(m, facts);
-    expect(problems).toContainEqual(expect.stringContaining(`entry_point somethingElse but functions/${dir}`));
-    expect(problems).toContainEqual(expect.stringContaining('runtime nodejs20'));
+    manifestOf(m).push(leaderboard);
+    expect(introduced(checkFunctions(m, facts, [...manifest, leaderboard]), checkFunctions(module, facts, manifest))).toEqual([
+      'shared/app/function-manifest.json declares "leaderboard", but there is no functions/leaderboard/index.ts',
+    ]);
+    expect(introduced(checkFunctionSizing(m, [...manifest, leaderboard]), checkFunctionSizing(module, manifest))).toEqual([
+      expect.stringContaining('"leaderboard", which local.function_sizing does not size'),
+    ]);
+  });
+
+  it('fails when terraform drops a manifest function', () => {
+    const m = copy();
+    m.resources.google_cloudfunctions2_function!.function!.for_each = '${{ for name, f in local.functions : name => f if f.access == "write" }}';
+    const problems = introduced(checkFunctions(m, facts, manifest), checkFunctions(module, facts, manifest));
+    expect(problems).toEqual(
+      manifest.filter((f) => f.access === 'read').map((f) => `shared/app/function-manifest.json declares "${f.name}", and terraform/ has 0 google_cloudfunctions2_function named so (expected 1)`),
+    );
+  });
+
+  it('fails on a manifest entry point its directory does not register, a hard-coded entry point or another runtime', () => {
+    const [first] = manifest as [FunctionSpec];
+    const renamed = manifest.map((f) => (f === first ? { ...f, entryPoint: 'somethingElse' as FunctionSpec['entryPoint'] } : f));
+    expect(checkFunctions(module, facts, renamed)).toContainEqual(
+      `functions/${first.name}/index.ts registers "${first.entryPoint}", but shared/app/function-manifest.json says its entryPoint is "somethingElse"`,
+    );
+    const m = copy();
+    const build = (m.resources.google_cloudfunctions2_function!.function!.build_config as Block[])[0]!;
+    build.entry_point = 'somethingElse';
+    build.runtime = 'nodejs20';
+    const problems = checkFunctions(m, facts, manifest);
+    for (const f of manifest) {
+      expect(problems).toContainEqual(`google_cloudfunctions2_function.function["${f.name}"]: entry_point somethingElse, but shared/app/function-manifest.json says "${f.entryPoint}"`);
+      expect(problems).toContainEqual(expect.stringContaining(`function["${f.name}"]: runtime nodejs20`));
+    }
   });
 
   it('fails when functions/index.ts does not import a function', () => {
     const dir = facts.functions[0]!.dir;
-    const missing = { ...facts, registryImports: facts.registryImports.filter((d) => d !== dir) };
-    expect(introduced(checkFunctions(module, missing), checkFunctions(module, facts))).toEqual([expect.stringContaining(`does not import ./${dir}/index.js`)]);
+    const missing = { ...facts, registryImportsManifest: false, registryImports: facts.functions.map((f) => f.dir).filter((d) => d !== dir) };
+    expect(introduced(checkFunctions(module, missing, manifest), checkFunctions(module, facts, manifest))).toEqual([expect.stringContaining(`does not import ./${dir}/index.js`)]);
+  });
+
+  it('names only manifest functions in the per-function production configuration', () => {
+    expect(Object.keys(productionEnvByFunction).filter((n) => !manifest.some((f) => f.name === n))).toEqual([]);
   });
 });
 
@@ -130,11 +197,9 @@ describe('terraform gives every function its production configuration', () => {
 
   it('fails when a function misses its own variables', () => {
     const m = copy();
-    for (const name of Object.keys(productionEnvByFunction)) {
-      if (functionsLocal(m)[name]) functionsLocal(m)[name]!.env = {};
-    }
+    for (const name of Object.keys(productionEnvByFunction)) sizing(m)[name]!.env = {};
     const problems = checkFunctionEnvironment(m, productionEnvSchema, productionEnvByFunction);
-    for (const name of Object.keys(productionEnvByFunction).filter((n) => functionsLocal(module)[n])) {
+    for (const name of Object.keys(productionEnvByFunction)) {
       expect(problems).toContainEqual(expect.stringContaining(`["${name}"]`));
     }
   });
@@ -142,20 +207,20 @@ describe('terraform gives every function its production configuration', () => {
 
 describe('terraform access control', () => {
   it('lets no write function be invoked by allUsers, and read functions only behind var.public_read_api', () => {
-    expect(checkPublicAccess(module)).toEqual([]);
+    expect(checkPublicAccess(module, manifest)).toEqual([]);
   });
 
-  it('classifies exactly the read-only functions as read', () => {
-    const read = Object.entries(functionsLocal(module))
-      .filter(([, f]) => f.access === 'read')
-      .map(([name]) => name);
-    expect(read.filter((n) => !READ_ONLY_FUNCTIONS.includes(n))).toEqual([]);
-  });
-
-  it('fails when a write function is marked read (and so made public)', () => {
+  it("takes each function's access from the manifest", () => {
+    expect(checkFunctionAccess(module, manifest)).toEqual([]);
     const m = copy();
-    functionsLocal(m).predict!.access = 'read';
-    expect(introduced(checkPublicAccess(m), checkPublicAccess(module))).toEqual([expect.stringContaining('makes the write function "predict" invocable by allUsers')]);
+    m.locals.read_functions = '${{ for name, f in local.functions : name => f if f.name == "api" }}';
+    expect(checkFunctionAccess(m, manifest)).toEqual([expect.stringMatching(/^local.read_functions is \[api\], but .*read functions are \[api, pits\]$/)]);
+  });
+
+  it('fails when a write function is marked read in the manifest (and so made public)', () => {
+    const m = copy();
+    manifestOf(m).find((f) => f.name === 'predict')!.access = 'read';
+    expect(introduced(checkPublicAccess(m, manifest), checkPublicAccess(module, manifest))).toEqual([expect.stringContaining('makes the write function "predict" invocable by allUsers')]);
   });
 
   it('fails when a write function is granted to allUsers directly', () => {
@@ -166,7 +231,7 @@ describe('terraform access control', () => {
       role: 'roles/run.invoker',
       member: 'allUsers',
     };
-    const problems = checkPublicAccess(m);
+    const problems = checkPublicAccess(m, manifest);
     expect(problems).toContainEqual(expect.stringContaining('makes the write function "ingest" invocable by allUsers'));
     expect(problems).toContainEqual(expect.stringContaining('oops makes ingest public without var.public_read_api'));
   });
@@ -175,7 +240,7 @@ describe('terraform access control', () => {
     const m = copy();
     m.resources.google_project_iam_member!.everyone = { role: 'roles/run.invoker', member: 'allAuthenticatedUsers' };
     m.resources.google_cloud_run_service_iam_member!.public_read!.for_each = '${local.read_functions}';
-    const problems = checkPublicAccess(m);
+    const problems = checkPublicAccess(m, manifest);
     expect(problems).toContainEqual(expect.stringContaining('google_project_iam_member.everyone grants allAuthenticatedUsers'));
     expect(problems).toContainEqual(expect.stringContaining('public_read makes api, pits public without var.public_read_api'));
   });
@@ -187,6 +252,45 @@ describe('terraform access control', () => {
     delete target.oidc_token;
     delete target.oauth_token;
     expect(checkSchedulerAuth(m)).toHaveLength(1);
+  });
+});
+
+describe('terraform scheduler jobs and the manifest', () => {
+  const jobs = (m: TerraformModule) => m.resources.google_cloud_scheduler_job!;
+  const target = (m: TerraformModule, job: string) => (jobs(m)[job]!.http_target as Block[])[0]!;
+  const oidc = (m: TerraformModule, job: string) => (target(m, job).oidc_token as Block[])[0]!;
+
+  it("calls from each job a function whose scheduledBy names it, with the function's URL as OIDC audience", () => {
+    expect(checkSchedulerJobs(module, manifest)).toEqual([]);
+    const named = manifest.flatMap((f) => f.scheduledBy.filter((j) => !j.startsWith('per-race:')));
+    expect(named.length).toBeGreaterThan(0);
+  });
+
+  it('fails when a job calls another function than the one whose scheduledBy names it', () => {
+    const m = copy();
+    target(m, 'calendar_refresh').uri = '${google_cloudfunctions2_function.function["predict"].service_config[0].uri}';
+    oidc(m, 'calendar_refresh').audience = '${local.functions_base_url}/predict';
+    expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
+      'google_cloud_scheduler_job.calendar_refresh (pitwall-calendar-refresh) calls "predict", whose scheduledBy in shared/app/function-manifest.json does not name it',
+      'shared/app/function-manifest.json: "schedule" is scheduledBy "pitwall-calendar-refresh", but that job calls "predict"',
+    ]);
+  });
+
+  it('fails on an audience other than the called function URL', () => {
+    const m = copy();
+    oidc(m, 'result_sync').audience = '${local.functions_base_url}/results';
+    expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
+      expect.stringContaining('calls "sync-results" with OIDC audience ${local.functions_base_url}/results; the function accepts ${local.functions_base_url}/sync-results'),
+    ]);
+  });
+
+  it('fails when a job is renamed or added without the manifest, or the manifest names a job terraform lacks', () => {
+    const m = copy();
+    jobs(m).result_sync!.name = 'pitwall-hourly-result-sync';
+    expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
+      expect.stringContaining('(pitwall-hourly-result-sync) calls "sync-results", whose scheduledBy'),
+      'shared/app/function-manifest.json: "sync-results" is scheduledBy "pitwall-daily-result-sync", which no google_cloud_scheduler_job of terraform/ is',
+    ]);
   });
 });
 
