@@ -7,7 +7,7 @@
 //   PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres).
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
-import { postQualifyingFreeze } from '../../shared/features/history.js';
+import { postQualifyingFreeze } from '../../shared/domain/history.js';
 import { indexHistory } from '../../shared/features/race-features.js';
 import { createBaselineForecaster, createRaceForecaster } from '../../shared/models/race/forecaster.js';
 import { predictRace } from '../../shared/models/race/race-model.js';

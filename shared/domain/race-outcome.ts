@@ -45,3 +45,14 @@ export function raceOutcome(rows: readonly OutcomeRow[], inField: (driverId: num
     dnf: isDnf(r),
   }));
 }
+
+/**
+ * A finisher's race-time gap to the winner in seconds; null for the lapped (no race time),
+ * the unclassified, and a race whose winner has no time.
+ */
+export function actualGapSeconds(rows: readonly (OutcomeRow & { milliseconds: number | null })[], driverId: number): number | null {
+  const winner = rows.find((r) => r.position === 1);
+  const r = rows.find((x) => x.driverId === driverId);
+  if (!winner?.milliseconds || !r?.milliseconds || r.position === null) return null;
+  return (r.milliseconds - winner.milliseconds) / 1000;
+}

@@ -1,6 +1,6 @@
 import type { DriverForecast, RaceForecast } from '../domain/forecast.js';
 import { isDnf } from '../domain/race-outcome.js';
-import { postQualifyingFreeze, type History } from '../features/history.js';
+import { postQualifyingFreeze, type History } from '../domain/history.js';
 import { indexHistory } from '../features/race-features.js';
 import { baselineKinds, baselinePrediction, fitSlotTable, type BaselineKind } from '../models/race/baselines.js';
 import { fitGapTable } from '../models/race/gap-table.js';

@@ -1,7 +1,6 @@
 import type { DriverForecast } from '../domain/forecast.js';
-import { raceOutcome } from '../domain/race-outcome.js';
-import { actualGapSeconds } from '../models/race/gap-table.js';
-import type { HistoryResult } from '../features/history.js';
+import { raceOutcome, actualGapSeconds } from '../domain/race-outcome.js';
+import type { HistoryResult } from '../domain/history.js';
 import { brier, ece, logLoss, mean, spearman, topKOverlap, winnerNll } from './metrics.js';
 import { bootstrapCi, type Estimate } from './bootstrap.js';
 

@@ -1,5 +1,5 @@
 import { isDnf } from '../domain/race-outcome.js';
-import type { History, HistoryQualifying, HistoryRace, HistoryResult } from './history.js';
+import type { History, HistoryQualifying, HistoryRace, HistoryResult } from '../domain/history.js';
 
 /**
  * Per-driver features of one race as of a freeze instant. Every read goes through an

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { timingMs } from '../domain/timing.js';
 import { ValidationError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { TableCounts } from '../repository/ingestion-runs-store.js';
@@ -302,19 +303,11 @@ function resolve(table: PerRaceTable, r: Row, keys: ReferenceKeys): { raceId: nu
   if (constructorId !== undefined) r.constructorId = constructorId;
   if (statusId !== undefined) r.statusId = statusId;
   if (table === 'qualifying') {
-    r.q1Ms = lapTimeMs(r.q1 as string | null | undefined);
-    r.q2Ms = lapTimeMs(r.q2 as string | null | undefined);
-    r.q3Ms = lapTimeMs(r.q3 as string | null | undefined);
+    r.q1Ms = timingMs(r.q1 as string | null | undefined);
+    r.q2Ms = timingMs(r.q2 as string | null | undefined);
+    r.q3Ms = timingMs(r.q3 as string | null | undefined);
   }
   return { raceId, row: r };
-}
-
-/** '1:26.572' → 86572 ms. */
-export function lapTimeMs(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const m = /^(?:(\d+):)?(\d{1,2})\.(\d{1,3})$/.exec(text);
-  if (!m) return null;
-  return Number(m[1] ?? 0) * 60_000 + Number(m[2]) * 1000 + Number(m[3]!.padEnd(3, '0'));
 }
 
 const lapColumns = ['position', 'timeMs', 'compound', 'stint', 'tyreLife', 'freshTyre', 'trackStatus', 'pitIn', 'pitOut'] as const;

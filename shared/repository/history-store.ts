@@ -1,11 +1,6 @@
 import type { Knex } from 'knex';
-import {
-  historyAsOf,
-  lapTimeMs,
-  toHistoryRace,
-  type History,
-  type HistoryRace,
-} from '../features/history.js';
+import { historyAsOf, toHistoryRace, type History, type HistoryRace } from '../domain/history.js';
+import { timingMs } from '../domain/timing.js';
 import { mapRace } from './races-store.js';
 
 /**
@@ -75,9 +70,9 @@ export function createHistoryStore(db: Knex | Knex.Transaction): HistoryStore {
         })),
         qualifying: qualifying.map((r: Record<string, unknown>) => {
           const times = [
-            numOrNull(r.q1_ms) ?? lapTimeMs(r.q1 as string | null),
-            numOrNull(r.q2_ms) ?? lapTimeMs(r.q2 as string | null),
-            numOrNull(r.q3_ms) ?? lapTimeMs(r.q3 as string | null),
+            numOrNull(r.q1_ms) ?? timingMs(r.q1 as string | null),
+            numOrNull(r.q2_ms) ?? timingMs(r.q2 as string | null),
+            numOrNull(r.q3_ms) ?? timingMs(r.q3 as string | null),
           ].filter((x): x is number => x !== null);
           return {
             raceId: num(r.race_id),

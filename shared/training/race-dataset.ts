@@ -1,5 +1,5 @@
 import { isDnf } from '../domain/race-outcome.js';
-import { postQualifyingFreeze } from '../features/history.js';
+import { postQualifyingFreeze } from '../domain/history.js';
 import { computeRaceFeatures, featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
 import { encodeDriver, type RaceModelSpec } from '../models/race/race-model.js';
 import type { TrainingTensors } from '../models/race/network.js';

@@ -1,7 +1,8 @@
 import { featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
 import { fitSlotTable } from '../models/race/baselines.js';
 import { fitPlatt, fitTemperature, sigmoid } from '../models/race/calibrate.js';
-import { actualGapSeconds, fitGapTable } from '../models/race/gap-table.js';
+import { actualGapSeconds } from '../domain/race-outcome.js';
+import { fitGapTable } from '../models/race/gap-table.js';
 import { simulateRace } from '../models/race/simulate.js';
 import { trainNetwork } from '../models/race/network.js';
 import { fitNormalisation, rawOutputs, type RaceModel, type RaceModelSpec } from '../models/race/race-model.js';

@@ -4,7 +4,7 @@ import { postQualifyingFreezeAt } from '../../shared/domain/freeze-instant.js';
 import { raceOutcome } from '../../shared/domain/race-outcome.js';
 import type { Race, RaceResult } from '../../shared/domain/reference.js';
 import { pointMetrics, scoreRace } from '../../shared/evaluation/score-race.js';
-import { toHistoryRace, postQualifyingFreeze } from '../../shared/features/history.js';
+import { toHistoryRace, postQualifyingFreeze } from '../../shared/domain/history.js';
 import type { Prediction } from '../../shared/domain/prediction.js';
 import { scorePrediction } from '../../shared/lifecycle/evaluate.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postQualifyingFreeze, type History } from '../../shared/features/history.js';
+import { postQualifyingFreeze, type History } from '../../shared/domain/history.js';
 import { computeRaceFeatures, featureNames, indexHistory, type RaceFeatures } from '../../shared/features/race-features.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';

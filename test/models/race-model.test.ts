@@ -6,7 +6,7 @@ import { createArtifactStore } from '../../shared/artifacts/create-store.js';
 import type { RaceForecast } from '../../shared/domain/forecast.js';
 import { runBacktest, type BacktestResult } from '../../shared/evaluation/backtest.js';
 import { raceMetrics } from '../../shared/evaluation/score-race.js';
-import { postQualifyingFreeze } from '../../shared/features/history.js';
+import { postQualifyingFreeze } from '../../shared/domain/history.js';
 import { featureNames } from '../../shared/features/race-features.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { baselineKinds } from '../../shared/models/race/baselines.js';

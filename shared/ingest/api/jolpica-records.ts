@@ -13,7 +13,7 @@ import type {
   SprintResultRecord,
   StatusRecord,
 } from '../records.js';
-import { clockTextToMs } from './lap-time.js';
+import { timingMs } from '../../domain/timing.js';
 
 /**
  * Maps parsed Jolpica race tables onto the normalised records H1's loader validates and
@@ -143,7 +143,7 @@ export function pitStopRecords(race: ErgastRace): PitStopRecord[] {
     lap: p.lap,
     localTime: orNull(p.time),
     duration: orNull(p.duration),
-    milliseconds: clockTextToMs(p.duration) ?? null,
+    milliseconds: timingMs(p.duration),
   }));
 }
 
@@ -155,7 +155,7 @@ export function lapRecords(race: ErgastRace): LapRecord[] {
       driverRef: t.driverId,
       lap: lap.number,
       position: t.position ?? null,
-      timeMs: clockTextToMs(t.time) ?? null,
+      timeMs: timingMs(t.time),
       source: 'jolpica',
     })),
   );

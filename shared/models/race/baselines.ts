@@ -1,5 +1,5 @@
 import { isDnf } from '../../domain/race-outcome.js';
-import type { HistoryResult, HistoryQualifying } from '../../features/history.js';
+import type { HistoryResult, HistoryQualifying } from '../../domain/history.js';
 import { featureNames, type RaceFeatures } from '../../features/race-features.js';
 import type { GapTable } from './gap-table.js';
 import type { DriverPrediction } from './race-model.js';

@@ -1,7 +1,7 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import type { Forecaster, RaceForecast } from '../../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import type { History } from '../../features/history.js';
+import type { History } from '../../domain/history.js';
 import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistory, type RaceFeatures } from '../../features/race-features.js';
 import type { Repository } from '../../repository/index.js';
 import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';

@@ -1,4 +1,4 @@
-import type { HistoryResult } from '../../features/history.js';
+import type { HistoryResult } from '../../domain/history.js';
 
 /**
  * Race-time gaps to the winner by finishing position, learnt from past races. A classified
@@ -22,12 +22,4 @@ export function fitGapTable(resultsByRace: Iterable<HistoryResult[]>): GapTable 
     }
   }
   return { gaps };
-}
-
-/** Actual gap of a result in seconds, null for the lapped, unclassified, or untimed. */
-export function actualGapSeconds(rows: readonly HistoryResult[], driverId: number): number | null {
-  const winner = rows.find((r) => r.position === 1);
-  const r = rows.find((x) => x.driverId === driverId);
-  if (!winner?.milliseconds || !r?.milliseconds || r.position === null) return null;
-  return (r.milliseconds - winner.milliseconds) / 1000;
 }

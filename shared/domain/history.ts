@@ -1,5 +1,5 @@
-import { postQualifyingFreezeAt } from '../domain/freeze-instant.js';
-import { sessionStartsAt, type Race } from '../domain/reference.js';
+import { postQualifyingFreezeAt } from './freeze-instant.js';
+import { sessionStartsAt, type Race } from './reference.js';
 
 /**
  * The slice of reference data the race features read, with every row's "known from"
@@ -16,7 +16,7 @@ export interface HistoryRace {
   raceStart: Date;
   qualiStart: Date;
   sprintStart: Date | null;
-  /** The post-qualifying freeze instant (domain/freeze-instant.ts). */
+  /** The post-qualifying freeze instant (freeze-instant.ts). */
   freezeAt: Date;
 }
 
@@ -93,15 +93,6 @@ export function toHistoryRace(race: Race, roundsInSeason: number): HistoryRace {
 
 /** The instant a race is forecast at: the lifecycle's post-qualifying freeze. */
 export const postQualifyingFreeze = (race: Pick<HistoryRace, 'freezeAt'>): Date => race.freezeAt;
-
-/** A Q1/Q2/Q3 lap time ('1:26.572') in ms. */
-export function lapTimeMs(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const m = /^(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(text.trim());
-  if (!m) return null;
-  const ms = Math.round((Number(m[1] ?? 0) * 60 + Number(m[2])) * 1000);
-  return ms > 0 ? ms : null;
-}
 
 /** Keeps only what was known strictly before `asOf` (results and standings of races that started before it). */
 export function historyAsOf(h: History, asOf: Date): History {
