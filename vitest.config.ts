@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Every answer any suite provokes is parsed with its route's declared schema (a mismatch is a 500);
+    // child processes the tests start inherit it.
+    env: { RESPONSE_CONTRACT_CHECKS: 'true' },
   },
 });

@@ -6,7 +6,7 @@ import { healthChecks } from './health.js';
 import { assertServesDeclared, mountedRoutes } from './routes.js';
 import type { CurrentForecaster } from '../domain/forecast.js';
 import type { Clock } from '../lifecycle/clock.js';
-import type { Handler } from '../http/handler.js';
+import { withErrors, type Handler } from '../http/handler.js';
 import type { BoundRoute } from '../http/route.js';
 import { createRouter } from '../http/router.js';
 import { withCors } from '../http/cors.js';
@@ -107,7 +107,8 @@ export function createComposition(deps: CompositionDeps) {
       const routes = await routesOf[name]();
       assertServesDeclared(name, routes.map((r) => r.spec));
       const handler = router(name, routes);
-      return name === 'api' ? withCors(app.config.allowedOrigins, handler) : handler;
+      // CORS outside the router, so its error answers reach an allowed page; its own refusal mapped too.
+      return name === 'api' ? withErrors(loggerOf(name), withCors(app.config.allowedOrigins, handler)) : handler;
     },
     /** The forecaster the functions of this composition share. */
     forecaster: sharedForecaster,

@@ -47,9 +47,10 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
     }
     const route = (found.handler as () => BoundRoute)();
     const { spec } = route;
+    // The caller first (an unauthenticated caller learns nothing of the route), then the body's type.
+    if (spec.write) await assertWriteAllowed(options.auth!, req.headers);
     if (spec.body) requireJson(req);
     else if (spec.write) assertJsonOrEmpty(req.headers);
-    if (spec.write) await assertWriteAllowed(options.auth!, req.headers);
     route.admit?.();
     const params = spec.params ? spec.params.parse({ ...found.params }) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;

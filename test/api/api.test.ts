@@ -160,7 +160,7 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
     const { appOver } = await import('./stack.js');
     const scheduler = new InMemoryScheduler();
     const clock = new SimulatedClock(new Date('2024-05-20T00:00:00Z'));
-    const server = await startDevServer({ app: appOver(db, { FUNCTIONS_BASE_URL: 'https://fn.example' }), clock, port: 0, scheduler });
+    const server = await startDevServer({ app: appOver(db, { FUNCTIONS_BASE_URL: 'https://fn.example' }), clock, port: 0, scheduler: async () => scheduler });
     try {
       await loadSeasons(createRepository(db.knex), [2024]);
       const first = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
@@ -172,7 +172,7 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
       clock.set(new Date('2024-05-28T00:00:00Z'));
       const later = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
       expect(later.deleted).toEqual(['pitwall-race-2024-r08-freeze', 'pitwall-race-2024-r08-sync']);
-      expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/results/sync/2024/9');
+      expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/2024/9');
       const latest = await fetch(`${server.url}/results/sync/latest`, { method: 'POST' });
       expect(latest.status).toBe(200);
       expect((await latest.json()).raceId).toBe((await findRace(createRepository(db.knex), { year: 2024, race: 'Monaco' })).id);

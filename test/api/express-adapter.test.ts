@@ -4,6 +4,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../shared/http/handler.js';
 import { toHttpFunction } from '../../shared/http/express-adapter.js';
+import { silentLogger } from '../../shared/log/logger.js';
 
 describe('the functions-framework adapter, behind functions-framework', () => {
   const snapshot = { id: 7, entries: [{ driver: 'VER', pWin: 0.4 }] };
@@ -17,7 +18,7 @@ describe('the functions-framework adapter, behind functions-framework', () => {
       toHttpFunction(async (req): Promise<HttpResponse> => {
         if (req.path === '/stable') return { status: 200, headers: { ETag: '"s"' }, body: snapshot, stableBody: true };
         return { status: 200, headers: {}, body: live };
-      }),
+      }, silentLogger),
     );
     server = getTestServer('adapterTest');
     server.listen(0, '127.0.0.1');

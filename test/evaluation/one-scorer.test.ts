@@ -87,7 +87,7 @@ describe('one scorer, one outcome model, one freeze instant', () => {
 
 describe('the backtest over Cloud Run tasks', () => {
   it('gives every season to exactly one task, in contiguous blocks', async () => {
-    const { taskSeasons } = await import('../../shared/evaluation/backtest.js');
+    const { taskSeasons } = await import('../../shared/training/backtest.js');
     for (let count = 1; count <= 14; count++) {
       const seasons = Array.from({ length: count }, (_, i) => taskSeasons(2014, 2024, i, count)).flatMap((b) => (b ? Array.from({ length: b.to - b.from + 1 }, (_, k) => b.from + k) : []));
       expect(seasons).toEqual(Array.from({ length: 11 }, (_, k) => 2014 + k));

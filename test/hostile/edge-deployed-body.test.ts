@@ -4,8 +4,12 @@ import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installBodyDeferral } from '../../shared/http/body.js';
+import { z } from 'zod';
 import { toHttpFunction } from '../../shared/http/express-adapter.js';
 import type { HttpRequest } from '../../shared/http/handler.js';
+import { bind, defineRoute } from '../../shared/http/route.js';
+import { createRouter } from '../../shared/http/router.js';
+import { silentLogger } from '../../shared/log/logger.js';
 
 /**
  * The deployed path: functions-framework creates the server, so the deferral hooks Node's
@@ -22,11 +26,16 @@ describe('functions-framework with the body deferral installed', () => {
     registerHttp(
       'deferredBody',
       toHttpFunction(
-        async (req) => {
-          seen.push(req);
-          return { status: 200, headers: {}, body: { got: req.body ?? null } };
-        },
-        { maxBytes: 1024 },
+        createRouter(
+          [
+            bind(defineRoute({ method: 'POST', path: '/', summary: 'echo', body: z.record(z.string(), z.unknown()), maxBytes: 1024, responses: {} }), async ({ req, body }) => {
+              seen.push(req);
+              return { status: 200, headers: {}, body: { got: body } };
+            }),
+          ],
+          { logger: silentLogger },
+        ),
+        silentLogger,
       ),
     );
     server = getTestServer('deferredBody');

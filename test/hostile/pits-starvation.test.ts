@@ -5,10 +5,12 @@ import { setupTensorflow } from '../../shared/models/tf.js';
 import { TtlCache } from '../../shared/lifecycle/snapshot-cache.js';
 import { ForecastCache } from '../../shared/pits/forecast-cache.js';
 import { buildPitModel } from '../../shared/pits/model.js';
-import { handlePits, sharedModelLoads, type DriverNames, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
+import { pitsFunction, sharedModelLoads, type DriverNames, type LoadedPitModel, type PitForecastResponse, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { PitsBusyError, WorkGate } from '../../shared/pits/work-gate.js';
 import { backends } from '../helpers/databases.js';
+import { routesCaller } from '../helpers/call.js';
+import type { HttpRequest } from '../../shared/http/handler.js';
 import { seedRace, TOTAL } from '../pits/seed.js';
 
 /**
@@ -34,8 +36,8 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
   let version: string;
   let latestCalls: number;
   const models = { latest: async () => (latestCalls++, { ...loaded, version }) };
-  const call = (req: Partial<PitsRequest>, cache?: ForecastCache, more: { gate?: WorkGate; names?: TtlCache<DriverNames, string> } = {}) =>
-    handlePits({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}), ...more }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
+  const call = (req: Partial<HttpRequest>, cache?: ForecastCache, more: { gate?: WorkGate; names?: TtlCache<DriverNames, string> } = {}) =>
+    routesCaller(pitsFunction({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}), ...more }))(req);
   const timeline = (cache?: ForecastCache) => call({ path: `/${raceId}/timeline` }, cache);
 
   /** A live race: `drivers` cars, laps 1..`laps` each. */
@@ -141,13 +143,13 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
   });
 
   describe('race ids in the path are strict decimals within int4', () => {
-    it('answers 404 for ids past the column and 400 for hex, binary, exponent and signed forms', async () => {
+    it('answers 400 for ids past the column and for hex, binary, exponent and signed forms, as every route parses ids', async () => {
       for (const path of ['/2147483648/timeline', '/99999999999999999999/timeline']) {
         const res = await call({ path });
-        expect(res.status, path).toBe(404);
-        expect((res.body as ErrorBody).error.code).toBe('not_found');
+        expect(res.status, path).toBe(400);
+        expect((res.body as ErrorBody).error.message).toMatch(/raceId must be a whole number from 1 to 2147483647/);
       }
-      expect((await call({ path: '/2147483648', query: { lap: '10' } })).status).toBe(404);
+      expect((await call({ path: '/2147483648', query: { lap: '10' } })).status).toBe(400);
       for (const id of ['0x10', '0b11', '1e3', '-1', '+5', '0', ' 7']) {
         const res = await call({ path: `/${id}`, query: { lap: '3' } });
         expect(res.status, id).toBe(400);

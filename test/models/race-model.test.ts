@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArtifactStore } from '../../shared/artifacts/create-store.js';
 import type { RaceForecast } from '../../shared/domain/forecast.js';
-import { runBacktest, type BacktestResult } from '../../shared/evaluation/backtest.js';
+import { runBacktest, type BacktestResult } from '../../shared/training/backtest.js';
 import { raceMetrics } from '../../shared/evaluation/score-race.js';
 import { postQualifyingFreeze } from '../../shared/domain/history.js';
 import { featureNames } from '../../shared/features/race-features.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../shared/app/dev-server.js';
 import { currentForecaster } from '../../shared/app/forecaster.js';
 import { createArtifactStore } from '../../shared/artifacts/create-store.js';
-import { reportOf, runBacktest, taskSeasons, type BacktestPart, type BacktestResult } from '../../shared/evaluation/backtest.js';
+import { reportOf, runBacktest, taskSeasons, type BacktestPart, type BacktestResult } from '../../shared/training/backtest.js';
 import { pointMetrics } from '../../shared/evaluation/score-race.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { replaySeason, type ReplayReport } from '../../shared/lifecycle/replay.js';

@@ -9,11 +9,13 @@ import { setupTensorflow } from '../../shared/models/tf.js';
 import { buildWindows } from '../../shared/pits/dataset.js';
 import { buildSequences, featureNames } from '../../shared/pits/features.js';
 import { buildPitModel, fitPitModel, serializePitModel, type PitModelArtifact } from '../../shared/pits/model.js';
-import { forecastAtLap, handlePits, pitTimeline, type LoadedPitModel, type PitForecastResponse, type PitsRequest, type PitTimelineResponse } from '../../shared/pits/serve.js';
+import { forecastAtLap, pitsFunction, pitTimeline, type LoadedPitModel, type PitForecastResponse, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createPitModelRegistry } from '../../shared/pits/registry.js';
 import { createPitModelSource, type PitModelRegistry } from '../../shared/pits/train.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
+import { routesCaller } from '../helpers/call.js';
+import type { HttpRequest } from '../../shared/http/handler.js';
 import { seedRace, TOTAL } from './seed.js';
 import { fourCars, syntheticRace } from './synthetic-race.js';
 
@@ -98,8 +100,8 @@ for (const backend of backends) {
     let artifact: PitModelArtifact;
     let dir: string;
     let registry: PitModelRegistry;
-    const call = (req: Partial<PitsRequest>) =>
-      handlePits({ repo, logger: silentLogger, models: createPitModelSource(registry) }, { method: 'GET', path: '/', query: {}, body: undefined, ...req });
+    const call = (req: Partial<HttpRequest>) =>
+      routesCaller(pitsFunction({ repo, logger: silentLogger, models: createPitModelSource(registry) }))(req);
 
     beforeAll(async () => {
       await setupTensorflow({ prefer: 'wasm' });
@@ -143,7 +145,7 @@ for (const backend of backends) {
     it('names every driver beside the numeric id, and keeps the timeline within the race distance', async () => {
       const atLap = (await call({ path: `/${raceId}`, query: { lap: '12' } })).body as PitForecastResponse;
       expect(atLap.drivers.map((d) => d.name).sort()).toEqual(['A Driver 1', 'A Driver 2', 'A Driver 3', 'A Driver 4']);
-      const res = await call({ path: `/pits/${raceId}/timeline` });
+      const res = await call({ path: `/${raceId}/timeline` });
       expect(res.status).toBe(200);
       const body = res.body as PitTimelineResponse;
       expect(body.totalLaps).toBe(TOTAL);

@@ -5,7 +5,9 @@ import { createJolpicaClient } from '../../../shared/clients/jolpica.js';
 import { jolpicaLimits } from '../../../shared/clients/pacer.js';
 import type { Database } from '../../../shared/db/connect.js';
 import { DEFAULT_ZIP_LIMITS } from '../../../shared/config/config.js';
-import { handleIngest } from '../../../shared/ingest/handler.js';
+import { ingestFunction } from '../../../shared/ingest/handler.js';
+import { systemClock } from '../../../shared/lifecycle/clock.js';
+import { routesCaller } from '../../helpers/call.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository } from '../../../shared/repository/index.js';
 import { virtualClock } from '../../clients/virtual-clock.js';
@@ -27,17 +29,21 @@ describe.skipIf(data.skip)('ingest function body with {jolpica: …}', () => {
     await server?.close();
     await db?.close();
   });
+  // Only Jolpica is reached by these requests.
+  const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not reached in this test')) });
   const post = (body: unknown) =>
-    handleIngest(
-      {
+    routesCaller(
+      ingestFunction({
         repo: createRepository(db.knex),
         logger: silentLogger,
-        auth: { env: 'production', apiKey: 'k3y' },
+        clock: systemClock,
         ingest: { roots: [dataDir], buckets: [], zip: DEFAULT_ZIP_LIMITS },
+        storage: unused as never,
+        openf1: unused as never,
         jolpica: createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock: virtualClock() }), baseUrl: server.jolpicaBaseUrl, pageSize: 30 }),
-      },
-      { method: 'POST', headers: { 'x-api-key': 'k3y', authorization: 'Bearer token', 'content-type': 'application/json' }, body },
-    );
+      }),
+      { env: 'production', apiKey: 'k3y' },
+    )({ method: 'POST', headers: { 'x-api-key': 'k3y', authorization: 'Bearer token', 'content-type': 'application/json' }, body });
 
   it('runs a Jolpica ingestion and answers its summary', async () => {
     const res = await post({ jolpica: { season: 2023, round: 9, parts: ['schedule', 'results'] } });
