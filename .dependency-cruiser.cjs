@@ -7,7 +7,8 @@
  *   shared/domain      types and pure rules of F1 forecasting: imports nothing of the project
  *   shared/repository  the database, in domain types: no lifecycle, features, ingest, models,
  *                      training, pits, api, http, app, cli, scheduler, dashboard
- *   shared/evaluation  the one scorer: models and training use it, it does not use them
+ *   shared/evaluation  the one scorer: models, training and the lifecycle use it; it reads
+ *                      domain types only
  *   shared/lifecycle   predict / freeze / sync / evaluate: does not reach into ingest
  *   functions/         the deployed entry points: nothing in shared/ or bench/ imports them
  */
@@ -45,11 +46,12 @@ module.exports = {
       to: { path: `^shared/(${ABOVE_REPOSITORY.join('|')})/` },
     },
     {
-      name: 'evaluation-below-models',
+      name: 'evaluation-is-the-scorer',
       severity: 'error',
-      comment: 'shared/evaluation scores forecasts; models and training call it. It may not import them.',
+      comment:
+        'shared/evaluation is the one scorer (metrics, bootstrap, score-race) that models, training, the backtest and the live evaluation call: it reads domain types only, never the models or training it scores (the backtest, which trains, lives in shared/training).',
       from: { path: '^shared/evaluation/' },
-      to: { path: '^shared/(models|training)/' },
+      to: { path: '^shared/', pathNot: '^shared/(evaluation|domain)/' },
     },
     {
       name: 'lifecycle-not-ingest',

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
-import { runBacktest, seasonStartPool, WARMUP_SEASONS } from '../../shared/evaluation/backtest.js';
+import { runBacktest, seasonStartPool, WARMUP_SEASONS } from '../../shared/training/backtest.js';
 import { FEATURE_HISTORY_SEASONS, indexHistory } from '../../shared/features/race-features.js';
 import { fitSlotTable } from '../../shared/models/race/baselines.js';
 import { setupTensorflow } from '../../shared/models/tf.js';

@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { runBacktest, seasonStartPool, WARMUP_SEASONS } from '../evaluation/backtest.js';
+import { runBacktest, seasonStartPool, WARMUP_SEASONS } from './backtest.js';
 import { pointMetrics } from '../evaluation/score-race.js';
 import { indexHistory } from '../features/race-features.js';
 import type { Logger } from '../log/logger.js';

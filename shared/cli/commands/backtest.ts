@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { openPglite } from '../../db/pglite.js';
 import { ValidationError } from '../../errors.js';
-import { reportOf, runBacktest, taskSeasons, WARMUP_SEASONS, type BacktestPart, type BacktestReport } from '../../evaluation/backtest.js';
+import { reportOf, runBacktest, taskSeasons, WARMUP_SEASONS, type BacktestPart, type BacktestReport } from '../../training/backtest.js';
 import { createArtifactStore } from '../../artifacts/create-store.js';
 import { FEATURE_HISTORY_SEASONS } from '../../features/race-features.js';
 import { reliabilitySvg } from '../../evaluation/reliability-svg.js';

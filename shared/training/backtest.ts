@@ -7,9 +7,9 @@ import { fitGapTable } from '../models/race/gap-table.js';
 import { PoolLearner, poolSummary, type PoolEvidence, type PoolState, type PoolSummary } from '../models/race/pool.js';
 import { poolEvidence, poolInputs, predictPooled } from '../models/race/pooled-model.js';
 import { predictRace } from '../models/race/race-model.js';
-import { createFeatureCache } from '../training/race-dataset.js';
-import { fitRaceModel, type FitOptions } from '../training/train-race-model.js';
-import { scoreRace, summarise, type MetricReport, type ScoredRace } from './score-race.js';
+import { createFeatureCache } from './race-dataset.js';
+import { fitRaceModel, type FitOptions } from './train-race-model.js';
+import { scoreRace, summarise, type MetricReport, type ScoredRace } from '../evaluation/score-race.js';
 
 /**
  * Walk-forward backtest, as production runs. Before round 1 of each season a network is
