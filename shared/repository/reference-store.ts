@@ -109,6 +109,9 @@ const specs: Record<ReferenceTable, UpsertSpec> = {
   laps: { table: 'laps', key: ['race_id', 'driver_id', 'lap'], mode: 'merge' },
 };
 
+/** The tables' fields and natural keys, shared with the in-memory repository (memory/reference.ts). */
+export { columnsOf as referenceColumns, specs as referenceUpsertSpecs };
+
 /** Natural key → surrogate id, for resolving records before writing them. */
 export interface ReferenceKeys {
   circuits: Map<string, number>;

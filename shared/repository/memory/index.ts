@@ -1,0 +1,36 @@
+import type { Repository } from '../index.js';
+import { createMemoryHistoryStore, createMemoryRacesStore } from './calendar.js';
+import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
+import { createMemoryReferenceStore } from './reference.js';
+import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
+import { Session, Tables } from './tables.js';
+
+export { ConstraintError } from './tables.js';
+
+export interface MemoryRepositoryOptions {
+  /** The database's clock (now()): recorded_at, wall-clock created_at, run timestamps. */
+  now?: () => Date;
+}
+
+/**
+ * The repository in memory, behind the same interfaces as the SQL one (shared/repository),
+ * with the invariants domain code relies on: natural-key upserts with their counts, unique
+ * keys, foreign keys to reference rows, the snapshot admission rules and immutability, and
+ * transactions that undo their writes on a throw. For tests and tools that need no database.
+ */
+export function createMemoryRepository(options: MemoryRepositoryOptions = {}): Repository {
+  return over(Session.root(new Tables(options.now ?? (() => new Date()))));
+}
+
+function over(session: Session): Repository {
+  return {
+    races: createMemoryRacesStore(session),
+    ingestionRuns: createMemoryIngestionRunsStore(session),
+    reference: createMemoryReferenceStore(session),
+    predictions: createMemoryPredictionsStore(session),
+    evaluations: createMemoryEvaluationsStore(session),
+    history: createMemoryHistoryStore(session),
+    modelVersions: createMemoryModelVersionsStore(session),
+    withTransaction: (work) => session.transaction((trx) => work(over(trx))),
+  };
+}
