@@ -28,6 +28,19 @@ export class PitwallError extends Error {
   }
 }
 
+/** The shape the plain HTTP errors share: a status, a code, fixed headers, a message and details. */
+function httpError(status: number, code: string, headers: Record<string, string> = {}) {
+  return class extends PitwallError {
+    override readonly httpStatus: number = status;
+    constructor(message: string, details?: Record<string, unknown>) {
+      super(message, code, details);
+    }
+    override responseHeaders(): Record<string, string> {
+      return { ...headers };
+    }
+  };
+}
+
 /** Input that cannot be accepted (400). */
 export class ValidationError extends PitwallError {
   override readonly httpStatus: number = 400;
@@ -49,51 +62,23 @@ export class NotFoundError extends PitwallError {
 }
 
 /** The request is valid but the state forbids it now (409), e.g. freezing before qualifying. */
-export class ConflictError extends PitwallError {
-  override readonly httpStatus: number = 409;
-  constructor(message: string, details?: Record<string, unknown>) {
-    super(message, 'conflict', details);
-  }
-}
+export class ConflictError extends httpError(409, 'conflict') {}
 
 /** Missing or wrong credentials (401). */
-export class UnauthorizedError extends PitwallError {
-  override readonly httpStatus: number = 401;
-  override responseHeaders() {
-    return { 'WWW-Authenticate': 'Bearer' };
-  }
+export class UnauthorizedError extends httpError(401, 'unauthorized', { 'WWW-Authenticate': 'Bearer' }) {
   constructor(message = 'authentication required') {
-    super(message, 'unauthorized');
+    super(message);
   }
 }
 
 /** Valid credentials of a caller who may not do this (403). */
-export class ForbiddenError extends PitwallError {
-  override readonly httpStatus: number = 403;
-  constructor(message: string) {
-    super(message, 'forbidden');
-  }
-}
+export class ForbiddenError extends httpError(403, 'forbidden') {}
 
-/** A request body over the route's cap (413); it was not read past the cap. */
-export class PayloadTooLargeError extends PitwallError {
-  override readonly httpStatus: number = 413;
-  // The body was not read to its end: close the connection rather than drain it.
-  override responseHeaders() {
-    return { Connection: 'close' };
-  }
-  constructor(message: string, details?: Record<string, unknown>) {
-    super(message, 'payload_too_large', details);
-  }
-}
+/** A request body over the route's cap (413): it was not read to its end, so the connection closes rather than drain it. */
+export class PayloadTooLargeError extends httpError(413, 'payload_too_large', { Connection: 'close' }) {}
 
 /** A request body of a type the route does not take (415), e.g. a form post. */
-export class UnsupportedMediaTypeError extends PitwallError {
-  override readonly httpStatus: number = 415;
-  constructor(message: string) {
-    super(message, 'unsupported_media_type');
-  }
-}
+export class UnsupportedMediaTypeError extends httpError(415, 'unsupported_media_type') {}
 
 /** Data that is not there yet (503 + Retry-After, so Cloud Scheduler retries). */
 export class NotReadyError extends PitwallError {
