@@ -13,7 +13,7 @@ import path from 'node:path';
 
 /** An app context over a test database (the database stays the test's to close). */
 export function appOver(db: Database, env: Record<string, string> = {}): AppContext {
-  const config = parseConfig({ PITWALL_ENV: 'test', RESULTS_SOURCE: 'dump', ARTIFACT_STORE_URI: path.join(os.tmpdir(), 'pitwall-test-artifacts'), ...env });
+  const config = parseConfig({ PITWALL_ENV: 'test', RESULTS_SOURCE: 'dump', RESPONSE_CONTRACT_CHECKS: 'true', ARTIFACT_STORE_URI: path.join(os.tmpdir(), 'pitwall-test-artifacts'), ...env });
   return { config, logger: silentLogger, db, repo: createRepository(db.knex), close: async () => {} };
 }
 
