@@ -6,9 +6,10 @@ import { buildWindows, pitNextLabels, type WindowSet } from './dataset.js';
 import { buildSequences, type DriverSequence } from './features.js';
 import { loadPitRaces, type PitRace } from './load.js';
 import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } from './metrics.js';
-import { buildPitModel, defaultModelOptions, fitPitModel, predictPits, type PitModelOptions } from './model.js';
+import { buildPitModel, fitPitModel, predictPits } from './model.js';
 import { loadPreRaceForecaster } from './prerace.js';
 import { rolloutStrategy } from './strategy.js';
+import { defaultTrainPit, type TrainPitOptions } from './train.js';
 import { ConflictError } from '../errors.js';
 
 /**
@@ -16,24 +17,18 @@ import { ConflictError } from '../errors.js';
  * PR-AUC) and each classifier's threshold on 2023, test on 2024 R1–R18 (where tyre data
  * exists) at the natural base rate: every lap of every car, never resampled.
  */
-export interface BacktestOptions {
-  trainSeasons: [number, number];
-  thresholdSeason: number;
+export interface BacktestOptions extends TrainPitOptions {
   testSeason: number;
   testMaxRound: number;
-  model: PitModelOptions;
-  epochs: number;
-  batchSize: number;
 }
 
+/** The training job's model and fit, one season earlier, so that 2024 is left to test on. */
 export const defaultBacktest: BacktestOptions = {
+  ...defaultTrainPit,
   trainSeasons: [2019, 2022],
   thresholdSeason: 2023,
   testSeason: 2024,
   testMaxRound: 18,
-  model: defaultModelOptions,
-  epochs: 8,
-  batchSize: 256,
 };
 
 export interface LapMetrics {
