@@ -1,16 +1,10 @@
 import { AuthTypes, Connector, IpAddressTypes } from '@google-cloud/cloud-sql-connector';
 import knexFactory, { type Knex } from 'knex';
+import type { DatabaseConfig } from '../config/config.js';
 import { pgTypeParser } from './postgres.js';
 
 /** Cloud SQL through the Cloud SQL Node.js connector (IAM-authorised TLS, no proxy). */
-export async function openCloudSql(options: {
-  instance: string;
-  user: string;
-  password?: string;
-  database: string;
-  iamAuth: boolean;
-  poolMax: number;
-}): Promise<{ knex: Knex; close: () => Promise<void> }> {
+export async function openCloudSql(options: Extract<DatabaseConfig, { kind: 'cloud-sql' }>): Promise<{ knex: Knex; close: () => Promise<void> }> {
   const connector = new Connector();
   const clientOpts = await connector.getOptions({
     instanceConnectionName: options.instance,
