@@ -21,22 +21,22 @@ export interface IngestionRun {
   error: string | null;
 }
 
-export interface QuarantinedRow {
+/** A row of an input a run recorded, with why: what quarantined rows and notes have in common. */
+export interface RunRow {
   runId: number;
-  source: string;
   tableName: string;
   raw: unknown;
   reason: string;
 }
 
+export interface QuarantinedRow extends RunRow {
+  source: string;
+}
+
 /** A row a run fixed on purpose (kind 'corrected') or loaded with a warning. */
-export interface IngestionNote {
-  runId: number;
+export interface IngestionNote extends RunRow {
   kind: 'corrected' | 'warning';
-  tableName: string;
-  raw: unknown;
   corrected: unknown;
-  reason: string;
 }
 
 /** A run found 'running' whose process stopped beating, marked failed by a later run. */
@@ -89,6 +89,25 @@ function storableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v)) ?? 'null';
 }
 
+/** quarantined_rows and ingestion_notes: the columns of a RunRow, written and read the same way. */
+type RunRowTable = 'quarantined_rows' | 'ingestion_notes';
+
+function runRowColumns(r: RunRow): Record<string, unknown> {
+  return { run_id: r.runId, table_name: r.tableName, raw: storableJson(r.raw), reason: storable(r.reason) };
+}
+
+function runRowOf(row: Record<string, unknown>): RunRow {
+  return { runId: Number(row.run_id), tableName: row.table_name as string, raw: row.raw, reason: row.reason as string };
+}
+
+async function insertRunRows(db: Knex | Knex.Transaction, table: RunRowTable, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length > 0) await db.batchInsert(table, rows, 500);
+}
+
+async function runRowsOf(db: Knex | Knex.Transaction, table: RunRowTable, runId: number): Promise<Record<string, unknown>[]> {
+  return db(table).where({ run_id: runId }).orderBy('id');
+}
+
 export function createIngestionRunsStore(db: Knex | Knex.Transaction): IngestionRunsStore {
   return {
     async reapDead(staleSeconds) {
@@ -132,54 +151,22 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
       return mapRun(row);
     },
     async quarantine(rows) {
-      if (rows.length === 0) return;
-      await db.batchInsert(
-        'quarantined_rows',
-        rows.map((r) => ({
-          run_id: r.runId,
-          source: r.source,
-          table_name: r.tableName,
-          raw: storableJson(r.raw),
-          reason: storable(r.reason),
-        })),
-        500,
-      );
+      await insertRunRows(db, 'quarantined_rows', rows.map((r) => ({ ...runRowColumns(r), source: r.source })));
     },
     async quarantined(runId) {
-      const rows = await db('quarantined_rows').where({ run_id: runId }).orderBy('id');
-      return rows.map((r) => ({
-        runId: Number(r.run_id),
-        source: r.source,
-        tableName: r.table_name,
-        raw: r.raw,
-        reason: r.reason,
-      }));
+      const rows = await runRowsOf(db, 'quarantined_rows', runId);
+      return rows.map((r) => ({ ...runRowOf(r), source: r.source as string }));
     },
     async note(rows) {
-      if (rows.length === 0) return;
-      await db.batchInsert(
+      await insertRunRows(
+        db,
         'ingestion_notes',
-        rows.map((r) => ({
-          run_id: r.runId,
-          kind: r.kind,
-          table_name: r.tableName,
-          raw: storableJson(r.raw),
-          corrected: r.corrected === undefined ? null : storableJson(r.corrected),
-          reason: storable(r.reason),
-        })),
-        500,
+        rows.map((r) => ({ ...runRowColumns(r), kind: r.kind, corrected: r.corrected === undefined ? null : storableJson(r.corrected) })),
       );
     },
     async notes(runId) {
-      const rows = await db('ingestion_notes').where({ run_id: runId }).orderBy('id');
-      return rows.map((r) => ({
-        runId: Number(r.run_id),
-        kind: r.kind,
-        tableName: r.table_name,
-        raw: r.raw,
-        corrected: r.corrected ?? null,
-        reason: r.reason,
-      }));
+      const rows = await runRowsOf(db, 'ingestion_notes', runId);
+      return rows.map((r) => ({ ...runRowOf(r), kind: r.kind as IngestionNote['kind'], corrected: r.corrected ?? null }));
     },
     async byId(id) {
       const row = await db('ingestion_runs').where({ id }).first();
