@@ -259,6 +259,21 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
         expect(prediction.createdAt.getTime()).toBe(prediction.recordedAt.getTime());
         expect(Math.abs(prediction.createdAt.getTime() - before)).toBeLessThan(60_000);
         expect(prediction.official).toBe(true);
+        // So a race that is over cannot get a wall-clock forecast by claiming an earlier time.
+        const past = (await buildSeason(repo, { season: 2024, races: 1 })).races[0]!;
+        await expect(repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, past, freezeAt(past), { clock: 'wall' })))).rejects.toThrow(/can only be stored as retrospective/);
+        const retro = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, past, freezeAt(past), { clock: 'wall', kind: 'retrospective' })));
+        expect(retro.prediction).toMatchObject({ kind: 'retrospective', official: false });
+        expect(Math.abs(retro.prediction.createdAt.getTime() - before)).toBeLessThan(60_000);
+      });
+
+      it('a simulated-clock freeze keeps the replayed time and records the real one beside it', async () => {
+        const s = await buildSeason(repo);
+        const race = s.races[0]!;
+        const { prediction } = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, race, freezeAt(race))));
+        expect(prediction.clock).toBe('simulated');
+        expect(prediction.createdAt).toEqual(freezeAt(race));
+        expect(Math.abs(prediction.recordedAt.getTime() - Date.now())).toBeLessThan(60_000);
       });
 
       it('refuses a snapshot whose entries share a position, storing nothing', async () => {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DriverForecast, RaceForecast } from '../../shared/domain/forecast.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
+import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { predict } from '../../shared/lifecycle/predict.js';
+import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
+import { createMemoryRepository } from '../../shared/repository/memory/index.js';
+import { buildSeason } from '../helpers/builders.js';
+import type { DriverForecast, RaceForecast } from '../../shared/domain/forecast.js';
 import { forecastConfidence, InvalidForecastError, validateForecast } from '../../shared/lifecycle/validate-forecast.js';
-import type { Race } from '../../shared/domain/reference.js';
 
 const driver = (id: number, pos: number, gap: number, over: Partial<DriverForecast> = {}): DriverForecast => ({
   driverId: id, constructorId: 1, predictedPosition: pos, expectedPosition: pos, medianPosition: pos, pWin: pos === 1 ? 0.6 : 0.4 / 2,
@@ -46,21 +50,42 @@ describe('forecast validation', () => {
   });
 });
 
-describe('freeze policy', () => {
-  const race: Race = {
-    id: 1, season: 2024, round: 8, circuitId: 1, name: 'Monaco Grand Prix', url: null,
-    sessions: { race: { date: '2024-05-26', time: '13:00:00' }, qualifying: { date: '2024-05-25', time: '14:00:00' } },
-  };
-  it('post_qualifying allows the freeze 90 minutes after qualifying starts', () => {
-    expect(freezeWindow(race, { kind: 'post_qualifying' }).allowedAt.toISOString()).toBe('2024-05-25T15:30:00.000Z');
+describe('a forecast that fails validation', () => {
+  it('is refused before it is frozen, naming the fault, and nothing is stored', async () => {
+    const repo = createMemoryRepository();
+    const season = await buildSeason(repo);
+    const race = season.races[2]!;
+    const policy = { kind: 'post_qualifying' } as const;
+    const clock = new SimulatedClock(freezeWindow(race, policy).allowedAt);
+    const base = new QualifyingOrderForecaster(repo);
+    const broken = {
+      version: base.version,
+      forecast: async (raceId: number, asOf: Date) => {
+        const f = await base.forecast(raceId, asOf);
+        return { ...f, drivers: f.drivers.map((d) => (d.predictedPosition === 5 ? { ...d, gapSeconds: 1 } : d)) };
+      },
+    };
+    const err = await predict({ repo, clock, policy, forecaster: async () => broken }, { year: 2024, race: 'Monaco' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidForecastError);
+    expect((err as InvalidForecastError).details).toEqual({ problems: ['gaps are not monotonic at P5'] });
+    expect(await repo.predictions.count()).toBe(0);
   });
-  it('t_minus allows it N minutes before the race', () => {
-    const w = freezeWindow(race, { kind: 't_minus', minutes: 45 });
-    expect(w.allowedAt.toISOString()).toBe('2024-05-26T12:15:00.000Z');
-    expect(w.sessionType).toBe('pre_race');
-  });
-  it('with only a qualifying date, waits for the end of that day', () => {
-    const old = { ...race, sessions: { race: { date: '2004-05-23', time: null }, qualifying: { date: '2004-05-22', time: null } } };
-    expect(freezeWindow(old, { kind: 'post_qualifying' }).allowedAt.toISOString()).toBe('2004-05-23T00:00:00.000Z');
+
+  it('an entrant the model left out is refused', async () => {
+    const repo = createMemoryRepository();
+    const season = await buildSeason(repo);
+    const race = season.races[0]!;
+    const policy = { kind: 'post_qualifying' } as const;
+    const base = new QualifyingOrderForecaster(repo);
+    const short = {
+      version: base.version,
+      forecast: async (id: number, at: Date) => {
+        const f = await base.forecast(id, at);
+        return { ...f, drivers: f.drivers.slice(0, 5) };
+      },
+    };
+    const clock = new SimulatedClock(freezeWindow(race, policy).allowedAt);
+    await expect(predict({ repo, clock, policy, forecaster: async () => short }, { year: 2024, race: '1' })).rejects.toThrow(`entered drivers missing: ${season.drivers[5]}`);
+    expect(await repo.predictions.count()).toBe(0);
   });
 });
