@@ -1,11 +1,11 @@
 import { CloudSchedulerClient } from '@google-cloud/scheduler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Race } from '../../shared/domain/reference.js';
 import { GoogleCloudScheduler } from '../../shared/scheduler/google.js';
 import { InMemoryScheduler } from '../../shared/scheduler/memory.js';
-import { cronAt, planJobs, reconcileJobs, type PlanOptions } from '../../shared/scheduler/plan.js';
+import { planJobs, reconcileJobs, type PlanOptions } from '../../shared/scheduler/plan.js';
 import type { Scheduler } from '../../shared/scheduler/port.js';
-import { startFakeScheduler, type FakeScheduler } from '../helpers/fake-scheduler.js';
+import { startFakeScheduler } from '../helpers/fake-scheduler.js';
 
 const race = (round: number, date: string, quali: string): Race => ({
   id: round, season: 2025, round, circuitId: 1, name: `Race ${round} Grand Prix`, url: null,
@@ -20,37 +20,29 @@ const options: PlanOptions = {
   horizonDays: 30,
 };
 
-describe('job planning', () => {
-  it('plans a freeze after qualifying and a sync N hours after the race, per coming race', () => {
-    const jobs = planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options);
-    expect(jobs.map((j) => j.id)).toEqual([
-      'pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync', 'pitwall-race-2025-r02-freeze', 'pitwall-race-2025-r02-sync',
-    ]);
-    expect(jobs[0]).toMatchObject({ schedule: '30 15 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
-    expect(jobs[1]).toMatchObject({
-      schedule: '0 17 16 3 *',
-      uri: 'https://europe-west1-proj.cloudfunctions.net/sync-results/2025/1',
-      oidc: { audience: 'https://europe-west1-proj.cloudfunctions.net/sync-results' },
-    });
-    expect(jobs[1]!.retry.retryCount).toBeGreaterThan(0);
-  });
-  it('t_minus freezes N minutes before the race; a race between freeze and sync keeps only its sync', () => {
-    const jobs = planJobs(calendar, new Date('2025-03-16T13:30:00Z'), { ...options, policy: { kind: 't_minus', minutes: 30 } });
-    expect(jobs[0]!.id).toBe('pitwall-race-2025-r01-sync');
-    expect(jobs.find((j) => j.id === 'pitwall-race-2025-r02-freeze')!.schedule).toBe(cronAt(new Date('2025-03-23T12:30:00Z')));
-  });
-});
+interface SchedulerUnderTest {
+  scheduler: Scheduler;
+  stored: () => number;
+  /** Checks on what the implementation did on the wire, after the sequence. */
+  afterwards?: () => void;
+  teardown?: () => Promise<void>;
+}
 
-/** The same behaviour over both implementations of the port. */
-function reconcileContract(name: string, make: () => Promise<{ scheduler: Scheduler; stored: () => number; teardown?: () => Promise<void> }>) {
+/** The same behaviour over both implementations of the port; each run on a scheduler of its own. */
+function reconcileContract(name: string, make: () => Promise<SchedulerUnderTest>) {
   describe(`reconciling jobs with ${name}`, () => {
-    let env: Awaited<ReturnType<typeof make>>;
-    beforeAll(async () => {
+    let env: SchedulerUnderTest | undefined;
+    const under = () => env!;
+    beforeEach(async () => {
       env = await make();
     });
-    afterAll(async () => env?.teardown?.());
+    afterEach(async () => {
+      await env?.teardown?.();
+      env = undefined;
+    });
 
     it('creates, is idempotent on re-run, updates changes and deletes the jobs of past races', async () => {
+      const env = under();
       const first = await reconcileJobs(env.scheduler, planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options));
       expect(first.created).toHaveLength(4);
       expect(env.stored()).toBe(4);
@@ -67,6 +59,7 @@ function reconcileContract(name: string, make: () => Promise<{ scheduler: Schedu
       expect(later.updated).toEqual(['pitwall-race-2025-r02-sync']);
       expect(later.created.sort()).toEqual(['pitwall-race-2025-r03-freeze', 'pitwall-race-2025-r03-sync']);
       expect(env.stored()).toBe(4);
+      env.afterwards?.();
     });
   });
 }
@@ -76,9 +69,8 @@ reconcileContract('the in-memory scheduler', async () => {
   return { scheduler: s, stored: () => s.jobs.size };
 });
 
-let fake: FakeScheduler;
 reconcileContract('the @google-cloud/scheduler client against the fake REST API', async () => {
-  fake = await startFakeScheduler();
+  const fake = await startFakeScheduler();
   const client = new CloudSchedulerClient({
     fallback: true,
     apiEndpoint: '127.0.0.1',
@@ -96,17 +88,15 @@ reconcileContract('the @google-cloud/scheduler client against the fake REST API'
   return {
     scheduler: new GoogleCloudScheduler(client, { project: 'proj', region: 'europe-west1' }),
     stored: () => fake.jobs.size,
+    // The client speaks the Scheduler REST surface: v1 paths under the project and region, every verb.
+    afterwards: () => {
+      expect(fake.requests.length).toBeGreaterThan(0);
+      for (const r of fake.requests) expect(r.path).toMatch(/^\/v1\/projects\/proj\/locations\/europe-west1\/jobs/);
+      expect(new Set(fake.requests.map((r) => r.method))).toEqual(new Set(['GET', 'POST', 'PATCH', 'DELETE']));
+    },
     teardown: async () => {
       await client.close();
       await fake.close();
     },
   };
-});
-
-describe('the client speaks the Scheduler REST surface', () => {
-  it('used v1 paths under projects/proj/locations/europe-west1', () => {
-    expect(fake.requests.length).toBeGreaterThan(0);
-    for (const r of fake.requests) expect(r.path).toMatch(/^\/v1\/projects\/proj\/locations\/europe-west1\/jobs/);
-    expect(new Set(fake.requests.map((r) => r.method))).toEqual(new Set(['GET', 'POST', 'PATCH', 'DELETE']));
-  });
 });
