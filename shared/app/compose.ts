@@ -1,6 +1,6 @@
 import type { Storage } from '@google-cloud/storage';
 import type { AppContext } from './context.js';
-import type { EntryPoint } from './manifest.js';
+import { writeFunctionNames, type EntryPoint } from './manifest.js';
 import { currentForecaster, modelUpdater } from './forecaster.js';
 import { healthChecks } from './health.js';
 import { assertServesDeclared, mountedRoutes } from './routes.js';
@@ -53,7 +53,7 @@ export interface CompositionDeps extends CompositionOverrides {
  */
 export function createComposition(deps: CompositionDeps) {
   const { app, clock } = deps;
-  const auth = authPolicyOf(app.config);
+  const auth = authPolicyOf(app.config, writeFunctionNames);
   let forecaster: CurrentForecaster | undefined;
   const sharedForecaster = () => (forecaster ??= deps.forecaster ?? currentForecaster(app));
   const loggerOf = (name: EntryPoint) => app.logger.child({ function: name });

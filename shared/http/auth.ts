@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
-import { writeFunctionNames } from '../app/manifest.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 
 /** Google's identity tokens (Cloud Scheduler's OIDC token, `gcloud auth print-identity-token`). */
@@ -111,34 +110,25 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The write functions Cloud Scheduler (or an operator) calls (shared/app/function-manifest.json): their URLs are the default audiences. */
-const WRITE_FUNCTIONS = writeFunctionNames;
-
 /**
  * The write policy from the configuration. Identity tokens default to the Scheduler's: its
- * service account, and the audiences its jobs name (FUNCTIONS_BASE_URL/{function}), in production.
+ * service account, and the audiences its jobs name (FUNCTIONS_BASE_URL/<function> for each of
+ * `writeFunctions`, the manifest's write functions), in production.
  */
-export function authPolicyOf(config: {
-  env: AuthPolicy['env'];
-  apiKey?: string;
-  identity: { audiences: string[]; allowedEmails: string[]; certsUrl: string };
-  functionsBaseUrl?: string;
-  gcp: { schedulerServiceAccount?: string };
-}, fetchImpl: typeof fetch = fetch): AuthPolicy {
-  // One policy per configuration: the edge's preflight and the handler share it (and its certificates).
-  const known = fetchImpl === fetch ? policies.get(config) : undefined;
-  if (known) return known;
-  const policy = buildPolicy(config, fetchImpl);
-  if (fetchImpl === fetch) policies.set(config, policy);
-  return policy;
-}
-
-const policies = new WeakMap<object, AuthPolicy>();
-
-function buildPolicy(config: Parameters<typeof authPolicyOf>[0], fetchImpl: typeof fetch): AuthPolicy {
+export function authPolicyOf(
+  config: {
+    env: AuthPolicy['env'];
+    apiKey?: string;
+    identity: { audiences: string[]; allowedEmails: string[]; certsUrl: string };
+    functionsBaseUrl?: string;
+    gcp: { schedulerServiceAccount?: string };
+  },
+  writeFunctions: readonly string[],
+  fetchImpl: typeof fetch = fetch,
+): AuthPolicy {
   // Derived only in production: locally a FUNCTIONS_BASE_URL must not close the laptop's writes.
   const derive = config.env === 'production';
-  const audiences = config.identity.audiences.length ? config.identity.audiences : derive && config.functionsBaseUrl ? WRITE_FUNCTIONS.map((f) => `${config.functionsBaseUrl}/${f}`) : [];
+  const audiences = config.identity.audiences.length ? config.identity.audiences : derive && config.functionsBaseUrl ? writeFunctions.map((f) => `${config.functionsBaseUrl}/${f}`) : [];
   const allowedEmails = config.identity.allowedEmails.length ? config.identity.allowedEmails : derive && config.gcp.schedulerServiceAccount ? [config.gcp.schedulerServiceAccount.toLowerCase()] : [];
   const configured = audiences.length > 0 || allowedEmails.length > 0;
   return {
