@@ -104,12 +104,16 @@ export const snapshotSummary = z.object({
   freezePolicy: z.object({ kind: z.enum(['post_qualifying', 't_minus']), minutes: z.number().int().optional() }),
 });
 
-export const predictionEntry = z.object({
+/** Who a row of a forecast or a result is: the driver and the team they drove for. */
+const raceEntrant = z.object({
   driverId: z.number().int(),
   driver: z.string(),
   code: z.string().nullable(),
   constructorId: z.number().int(),
   team: z.string(),
+});
+
+export const predictionEntry = raceEntrant.extend({
   qualifyingPosition: z.number().int().nullable().describe('the qualifying classification the forecast was frozen with (null: not classified)'),
   predictedPosition: z.number().int(),
   expectedPosition: z.number(),
@@ -148,12 +152,7 @@ export const predictionBody = z.object({
   entries: z.array(predictionEntry),
 });
 
-export const resultEntry = z.object({
-  driverId: z.number().int(),
-  driver: z.string(),
-  code: z.string().nullable(),
-  constructorId: z.number().int(),
-  team: z.string(),
+export const resultEntry = raceEntrant.extend({
   grid: z.number().int(),
   position: z.number().int().nullable(),
   positionText: z.string(),
