@@ -66,8 +66,9 @@ locals {
       cpu             = "1"
       timeout_seconds = 60
       concurrency     = 40
-      # functions-framework answers /favicon.ico and /robots.txt with 404 itself unless told not to.
-      env = { IGNORED_ROUTES = "" }
+      # functions-framework answers /favicon.ico and /robots.txt with 404 itself unless told not to;
+      # pages on other origins may read the API when var.allowed_origins names them (CORS).
+      env = { IGNORED_ROUTES = "", ALLOWED_ORIGINS = join(",", var.allowed_origins) }
     }
     pits = {
       artifacts       = "viewer"

@@ -165,6 +165,12 @@ variable "artifact_noncurrent_days" {
 
 # --- Functions -----------------------------------------------------------------------
 
+variable "allowed_origins" {
+  type        = list(string)
+  description = "Origins (scheme://host[:port]) whose web pages may call the read API from a browser (CORS, ALLOWED_ORIGINS); [\"*\"] for any. Default: none."
+  default     = []
+}
+
 variable "public_read_api" {
   type        = bool
   description = "Lets anyone (allUsers) call the read-only functions (api: read API and dashboard; pits: pit-stop probabilities). Write functions are never public."
@@ -184,7 +190,7 @@ variable "function_invokers" {
 
 variable "api_key_secret_id" {
   type        = string
-  description = "Optional Secret Manager secret (in this project) holding an API key; when set, write functions also require X-API-Key."
+  description = "Optional Secret Manager secret (in this project) holding an API key; when set, write functions also accept X-API-Key (for people), beside the Scheduler's verified identity token."
   default     = ""
 }
 
