@@ -1,7 +1,15 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ModelVersionsStore } from '../repository/model-versions-store.js';
 import type { PitModelArtifact } from './model.js';
-import type { PitModelRegistry } from './train.js';
+
+/**
+ * Where trained pit models go: an artifact (JSON) in the artifact store and a
+ * model_versions row of kind 'pit'. The training job publishes; serving reads the latest.
+ */
+export interface PitModelRegistry {
+  publish(artifact: PitModelArtifact, metrics: Record<string, number>): Promise<{ version: string }>;
+  latest(): Promise<{ version: string; artifact: PitModelArtifact } | undefined>;
+}
 
 /**
  * Pit models in the artifact store (pit/<version>/pit-model.json: topology, weights and

@@ -8,18 +8,9 @@ import { buildWindows, pitNextLabels } from './dataset.js';
 import { buildSequences, featureNames } from './features.js';
 import { loadPitRaces } from './load.js';
 import { bestF1Threshold, prAuc } from './metrics.js';
-import { buildPitModel, defaultModelOptions, fitPitModel, loadPitModel, predictPits, serializePitModel, type PitModelArtifact, type PitModelOptions } from './model.js';
-import { createPitModelRegistry } from './registry.js';
+import { buildPitModel, defaultModelOptions, fitPitModel, loadPitModel, predictPits, serializePitModel, type PitModelOptions } from './model.js';
+import { createPitModelRegistry, type PitModelRegistry } from './registry.js';
 import type { LoadedPitModel, PitModelSource } from './serve.js';
-
-/**
- * Where trained pit models go: an artifact (JSON) in the artifact store and a
- * model_versions row of kind 'pit'. The training job publishes; serving reads the latest.
- */
-export interface PitModelRegistry {
-  publish(artifact: PitModelArtifact, metrics: Record<string, number>): Promise<{ version: string }>;
-  latest(): Promise<{ version: string; artifact: PitModelArtifact } | undefined>;
-}
 
 export interface TrainPitOptions {
   /** Seasons to fit on. */
