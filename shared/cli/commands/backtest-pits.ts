@@ -1,23 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../../db/connect.js';
 import { ValidationError } from '../../errors.js';
 import { setupTensorflow } from '../../models/tf.js';
 import { defaultBacktest, runPitBacktest } from '../../pits/backtest.js';
 import { formatBacktest } from '../../pits/report.js';
 import { createRepository } from '../../repository/index.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 
-export const backtestPitsCommand: Command = {
+export const backtestPitsCommand = flagCommand({
   summary: 'pit-stop model backtest: train 2019–2022, threshold 2023, test 2024 R1–R18 beside its baselines',
   usage: 'pitwall backtest-pits [--json FILE] [--epochs N]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { json: { type: 'string' }, epochs: { type: 'string' } },
-      strict: true,
-    });
+  flags: { json: { type: 'string' }, epochs: { type: 'string' } },
+  async run({ config, logger, stdout }, values) {
     const epochs = values.epochs === undefined ? defaultBacktest.epochs : Number(values.epochs);
     if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) throw new ValidationError(`--epochs must be an integer 1..200\nusage: ${this.usage}`);
     const backend = await setupTensorflow({ logger });
@@ -38,4 +33,4 @@ export const backtestPitsCommand: Command = {
       await db.close();
     }
   },
-};
+});

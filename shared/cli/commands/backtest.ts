@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { openPglite } from '../../db/pglite.js';
@@ -13,7 +12,7 @@ import { ingestFiles } from '../../ingest/ingest.js';
 import { createProgress } from '../../log/progress.js';
 import { setupTensorflow } from '../../models/tf.js';
 import { createRepository } from '../../repository/index.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 
 const usage =
   'pitwall backtest [--from SEASON] [--to SEASON] (default 2022–2024) [--json FILE] [--svg-dir DIR (default: reliability/ beside --json)] [--dump DIR (a scratch in-memory database; else the configured one)] [--train-seasons N] [--races-per-season N] [--epochs N] [--parts KEY]\n' +
@@ -26,26 +25,22 @@ const usage =
  * its block of seasons and stores its share under --parts in the artifact store;
  * `--merge KEY` then prints the report of all of them, as one process would have.
  */
-export const backtestCommand: Command = {
+export const backtestCommand = flagCommand({
   summary: 'walk-forward backtest of the race model against the baselines (metrics with bootstrap CIs, reliability SVGs)',
   usage,
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        json: { type: 'string' },
-        'svg-dir': { type: 'string' },
-        dump: { type: 'string' },
-        'train-seasons': { type: 'string' },
-        'races-per-season': { type: 'string' },
-        epochs: { type: 'string' },
-        parts: { type: 'string' },
-        merge: { type: 'string' },
-      },
-      strict: true,
-    });
+  flags: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'string' },
+    'svg-dir': { type: 'string' },
+    dump: { type: 'string' },
+    'train-seasons': { type: 'string' },
+    'races-per-season': { type: 'string' },
+    epochs: { type: 'string' },
+    parts: { type: 'string' },
+    merge: { type: 'string' },
+  },
+  async run({ config, logger, stdout }, values) {
     const openStore = () => createArtifactStore(config.artifactStoreUri, { gcsApiEndpoint: config.gcsApiEndpoint, projectId: config.gcp.project });
     if (values.merge) {
       const store = await openStore();
@@ -167,7 +162,7 @@ export const backtestCommand: Command = {
       await db.close();
     }
   },
-};
+});
 
 /** Seasons that began new technical regulations (the named test cases of a new pecking order). */
 const REGULATION_RESETS = new Set([2009, 2014, 2017, 2022, 2026]);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createStorageClient } from '../../clients/gcs.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
@@ -8,26 +7,22 @@ import { ingestApis, parseApiFlags } from '../../ingest/api/cli-flags.js';
 import { ingestFiles, ingestRequest } from '../../ingest/ingest.js';
 import { createProgress } from '../../log/progress.js';
 import { createRepository } from '../../repository/index.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 
-export const ingestCommand: Command = {
+export const ingestCommand = flagCommand({
   summary: 'load an Ergast dump and/or lap files into the database (runs migrations first)',
   usage:
     'pitwall ingest [--dump <folder|.zip|gs://...>] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction] [--jolpica SEASON[/ROUND]] [--jolpica-parts schedule,drivers,results,qualifying,sprint,pitstops,laps] [--openf1 YEAR|SESSION_KEY,...]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        dump: { type: 'string' },
-        laps: { type: 'string' },
-        'openf1-sessions': { type: 'string' },
-        'race-per-transaction': { type: 'boolean' },
-        jolpica: { type: 'string' },
-        'jolpica-parts': { type: 'string' },
-        openf1: { type: 'string' },
-      },
-      strict: true,
-    });
+  flags: {
+    dump: { type: 'string' },
+    laps: { type: 'string' },
+    'openf1-sessions': { type: 'string' },
+    'race-per-transaction': { type: 'boolean' },
+    jolpica: { type: 'string' },
+    'jolpica-parts': { type: 'string' },
+    openf1: { type: 'string' },
+  },
+  async run({ config, logger, stdout }, values) {
     const api = parseApiFlags(values, this.usage);
     const files = Boolean(values.dump || values.laps) || !api;
     const parsed = ingestRequest.safeParse({
@@ -59,4 +54,4 @@ export const ingestCommand: Command = {
       await db.close();
     }
   },
-};
+});

@@ -1,18 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { formatReplay } from '../../lifecycle/replay.js';
 import { FIRST_FORECAST_SEASON } from '../../lifecycle/predict.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 import { prepareLocalStack, replayLocally } from '../local-stack.js';
 
-export const replayCommand: Command = {
+export const replayCommand = flagCommand({
   summary: 'replay a season through the real functions with a simulated clock: freeze, sync, evaluate; print the table',
   usage: 'pitwall replay --season <year> [--json <file>]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({ args: argv, options: { season: { type: 'string' }, json: { type: 'string' } }, strict: true });
+  flags: { season: { type: 'string' }, json: { type: 'string' } },
+  async run({ config, logger, stdout }, values) {
     const season = Number(values.season);
     if (!Number.isInteger(season) || season < 1950 || season > 2100) throw new ValidationError(`--season must be a year, got ${values.season ?? '(none)'}\nusage: ${this.usage}`);
     if (season < FIRST_FORECAST_SEASON) throw new ValidationError(`pitwall forecasts races from ${FIRST_FORECAST_SEASON} on; --season ${season} is earlier`);
@@ -31,4 +30,4 @@ export const replayCommand: Command = {
       await app.close();
     }
   },
-};
+});

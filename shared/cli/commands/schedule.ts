@@ -1,15 +1,14 @@
-import { parseArgs } from 'node:util';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { SimulatedClock, systemClock } from '../../lifecycle/clock.js';
 import { createScheduler, scheduleRaces } from '../../scheduler/schedule.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 
-export const scheduleCommand: Command = {
+export const scheduleCommand = flagCommand({
   summary: 'create/update the Cloud Scheduler jobs of the coming races and delete past ones (in memory without GCP_PROJECT)',
   usage: 'pitwall schedule [--now <ISO instant>]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({ args: argv, options: { now: { type: 'string' } }, strict: true });
+  flags: { now: { type: 'string' } },
+  async run({ config, logger, stdout }, values) {
     const at = values.now ? new Date(values.now) : undefined;
     if (at && Number.isNaN(at.getTime())) throw new ValidationError(`--now must be an ISO instant, got ${values.now}`);
     // Before the database opens: a missing setting is the whole answer.
@@ -26,4 +25,4 @@ export const scheduleCommand: Command = {
       await app.close();
     }
   },
-};
+});

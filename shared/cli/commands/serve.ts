@@ -1,21 +1,16 @@
-import { parseArgs } from 'node:util';
 import { startDevServer } from '../../app/dev-server.js';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
 import { systemClock } from '../../lifecycle/clock.js';
 import { formatReplay } from '../../lifecycle/replay.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 import { firstStartSeason, prepareLocalStack, replayLocally } from '../local-stack.js';
 
-export const serveCommand: Command = {
+export const serveCommand = flagCommand({
   summary: 'serve every function on one port (on a fresh database: ingest, train and replay the latest season first)',
   usage: 'pitwall serve [--port <n>] [--host <address>] [--no-train] [--no-replay]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'no-train': { type: 'boolean' }, 'no-replay': { type: 'boolean' } },
-      strict: true,
-    });
+  flags: { port: { type: 'string' }, host: { type: 'string' }, 'no-train': { type: 'boolean' }, 'no-replay': { type: 'boolean' } },
+  async run({ config, logger, stdout }, values) {
     const port = values.port === undefined ? config.port : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(`--port must be 0..65535, got ${values.port}`);
     const app = await createAppContext(config, logger);
@@ -46,4 +41,4 @@ export const serveCommand: Command = {
       await app.close();
     }
   },
-};
+});

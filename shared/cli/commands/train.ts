@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createAppContext } from '../../app/context.js';
 import { createArtifactStore } from '../../artifacts/create-store.js';
 import { migrateLatest } from '../../db/migrate.js';
@@ -6,17 +5,17 @@ import { createProgress } from '../../log/progress.js';
 import { setupTensorflow } from '../../models/tf.js';
 import { trainPitModel } from '../../pits/train.js';
 import { trainRaceModel } from '../../training/train-race-job.js';
-import type { Command } from '../command.js';
+import { flagCommand } from '../command.js';
 
 /**
  * The Cloud Run training job's entrypoint. A job with several tasks trains once (task 0);
  * any failure exits non-zero so Cloud Run retries or reports it.
  */
-export const trainCommand: Command = {
+export const trainCommand = flagCommand({
   summary: 'train the models on the database, evaluate, store the artifacts and register the versions',
   usage: 'pitwall train [--train-seasons N] [--epochs N]',
-  async run({ config, logger, stdout }, argv) {
-    const { values } = parseArgs({ args: argv, options: { 'train-seasons': { type: 'string' }, epochs: { type: 'string' } }, strict: true });
+  flags: { 'train-seasons': { type: 'string' }, epochs: { type: 'string' } },
+  async run({ config, logger, stdout }, values) {
     if (config.cloudRunTask.index > 0) {
       logger.info('training runs on task 0 only; nothing to do', { task: config.cloudRunTask });
       return 0;
@@ -46,4 +45,4 @@ export const trainCommand: Command = {
       await app.close();
     }
   },
-};
+});
