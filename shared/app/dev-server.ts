@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import type { AppContext } from './context.js';
 import { createComposition, type CompositionOverrides } from './compose.js';
 import { functionManifest, type FunctionSpec } from './manifest.js';
-import { deferBodyParsing } from '../http/body.js';
+import { onArrival } from '../http/body.js';
 import { bodyErrorMiddleware, toHttpFunction } from '../http/express-adapter.js';
 import type { Clock } from '../lifecycle/clock.js';
 
@@ -57,10 +57,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // functions-framework answers /favicon.ico with 404 before any function runs (its default
     // ignored routes; the deployed api function sets IGNORED_ROUTES=""): hand it the icon's path.
     if (req.url === '/favicon.ico') req.url = '/dashboard/favicon.svg';
+    // The function reads the body itself, under its cap, after its checks (shared/http/body.ts).
+    onArrival(req);
     const target = mountOf(req.url ?? '/');
     req.url = target.url;
-    // The function reads the body itself, under its cap, after its checks (shared/http/body.ts).
-    deferBodyParsing(req);
     servers.get(target.spec.entryPoint)!.emit('request', req, res);
   });
   server.keepAliveTimeout = 65_000;

@@ -35,6 +35,35 @@ export function restoreContentType(req: IncomingMessage): boolean {
   return true;
 }
 
+const malformed = Symbol('pitwall.malformedUrl');
+type Arrived = IncomingMessage & { [malformed]?: true };
+
+/**
+ * A path that cannot be decoded (a stray or truncated %-escape) would fail in the framework's
+ * own router, before any function runs, with Express's HTML error page: its '%' are escaped so
+ * the request reaches the function, marked, and the edge refuses it with the JSON 400.
+ */
+function holdMalformedUrl(req: IncomingMessage): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    decodeURIComponent(path);
+  } catch {
+    (req as Arrived)[malformed] = true;
+    req.url = path.replace(/%/g, '%25') + (q < 0 ? '' : url.slice(q));
+  }
+}
+
+/** Whether the request arrived with a path that cannot be decoded (see holdMalformedUrl). */
+export const arrivedMalformed = (req: IncomingMessage): boolean => (req as Arrived)[malformed] === true;
+
+/** What every request goes through on arrival, before the framework sees it: the body held back, a malformed path held. */
+export function onArrival(req: IncomingMessage): void {
+  holdMalformedUrl(req);
+  deferBodyParsing(req);
+}
+
 let installed = false;
 
 /**
@@ -45,7 +74,7 @@ let installed = false;
 export function installBodyDeferral(): void {
   if (installed) return;
   installed = true;
-  dc.subscribe('http.server.request.start', (message) => deferBodyParsing((message as { request: IncomingMessage }).request));
+  dc.subscribe('http.server.request.start', (message) => onArrival((message as { request: IncomingMessage }).request));
 }
 
 type Headers = Record<string, string | string[] | undefined>;

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log/logger.js';
 import { logRefusal, toErrorResponse } from './errors.js';
-import { PayloadTooLargeError } from '../errors.js';
-import { announcesBody, parseBody, readBody, restoreContentType } from './body.js';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { announcesBody, arrivedMalformed, parseBody, readBody, restoreContentType } from './body.js';
 import type { Handler, HttpRequest, HttpResponse } from './handler.js';
 
 /**
@@ -45,9 +45,11 @@ export function toHttpFunction(handler: Handler, logger: Logger): (req: Request,
     };
     let out: HttpResponse;
     try {
+      if (arrivedMalformed(req)) throw new ValidationError('the URL is not valid: it has a malformed %-escape');
       out = await handler(request);
     } catch (err) {
       const r = toErrorResponse(err, logger);
+      logRefusal(logger, r, req.path);
       out = { status: r.status, headers: r.headers, body: r.body };
     }
     // A body left unread (or read only up to its cap) is not drained: the connection closes.
