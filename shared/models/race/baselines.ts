@@ -1,8 +1,8 @@
+import type { DriverForecast } from '../../domain/forecast.js';
 import { isDnf } from '../../domain/race-outcome.js';
 import type { HistoryResult, HistoryQualifying } from '../../domain/history.js';
 import { featureNames, type RaceFeatures } from '../../features/race-features.js';
 import type { GapTable } from './gap-table.js';
-import type { DriverPrediction } from './race-model.js';
 
 /**
  * The baselines every forecast is compared with. All three start from the grid as known at
@@ -87,7 +87,7 @@ export function slotRate(table: SlotTable, slot: number, k: 'win' | 'podium' | '
   return s.n ? (s[k] + 0.1) / (s.n + 1) : 0.01;
 }
 
-export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable): DriverPrediction[] {
+export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable): DriverForecast[] {
   const n = features.drivers.length;
   const slotOf = gridSlots(features);
   const stat = (i: number) => slotStat(table, slotOf[i]!);

@@ -30,8 +30,6 @@ export interface RaceModel {
   net: tf.LayersModel;
 }
 
-export type DriverPrediction = DriverForecast;
-
 /** Standardised values (missing → the training mean, i.e. 0) followed by missing indicators. */
 export function encodeDriver(spec: Pick<RaceModelSpec, 'normalisation'>, values: readonly (number | null)[]): { input: number[]; imputed: number } {
   const { mean, std } = spec.normalisation;
@@ -68,7 +66,7 @@ export function rawOutputs(model: RaceModel, features: RaceFeatures): { strength
 }
 
 /** Per-driver forecast: calibrated strengths and DNF probabilities pushed through the simulation. */
-export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.raceId): DriverPrediction[] {
+export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.raceId): DriverForecast[] {
   const { strength, dnfLogit, imputed } = rawOutputs(model, features);
   const { temperature, badRace, dnfCalibration: c, gapTable, samples, featureNames, gapInterval } = model.spec;
   const sim = simulateRace({
@@ -84,7 +82,7 @@ export function predictRace(model: RaceModel, features: RaceFeatures, seed = fea
 }
 
 /** The simulation's per-driver output as the forecast entries of a race (features order). */
-export function driverForecasts(features: RaceFeatures, sim: readonly SimulatedDriver[], imputed: readonly number[], featureCount: number): DriverPrediction[] {
+export function driverForecasts(features: RaceFeatures, sim: readonly SimulatedDriver[], imputed: readonly number[], featureCount: number): DriverForecast[] {
   return features.drivers.map((d, i) => {
     const s = sim[i]!;
     return {
