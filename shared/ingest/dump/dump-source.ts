@@ -4,7 +4,7 @@ import type { Storage } from '@google-cloud/storage';
 import yauzl from 'yauzl';
 import { DEFAULT_ZIP_LIMITS } from '../../config/config.js';
 import { ValidationError } from '../../errors.js';
-import { dumpTableOf } from './read-dump.js';
+import { dumpTableOf } from './dump-layout.js';
 
 /**
  * Where an Ergast dump lives: a folder, a .zip (of a folder of either CSV or TSV files),

@@ -4,6 +4,7 @@ import { checkDelimited, decodeUtf8 } from '../file-checks.js';
 import { detectImplausiblePitStops, fixSwappedPitStops } from '../quirks.js';
 import type { CorrectedRow, LapRecord, PitStopRecord, RecordBatch, RejectedRow, TableName } from '../records.js';
 import type { DumpSource } from './dump-source.js';
+import { dumpColumns, dumpTableOf, type DumpTable } from './dump-layout.js';
 
 /**
  * Reads an Ergast dump (the 14-table layout: CSV or TSV, `\N` for null) into normalised
@@ -13,45 +14,7 @@ import type { DumpSource } from './dump-source.js';
  * the loader's zod schemas, so a bad value is quarantined there with the zod message.
  */
 
-export const dumpTables = [
-  'seasons', 'circuits', 'drivers', 'constructors', 'status', 'races', 'results', 'sprint_results', 'qualifying',
-  'driver_standings', 'constructor_standings', 'constructor_results', 'pit_stops', 'lap_times',
-] as const;
-export type DumpTable = (typeof dumpTables)[number];
 const required: DumpTable[] = ['circuits', 'drivers', 'constructors', 'status', 'races'];
-
-/** The header of each table in the Ergast dump (CSV and TSV alike). */
-export const dumpColumns: Record<DumpTable, readonly string[]> = {
-  seasons: ['year', 'url'],
-  circuits: ['circuitId', 'circuitRef', 'name', 'location', 'country', 'lat', 'lng', 'alt', 'url'],
-  drivers: ['driverId', 'driverRef', 'number', 'code', 'forename', 'surname', 'dob', 'nationality', 'url'],
-  constructors: ['constructorId', 'constructorRef', 'name', 'nationality', 'url'],
-  status: ['statusId', 'status'],
-  races: [
-    'raceId', 'year', 'round', 'circuitId', 'name', 'date', 'time', 'url', 'fp1_date', 'fp1_time', 'fp2_date', 'fp2_time',
-    'fp3_date', 'fp3_time', 'quali_date', 'quali_time', 'sprint_date', 'sprint_time',
-  ],
-  results: [
-    'resultId', 'raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points',
-    'laps', 'time', 'milliseconds', 'fastestLap', 'rank', 'fastestLapTime', 'fastestLapSpeed', 'statusId',
-  ],
-  sprint_results: [
-    'resultId', 'raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points',
-    'laps', 'time', 'milliseconds', 'fastestLap', 'fastestLapTime', 'statusId',
-  ],
-  qualifying: ['qualifyId', 'raceId', 'driverId', 'constructorId', 'number', 'position', 'q1', 'q2', 'q3'],
-  driver_standings: ['driverStandingsId', 'raceId', 'driverId', 'points', 'position', 'positionText', 'wins'],
-  constructor_standings: ['constructorStandingsId', 'raceId', 'constructorId', 'points', 'position', 'positionText', 'wins'],
-  constructor_results: ['constructorResultsId', 'raceId', 'constructorId', 'points', 'status'],
-  pit_stops: ['raceId', 'driverId', 'stop', 'lap', 'time', 'duration', 'milliseconds'],
-  lap_times: ['raceId', 'driverId', 'lap', 'position', 'time', 'milliseconds'],
-};
-
-/** The table a file name holds ('results.csv' → 'results'), or undefined for any other file. */
-export function dumpTableOf(name: string): DumpTable | undefined {
-  const base = name.replace(/\.(csv|tsv|txt)$/i, '');
-  return base !== name && (dumpTables as readonly string[]).includes(base) ? (base as DumpTable) : undefined;
-}
 
 type Raw = Record<string, string>;
 
