@@ -138,7 +138,7 @@ resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
 resource "google_cloud_run_v2_job_iam_member" "scheduler_runs_training" {
   project  = var.project_id
   location = var.region
-  name     = google_cloud_run_v2_job.train.name
+  name     = google_cloud_run_v2_job.job["train"].name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.scheduler.email}"
 }

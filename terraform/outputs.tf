@@ -55,7 +55,7 @@ output "training_image_repository" {
 
 output "training_job_name" {
   description = "Name of the Cloud Run training job (gcloud run jobs execute NAME)."
-  value       = google_cloud_run_v2_job.train.name
+  value       = google_cloud_run_v2_job.job["train"].name
 }
 
 output "service_accounts" {

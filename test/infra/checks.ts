@@ -74,7 +74,8 @@ export function functionInstances(module: TerraformModule): FunctionInstance[] {
   return out;
 }
 
-function expand(module: TerraformModule, type: string, name: string, body: Block): { scope: Scope; address: string }[] {
+/** The instances of a resource: one, or one a for_each key, each with its scope and address. */
+export function expand(module: TerraformModule, type: string, name: string, body: Block): { scope: Scope; address: string }[] {
   if (body.for_each === undefined) return [{ scope: { module }, address: `${type}.${name}` }];
   const collection = evaluate(body.for_each, { module });
   if (collection instanceof Computed) return [];
@@ -82,6 +83,22 @@ function expand(module: TerraformModule, type: string, name: string, body: Block
     scope: { module, each: { key, value } },
     address: `${type}.${name}["${key}"]`,
   }));
+}
+
+/**
+ * A template string with each.key and each.value.<attribute> filled in, where they are known:
+ * `function[each.value.function]` becomes `function["schedule"]`, `${each.value.path}` its text.
+ */
+function withEach(value: unknown, scope: Scope): string {
+  const text = String(value ?? '');
+  if (!scope.each) return text;
+  const known = (expr: string) => {
+    const v = evaluate(`\${${expr}}`, scope);
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  };
+  return text
+    .replace(/\[(each\.(?:key|value(?:\.[\w-]+)*))\]/g, (whole, expr: string) => (known(expr) === undefined ? whole : `["${known(expr)}"]`))
+    .replace(/\$\{(each\.(?:key|value(?:\.[\w-]+)*))\}/g, (whole, expr: string) => known(expr) ?? whole);
 }
 
 function stringRecord(value: unknown, scope: Scope): Record<string, string> {
@@ -288,15 +305,15 @@ function conditionOf(count: unknown): string | undefined {
 /** The training job runs a command the CLI has, through the package's bin, as the image does. */
 export function checkTrainingJob(module: TerraformModule, facts: RepoFacts, base: z.ZodType): string[] {
   const problems: string[] = [];
-  const jobs = Object.entries(module.resources.google_cloud_run_v2_job ?? {});
+  const jobs = Object.entries(module.resources.google_cloud_run_v2_job ?? {}).flatMap(([name, body]) =>
+    expand(module, 'google_cloud_run_v2_job', name, body).map((instance) => ({ ...instance, body })),
+  );
   if (jobs.length === 0) problems.push('no google_cloud_run_v2_job');
-  for (const [name, body] of jobs) {
-    const address = `google_cloud_run_v2_job.${name}`;
+  for (const { address, scope, body } of jobs) {
     const task = block(block(body, 'template'), 'template');
     const container = block(task, 'containers');
-    const scope: Scope = { module };
-    const command = asArray(container?.command).map((c) => evaluate(c, scope));
-    const args = asArray(container?.args).map((c) => evaluate(c, scope));
+    const command = asArray(evaluate(container?.command, scope)).map((c) => evaluate(c, scope));
+    const args = asArray(evaluate(container?.args, scope)).map((c) => evaluate(c, scope));
     if (command[0] !== 'node' || command[1] !== facts.cliBin) {
       problems.push(`${address}: command ${JSON.stringify(command)} is not ["node", "${facts.cliBin}"] (package.json bin.pitwall)`);
     }
@@ -358,11 +375,17 @@ export function checkTfvars(file: string, values: Record<string, unknown>, modul
 
 /** Every Cloud Scheduler HTTP job authenticates (its targets are private). */
 export function checkSchedulerAuth(module: TerraformModule): string[] {
-  return Object.entries(module.resources.google_cloud_scheduler_job ?? {}).flatMap(([name, body]) => {
+  return schedulerJobs(module).flatMap(({ address, scope, body }) => {
     const target = block(body, 'http_target');
     if (!target) return [];
-    return target.oidc_token || target.oauth_token ? [] : [`google_cloud_scheduler_job.${name} calls ${String(target.uri)} without a token`];
+    return target.oidc_token || target.oauth_token ? [] : [`${address} calls ${withEach(target.uri, scope)} without a token`];
   });
+}
+
+function schedulerJobs(module: TerraformModule): { address: string; scope: Scope; body: Block }[] {
+  return Object.entries(module.resources.google_cloud_scheduler_job ?? {}).flatMap(([name, body]) =>
+    expand(module, 'google_cloud_scheduler_job', name, body).map((instance) => ({ ...instance, body })),
+  );
 }
 
 /**
@@ -374,16 +397,15 @@ export function checkSchedulerAuth(module: TerraformModule): string[] {
 export function checkSchedulerJobs(module: TerraformModule, manifest: readonly FunctionSpec[]): string[] {
   const problems: string[] = [];
   const calls = new Map<string, string>();
-  for (const [resourceName, body] of Object.entries(module.resources.google_cloud_scheduler_job ?? {})) {
-    const address = `google_cloud_scheduler_job.${resourceName}`;
+  for (const { address, scope, body } of schedulerJobs(module)) {
     const target = block(body, 'http_target');
-    const uri = String(target?.uri ?? '');
+    const uri = withEach(target?.uri, scope);
     const called = [
       ...[...uri.matchAll(/google_cloudfunctions2_function\.function\["([\w-]+)"\]/g)].map((m) => m[1]!),
       ...[...uri.matchAll(/local\.functions_base_url\}\/([\w-]+)/g)].map((m) => m[1]!),
     ];
     if (called.length === 0) continue;
-    const name = evaluate(body.name, { module });
+    const name = evaluate(body.name, scope);
     if (new Set(called).size !== 1) {
       problems.push(`${address} calls ${[...new Set(called)].join(' and ')} in one uri`);
       continue;
@@ -399,7 +421,7 @@ export function checkSchedulerJobs(module: TerraformModule, manifest: readonly F
     else if (!spec.scheduledBy.includes(name)) {
       problems.push(`${address} (${name}) calls "${fn}", whose scheduledBy in ${MANIFEST} does not name it`);
     }
-    const audience = block(target, 'oidc_token')?.audience;
+    const audience = withEach(block(target, 'oidc_token')?.audience, scope);
     const expected = `\${local.functions_base_url}/${fn}`;
     if (audience !== expected) {
       problems.push(`${address} (${name}) calls "${fn}" with OIDC audience ${String(audience)}; the function accepts ${expected}`);

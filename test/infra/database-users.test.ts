@@ -20,7 +20,7 @@ describe('terraform database users (issue 13: the functions cannot alter the tab
     asRecord(m.locals.app_env).DB_USER = '${google_sql_user.owner.name}';
     const problems = checkDatabaseUsers(m);
     expect(problems).toContainEqual(expect.stringMatching(/^google_cloudfunctions2_function\.function\["api"\]: connects as the migration owner/));
-    expect(problems).toContainEqual(expect.stringMatching(/^google_cloud_run_v2_job\.train: connects as the migration owner/));
+    expect(problems).toContainEqual(expect.stringMatching(/^google_cloud_run_v2_job\.job\["train"\]: connects as the migration owner/));
   });
 
   it("fails when a function or job is given the owner's password, or may read it", () => {
@@ -38,7 +38,7 @@ describe('terraform database users (issue 13: the functions cannot alter the tab
     asRecord(m.locals.job_env).DB_MIGRATION_USER = '${google_sql_user.owner.name}';
     asRecord(m.locals.app_env).MIGRATION_DATABASE_URL = 'postgres://pitwall@db/pitwall';
     const problems = checkDatabaseUsers(m);
-    expect(problems).toContainEqual('google_cloud_run_v2_job.train: gets DB_MIGRATION_USER, the migration owner\'s connection');
+    expect(problems).toContainEqual('google_cloud_run_v2_job.job["train"]: gets DB_MIGRATION_USER, the migration owner\'s connection');
     expect(problems).toContainEqual('google_cloudfunctions2_function.function["ingest"]: gets MIGRATION_DATABASE_URL, the migration owner\'s connection');
   });
 

@@ -1,4 +1,4 @@
-import { functionInstances } from './checks.js';
+import { expand, functionInstances } from './checks.js';
 import { asArray, asRecord, block, evaluate, wholeExpression, type Block, type TerraformModule } from './hcl.js';
 
 /**
@@ -37,13 +37,15 @@ export function checkDatabaseUsers(module: TerraformModule): string[] {
     const entry = asArray(block(body, 'service_config')?.secret_environment_variables).find((s) => s.key === 'DB_PASSWORD');
     checkClient(instance.address, instance.env.DB_USER, ref(entry?.secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/), [...Object.keys(instance.env), ...instance.secrets]);
   }
-  for (const [name, job] of Object.entries(module.resources.google_cloud_run_v2_job ?? {})) {
+  for (const { address, job } of Object.entries(module.resources.google_cloud_run_v2_job ?? {}).flatMap(([name, job]) =>
+    expand(module, 'google_cloud_run_v2_job', name, job).map(({ address }) => ({ address, job })),
+  )) {
     const container = block(block(block(job, 'template'), 'template'), 'containers');
     const plain = Object.assign({}, ...asArray(asRecord(container?.dynamic).env).map((d) => asRecord(evaluate(d.for_each, { module }))));
     const secretEnv = asArray(container?.env).find((e) => e.name === 'DB_PASSWORD');
     const secret = block(block(secretEnv as Block | undefined, 'value_source'), 'secret_key_ref')?.secret;
     const keys = [...Object.keys(plain), ...asArray(container?.env).map((e) => String(e.name))];
-    checkClient(`google_cloud_run_v2_job.${name}`, plain.DB_USER, ref(secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/), keys);
+    checkClient(address, plain.DB_USER, ref(secret, /^google_secret_manager_secret\.([\w-]+)\.secret_id$/), keys);
   }
   for (const [name, grant] of Object.entries(module.resources.google_secret_manager_secret_iam_member ?? {})) {
     const secret = ref(grant.secret_id, /^google_secret_manager_secret\.([\w-]+)\.(?:id|secret_id)$/);

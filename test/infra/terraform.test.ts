@@ -248,17 +248,20 @@ describe('terraform access control', () => {
   it('authenticates every Cloud Scheduler job', () => {
     expect(checkSchedulerAuth(module)).toEqual([]);
     const m = copy();
-    const target = (Object.values(m.resources.google_cloud_scheduler_job!)[0]!.http_target as Block[])[0]!;
+    const target = (m.resources.google_cloud_scheduler_job!.function_call!.http_target as Block[])[0]!;
     delete target.oidc_token;
-    delete target.oauth_token;
-    expect(checkSchedulerAuth(m)).toHaveLength(1);
+    expect(checkSchedulerAuth(m)).toEqual([
+      'google_cloud_scheduler_job.function_call["calendar_refresh"] calls ${google_cloudfunctions2_function.function["schedule"].service_config[0].uri} without a token',
+      'google_cloud_scheduler_job.function_call["result_sync"] calls ${google_cloudfunctions2_function.function["sync-results"].service_config[0].uri}/latest without a token',
+    ]);
   });
 });
 
 describe('terraform scheduler jobs and the manifest', () => {
-  const jobs = (m: TerraformModule) => m.resources.google_cloud_scheduler_job!;
-  const target = (m: TerraformModule, job: string) => (jobs(m)[job]!.http_target as Block[])[0]!;
-  const oidc = (m: TerraformModule, job: string) => (target(m, job).oidc_token as Block[])[0]!;
+  /** A recurring function call of terraform/scheduler.tf, as local.function_schedules declares it. */
+  const schedule = (m: TerraformModule, job: string) => asRecord(asRecord(m.locals.function_schedules)[job]);
+  const oidc = (m: TerraformModule) =>
+    (((m.resources.google_cloud_scheduler_job!.function_call!.http_target as Block[])[0]!.oidc_token as Block[])[0]!);
 
   it("calls from each job a function whose scheduledBy names it, with the function's URL as OIDC audience", () => {
     expect(checkSchedulerJobs(module, manifest)).toEqual([]);
@@ -268,25 +271,25 @@ describe('terraform scheduler jobs and the manifest', () => {
 
   it('fails when a job calls another function than the one whose scheduledBy names it', () => {
     const m = copy();
-    target(m, 'calendar_refresh').uri = '${google_cloudfunctions2_function.function["predict"].service_config[0].uri}';
-    oidc(m, 'calendar_refresh').audience = '${local.functions_base_url}/predict';
+    schedule(m, 'calendar_refresh').function = 'predict';
     expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
-      'google_cloud_scheduler_job.calendar_refresh (pitwall-calendar-refresh) calls "predict", whose scheduledBy in shared/app/function-manifest.json does not name it',
+      'google_cloud_scheduler_job.function_call["calendar_refresh"] (pitwall-calendar-refresh) calls "predict", whose scheduledBy in shared/app/function-manifest.json does not name it',
       'shared/app/function-manifest.json: "schedule" is scheduledBy "pitwall-calendar-refresh", but that job calls "predict"',
     ]);
   });
 
   it('fails on an audience other than the called function URL', () => {
     const m = copy();
-    oidc(m, 'result_sync').audience = '${local.functions_base_url}/results';
+    oidc(m).audience = '${local.functions_base_url}/results';
     expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
+      expect.stringContaining('calls "schedule" with OIDC audience ${local.functions_base_url}/results; the function accepts ${local.functions_base_url}/schedule'),
       expect.stringContaining('calls "sync-results" with OIDC audience ${local.functions_base_url}/results; the function accepts ${local.functions_base_url}/sync-results'),
     ]);
   });
 
   it('fails when a job is renamed or added without the manifest, or the manifest names a job terraform lacks', () => {
     const m = copy();
-    jobs(m).result_sync!.name = 'pitwall-hourly-result-sync';
+    schedule(m, 'result_sync').name = 'pitwall-hourly-result-sync';
     expect(introduced(checkSchedulerJobs(m, manifest), checkSchedulerJobs(module, manifest))).toEqual([
       expect.stringContaining('(pitwall-hourly-result-sync) calls "sync-results", whose scheduledBy'),
       'shared/app/function-manifest.json: "sync-results" is scheduledBy "pitwall-daily-result-sync", which no google_cloud_scheduler_job of terraform/ is',
@@ -302,9 +305,7 @@ describe('terraform training job', () => {
 
   it('fails when the command is renamed', () => {
     const m = copy();
-    const container = () =>
-      ((((m.resources.google_cloud_run_v2_job!.train!.template as Block[])[0]!.template as Block[])[0]!.containers as Block[])[0]!);
-    container().args = ['trian'];
+    asRecord(asRecord(m.locals.cloud_run_jobs).train).args = ['trian'];
     expect(introduced(checkTrainingJob(m, facts, productionEnvSchema), checkTrainingJob(module, facts, productionEnvSchema))).toEqual([expect.stringContaining('args ["trian"] name no command')]);
     const renamed = { ...facts, cliCommands: facts.cliCommands.filter((c) => c !== 'train') };
     expect(checkTrainingJob(module, renamed, productionEnvSchema)).toContainEqual(expect.stringContaining('name no command'));
