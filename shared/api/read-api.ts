@@ -5,7 +5,8 @@ import { cacheable, etagOf, json, type HttpRequest } from '../http/handler.js';
 import { bind, type BoundRoute } from '../http/route.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Prediction } from '../domain/prediction.js';
-import type { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
+import type { LruCache } from '../cache/lru-cache.js';
+import type { TtlCache } from '../cache/ttl-cache.js';
 import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
@@ -26,7 +27,7 @@ export interface ReadApiDeps {
   health: Record<string, HealthCheck>;
   openapi: () => unknown | Promise<unknown>;
   /** Presented snapshots by prediction id (immutable, so cacheable for the instance's life). */
-  presented?: SnapshotCache<PresentedPrediction>;
+  presented?: LruCache<PresentedPrediction>;
   /** Which snapshot is the official one of a race, re-read after a few seconds while there is none. */
   officialRefs?: TtlCache<PredictionRef | undefined, number>;
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../lifecycle/clock.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
-import type { SnapshotCache } from '../lifecycle/snapshot-cache.js';
+import type { LruCache } from '../cache/lru-cache.js';
 import { metricsBody, predictionBody, raceRefParams, raceRefQuery, syncBody } from './schemas.js';
 
 /**
@@ -67,7 +67,7 @@ export const evaluateRoutes = {
 };
 
 /** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
-export function predictFunction(deps: PredictDeps & { presented?: SnapshotCache<PresentedPrediction> }): BoundRoute[] {
+export function predictFunction(deps: PredictDeps & { presented?: LruCache<PresentedPrediction> }): BoundRoute[] {
   return [
     bind(predictRoutes.freeze, async ({ query }) => {
       const { prediction, created } = await predict(deps, query);

@@ -14,8 +14,10 @@ import { authPolicyOf } from '../http/auth.js';
 import { createApiClients } from '../clients/api-clients.js';
 import { createStorageClient } from '../clients/gcs.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
-import { fetchedResultsSource, storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
-import { SnapshotCache, TtlCache } from '../lifecycle/snapshot-cache.js';
+import { fetchedResultsSource } from '../ingest/results-source.js';
+import { storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
+import { LruCache } from '../cache/lru-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 import { createReadApi } from '../api/read-api.js';
 import { dashboardRoutes } from '../api/read-routes.js';
 import { evaluateFunction, predictFunction, syncFunction } from '../api/write-handlers.js';
@@ -65,7 +67,7 @@ export function createComposition(deps: CompositionDeps) {
         repo: app.repo, clock, policy: app.config.freezePolicy, forecaster: sharedForecaster(),
         // Loaded on the first freeze only (cold start).
         strategy: async (race) => (await import('../pits/prerace.js')).preRaceStrategy(app.repo, race),
-        snapshots: new SnapshotCache(), presented: new SnapshotCache(), frozenRefs: new SnapshotCache(4096), seasons: new TtlCache(60_000),
+        snapshots: new LruCache(), presented: new LruCache(), frozenRefs: new LruCache(4096), seasons: new TtlCache(60_000),
       }),
     syncResults: async () =>
       syncFunction({
@@ -92,7 +94,7 @@ export function createComposition(deps: CompositionDeps) {
           health: healthChecks(app, forecast),
           // Loaded on the first request for it: the document imports every function's routes.
           openapi: async () => (openapi ??= (await import('../api/openapi.js')).buildOpenApiDocument({ version: app.config.revision ?? 'dev' }, mountedRoutes())),
-          presented: new SnapshotCache(),
+          presented: new LruCache(),
           officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
         }),
         // The dashboard is served by the read API function itself: same origin, no CDN.

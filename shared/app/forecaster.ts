@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { ModelUpdate } from '../lifecycle/sync-results.js';
 import { dataThrough, versionMayForecast } from '../models/race/version-rules.js';
 import { QualifyingOrderForecaster } from '../lifecycle/qualifying-order-forecaster.js';
-import { TtlCache } from '../lifecycle/snapshot-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
 
 /** How late predict may notice a newly registered model version. */
 export const MODEL_VERSION_TTL_MS = 5_000;

@@ -2,8 +2,8 @@ import type { AppContext } from './context.js';
 import { createArtifactStore } from '../artifacts/create-store.js';
 import type { BoundRoute } from '../http/route.js';
 import { setupTensorflow } from '../models/tf.js';
-import { TtlCache } from '../lifecycle/snapshot-cache.js';
-import { ForecastCache } from '../pits/forecast-cache.js';
+import { TtlCache } from '../cache/ttl-cache.js';
+import { LruCache } from '../cache/lru-cache.js';
 import { createPitModelRegistry } from '../pits/registry.js';
 import { pitsFunction, sharedModelLoads, type DriverNames } from '../pits/serve.js';
 import { createPitModelSource } from '../pits/train.js';
@@ -29,7 +29,7 @@ export async function pitsRoutesOf(app: AppContext): Promise<BoundRoute[]> {
     repo: app.repo,
     logger: app.logger.child({ function: 'pits' }),
     models,
-    cache: new ForecastCache(cacheEntries),
+    cache: new LruCache(cacheEntries),
     names: new TtlCache<DriverNames, string>(5 * 60_000),
     ...(gate ? { gate } : {}),
   });

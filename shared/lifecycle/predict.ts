@@ -6,7 +6,8 @@ import type { Repository } from '../repository/index.js';
 import type { Clock } from './clock.js';
 import type { Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 import { matchRace } from './race-match.js';
-import type { SnapshotCache, TtlCache } from './snapshot-cache.js';
+import type { LruCache } from '../cache/lru-cache.js';
+import type { TtlCache } from '../cache/ttl-cache.js';
 import type { PredictionRef } from '../repository/predictions-store.js';
 import type { Race } from '../domain/reference.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
@@ -31,9 +32,9 @@ export interface PredictDeps {
   /** The model version for a freeze (the trained model, or a baseline when none may forecast it). */
   forecaster: CurrentForecaster;
   /** Frozen snapshots already read by this instance, by id. */
-  snapshots?: SnapshotCache<Prediction>;
+  snapshots?: LruCache<Prediction>;
   /** Race + model version → frozen snapshot ref; a frozen snapshot is never deleted, so never stale. */
-  frozenRefs?: SnapshotCache<PredictionRef, string>;
+  frozenRefs?: LruCache<PredictionRef | undefined, string>;
   /** The season calendars, re-read after a short TTL. */
   seasons?: TtlCache<Race[], number>;
   /** A pre-race strategy forecast (stops, first pit window) each entry carries, if any. */
@@ -96,12 +97,11 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
   const key = { raceId: race.id, modelVersion: forecaster.version, policy: deps.policy, kind };
   const refKey = `${race.id}/${forecaster.version}/${policyKey(deps.policy)}/${kind}`;
   const started = now >= window.raceStartsAt;
-  const frozen =
-    deps.frozenRefs?.get(refKey) ??
-    (await deps.repo.predictions.refByKey(key)) ??
-    (started && kind === 'forecast' ? await deps.repo.predictions.officialRef(race.id, deps.policy) : undefined);
+  const findFrozen = async () =>
+    (await deps.repo.predictions.refByKey(key)) ?? (started && kind === 'forecast' ? await deps.repo.predictions.officialRef(race.id, deps.policy) : undefined);
+  // A found ref is kept (a frozen snapshot never changes); a miss is not: the freeze may come any moment.
+  const frozen = deps.frozenRefs ? await deps.frozenRefs.getOrLoad(refKey, findFrozen) : await findFrozen();
   if (frozen) {
-    deps.frozenRefs?.set(refKey, frozen);
     const load = async () => (await deps.repo.predictions.byId(frozen.id))!;
     return { prediction: deps.snapshots ? await deps.snapshots.getOrLoad(frozen.id, load) : await load(), created: false };
   }

@@ -7,8 +7,8 @@ import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { buildSequences, featureCount, replayWindows, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
 import { circuitPitHistory, loadPitRace } from './load.js';
-import type { TtlCache } from '../lifecycle/snapshot-cache.js';
-import { lapKey, timelineKey, type ForecastCache } from './forecast-cache.js';
+import type { TtlCache } from '../cache/ttl-cache.js';
+import { type LruCache } from '../cache/lru-cache.js';
 import { predictPits } from './model.js';
 import { PitsBusyError, type WorkGate } from './work-gate.js';
 
@@ -176,7 +176,7 @@ export interface PitsHandlerDeps {
   logger: Logger;
   models: PitModelSource;
   /** Per-instance cache of stored-race forecasts; none: computed on every request. */
-  cache?: ForecastCache;
+  cache?: LruCache<unknown, string>;
   /** How many forecasts may compute at once and wait; none: no limit. */
   gate?: WorkGate;
   /** Driver names, re-read after a while; none: read on every request. */
@@ -221,12 +221,15 @@ const gated = <T>(deps: PitsHandlerDeps, compute: () => Promise<T>): Promise<T> 
  * A stored-race read by (race id, model version): a hit costs no query and no gate slot; a
  * miss finds the race (404 if none) and computes once (single flight) inside the gate.
  */
+const timelineKey = (raceId: number, modelVersion: string) => `timeline/${raceId}/${modelVersion}`;
+const lapKey = (raceId: number, modelVersion: string, lap: number) => `lap/${raceId}/${modelVersion}/${lap}`;
+
 const cachedRead = <T>(deps: PitsHandlerDeps, key: string, raceId: number, compute: (race: Race) => Promise<T>): Promise<T> => {
   const read = async () => {
     const race = await raceById(deps.repo, raceId);
     return gated(deps, () => compute(race));
   };
-  return deps.cache ? deps.cache.getOrCompute(key, read) : read();
+  return deps.cache ? (deps.cache.getOrLoad(key, read) as Promise<T>) : read();
 };
 
 async function timelineOf(deps: PitsHandlerDeps, race: Race, loaded: LoadedPitModel): Promise<PitTimelineResponse> {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockIns
 import type { Database } from '../../shared/db/connect.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { setupTensorflow } from '../../shared/models/tf.js';
-import { TtlCache } from '../../shared/lifecycle/snapshot-cache.js';
-import { ForecastCache } from '../../shared/pits/forecast-cache.js';
+import { TtlCache } from '../../shared/cache/ttl-cache.js';
+import { LruCache } from '../../shared/cache/lru-cache.js';
 import { buildPitModel } from '../../shared/pits/model.js';
 import { pitsFunction, sharedModelLoads, type DriverNames, type LoadedPitModel, type PitForecastResponse, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
@@ -36,9 +36,9 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
   let version: string;
   let latestCalls: number;
   const models = { latest: async () => (latestCalls++, { ...loaded, version }) };
-  const call = (req: Partial<HttpRequest>, cache?: ForecastCache, more: { gate?: WorkGate; names?: TtlCache<DriverNames, string> } = {}) =>
+  const call = (req: Partial<HttpRequest>, cache?: LruCache<unknown, string>, more: { gate?: WorkGate; names?: TtlCache<DriverNames, string> } = {}) =>
     routesCaller(pitsFunction({ repo, logger: silentLogger, models, ...(cache ? { cache } : {}), ...more }))(req);
-  const timeline = (cache?: ForecastCache) => call({ path: `/${raceId}/timeline` }, cache);
+  const timeline = (cache?: LruCache<unknown, string>) => call({ path: `/${raceId}/timeline` }, cache);
 
   /** A live race: `drivers` cars, laps 1..`laps` each. */
   const liveRace = (drivers: number, laps = 1) => ({
@@ -121,7 +121,7 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
     it('answers 503 with Retry-After at once while the gate is full, and serves again once it is free', async () => {
       const gate = new WorkGate(1, 0);
       // An uncached timeline takes the only slot; it yields between laps, so the POST comes meanwhile.
-      const held = call({ path: `/${raceId}/timeline` }, new ForecastCache(8), { gate });
+      const held = call({ path: `/${raceId}/timeline` }, new LruCache<unknown, string>(8), { gate });
       while (gate.running === 0) await new Promise((r) => setImmediate(r));
       expect(gate.full).toBe(true);
       const busy = await call({ method: 'POST', body: liveRace(20, 5) }, undefined, { gate });
@@ -161,7 +161,7 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
 
   describe('stored-race reads are cached per race and model version', () => {
     it('serves the second timeline from the cache without running the model again', async () => {
-      const cache = new ForecastCache(8);
+      const cache = new LruCache<unknown, string>(8);
       const first = await timeline(cache);
       expect(first.status).toBe(200);
       const work = predict.mock.calls.length;
@@ -179,7 +179,7 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
     });
 
     it('serves a repeated lap forecast from the cache', async () => {
-      const cache = new ForecastCache(8);
+      const cache = new LruCache<unknown, string>(8);
       const a = await call({ path: `/${raceId}`, query: { lap: '12' } }, cache);
       const b = await call({ path: `/${raceId}`, query: { lap: '12' } }, cache);
       expect(a.status).toBe(200);
@@ -193,14 +193,14 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
       await timeline();
       const once = predict.mock.calls.length;
       predict.mockClear();
-      const cache = new ForecastCache(8);
+      const cache = new LruCache<unknown, string>(8);
       const answers = await Promise.all(Array.from({ length: 8 }, () => timeline(cache)));
       for (const a of answers) expect(a).toEqual(answers[0]);
       expect(predict).toHaveBeenCalledTimes(once);
     });
 
     it('computes again under a new model version, and keeps each version apart', async () => {
-      const cache = new ForecastCache(8);
+      const cache = new LruCache<unknown, string>(8);
       await timeline(cache);
       const once = predict.mock.calls.length;
       version = 'pit-b';
@@ -221,7 +221,7 @@ describe.skipIf(postgres.skip)('pits under hostile load (postgres)', () => {
     });
 
     it('does not keep a refusal: a lap beyond the stored race is a 400 each time', async () => {
-      const cache = new ForecastCache(8);
+      const cache = new LruCache<unknown, string>(8);
       for (let i = 0; i < 2; i++) expect((await call({ path: `/${raceId}`, query: { lap: String(TOTAL + 1) } }, cache)).status).toBe(400);
       expect(cache.size).toBe(0);
     });
@@ -254,45 +254,5 @@ describe('sharedModelLoads', () => {
     expect(loads).toBe(1);
     await source.latest();
     expect(loads).toBe(2);
-  });
-});
-
-describe('ForecastCache', () => {
-  it('holds at most its capacity, dropping the least recently used', async () => {
-    const cache = new ForecastCache(2);
-    const computed: string[] = [];
-    const get = (k: string) => cache.getOrCompute(k, async () => (computed.push(k), k));
-    await get('a');
-    await get('b');
-    await get('a'); // a is now the most recent
-    await get('c'); // drops b
-    await get('a');
-    await get('b');
-    expect(computed).toEqual(['a', 'b', 'c', 'b']);
-    expect(cache.size).toBe(2);
-  });
-
-  it('runs one computation for callers that arrive while it is in flight, and forgets a failure', async () => {
-    const cache = new ForecastCache(4);
-    let runs = 0;
-    let release!: (v: number) => void;
-    const slow = () => (runs++, new Promise<number>((r) => (release = r)));
-    const waiting = [cache.getOrCompute('k', slow), cache.getOrCompute('k', slow), cache.getOrCompute('k', slow)];
-    release(7);
-    expect(await Promise.all(waiting)).toEqual([7, 7, 7]);
-    expect(runs).toBe(1);
-
-    const failing = () => (runs++, Promise.reject(new Error('database down')));
-    await expect(cache.getOrCompute('f', failing)).rejects.toThrow('database down');
-    await expect(cache.getOrCompute('f', failing)).rejects.toThrow('database down');
-    expect(runs).toBe(3);
-  });
-
-  it('keeps nothing at capacity 0', async () => {
-    const cache = new ForecastCache(0);
-    let runs = 0;
-    await cache.getOrCompute('k', async () => runs++);
-    await cache.getOrCompute('k', async () => runs++);
-    expect(runs).toBe(2);
   });
 });
