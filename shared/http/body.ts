@@ -132,7 +132,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     };
     const onError = (err: Error) => {
       done();
-      reject(err);
+      // The caller went away mid-body (closed the connection): its fault, not a server error.
+      reject((err as { code?: string }).code === 'ECONNRESET' || err.message === 'aborted' ? new ValidationError('the request body ended before it was complete: the connection closed') : err);
     };
     req.on('data', onData).on('end', onEnd).on('error', onError);
   });
