@@ -9,18 +9,18 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
 import { migrateLatest } from '../../shared/db/migrate.js';
 import { openPglite } from '../../shared/db/pglite.js';
-import { openPostgres } from '../../shared/db/postgres.js';
 import { dumpTables } from '../../shared/ingest/dump/dump-layout.js';
 import { readDelimited } from '../../shared/ingest/csv.js';
 import { ingestFiles, type IngestOutcome } from '../../shared/ingest/ingest.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
 import type { Knex } from 'knex';
+import { bestOfMs } from '../best-of.js';
+import { withScratchPostgres } from '../scratch-postgres.js';
 
 const env = readEnvironment(process.env);
 const config = parseConfig(env);
@@ -97,26 +97,14 @@ function copyReference(url: string): { ms: number; rows: number } {
 }
 
 async function benchPostgres(): Promise<{ passes: Pass[]; copies: { ms: number; rows: number }[] }> {
-  const name = `pitwall_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const knex = openPostgres(url.toString(), 5);
-  try {
-    await migrateLatest(knex);
+  return withScratchPostgres(adminUrl, 'ingest', 5, async ({ knex, url }) => {
     // The machine may be shared: time the reference right before and right after the load.
-    const before = copyReference(url.toString());
+    const before = copyReference(url);
     const passes = [await pass(knex, 'PostgreSQL, first load')];
-    const after = copyReference(url.toString());
+    const after = copyReference(url);
     passes.push(await pass(knex, 'PostgreSQL, re-run with no changes'));
     return { passes, copies: [before, after] };
-  } finally {
-    await knex.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORMAT)`.replace('FORMAT', 'FORCE'));
-    await admin.end();
-  }
+  });
 }
 
 /**
@@ -132,15 +120,7 @@ function csvLinearity(): void {
     const body = rows.repeat(Math.ceil((mb * 1024 * 1024) / rows.length)).slice(0, mb * 1024 * 1024);
     return header + (stray ? `"${body}` : body);
   };
-  const best = (text: string) => {
-    let ms = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      readDelimited(text);
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    return ms;
-  };
+  const best = (text: string) => bestOfMs(3, () => readDelimited(text));
   console.log('CSV reader (best of 3)        1 MB      20 MB   20 MB / 1 MB (linear: ~20)');
   for (const [label, stray] of [['quoted fields (results.csv)', false], ['a stray quote after the header', true]] as const) {
     best(make(2, stray)); // warm-up: the first parses include compiling the reader

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDelimited, readDelimited } from '../../shared/ingest/csv.js';
+import { bestOfMs } from '../../bench/best-of.js';
 
 describe('delimited reader', () => {
   it('reads quotes, doubled quotes, delimiters and newlines inside quotes, CRLF and a BOM', () => {
@@ -26,15 +27,7 @@ describe('delimited reader', () => {
   });
 
   /** Best of 5, in ms per byte. */
-  const perByte = (text: string) => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      readDelimited(text);
-      best = Math.min(best, performance.now() - t0);
-    }
-    return best / text.length;
-  };
+  const perByte = (text: string) => bestOfMs(5, () => readDelimited(text)) / text.length;
   const row = '1,18,1,1,22,1,1,"1",1,10,58,"1:34:50.616",5690616,39,2,"1:27.452","218.300",1\n';
   const header = 'resultId,raceId,driverId,constructorId,number,grid,position,positionText,positionOrder,points,laps,time,milliseconds,fastestLap,rank,fastestLapTime,fastestLapSpeed,statusId\n';
   const file = (bytes: number, stray: boolean) => {
