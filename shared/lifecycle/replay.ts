@@ -1,10 +1,8 @@
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { Progress } from '../log/progress.js';
+import { SYNC_AFTER_RACE_HOURS } from '../domain/result-sync.js';
 import type { SimulatedClock } from './clock.js';
-
-/** Results are synced this long after the race start (as the scheduled job does). */
-export const SYNC_AFTER_RACE_HOURS = 4;
 
 export interface ReplayRace {
   round: number;

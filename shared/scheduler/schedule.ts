@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { SYNC_AFTER_RACE_HOURS } from '../domain/result-sync.js';
 import { z } from 'zod';
 import { MisconfiguredError } from '../errors.js';
 import { json } from '../http/handler.js';
@@ -10,7 +11,6 @@ import { InMemoryScheduler } from './memory.js';
 import { planJobs, reconcileJobs, type ReconcileSummary } from './plan.js';
 import type { Scheduler } from './port.js';
 
-export const SYNC_AFTER_RACE_HOURS = 4;
 export const SCHEDULE_HORIZON_DAYS = 21;
 
 /** Cloud Scheduler when a GCP project is configured (SCHEDULER_API_ENDPOINT for a local fake), else in memory. */

@@ -7,7 +7,8 @@ import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { evaluateRace, scorePrediction } from '../../shared/lifecycle/evaluate.js';
 import { predict } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
-import { fetchedResultsSource, storedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
+import { fetchedResultsSource } from '../../shared/ingest/results-source.js';
+import { storedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';
 import { addResults, buildSeason, raceNamed, resultBatch } from '../helpers/builders.js';
 

@@ -1,12 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { SimulatedClock } from '../../shared/lifecycle/clock.js';
 import { evaluateRace, scorePrediction } from '../../shared/lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
-import { fetchedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
+import { fetchedResultsSource } from '../../shared/ingest/results-source.js';
+import { syncResults } from '../../shared/lifecycle/sync-results.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
-import { buildSeason, registerModel, snapshotOf } from '../helpers/builders.js';
+import { buildSeason, registerModel, snapshotOf, type BuiltSeason } from '../helpers/builders.js';
 import { backends } from '../helpers/databases.js';
 import { dumpResults, loadSeasons } from '../helpers/dump-seasons.js';
 import { requireData } from '../helpers/settings.js';
@@ -71,14 +72,16 @@ for (const backend of backends) {
   describe.skipIf(backend.skip)(`the database refuses to change a frozen snapshot, whoever asks, on ${backend.name}`, () => {
     let db: Awaited<ReturnType<typeof backend.open>>;
     let repo: Repository;
-    beforeEach(async () => {
+    let season: BuiltSeason;
+    // One small season; each test freezes a race of its own.
+    beforeAll(async () => {
       db = await backend.open();
       repo = createRepository(db.knex);
+      season = await buildSeason(repo);
     });
-    afterEach(async () => db?.close());
+    afterAll(async () => db?.close());
 
     it('refuses to update or delete a frozen snapshot and its entries, strategy slot included', async () => {
-      const season = await buildSeason(repo);
       const race = season.races[0]!;
       const { prediction: p } = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(season, race, freezeWindow(race, policy).allowedAt)));
       await expect(db.knex('predictions').where({ id: p.id }).update({ confidence: 0.5 })).rejects.toThrow(/frozen/);
@@ -93,7 +96,6 @@ for (const backend of backends) {
     });
 
     it('official is frozen with the snapshot: it cannot be handed to another, and only the official one can be scored', async () => {
-      const season = await buildSeason(repo);
       const race = season.races[1]!;
       const at = freezeWindow(race, policy).allowedAt;
       const { prediction: official } = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(season, race, at)));

@@ -1,10 +1,8 @@
 import type { JolpicaClient } from '../../clients/jolpica.js';
 import { NotReadyError, UpstreamIncompleteError, type RefusedRow } from '../../errors.js';
+import { RESULTS_RETRY_AFTER_SECONDS } from '../../domain/result-sync.js';
 import type { RecordBatch } from '../records.js';
 import { jolpicaBatch } from './jolpica-records.js';
-
-/** How long a caller (Cloud Scheduler) should wait before asking again for unpublished results. */
-export const RESULTS_RETRY_AFTER_SECONDS = 15 * 60;
 
 export interface FetchRaceResultsOptions {
   /** Time budget (ms) for all of the call's requests, retries and waits included. */

@@ -1,0 +1,8 @@
+/**
+ * When a race's official classification is fetched: the result sync runs this many hours
+ * after the race start (the per-race Scheduler job, the season replay), and a classification
+ * that is not published yet is asked for again after RESULTS_RETRY_AFTER_SECONDS (the
+ * Retry-After of its 503; Cloud Scheduler retries anyway).
+ */
+export const SYNC_AFTER_RACE_HOURS = 4;
+export const RESULTS_RETRY_AFTER_SECONDS = 15 * 60;
