@@ -46,7 +46,7 @@ resource "google_cloudfunctions2_function" "function" {
     secret_environment_variables {
       key        = "DB_PASSWORD"
       project_id = var.project_id
-      secret     = google_secret_manager_secret.app_db_password.secret_id
+      secret     = google_secret_manager_secret.db_password["application"].secret_id
       version    = "latest"
     }
 
@@ -63,7 +63,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   # An instance connects at start-up: its access must exist before the first revision.
   depends_on = [
-    google_secret_manager_secret_version.app_db_password,
+    google_secret_manager_secret_version.db_password["application"],
     google_secret_manager_secret_iam_member.app_db_password,
     google_project_iam_member.sql_client,
     google_storage_bucket_iam_member.artifacts_viewer,

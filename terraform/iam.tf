@@ -59,7 +59,7 @@ resource "google_project_iam_member" "sql_client" {
 resource "google_secret_manager_secret_iam_member" "app_db_password" {
   for_each = local.database_clients
 
-  secret_id = google_secret_manager_secret.app_db_password.id
+  secret_id = google_secret_manager_secret.db_password["application"].id
   role      = "roles/secretmanager.secretAccessor"
   member    = each.value
 }

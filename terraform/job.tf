@@ -70,7 +70,7 @@ resource "google_cloud_run_v2_job" "job" {
           name = "DB_PASSWORD"
           value_source {
             secret_key_ref {
-              secret  = google_secret_manager_secret.app_db_password.secret_id
+              secret  = google_secret_manager_secret.db_password["application"].secret_id
               version = "latest"
             }
           }
@@ -80,7 +80,7 @@ resource "google_cloud_run_v2_job" "job" {
   }
 
   depends_on = [
-    google_secret_manager_secret_version.app_db_password,
+    google_secret_manager_secret_version.db_password["application"],
     google_secret_manager_secret_iam_member.app_db_password,
     google_project_iam_member.sql_client,
     google_storage_bucket_iam_member.artifacts_train,

@@ -30,7 +30,7 @@ output "sql_connection_name" {
 
 output "db_password_secret_id" {
   description = "Secret Manager secret that holds the migration owner's password (DB_PASSWORD of `pitwall migrate`)."
-  value       = google_secret_manager_secret.db_password.secret_id
+  value       = google_secret_manager_secret.db_password["owner"].secret_id
 }
 
 output "db_migration_user" {
@@ -40,7 +40,7 @@ output "db_migration_user" {
 
 output "db_app_password_secret_id" {
   description = "Secret Manager secret that holds the application user's password (DB_PASSWORD of the functions and jobs)."
-  value       = google_secret_manager_secret.app_db_password.secret_id
+  value       = google_secret_manager_secret.db_password["application"].secret_id
 }
 
 output "training_image" {

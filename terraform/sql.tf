@@ -97,9 +97,20 @@ resource "google_sql_user" "application" {
   }
 }
 
-# The owner's password: read only by the migration (Cloud Build, or an operator).
+# Each user's password in a Secret Manager secret of its own: the owner's is read only by the
+# migration (Cloud Build, or an operator); the application user's is what every function and
+# job gets as DB_PASSWORD.
+locals {
+  db_passwords = {
+    owner       = { secret_id = "pitwall-db-password", password = random_password.db.result }
+    application = { secret_id = "pitwall-db-app-password", password = random_password.app_db.result }
+  }
+}
+
 resource "google_secret_manager_secret" "db_password" {
-  secret_id = "pitwall-db-password"
+  for_each = local.db_passwords
+
+  secret_id = each.value.secret_id
 
   replication {
     auto {}
@@ -107,20 +118,29 @@ resource "google_secret_manager_secret" "db_password" {
 }
 
 resource "google_secret_manager_secret_version" "db_password" {
-  secret      = google_secret_manager_secret.db_password.id
-  secret_data = random_password.db.result
+  for_each = local.db_passwords
+
+  secret      = google_secret_manager_secret.db_password[each.key].id
+  secret_data = each.value.password
 }
 
-# The application user's password: what every function and job gets as DB_PASSWORD.
-resource "google_secret_manager_secret" "app_db_password" {
-  secret_id = "pitwall-db-app-password"
-
-  replication {
-    auto {}
-  }
+# Each password had resources of its own before they shared these.
+moved {
+  from = google_secret_manager_secret.db_password
+  to   = google_secret_manager_secret.db_password["owner"]
 }
 
-resource "google_secret_manager_secret_version" "app_db_password" {
-  secret      = google_secret_manager_secret.app_db_password.id
-  secret_data = random_password.app_db.result
+moved {
+  from = google_secret_manager_secret_version.db_password
+  to   = google_secret_manager_secret_version.db_password["owner"]
+}
+
+moved {
+  from = google_secret_manager_secret.app_db_password
+  to   = google_secret_manager_secret.db_password["application"]
+}
+
+moved {
+  from = google_secret_manager_secret_version.app_db_password
+  to   = google_secret_manager_secret_version.db_password["application"]
 }

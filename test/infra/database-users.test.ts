@@ -26,10 +26,10 @@ describe('terraform database users (issue 13: the functions cannot alter the tab
   it("fails when a function or job is given the owner's password, or may read it", () => {
     const m = copy();
     const service = block(m.resources.google_cloudfunctions2_function!.function!, 'service_config')!;
-    (service.secret_environment_variables as Block[])[0]!.secret = '${google_secret_manager_secret.db_password.secret_id}';
-    m.resources.google_secret_manager_secret_iam_member!.app_db_password!.secret_id = '${google_secret_manager_secret.db_password.id}';
+    (service.secret_environment_variables as Block[])[0]!.secret = '${google_secret_manager_secret.db_password["owner"].secret_id}';
+    m.resources.google_secret_manager_secret_iam_member!.app_db_password!.secret_id = '${google_secret_manager_secret.db_password["owner"].id}';
     const problems = checkDatabaseUsers(m);
-    expect(problems).toContainEqual(expect.stringMatching(/function\["predict"\]: DB_PASSWORD \(google_secret_manager_secret\.db_password\) is not google_sql_user\.application's password/));
+    expect(problems).toContainEqual(expect.stringMatching(/function\["predict"\]: DB_PASSWORD \(google_secret_manager_secret\.db_password\["owner"\]\) is not google_sql_user\.application's password/));
     expect(problems).toContainEqual(expect.stringMatching(/app_db_password lets .* read the migration owner's password/));
   });
 
