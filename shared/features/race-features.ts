@@ -1,5 +1,6 @@
 import { isDnf } from '../domain/race-outcome.js';
 import type { History, HistoryQualifying, HistoryRace, HistoryResult } from '../domain/history.js';
+import { spearman } from '../evaluation/metrics.js';
 
 /**
  * Per-driver features of one race as of a freeze instant. Every read goes through an
@@ -142,22 +143,6 @@ function decayedMean(xs: readonly number[], decay: number): number | null {
   return s / w;
 }
 
-function spearmanSimple(a: number[], b: number[]): number | null {
-  const n = a.length;
-  if (n < 3) return null;
-  const rank = (xs: number[]) => {
-    const idx = xs.map((_, i) => i).sort((i, j) => xs[i]! - xs[j]! || i - j);
-    const r = new Array<number>(n);
-    idx.forEach((i, k) => (r[i] = k + 1));
-    return r;
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  let d2 = 0;
-  for (let i = 0; i < n; i++) d2 += (ra[i]! - rb[i]!) ** 2;
-  return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
 /** The team's best gap to pole in each of its last 5 qualifyings before this race's (most recent first). */
 function teamQualiPace(ix: HistoryIndex, constructorId: number, raceId: number, t: number, inWindow: (raceId: number) => boolean): number[] {
   const best = new Map<number, number>();
@@ -213,8 +198,9 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
   const circuitPast = (ix.racesByCircuit.get(race.circuitId) ?? []).filter((r) => r.id !== raceId && raceKnown(r.id) && inWindow(r.id));
   const holds = circuitPast.slice(-10).flatMap((r) => {
     const rows = (ix.byRace.get(r.id) ?? []).filter((x) => x.grid > 0);
-    const s = spearmanSimple(rows.map((x) => x.grid), rows.map((x) => x.positionOrder));
-    return s === null ? [] : [s];
+    if (rows.length < 3) return [];
+    const s = spearman(rows.map((x) => x.grid), rows.map((x) => x.positionOrder));
+    return Number.isFinite(s) ? [s] : [];
   });
   const circuitGridHold = holds.length ? holds.reduce((a, b) => a + b, 0) / holds.length : null;
   const recentCircuitIds = new Set(circuitPast.slice(-5).map((r) => r.id));

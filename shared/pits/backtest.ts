@@ -5,7 +5,8 @@ import { fitHazardModel, lastYearCircuitMedian, type PastRaceStops, type Strateg
 import { buildWindows, pitNextLabels, type WindowSet } from './dataset.js';
 import { buildSequences, type DriverSequence } from './features.js';
 import { loadPitRaces, type PitRace } from './load.js';
-import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, mean, prAuc } from './metrics.js';
+import { brier, mean } from '../evaluation/metrics.js';
+import { atThreshold, bestF1Threshold, hitRateWithinOne, prAuc } from './metrics.js';
 import { buildPitModel, fitPitModel, predictPits } from './model.js';
 import { loadPreRaceForecaster } from './prerace.js';
 import { rolloutStrategy } from './strategy.js';

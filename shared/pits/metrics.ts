@@ -1,5 +1,6 @@
 /**
- * Pit-stop metrics, on the natural base rate (every lap of every car, no resampling).
+ * Pit-stop metrics, on the natural base rate (every lap of every car, no resampling). Brier
+ * and the mean are the forecast metrics' own (evaluation/metrics.ts).
  */
 
 /** Area under the precision–recall curve as average precision (ties handled as one step). */
@@ -61,10 +62,6 @@ export function bestF1Threshold(scores: number[], labels: number[]): number {
   return best;
 }
 
-export function brier(scores: number[], labels: number[]): number {
-  return scores.reduce((a, s, i) => a + (s - labels[i]!) ** 2, 0) / scores.length;
-}
-
 /**
  * Share of real stops that had an alarm (score ≥ threshold) for a stop lap within ±1
  * lap: the forecast for lap t names lap t+1, so a stop on lap s is hit when an alarm was
@@ -83,8 +80,4 @@ export function hitRateWithinOne(
   if (stops.length === 0) return NaN;
   const hits = stops.filter((s) => [-1, 0, 1].some((d) => alarms.has(`${s.raceId}/${s.driverId}/${s.lap + d}`)));
   return hits.length / stops.length;
-}
-
-export function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }

@@ -6,6 +6,7 @@ import {
   intervalCoverage,
   logLoss,
   mae,
+  mean,
   ranks,
   reliabilityBins,
   spearman,
@@ -27,6 +28,21 @@ describe('metrics on hand-computable cases', () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1);
     expect(spearman([1, 2, 3, 4], [2, 1, 3, 4])).toBeCloseTo(0.8);
+  });
+
+  it('Spearman on ties: Pearson on average ranks (the 1 − 6Σd²/n(n²−1) shortcut, which ranks ties apart, would give 1)', () => {
+    expect(spearman([1, 2, 2, 3], [1, 2, 3, 4])).toBeCloseTo(4.5 / Math.sqrt(4.5 * 5));
+    expect(spearman([3, 1, 2], [30, 10, 20])).toBeCloseTo(1);
+    // No order to correlate with: NaN, which callers drop.
+    expect(spearman([5, 5, 5], [1, 2, 3])).toBeNaN();
+  });
+
+  it('mean and Brier of 0/1 outcomes: NaN when there is nothing to average', () => {
+    expect(mean([1, 2, 6])).toBe(3);
+    expect(mean([])).toBeNaN();
+    expect(brier([1, 0, 0.5], [1, 0, 1])).toBeCloseTo(0.25 / 3);
+    expect(brier([0.8, 0.3], [true, false])).toBeCloseTo((0.04 + 0.09) / 2);
+    expect(brier([], [])).toBeNaN();
   });
 
   it('Brier and log loss', () => {

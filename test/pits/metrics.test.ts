@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { atThreshold, bestF1Threshold, brier, hitRateWithinOne, prAuc } from '../../shared/pits/metrics.js';
+import { brier } from '../../shared/evaluation/metrics.js';
+import { atThreshold, bestF1Threshold, hitRateWithinOne, prAuc } from '../../shared/pits/metrics.js';
 
 describe('pit metrics', () => {
   it('PR-AUC is 1 for a perfect ranking and the base rate for a constant score', () => {

@@ -1,6 +1,7 @@
 import type { DriverForecast } from '../../domain/forecast.js';
 import { isDnf } from '../../domain/race-outcome.js';
 import type { HistoryResult, HistoryQualifying } from '../../domain/history.js';
+import { mean } from '../../evaluation/metrics.js';
 import { featureNames, type RaceFeatures } from '../../features/race-features.js';
 import type { GapTable } from './gap-table.js';
 
@@ -122,10 +123,6 @@ export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, t
       imputedCount: imputed,
     };
   });
-}
-
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
 function timedGaps(t: GapTable, position: number): number[] {
