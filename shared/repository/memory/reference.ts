@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Compound, Lap, Race, RaceResult, SessionName, Standing } from '../../domain/reference.js';
+import type {
+  Circuit, Compound, Constructor, ConstructorRaceResult, Driver, Lap, PitStop, QualifyingResult, Race, RaceResult, SessionName, Standing,
+} from '../../domain/reference.js';
 import { referenceColumns, referenceUpsertSpecs, type ReferenceStore, type ReferenceTable } from '../reference-store.js';
 import type { UpsertCounts } from '../reference-upsert.js';
 import { ConstraintError, copy, type Row, type Session } from './tables.js';
@@ -86,7 +88,8 @@ export function by<T>(...keys: ((x: T) => unknown)[]): (a: T, b: T) => number {
   };
 }
 
-const pick = (r: Row, fields: string[]) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null]));
+/** The named fields of a stored row as a domain object (missing ones null). */
+const pick = <T>(r: Row, fields: readonly (keyof T & string)[]): T => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])) as T;
 
 export function createMemoryReferenceStore(s: Session): ReferenceStore {
   const t = s.tables;
@@ -95,7 +98,7 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
   const where = (table: string, test: (r: Row) => boolean) => t.rows(table).filter(test);
 
   const resultOf = (r: Row): RaceResult => ({
-    ...(pick(r, ['raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points', 'laps', 'timeText', 'milliseconds', 'fastestLap', 'fastestLapRank', 'fastestLapTime', 'fastestLapSpeed']) as Omit<RaceResult, 'status'>),
+    ...pick<Omit<RaceResult, 'status'>>(r, ['raceId', 'driverId', 'constructorId', 'number', 'grid', 'position', 'positionText', 'positionOrder', 'points', 'laps', 'timeText', 'milliseconds', 'fastestLap', 'fastestLapRank', 'fastestLapTime', 'fastestLapSpeed']),
     status: statusText(r.statusId),
   });
   const standingOf = (idField: string) => (r: Row): Standing => ({
@@ -198,13 +201,13 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
       return Object.fromEntries((Object.keys(referenceColumns) as ReferenceTable[]).map((table) => [table, t.count(table)])) as Record<ReferenceTable, number>;
     },
     async circuits() {
-      return t.rows('circuits').sort(by((r) => r.circuitRef)).map((r) => copy({ id: r.id, ...pick(r, ['circuitRef', 'name', 'location', 'country', 'lat', 'lng', 'alt', 'url']) }) as never);
+      return t.rows('circuits').sort(by((r) => r.circuitRef)).map((r) => pick<Circuit>(r, ['id', 'circuitRef', 'name', 'location', 'country', 'lat', 'lng', 'alt', 'url']));
     },
     async drivers() {
-      return t.rows('drivers').sort(by((r) => r.driverRef)).map((r) => ({ id: r.id, ...pick(r, ['driverRef', 'number', 'code', 'forename', 'surname', 'dob', 'nationality', 'url']) }) as never);
+      return t.rows('drivers').sort(by((r) => r.driverRef)).map((r) => pick<Driver>(r, ['id', 'driverRef', 'number', 'code', 'forename', 'surname', 'dob', 'nationality', 'url']));
     },
     async constructors() {
-      return t.rows('constructors').sort(by((r) => r.constructorRef)).map((r) => ({ id: r.id, ...pick(r, ['constructorRef', 'name', 'nationality', 'url']) }) as never);
+      return t.rows('constructors').sort(by((r) => r.constructorRef)).map((r) => pick<Constructor>(r, ['id', 'constructorRef', 'name', 'nationality', 'url']));
     },
     async results(raceId) {
       return where('results', (r) => r.raceId === raceId).sort(by((r) => r.positionOrder)).map(resultOf);
@@ -221,15 +224,15 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
     },
     async qualifying(raceId) {
       return where('qualifying', (r) => r.raceId === raceId).sort(by((r) => r.position))
-        .map((r) => pick(r, ['raceId', 'driverId', 'constructorId', 'number', 'position', 'q1', 'q2', 'q3', 'q1Ms', 'q2Ms', 'q3Ms']) as never);
+        .map((r) => pick<QualifyingResult>(r, ['raceId', 'driverId', 'constructorId', 'number', 'position', 'q1', 'q2', 'q3', 'q1Ms', 'q2Ms', 'q3Ms']));
     },
     async pitStops(raceId) {
       return where('pit_stops', (r) => r.raceId === raceId).sort(by((r) => r.driverId, (r) => r.stop))
-        .map((r) => pick(r, ['raceId', 'driverId', 'stop', 'lap', 'localTime', 'duration', 'milliseconds']) as never);
+        .map((r) => pick<PitStop>(r, ['raceId', 'driverId', 'stop', 'lap', 'localTime', 'duration', 'milliseconds']));
     },
     async laps(raceId, driverId) {
       return where('laps', (r) => r.raceId === raceId && (driverId === undefined || r.driverId === driverId)).sort(by((r) => r.driverId, (r) => r.lap))
-        .map((r) => copy(pick(r, ['raceId', 'driverId', 'lap', 'position', 'timeMs', 'compound', 'stint', 'tyreLife', 'freshTyre', 'trackStatus', 'pitIn', 'pitOut', 'pitStop', 'sources'])) as unknown as Lap & { pitStop: boolean | null });
+        .map((r) => copy(pick<Lap & { pitStop: boolean | null }>(r, ['raceId', 'driverId', 'lap', 'position', 'timeMs', 'compound', 'stint', 'tyreLife', 'freshTyre', 'trackStatus', 'pitIn', 'pitOut', 'pitStop', 'sources'])));
     },
     async carStrategies({ fromSeason, toSeason }) {
       const cars = new Map<string, Row[]>();
@@ -262,7 +265,7 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
       return where('constructor_standings', (r) => r.raceId === raceId).sort(by((r) => r.position)).map(standingOf('constructorId'));
     },
     async constructorResults(raceId) {
-      return where('constructor_results', (r) => r.raceId === raceId).sort(by((r) => r.constructorId)).map((r) => pick(r, ['raceId', 'constructorId', 'points', 'status']) as never);
+      return where('constructor_results', (r) => r.raceId === raceId).sort(by((r) => r.constructorId)).map((r) => pick<ConstructorRaceResult>(r, ['raceId', 'constructorId', 'points', 'status']));
     },
   };
   return store;
