@@ -2,7 +2,7 @@ import { http } from '@google-cloud/functions-framework';
 import { createComposition } from '../shared/app/compose.js';
 import { functionSpec, type EntryPoint } from '../shared/app/manifest.js';
 import { toHttpFunction } from '../shared/http/express-adapter.js';
-import { systemClock } from '../shared/lifecycle/clock.js';
+import { systemClock } from '../shared/clock.js';
 import { app } from './context.js';
 
 const composition = createComposition({ app, clock: systemClock });

@@ -3,7 +3,7 @@ import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
 import { cacheable, etagOf, json, type HttpRequest } from '../http/handler.js';
 import { bind, type BoundRoute } from '../http/route.js';
-import type { Clock } from '../lifecycle/clock.js';
+import type { Clock } from '../clock.js';
 import type { Prediction } from '../domain/prediction.js';
 import type { LruCache } from '../cache/lru-cache.js';
 import type { TtlCache } from '../cache/ttl-cache.js';

@@ -5,7 +5,7 @@ import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type SyncDeps } from '../lifecycle/sync-results.js';
 import type { Repository } from '../repository/index.js';
-import type { Clock } from '../lifecycle/clock.js';
+import type { Clock } from '../clock.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';

@@ -8,7 +8,7 @@ import { createComposition, type CompositionOverrides } from './compose.js';
 import { functionManifest, type FunctionSpec } from './manifest.js';
 import { onArrival } from '../http/body.js';
 import { bodyErrorMiddleware, toHttpFunction } from '../http/express-adapter.js';
-import type { Clock } from '../lifecycle/clock.js';
+import type { Clock } from '../clock.js';
 
 /**
  * Every function of the manifest on one port, each built by the composition root and served

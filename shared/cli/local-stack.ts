@@ -6,7 +6,7 @@ import type { AppContext } from '../app/context.js';
 import { migrateConfigured } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
 import { ingestFiles } from '../ingest/ingest.js';
-import { SimulatedClock } from '../lifecycle/clock.js';
+import { SimulatedClock } from '../clock.js';
 import { replaySeason, type ReplayReport } from '../lifecycle/replay.js';
 import { createProgress } from '../log/progress.js';
 import { localPitTraining, pitModelUsableBefore } from '../pits/local-training.js';

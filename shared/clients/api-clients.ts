@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { createHttpClient } from './http-client.js';
 import { createJolpicaClient, type JolpicaClient } from './jolpica.js';
 import { createOpenF1Client, type OpenF1Client } from './openf1.js';
@@ -37,7 +37,7 @@ export function createApiClients(config: ApiClientsConfig, logger: Logger, clock
       ...(config.jolpicaPageSize ? { pageSize: config.jolpicaPageSize } : {}),
       ...(up.jolpicaMaxPages ? { maxPages: up.jolpicaMaxPages } : {}),
       // Deadlines are placed on the HTTP client's clock.
-      ...(clock ? { now: () => clock.now() } : {}),
+      ...(clock ? { now: () => clock.now().getTime() } : {}),
     }),
     openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl }),
   };

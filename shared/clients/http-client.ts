@@ -1,6 +1,6 @@
 import { UpstreamDeadlineError, UpstreamError, UpstreamTooLargeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { Pacer, type BucketSpec } from './pacer.js';
 import type { RequestLedger } from './request-ledger.js';
 import type { ResponseCache } from './response-cache.js';
@@ -114,7 +114,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const pacerFor = (host: string): Promise<Pacer> => {
     let p = pacers.get(host);
     if (!p) {
-      const history = options.ledger ? options.ledger.since(host, clock.now() - windowMs) : Promise.resolve([]);
+      const history = options.ledger ? options.ledger.since(host, clock.now().getTime() - windowMs) : Promise.resolve([]);
       pacers.set(host, (p = history.then((h) => new Pacer(options.limits, clock, h))));
     }
     return p;
@@ -130,16 +130,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       new UpstreamDeadlineError(`${url}: the deadline passed ${doing} after ${attempts} attempt${attempts === 1 ? '' : 's'}${lastProblem ? ` (last: ${lastProblem})` : ''}`, { url, attempts });
     /** Sleeps before the next attempt, unless that would pass the deadline. */
     const pause = async (attempt: number, wait: number) => {
-      if (deadlineAt !== undefined && clock.now() + wait >= deadlineAt) throw pastDeadline(attempt, `before a retry in ${Math.ceil(wait / 1000)} s`);
+      if (deadlineAt !== undefined && clock.now().getTime() + wait >= deadlineAt) throw pastDeadline(attempt, `before a retry in ${Math.ceil(wait / 1000)} s`);
       await clock.sleep(wait);
     };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await (await pacerFor(host)).acquire(deadlineAt);
-      const left = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - clock.now();
+      const left = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - clock.now().getTime();
       if (left <= 0) throw pastDeadline(attempt - 1, 'before the request');
       const attemptTimeout = Math.min(timeoutMs, left);
       sent++;
-      await options.ledger?.record(host, clock.now());
+      await options.ledger?.record(host, clock.now().getTime());
       let response: Response;
       let text: string;
       try {
@@ -177,7 +177,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new UpstreamError(`${url} answered ${lastProblem}`, response.status, { url, attempts: attempt });
       }
       if (attempt < maxAttempts) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), clock.now());
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), clock.now().getTime());
         if (retryAfter !== undefined && retryAfter > maxDelay) {
           throw new UpstreamError(`${url} answered HTTP ${response.status} with Retry-After ${Math.ceil(retryAfter / 1000)} s, longer than the ${maxDelay / 1000} s allowed`, response.status, { url, retryAfterMs: retryAfter });
         }

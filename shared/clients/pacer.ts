@@ -1,5 +1,5 @@
 import { UpstreamDeadlineError } from '../errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 /** One token bucket: up to `capacity` requests at once, refilled at `perSecond`. */
 export interface BucketSpec {
@@ -34,13 +34,13 @@ export class Pacer {
     private readonly clock: Clock,
     history: readonly number[] = [],
   ) {
-    const start = Math.min(clock.now(), history[0] ?? Number.POSITIVE_INFINITY);
+    const start = Math.min(clock.now().getTime(), history[0] ?? Number.POSITIVE_INFINITY);
     this.buckets = specs.map((spec) => ({ spec, tokens: spec.capacity, at: start }));
     for (const t of history) {
       this.refill(t);
       for (const b of this.buckets) b.tokens -= 1; // may go below zero: those requests were over budget
     }
-    this.refill(clock.now());
+    this.refill(clock.now().getTime());
   }
 
   private refill(now: number): void {
@@ -64,7 +64,7 @@ export class Pacer {
 
   private async take(deadlineAt?: number): Promise<void> {
     for (;;) {
-      this.refill(this.clock.now());
+      this.refill(this.clock.now().getTime());
       let wait = 0;
       for (const b of this.buckets) {
         if (b.tokens < 1) wait = Math.max(wait, ((1 - b.tokens) / b.spec.perSecond) * 1000);
@@ -73,7 +73,7 @@ export class Pacer {
         for (const b of this.buckets) b.tokens -= 1;
         return;
       }
-      if (deadlineAt !== undefined && this.clock.now() + wait > deadlineAt) {
+      if (deadlineAt !== undefined && this.clock.now().getTime() + wait > deadlineAt) {
         throw new UpstreamDeadlineError(`the request budget allows the next request in ${Math.ceil(wait / 1000)} s, after the deadline`, { waitMs: Math.ceil(wait) });
       }
       await this.clock.sleep(Math.ceil(wait));

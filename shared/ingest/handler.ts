@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import type { JolpicaClient } from '../clients/jolpica.js';
 import type { OpenF1Client } from '../clients/openf1.js';
-import type { Clock } from '../lifecycle/clock.js';
+import type { Clock } from '../clock.js';
 import { openf1Request } from './api/api-ingest.js';
 import { ingestApis } from './api/cli-flags.js';
 import { jolpicaRequest } from './api/jolpica-ingest.js';

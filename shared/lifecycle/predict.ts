@@ -3,7 +3,7 @@ import { freezeWindow, policyKey, type FreezePolicy } from '../domain/freeze-pol
 import type { CurrentForecaster } from '../domain/forecast.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Repository } from '../repository/index.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 import { matchRace } from './race-match.js';
 import type { LruCache } from '../cache/lru-cache.js';

@@ -2,7 +2,7 @@ import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { Progress } from '../log/progress.js';
 import { SYNC_AFTER_RACE_HOURS } from '../domain/result-sync.js';
-import type { SimulatedClock } from './clock.js';
+import type { SimulatedClock } from '../clock.js';
 
 export interface ReplayRace {
   round: number;

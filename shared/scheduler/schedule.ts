@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MisconfiguredError } from '../errors.js';
 import { json } from '../http/handler.js';
 import { bind, defineRoute, writeRefusals, type BoundRoute } from '../http/route.js';
-import type { Clock } from '../lifecycle/clock.js';
+import type { Clock } from '../clock.js';
 import type { Repository } from '../repository/index.js';
 import { GoogleCloudScheduler } from './google.js';
 import { InMemoryScheduler } from './memory.js';

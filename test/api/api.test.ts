@@ -156,7 +156,7 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
     const db = await backend.open();
     const { InMemoryScheduler } = await import('../../shared/scheduler/memory.js');
     const { startDevServer } = await import('../../shared/app/dev-server.js');
-    const { SimulatedClock } = await import('../../shared/lifecycle/clock.js');
+    const { SimulatedClock } = await import('../../shared/clock.js');
     const { appOver } = await import('./stack.js');
     const scheduler = new InMemoryScheduler();
     const clock = new SimulatedClock(new Date('2024-05-20T00:00:00Z'));

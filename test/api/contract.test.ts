@@ -6,7 +6,7 @@ import { functionManifest } from '../../shared/app/manifest.js';
 import { assertServesDeclared, declaredRoutes, mountedRoutes } from '../../shared/app/routes.js';
 import type { Database } from '../../shared/db/connect.js';
 import { bind, defineRoute, refusals } from '../../shared/http/route.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { backends } from '../helpers/databases.js';
 import { routesCaller } from '../helpers/call.js';
 import { appOver } from './stack.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { formatReplay, replaySeason } from '../../shared/lifecycle/replay.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';

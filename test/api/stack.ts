@@ -3,7 +3,7 @@ import { parseConfig } from '../../shared/config/config.js';
 import type { Database } from '../../shared/db/connect.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
 import type { ResultsSource } from '../../shared/lifecycle/sync-results.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';

@@ -21,9 +21,9 @@ describe('deadlines and page bounds', () => {
   it('an hourly budget spent by other processes fails a call with a deadline at once, instead of waiting for tokens', async () => {
     const clock = virtualClock();
     // The ledger's history: 520 requests in the last two minutes (another process's loop at 4/s).
-    const history = Array.from({ length: 520 }, (_, i) => clock.now() - 130_000 + i * 250);
+    const history = Array.from({ length: 520 }, (_, i) => clock.now().getTime() - 130_000 + i * 250);
     const pacer = new Pacer(jolpicaLimits, clock, history);
-    const err = await pacer.acquire(clock.now() + 10_000).catch((e: unknown) => e);
+    const err = await pacer.acquire(clock.now().getTime() + 10_000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamDeadlineError);
     expect((err as Error).message).toMatch(/the request budget allows the next request in \d+ s, after the deadline/);
     expect(clock.sleeps).toEqual([]);
@@ -36,7 +36,7 @@ describe('deadlines and page bounds', () => {
     fake.answer = () => ({ status: 503, headers: { 'retry-after': '30' }, body: '{}' });
     const clock = virtualClock();
     const http = createHttpClient({ limits: jolpicaLimits, clock, random: () => 0.5 });
-    const err = await http.getJson(`${fake.baseUrl}/x.json`, (b) => b, { deadlineAt: clock.now() + 10_000 }).catch((e: unknown) => e);
+    const err = await http.getJson(`${fake.baseUrl}/x.json`, (b) => b, { deadlineAt: clock.now().getTime() + 10_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamDeadlineError);
     expect((err as Error).message).toMatch(/deadline passed before a retry in 30 s after 1 attempt \(last: HTTP 503/);
     expect(fake.requests).toHaveLength(1);
@@ -50,7 +50,7 @@ describe('deadlines and page bounds', () => {
       body: JSON.stringify({ MRData: { limit: '30', offset: String(r.offset), total: String(r.offset + 60), DriverTable: { Drivers: drivers(30) } } }),
     });
     const clock = virtualClock();
-    const client = createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock }), baseUrl: fake.baseUrl, pageSize: 30, now: clock.now });
+    const client = createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock }), baseUrl: fake.baseUrl, pageSize: 30, now: () => clock.now().getTime() });
     const err = await client.drivers(2023).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamIncompleteError);
     expect((err as Error).message).toMatch(/still not at MRData\.total after 3 pages \(at most 3 expected\)/);
@@ -60,7 +60,7 @@ describe('deadlines and page bounds', () => {
   it('a listing needing more than maxPages requests is refused after its first page', async () => {
     fake.answer = (r) => ({ body: JSON.stringify({ MRData: { limit: '30', offset: String(r.offset), total: '3000', DriverTable: { Drivers: [] } } }) });
     const clock = virtualClock();
-    const client = createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock }), baseUrl: fake.baseUrl, pageSize: 30, maxPages: 50, now: clock.now });
+    const client = createJolpicaClient({ http: createHttpClient({ limits: jolpicaLimits, clock }), baseUrl: fake.baseUrl, pageSize: 30, maxPages: 50, now: () => clock.now().getTime() });
     // An empty page short of total is refused as incomplete; a full one as too many pages.
     await expect(client.drivers(2023)).rejects.toThrow(/sent 0 items but its MRData\.total is 3000/);
     fake.answer = (r) => ({

@@ -116,11 +116,11 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
 
   it('waits for Retry-After given as an HTTP date', async () => {
     const { client, clock } = jolpica();
-    const at = new Date(clock.now() + 12_000).toUTCString();
+    const at = new Date(clock.now().getTime() + 12_000).toUTCString();
     server.inject('/2023/9/results', [{ status: 429, headers: { 'retry-after': at } }]);
     await client.results({ season: 2023, round: 9 });
     expect(clock.elapsed()).toBeGreaterThanOrEqual(11_000);
-    expect(parseRetryAfter(at, clock.now() - 12_000)).toBeLessThanOrEqual(12_000);
+    expect(parseRetryAfter(at, clock.now().getTime() - 12_000)).toBeLessThanOrEqual(12_000);
   });
 
   it('retries 5xx and network errors with growing backoff, then succeeds', async () => {
@@ -233,8 +233,8 @@ describe.skipIf(data.skip)('HTTP client against the replay server', () => {
   it('keeps past seasons cached for good and refreshes the current season after an hour', async () => {
     const cacheDir = path.join(tmp, 'ttl');
     const clock = virtualClock(Date.parse('2025-06-01T00:00:00Z'));
-    const http = createHttpClient({ limits: jolpicaLimits, clock, cache: createResponseCache(cacheDir, undefined, clock.now) });
-    const client = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 40, now: clock.now });
+    const http = createHttpClient({ limits: jolpicaLimits, clock, cache: createResponseCache(cacheDir, undefined, () => clock.now().getTime()) });
+    const client = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 40, now: () => clock.now().getTime() });
     await client.schedule(2025);
     await client.schedule(2018);
     await client.schedule(2025);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freezeStatus, freezeWindow, type FreezePolicy } from '../../shared/domain/freeze-policy.js';
 import type { Race } from '../../shared/domain/reference.js';
 import { ConflictError, ValidationError } from '../../shared/errors.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
 import { storedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Race } from '../../shared/domain/reference.js';
 import { parseConfig } from '../../shared/config/config.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';
 import { InMemoryScheduler } from '../../shared/scheduler/memory.js';
 import { cronAt, planJobs, type PlanOptions } from '../../shared/scheduler/plan.js';

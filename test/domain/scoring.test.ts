@@ -3,7 +3,7 @@ import { freezeWindow, type FreezePolicy } from '../../shared/domain/freeze-poli
 import type { Prediction, PredictionEntry } from '../../shared/domain/prediction.js';
 import type { RaceResult } from '../../shared/domain/reference.js';
 import { NotFoundError, NotReadyError, UpstreamError, UpstreamIncompleteError } from '../../shared/errors.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { evaluateRace, scorePrediction } from '../../shared/lifecycle/evaluate.js';
 import { predict } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';

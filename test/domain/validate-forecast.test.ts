@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { predict } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';

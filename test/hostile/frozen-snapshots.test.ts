@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateLatest } from '../../shared/db/migrate.js';
 import { openPglite } from '../../shared/db/pglite.js';
 import { openPostgres } from '../../shared/db/postgres.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import type { Prediction } from '../../shared/domain/prediction.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';

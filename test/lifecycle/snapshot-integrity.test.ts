@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { replaySeason } from '../../shared/lifecycle/replay.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { appOver } from '../api/stack.js';

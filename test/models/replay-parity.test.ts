@@ -7,7 +7,7 @@ import { currentForecaster } from '../../shared/app/forecaster.js';
 import { createArtifactStore } from '../../shared/artifacts/create-store.js';
 import { reportOf, runBacktest, taskSeasons, type BacktestPart, type BacktestResult } from '../../shared/training/backtest.js';
 import { pointMetrics } from '../../shared/evaluation/score-race.js';
-import { SimulatedClock } from '../../shared/lifecycle/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { replaySeason, type ReplayReport } from '../../shared/lifecycle/replay.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { setupTensorflow } from '../../shared/models/tf.js';

@@ -2,6 +2,7 @@ import { createStorageClient } from '../../clients/gcs.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest } from '../../db/migrate.js';
 import { ValidationError } from '../../errors.js';
+import { systemClock } from '../../clock.js';
 import { createApiClients } from '../../clients/api-clients.js';
 import { ingestApis, parseApiFlags } from '../../ingest/api/cli-flags.js';
 import { ingestFiles, ingestRequest } from '../../ingest/ingest.js';
@@ -47,7 +48,7 @@ export const ingestCommand = flagCommand({
         ...(storage ? { storage } : {}),
       };
       const outcome = files && parsed.success ? await ingestFiles(deps, parsed.data) : { runs: [] };
-      if (api) outcome.runs.push(...(await ingestApis({ ...deps, ...createApiClients(config, logger), now: () => new Date() }, api)));
+      if (api) outcome.runs.push(...(await ingestApis({ ...deps, ...createApiClients(config, logger), now: () => systemClock.now() }, api)));
       stdout.write(`${JSON.stringify({ database: db.kind, ...outcome }, null, 2)}\n`);
       return outcome.runs.every((r) => r.status === 'succeeded') ? 0 : 1;
     } finally {

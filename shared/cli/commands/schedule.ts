@@ -1,6 +1,6 @@
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
-import { SimulatedClock, systemClock } from '../../lifecycle/clock.js';
+import { SimulatedClock, systemClock } from '../../clock.js';
 import { createScheduler, scheduleRaces } from '../../scheduler/schedule.js';
 import { flagCommand } from '../command.js';
 

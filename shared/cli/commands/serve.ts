@@ -1,7 +1,7 @@
 import { startDevServer } from '../../app/dev-server.js';
 import { createAppContext } from '../../app/context.js';
 import { ValidationError } from '../../errors.js';
-import { systemClock } from '../../lifecycle/clock.js';
+import { systemClock } from '../../clock.js';
 import { formatReplay } from '../../lifecycle/replay.js';
 import { flagCommand } from '../command.js';
 import { firstStartSeason, prepareLocalStack, replayLocally } from '../local-stack.js';

@@ -6,7 +6,7 @@ import { jolpicaLimits } from '../../../shared/clients/pacer.js';
 import type { Database } from '../../../shared/db/connect.js';
 import { DEFAULT_ZIP_LIMITS } from '../../../shared/config/config.js';
 import { ingestFunction } from '../../../shared/ingest/handler.js';
-import { systemClock } from '../../../shared/lifecycle/clock.js';
+import { systemClock } from '../../../shared/clock.js';
 import { routesCaller } from '../../helpers/call.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository } from '../../../shared/repository/index.js';

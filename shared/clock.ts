@@ -1,0 +1,32 @@
+/**
+ * "Now", injected: the system clock in production, a simulated one in replays and tests. A
+ * snapshot records which one froze it (a simulated freeze is labelled as such everywhere);
+ * the HTTP clients pace, back off and keep deadlines on it, so a test clock costs no real
+ * time.
+ */
+export interface Clock {
+  readonly kind: 'wall' | 'simulated';
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  kind: 'wall',
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+/** A clock that only moves when told to (season replay, tests); a sleep moves it on at once. */
+export class SimulatedClock implements Clock {
+  readonly kind = 'simulated' as const;
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(at: Date): void {
+    this.current = new Date(at);
+  }
+  async sleep(ms: number): Promise<void> {
+    this.current = new Date(this.current.getTime() + Math.max(0, ms));
+  }
+}
