@@ -176,8 +176,6 @@ export const configSchema = z
     }
   });
 
-export type RawConfig = z.output<typeof configSchema>;
-
 /**
  * What a deployed function (and the training job) must be given in production, beyond the
  * laptop defaults above. Terraform sets it; test/infra parses the .tf files and checks every

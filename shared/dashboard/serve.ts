@@ -42,9 +42,6 @@ export function builtDashboardDir(): string {
   return path.basename(root) === 'dist' ? path.join(root, 'dashboard') : path.join(root, 'dist', 'dashboard');
 }
 
-/** Paths the dashboard answers; every other path belongs to the read API. */
-export const isDashboardPath = (p: string) => p === '/' || p === '/favicon.ico' || p === '/dashboard' || p.startsWith('/dashboard/');
-
 /** The encoding to send: the best precompressed one the client accepts (q=0 refuses). */
 export function pickEncoding(acceptEncoding: string | undefined, available: Iterable<string>): Encoding | 'identity' {
   const accepted = new Map<string, number>();

@@ -62,11 +62,3 @@ export async function pendingMigrations(knex: Knex): Promise<string[]> {
   const done = rows[0].present ? new Set((await knex('knex_migrations').select('name')).map((r: { name: string }) => r.name)) : new Set<string>();
   return migrations.map(([name]) => name).filter((name) => !done.has(name));
 }
-
-export async function migrationStatus(knex: Knex): Promise<{ pending: number }> {
-  return { pending: (await pendingMigrations(knex)).length };
-}
-
-export async function rollbackAll(knex: Knex): Promise<void> {
-  await knex.migrate.rollback({ migrationSource }, true);
-}

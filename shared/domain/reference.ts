@@ -3,11 +3,6 @@
  * representations. Ids are pitwall's own surrogate ids; natural keys sit beside them.
  */
 
-export interface Season {
-  year: number;
-  url: string | null;
-}
-
 export interface Circuit {
   id: number;
   circuitRef: string;

@@ -10,7 +10,7 @@ import { postQualifyingFreeze } from '../../shared/domain/history.js';
 import { featureNames } from '../../shared/features/race-features.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { baselineKinds } from '../../shared/models/race/baselines.js';
-import { createBaselineForecaster, loadLatestRaceForecaster } from '../../shared/models/race/forecaster.js';
+import { artifactKeyOf, createBaselineForecaster, createRaceForecaster } from '../../shared/models/race/forecaster.js';
 import { loadPooledRaceModel } from '../../shared/models/race/pool-artifacts.js';
 import { setupTensorflow } from '../../shared/models/tf.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
@@ -134,7 +134,10 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     const files = await store.list(`race/${v.version}/`);
     expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'feature-spec.json', 'normalisation.json', 'metrics.json', 'snapshot.json']));
 
-    const forecaster = await loadLatestRaceForecaster({ repo, store });
+    // Loaded as the functions load a registered version (app/forecaster.ts): its artifact folder, model and pool.
+    const latest = (await repo.modelVersions.latest('race'))!;
+    const registered = await loadPooledRaceModel(store, artifactKeyOf(store, latest.artifactUri));
+    const forecaster = createRaceForecaster({ repo, version: latest.version, ...registered });
     expect(forecaster.version).toBe(v.version);
     // The version's pool has learnt every 2023 result: a 2023 freeze by it would have seen the outcome.
     expect((v.metrics.pool as { learntThrough: { season: number; round: number } }).learntThrough).toMatchObject({ season: 2023, round: 22 });

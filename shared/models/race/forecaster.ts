@@ -6,7 +6,7 @@ import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistor
 import type { Repository } from '../../repository/index.js';
 import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';
 import { fitGapTable } from './gap-table.js';
-import { learnerOf, loadPooledRaceModel, type PoolArtifact } from './pool-artifacts.js';
+import { learnerOf, type PoolArtifact } from './pool-artifacts.js';
 import { predictPooled } from './pooled-model.js';
 import { predictRace, type RaceModel } from './race-model.js';
 
@@ -93,12 +93,4 @@ export function artifactKeyOf(store: ArtifactStore, uri: string): string {
   const root = store.root.replace(/\/+$/, '');
   if (!uri.startsWith(`${root}/`)) throw new ConflictError(`artifact ${uri} is not in the configured store ${store.root}`);
   return uri.slice(root.length + 1).replace(/\/model\.json$/, '');
-}
-
-/** The latest registered race model, loaded from the artifact store, as a Forecaster. */
-export async function loadLatestRaceForecaster({ repo, store }: { repo: ForecastRepo & Pick<Repository, 'modelVersions'>; store: ArtifactStore }): Promise<Forecaster> {
-  const latest = await repo.modelVersions.latest('race');
-  if (!latest) throw new NotFoundError('race model version', 'latest');
-  const { model, pool } = await loadPooledRaceModel(store, artifactKeyOf(store, latest.artifactUri));
-  return createRaceForecaster({ repo, model, version: latest.version, pool });
 }

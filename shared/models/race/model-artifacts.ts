@@ -8,7 +8,6 @@ import type { RaceModel, RaceModelSpec } from './race-model.js';
  * feature-spec.json, normalisation.json, calibration.json, gap-table.json, and whatever
  * metadata the caller adds (metrics.json, snapshot.json).
  */
-export const raceModelFiles = ['model.json', 'weights.bin', 'feature-spec.json', 'normalisation.json', 'calibration.json', 'gap-table.json'] as const;
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
