@@ -1,7 +1,7 @@
 import { featureNames, type HistoryIndex, type RaceFeatures } from '../features/race-features.js';
 import { fitSlotTable } from '../models/race/baselines.js';
 import { fitPlatt, fitTemperature, sigmoid } from '../models/race/calibrate.js';
-import { actualGapSeconds } from '../domain/race-outcome.js';
+import { actualGapSeconds, raceOutcome } from '../domain/race-outcome.js';
 import { fitGapTable } from '../models/race/gap-table.js';
 import { simulateRace } from '../models/race/simulate.js';
 import { trainNetwork } from '../models/race/network.js';
@@ -74,11 +74,12 @@ export async function fitRaceModel(
     dnfCalibration = fitPlatt(z, y);
     if ((options.temperatureObjective ?? 'simulated') === 'simulated') {
       // Refine the temperature on what is reported: log loss of simulated P(win), P(podium), P(top 10).
-      const heldOut = held.map((e) => ({ e, out: rawOutputs(probe, e.features), rows: ix.byRace.get(e.raceId) ?? [] }));
+      // Outcomes over the race's starters (domain/race-outcome.ts), as the scorer reads them.
+      const heldOut = held.map((e) => ({ e, out: rawOutputs(probe, e.features), outcomes: new Map(raceOutcome(ix.byRace.get(e.raceId) ?? []).map((o) => [o.driverId, o])) }));
       const loss = (t: number, eps = 0) => {
         let sum = 0;
         let n = 0;
-        for (const { e, out, rows } of heldOut) {
+        for (const { e, out, outcomes } of heldOut) {
           const sim = simulateRace({
             strengths: out.strength.map((s) => s / t),
             pDnf: out.dnfLogit.map((v) => sigmoid(dnfCalibration.a * v + dnfCalibration.b)),
@@ -88,10 +89,10 @@ export async function fitRaceModel(
             badRace: eps,
           });
           e.features.drivers.forEach((d, i) => {
-            const r = rows.find((x) => x.driverId === d.driverId);
-            if (!r) return;
+            const o = outcomes.get(d.driverId);
+            if (!o) return;
             const ll = (p: number, y: boolean) => -Math.log(Math.min(1 - 1e-4, Math.max(1e-4, y ? p : 1 - p)));
-            sum += ll(sim[i]!.pWin, r.positionOrder === 1) + ll(sim[i]!.pPodium, r.positionOrder <= 3) + ll(sim[i]!.pTop10, r.positionOrder <= 10);
+            sum += ll(sim[i]!.pWin, o.win) + ll(sim[i]!.pPodium, o.podium) + ll(sim[i]!.pTop10, o.top10);
             n++;
           });
         }

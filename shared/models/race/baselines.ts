@@ -1,5 +1,5 @@
 import type { DriverForecast } from '../../domain/forecast.js';
-import { isDnf } from '../../domain/race-outcome.js';
+import { raceOutcome } from '../../domain/race-outcome.js';
 import type { HistoryResult, HistoryQualifying } from '../../domain/history.js';
 import { mean } from '../../evaluation/metrics.js';
 import { featureNames, type RaceFeatures } from '../../features/race-features.js';
@@ -37,15 +37,15 @@ export function fitSlotTable(races: Iterable<{ qualifying: readonly HistoryQuali
   for (const { qualifying, results } of races) {
     const q = new Map(qualifying.map((x) => [x.driverId, x.position]));
     if (q.size === 0) continue;
-    for (const r of results) {
-      const slot = q.get(r.driverId) ?? results.length;
+    for (const o of raceOutcome(results)) {
+      const slot = q.get(o.driverId) ?? results.length;
       const s = (slots[slot - 1] ??= { n: 0, win: 0, podium: 0, top10: 0, dnf: 0, finishes: [] });
       s.n++;
-      if (r.positionOrder === 1) s.win++;
-      if (r.positionOrder <= 3) s.podium++;
-      if (r.positionOrder <= 10) s.top10++;
-      if (isDnf(r)) s.dnf++;
-      s.finishes.push(r.positionOrder);
+      if (o.win) s.win++;
+      if (o.podium) s.podium++;
+      if (o.top10) s.top10++;
+      if (o.dnf) s.dnf++;
+      s.finishes.push(o.finish);
     }
   }
   return { slots };
