@@ -75,5 +75,3 @@ export function cacheable(req: HttpRequest, body: unknown, etag: string, cacheCo
 
 export const methodNotAllowed = (allow: string[]): HttpResponse =>
   json(405, { error: { code: 'method_not_allowed', message: `use ${allow.join(' or ')}` } }, { Allow: allow.join(', ') });
-
-export const notFoundRoute = (path: string): HttpResponse => json(404, { error: { code: 'not_found', message: `no route for ${path}` } });
