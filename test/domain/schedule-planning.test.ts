@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Race } from '../../shared/domain/reference.js';
 import { parseConfig } from '../../shared/config/config.js';
 import { SimulatedClock } from '../../shared/clock.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';
 import { InMemoryScheduler } from '../../shared/scheduler/memory.js';
-import { cronAt, planJobs, type PlanOptions } from '../../shared/scheduler/plan.js';
+import { cronAt, planJobs } from '../../shared/scheduler/plan.js';
 import { scheduleRaces } from '../../shared/scheduler/schedule.js';
 import { buildSeason } from '../helpers/builders.js';
+import { calendar, options } from '../scheduler/calendar.js';
 
-const race = (round: number, date: string, quali: string): Race => ({
-  id: round, season: 2025, round, circuitId: 1, name: `Race ${round} Grand Prix`, url: null,
-  sessions: { race: { date, time: '13:00:00' }, qualifying: { date: quali, time: '14:00:00' } },
-});
-const calendar = [race(1, '2025-03-16', '2025-03-15'), race(2, '2025-03-23', '2025-03-22'), race(3, '2025-04-06', '2025-04-05')];
-const options: PlanOptions = {
-  policy: { kind: 'post_qualifying' },
-  functionsBaseUrl: 'https://europe-west1-proj.cloudfunctions.net/',
-  serviceAccountEmail: 'pitwall-scheduler@proj.iam.gserviceaccount.com',
-  syncAfterHours: 4,
-  horizonDays: 30,
-};
 
 describe('job planning', () => {
   it('plans a freeze after qualifying and a sync N hours after the race, per coming race', () => {
