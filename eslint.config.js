@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/cli/main.ts', 'functions/**/index.ts', 'functions/context.ts', 'functions/dev-server.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
+    files: ['shared/cli/main.ts', 'functions/**/index.ts', 'functions/context.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
