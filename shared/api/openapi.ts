@@ -25,6 +25,7 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
       request: {
         ...(op.params ? { params: op.params } : {}),
         ...(op.query ? { query: op.query } : {}),
+        ...(op.headers ? { headers: op.headers } : {}),
         ...(op.body ? { body: { content: { 'application/json': { schema: op.body } } } } : {}),
       },
       responses: Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) }])),

@@ -24,15 +24,21 @@ const get = <const P extends z.ZodObject | undefined = undefined, const Q extend
   path: string,
   summary: string,
   schema: z.ZodType,
-  request: { params?: P; query?: Q } = {},
+  request: { params?: P; query?: Q; headers?: z.ZodObject } = {},
   more: RouteSpec['responses'] = {},
-) => defineRoute({ method: 'GET', path, summary, ...(request as { params: P; query: Q }), responses: { 200: { description: summary, schema }, ...refusals, ...more } });
+) => defineRoute({ method: 'GET', path, summary, ...(request as { params: P; query: Q; headers?: z.ZodObject }), responses: { 200: { description: summary, schema }, ...refusals, ...more } });
+
+/** A frozen snapshot is served with an ETag: a client that has it asks again with If-None-Match. */
+const conditional = {
+  headers: z.object({ 'if-none-match': z.string().optional().describe('the ETag of the copy the client holds: 304 when it is still the one') }),
+};
+const notModified = { 304: { description: 'not modified: If-None-Match names the current ETag (no body)' } };
 
 /** The read API (the api function, at the root): every route it serves, declared once. */
 export const readRoutes = {
-  prediction: get('/predictions/{raceId}', 'The official forecast of a race: its first forecast under the freeze policy (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams }),
+  prediction: get('/predictions/{raceId}', 'The official forecast of a race: its first forecast under the freeze policy (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams, ...conditional }, notModified),
   snapshots: get('/predictions/{raceId}/snapshots', 'Every snapshot of a race: official, superseded and retrospective', z.object({ raceId: z.number(), race: z.string(), snapshots: z.array(snapshotSummary) }), { params: raceIdParams }),
-  snapshot: get('/predictions/{raceId}/snapshots/{id}', 'One snapshot of a race by id', predictionBody, { params: snapshotParams }),
+  snapshot: get('/predictions/{raceId}/snapshots/{id}', 'One snapshot of a race by id (ETag; 304 on If-None-Match)', predictionBody, { params: snapshotParams, ...conditional }, notModified),
   results: get('/results/{raceId}', 'The official classification of a race', resultsBody, { params: raceIdParams }),
   raceMetrics: get('/metrics/{raceId}', 'The evaluation of the official forecast of a race', metricsBody, { params: raceIdParams }),
   seasonMetrics: get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline', seasonMetricsBody, { params: seasonParams }),

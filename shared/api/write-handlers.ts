@@ -73,7 +73,9 @@ export function predictFunction(deps: PredictDeps & { presented?: LruCache<Prese
       const { prediction, created } = await predict(deps, query);
       const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
       const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
-      return { ...json(created ? 201 : 200, body, { Location: `/predictions/${prediction.raceId}` }), stableBody: deps.presented !== undefined };
+      // The official snapshot is the race's forecast; any other (a retrospective) only its own snapshot.
+      const location = prediction.official ? `/predictions/${prediction.raceId}` : `/predictions/${prediction.raceId}/snapshots/${prediction.id}`;
+      return { ...json(created ? 201 : 200, body, { Location: location }), stableBody: deps.presented !== undefined };
     }),
   ];
 }
@@ -94,7 +96,7 @@ async function latestFinished(repo: Repository, clock: Clock) {
   const races = await repo.races.list({ fromSeason: from });
   const race = races.filter((r) => sessionStartsAt(r.sessions.race).getTime() <= cutoff).pop();
   if (!race) {
-    throw new NotFoundError('finished race', 'latest', `no race of ${from} or later has finished by ${new Date(cutoff).toISOString()}; sync a past race by name: POST /results/sync/{year}/{race}`);
+    throw new NotFoundError('finished race', 'latest', `no race of ${from} or later started before ${new Date(cutoff).toISOString()} (two hours ago) in the stored calendar; sync a past race by name: POST /results/sync/{year}/{race}`);
   }
   return { year: race.season, race: String(race.round) };
 }

@@ -1,6 +1,6 @@
 import type { Storage } from '@google-cloud/storage';
 import type { AppContext } from './context.js';
-import { writeFunctionNames, type EntryPoint } from './manifest.js';
+import { functionSpec, writeFunctionNames, type EntryPoint } from './manifest.js';
 import { currentForecaster, modelUpdater } from './forecaster.js';
 import { healthChecks } from './health.js';
 import { assertServesDeclared, mountedRoutes } from './routes.js';
@@ -58,7 +58,8 @@ export function createComposition(deps: CompositionDeps) {
   let forecaster: CurrentForecaster | undefined;
   const sharedForecaster = () => (forecaster ??= deps.forecaster ?? currentForecaster(app));
   const loggerOf = (name: EntryPoint) => app.logger.child({ function: name });
-  const router = (name: EntryPoint, routes: BoundRoute[]): Handler => createRouter(routes, { logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
+  const router = (name: EntryPoint, routes: BoundRoute[]): Handler =>
+    createRouter(routes, { name: functionSpec(name).name, logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
 
   const routesOf: Record<EntryPoint, () => Promise<BoundRoute[]>> = {
     predict: async () =>
@@ -103,13 +104,14 @@ export function createComposition(deps: CompositionDeps) {
   };
 
   return {
-    /** One function's handler: its routes under the router, the read API with CORS. */
+    /** One function's handler: its routes under the router, the read functions with CORS. */
     async build(name: EntryPoint): Promise<Handler> {
       const routes = await routesOf[name]();
       assertServesDeclared(name, routes.map((r) => r.spec));
       const handler = router(name, routes);
-      // CORS outside the router, so its error answers reach an allowed page; its own refusal mapped too.
-      return name === 'api' ? withErrors(loggerOf(name), withCors(app.config.allowedOrigins, handler)) : handler;
+      // The read functions (the API and dashboard, the pit forecasts) answer pages on the allowed
+      // origins; CORS sits outside the router so its error answers reach such a page too.
+      return functionSpec(name).access === 'read' ? withErrors(loggerOf(name), withCors(app.config.allowedOrigins, handler)) : handler;
     },
     /** The forecaster the functions of this composition share. */
     forecaster: sharedForecaster,

@@ -14,6 +14,8 @@ export interface RouteSpec {
   summary: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Request headers the route reads (documented; e.g. If-None-Match). */
+  headers?: z.ZodObject;
   /** A JSON body (Content-Type application/json required), parsed before the handler runs. */
   body?: z.ZodType;
   /** A write: JSON or no body, an authorised caller outside local dev (shared/http/auth.ts). */

@@ -8,6 +8,8 @@ import { methodNotAllowed, type Handler, type HttpRequest, type HttpResponse } f
 import type { BoundRoute, RouteSpec } from './route.js';
 
 export interface RouterOptions {
+  /** The function these routes are, named in a "no such route" answer (it sees only the path after its mount). */
+  name?: string;
   logger: Logger;
   /** Who may call the write routes; required when a route is a write. */
   auth?: AuthPolicy;
@@ -43,7 +45,8 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
     if (!found) {
       const allow = [...methods].filter((m) => m !== method && find(m, req.path));
       if (allow.length) return methodNotAllowed(allow.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])));
-      throw new NotFoundError('route', req.path.slice(0, 200), 'the routes are listed by GET /openapi.json');
+      const where = options.name ? ` of the ${options.name} function` : '';
+      throw new NotFoundError('route', `${req.method.toUpperCase()} ${req.path.slice(0, 200)}${where}`, 'the routes are listed by GET /openapi.json');
     }
     const route = (found.handler as () => BoundRoute)();
     const { spec } = route;

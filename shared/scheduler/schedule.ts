@@ -29,7 +29,7 @@ export async function createScheduler(config: Config): Promise<Scheduler> {
 /** Reads the calendar, plans the coming race weekends' jobs and reconciles the scheduler with them. */
 export async function scheduleRaces(deps: { repo: Repository; scheduler: Scheduler; clock: Clock; config: Config }): Promise<ReconcileSummary & { races: number }> {
   const base = deps.config.functionsBaseUrl;
-  if (!base) throw new MisconfiguredError('FUNCTIONS_BASE_URL is not set on the schedule function: the jobs would have no target');
+  if (!base) throw new MisconfiguredError('FUNCTIONS_BASE_URL is not set on the schedule function: the jobs would have no target; set it to the deployed functions\' base URL (https://REGION-PROJECT.cloudfunctions.net), where each job calls <base>/<function>');
   const now = deps.clock.now();
   const races = await deps.repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
   const desired = planJobs(races, now, {

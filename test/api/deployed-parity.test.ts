@@ -218,6 +218,8 @@ describe.skipIf(data.skip || postgres.skip || !cliBuilt)('every function answers
     expect(second.a.status).toBe(200);
     expect((second.a.body as { id: number }).id).toBe((first.a.body as { id: number }).id);
     const raceId = (first.a.body as { race: { id: number } }).race.id;
+    // A retrospective is never the race's forecast: Location names its own snapshot.
+    expect(first.a.headers.location).toBe(`/predictions/${raceId}/snapshots/${(first.a.body as { id: number }).id}`);
     expect((await both('api', 'GET', `/predictions/${raceId}/snapshots`)).a.status).toBe(200);
     await both('api', 'GET', `/predictions/${raceId}`);
 
@@ -280,8 +282,8 @@ function normalise(answer: Answer): Answer {
         // GET /races/upcoming answers the instant it was asked at, top level.
         const wallClock = wallClockKeys.has(k) || (top && k === 'now');
         if (wallClock && typeof x === 'string' && !Number.isNaN(Date.parse(x))) return [k, '<wall clock>'];
-        // POST /results/sync/latest's 404 names the instant it looked at ("has finished by <now>").
-        if (k === 'message' && typeof x === 'string') return [k, x.replace(/(has finished by )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/, '$1<wall clock>')];
+        // POST /results/sync/latest's 404 names the instant it looked at ("started before <now - 2 h>").
+        if (k === 'message' && typeof x === 'string') return [k, x.replace(/(started before )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/, '$1<wall clock>')];
         return [k, walk(x, false)];
       }),
     );

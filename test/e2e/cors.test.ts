@@ -113,5 +113,9 @@ describe.skipIf(data.skip || chromium.skip)('CORS for the read API in a real bro
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     expect(await refused.json()).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('ALLOWED_ORIGINS') } });
     expect((await options({ Origin: allowed.origin })).status).toBe(405);
+    // The pit forecasts are a read function too: a page on the allowed origin may fetch them.
+    const pits = await fetch(`${stack.url}/pits/1/timeline`, { method: 'OPTIONS', headers: { Origin: allowed.origin, 'Access-Control-Request-Method': 'GET' } });
+    expect(pits.status).toBe(204);
+    expect(pits.headers.get('access-control-allow-origin')).toBe(allowed.origin);
   });
 });
