@@ -16,20 +16,79 @@ const chromium = requireChromium();
 const postgres = requirePostgres();
 const cli = path.resolve(import.meta.dirname, '../../dist/shared/cli/main.js');
 
+/** One `pitwall serve` process: its address, what it logged (JSON lines) and anything else it printed. */
+interface Serve {
+  process: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  stray: string[];
+  exited: Promise<number | null>;
+  running: boolean;
+}
+
+function startServe(databaseUrl: string, artifacts: string): Promise<Serve> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-train'], {
+    env: { PATH: process.env.PATH, PITWALL_ENV: 'local', DATABASE_URL: databaseUrl, F1_DATA_DIR: dataDir, ARTIFACT_STORE_URI: artifacts, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stray: string[] = [];
+  const handle = { process: child, logs, stray, running: true } as Omit<Serve, 'url' | 'exited'> & Partial<Serve>;
+  handle.exited = new Promise((resolve) =>
+    child.once('exit', (code) => {
+      handle.running = false;
+      resolve(code);
+    }),
+  );
+  return new Promise<Serve>((resolve, reject) => {
+    let buffer = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (typeof entry.url === 'string' && String(entry.message).startsWith('pitwall listening')) {
+            handle.url = entry.url;
+            resolve(handle as Serve);
+          }
+        } catch {
+          stray.push(line);
+        }
+      }
+    });
+    child.stdout!.on('data', (chunk: Buffer) => stray.push(chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`pitwall serve exited with ${code}: ${JSON.stringify(logs.slice(-5))}`)));
+  });
+}
+
 /**
  * The first start as a new user meets it: the built `pitwall serve` on a database that has
  * data but no forecast yet. It must forecast the latest season race by race (each race frozen
  * before it, by nothing that had seen it), score it, and open the dashboard on it. The data is
  * loaded beforehand (two seasons, not the whole dump) and training is skipped (--no-train: the
  * qualifying-order baseline forecasts), so this runs in seconds; the rest is the real command.
+ *
+ * The first start runs once (beforeAll) and its logs stay `firstStart`'s. The shutdown test
+ * stops that process; a test that needs a server calls `serving()`, which starts `pitwall serve`
+ * again on the same database (a restart: the forecasts are there) only if the shutdown test
+ * already ran, so no test depends on running before or after it.
  */
 describe.skipIf(data.skip || chromium.skip || postgres.skip)('a fresh start in a real browser', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let server: ChildProcess;
-  let url: string;
-  const logs: Record<string, unknown>[] = [];
-  const stray: string[] = [];
-  let exited: Promise<number | null>;
+  let artifacts: string;
+  let firstStart: Serve;
+  let current: Serve | undefined;
+
+  async function serving(): Promise<Serve> {
+    if (current?.running && !current.process.killed) return current;
+    if (current?.running) await current.exited;
+    current = await startServe(scratch.url, artifacts);
+    return current;
+  }
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
@@ -37,45 +96,24 @@ describe.skipIf(data.skip || chromium.skip || postgres.skip)('a fresh start in a
     await migrateLatest(knex);
     await loadSeasons(createRepository(knex), [2023, 2024]);
     await knex.destroy();
-    const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'pitwall-first-start-'));
-    server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-train'], {
-      env: { PATH: process.env.PATH, PITWALL_ENV: 'local', DATABASE_URL: scratch.url, F1_DATA_DIR: dataDir, ARTIFACT_STORE_URI: artifacts, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
-    url = await new Promise<string>((resolve, reject) => {
-      let buffer = '';
-      server.stderr!.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          try {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            logs.push(entry);
-            if (typeof entry.url === 'string' && String(entry.message).startsWith('pitwall listening')) resolve(entry.url);
-          } catch {
-            stray.push(line);
-          }
-        }
-      });
-      server.stdout!.on('data', (chunk: Buffer) => stray.push(chunk.toString()));
-      server.once('exit', (code) => reject(new Error(`pitwall serve exited with ${code}: ${JSON.stringify(logs.slice(-5))}`)));
-    });
+    artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'pitwall-first-start-'));
+    firstStart = current = await startServe(scratch.url, artifacts);
   }, 300_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) server.kill('SIGKILL');
+    for (const s of new Set([firstStart, current])) if (s?.running) s.process.kill('SIGKILL');
     await scratch?.drop();
+    if (artifacts) fs.rmSync(artifacts, { recursive: true, force: true });
   });
 
   it('forecasts and scores the latest season before it serves, and says so in its logs', async () => {
+    const { logs, stray } = firstStart;
     expect(logs.some((l) => String(l.message).startsWith('first start: forecasting the 2024 season'))).toBe(true);
     const done = logs.find((l) => String(l.message) === 'first start: 2024 forecast and scored') as { totals: { races: number } } | undefined;
     expect(done?.totals.races).toBe(24);
     // Off a terminal: JSON lines only, nothing printed among them.
     expect(stray).toEqual([]);
+    const { url } = await serving();
     const races = (await (await fetch(`${url}/races?season=2024`)).json()).races as { freezeStatus: string; predictionId: number | null }[];
     expect(races.every((r) => r.freezeStatus === 'frozen' && r.predictionId !== null)).toBe(true);
     const health = await (await fetch(`${url}/health`)).json();
@@ -83,6 +121,7 @@ describe.skipIf(data.skip || chromium.skip || postgres.skip)('a fresh start in a
   });
 
   it('opens on that season: a forecast with its result, the season accuracy and the reliability', async () => {
+    const { url } = await serving();
     const browser = await launchChromium();
     try {
       const page = await browser.context.newPage();
@@ -109,8 +148,11 @@ describe.skipIf(data.skip || chromium.skip || postgres.skip)('a fresh start in a
   }, 120_000);
 
   it('logs its shutdown and exits 0 on SIGTERM', async () => {
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(logs.map((l) => l.message)).toEqual(expect.arrayContaining(['shutting down (SIGTERM)', 'stopped']));
+    // Always the process that made the first start: only this test stops a server.
+    const server = await serving();
+    expect(server).toBe(firstStart);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.logs.map((l) => l.message)).toEqual(expect.arrayContaining(['shutting down (SIGTERM)', 'stopped']));
   });
 });

@@ -66,6 +66,13 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
+  /** Removes every registered version and training run: the state a training job's test starts from. */
+  async function withNoTrainingRecorded(): Promise<void> {
+    await db.knex('model_versions').del();
+    await db.knex('training_runs').del();
+    expect(await repo.modelVersions.latest('race')).toBeUndefined();
+  }
+
   it('backtest: every race forecast at its post-qualifying freeze, coherent, scored beside the baselines', () => {
     const { report, forecasts } = result;
     expect(report.races).toBe(4);
@@ -117,6 +124,10 @@ describe.skipIf(data.skip)(`race model on real data (${backend.name})`, () => {
     ['local folder', () => createArtifactStore(path.join(tmp, 'artifacts'))],
     ['GCS', () => createArtifactStore('gs://pitwall-models/prod', { gcsApiEndpoint: fake.endpoint })],
   ])('training job → %s: artifacts, model_versions and training_runs rows, a loadable Forecaster', async (_n, open) => {
+    // The loaded Forecaster is the latest registered version: it must be this test's. Both training
+    // tests share the database, so each starts from one with no version or run registered, whichever
+    // of them ran first (the backtest and the baselines read neither table).
+    await withNoTrainingRecorded();
     const store = await open();
     const out = await trainRaceModel(
       { repo, store, logger: silentLogger, progress: noProgress, revision: 'abc1234def', now: () => new Date(`2025-01-0${_n === 'GCS' ? 2 : 1}T00:00:00Z`) },
