@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/connect.js';
 import { DEFAULT_ZIP_LIMITS } from '../../shared/config/config.js';
 import { ingestFunction } from '../../shared/ingest/handler.js';
@@ -10,6 +10,7 @@ import { routesCaller } from '../helpers/call.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
+import { emptier } from '../helpers/ingest-emptier.js';
 import { requireData } from '../helpers/settings.js';
 import { writeSlicedDump } from './helpers.js';
 
@@ -19,6 +20,7 @@ const backend = backends[0]!;
 describe.skipIf(data.skip)('ingest function handler', () => {
   let db: Database;
   let dir: string;
+  let empty: () => Promise<void>;
   const json = { 'content-type': 'application/json' };
   let roots = [os.tmpdir()];
   // No upstream or bucket is reached by these requests: the clients only fill the function's dependencies.
@@ -40,6 +42,13 @@ describe.skipIf(data.skip)('ingest function handler', () => {
   beforeAll(async () => {
     db = await backend.open();
     dir = await writeSlicedDump([2024], 'csv');
+    empty = await emptier(db.knex);
+  });
+  // Each test starts from an empty, migrated database (no ingestion run, no reference rows)
+  // and the default INGEST_ROOTS, whatever the tests before it recorded or changed.
+  beforeEach(async () => {
+    roots = [os.tmpdir()];
+    await empty();
   });
   afterAll(async () => {
     await db?.close();
@@ -97,7 +106,6 @@ describe.skipIf(data.skip)('ingest function handler', () => {
       await fs.symlink('/etc', path.join(scratch, 'etc'));
     });
     afterAll(async () => {
-      roots = [os.tmpdir()];
       await fs.rm(scratch, { recursive: true, force: true });
     });
     const refused = async (body: unknown, pattern: RegExp) => {

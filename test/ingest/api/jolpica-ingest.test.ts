@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../../shared/clients/http-client.js';
 import { createJolpicaClient, type JolpicaClient } from '../../../shared/clients/jolpica.js';
 import { jolpicaLimits } from '../../../shared/clients/pacer.js';
@@ -13,6 +13,7 @@ import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository, type Repository } from '../../../shared/repository/index.js';
 import { virtualClock } from '../../clients/virtual-clock.js';
 import { backends } from '../../helpers/databases.js';
+import { emptier } from '../../helpers/ingest-emptier.js';
 import { startReplayServer, type ReplayServer } from '../../helpers/replay-server.js';
 import { dataDir, requireData } from '../../helpers/settings.js';
 
@@ -29,6 +30,7 @@ for (const backend of backends) {
     let repo: Repository;
     let jolpica: JolpicaClient;
     let deps: ApiIngestDeps;
+    let empty: () => Promise<void>;
     // The recordings, as the expected values (read from the same files the server replays).
     const recorded = (key: string) => JSON.parse(server.recordings.get(key)!.body) as Mr;
 
@@ -40,11 +42,21 @@ for (const backend of backends) {
       const http = createHttpClient({ limits: jolpicaLimits, clock: virtualClock() });
       jolpica = createJolpicaClient({ http, baseUrl: server.jolpicaBaseUrl, pageSize: 30 });
       deps = { repo, logger: silentLogger, jolpica, now: () => new Date('2026-11-22T00:00:00Z') };
+      empty = await emptier(db.knex);
     });
     afterAll(async () => {
       await server?.close();
       await db?.close();
     });
+    // Each test starts from an empty, migrated database and loads what it builds on itself.
+    beforeEach(async () => {
+      await empty();
+    });
+    /** The 2023 calendar (with session times) and the 2023 drivers, from their recorded pages. */
+    const load2023 = async () => {
+      expect((await ingestJolpica(deps, { season: 2023, parts: ['schedule'] })).status).toBe('succeeded');
+      expect((await ingestJolpica(deps, { season: 2023, parts: ['drivers'] })).status).toBe('succeeded');
+    };
 
     it('loads the 2023 schedule with session times, then the 2023 drivers', async () => {
       const schedule = recorded('/ergast/f1/2023.json?limit=30&offset=0');
@@ -63,6 +75,7 @@ for (const backend of backends) {
     });
 
     it('loads the 2023 R9 results (20 classified rows) and is idempotent', async () => {
+      await load2023();
       const total = Number(recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0').MRData.total);
       const first = await ingestJolpica(deps, { season: 2023, round: 9, parts: ['results'] });
       expect(first.tables.results).toMatchObject({ read: total, inserted: total, quarantined: 0 });
@@ -85,6 +98,7 @@ for (const backend of backends) {
     });
 
     it('loads the 2023 sprint winners and lap 1 of 2023 R10 from their recorded pages', async () => {
+      await load2023();
       const sprintPage = await jolpica.page('2023/sprint/1', 30, 0);
       const sprint = await runIngestion(deps, 'jolpica', { path: '2023/sprint/1' }, async () => jolpicaBatch({ races: sprintPage.RaceTable!.Races }));
       expect(sprint.tables.sprint_results).toMatchObject({ inserted: sprintPage.total, quarantined: 0 });
@@ -99,6 +113,7 @@ for (const backend of backends) {
     });
 
     it('pit stops of 2023 R18: a missing page fails the run and writes nothing; the recorded page loads', async () => {
+      await load2023();
       const rec = recorded('/ergast/f1/2023/18/pitstops.json?limit=30&offset=0');
       const err = await ingestJolpica(deps, { season: 2023, round: 18, parts: ['pitstops'] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UpstreamError);
@@ -152,6 +167,9 @@ for (const backend of backends) {
     });
 
     it('quarantines bad rows with their reasons and still loads the good ones', async () => {
+      // On top of the 2023 calendar, drivers and R9 results as recorded.
+      await load2023();
+      expect((await ingestJolpica(deps, { season: 2023, round: 9, parts: ['results'] })).status).toBe('succeeded');
       const body = recorded('/ergast/f1/2023/9/results.json?limit=30&offset=0') as unknown as {
         MRData: { RaceTable: { Races: { Results: { laps: string; Driver?: unknown }[] }[] } };
       };

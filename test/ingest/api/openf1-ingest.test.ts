@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../../shared/clients/http-client.js';
 import { createOpenF1Client } from '../../../shared/clients/openf1.js';
 import { openf1Limits } from '../../../shared/clients/pacer.js';
@@ -45,6 +45,11 @@ for (const backend of backends) {
       await server?.close();
       await db?.close();
     });
+    // The dump slice loaded once above is only read; the laps table is what the tests write, so
+    // each starts without laps.
+    beforeEach(async () => {
+      await db.knex('laps').del();
+    });
 
     it('maps the race session onto 2024 R3 and loads one lap row per car and lap', async () => {
       const laps = recorded<{ driver_number: number; lap_number: number; lap_duration: number | null }>('laps.json');
@@ -88,6 +93,7 @@ for (const backend of backends) {
     });
 
     it('is idempotent and quarantines what it cannot place, with reasons', async () => {
+      expect((await ingestOpenF1(deps, { sessionKeys: [SESSION] })).status).toBe('succeeded');
       const again = await ingestOpenF1(deps, { sessionKeys: [SESSION] });
       expect(again.tables.laps).toMatchObject({ inserted: 0, updated: 0, quarantined: 0 });
       // 9161 is a qualifying session, 1 does not exist: both are rejected with their reason.
