@@ -48,40 +48,57 @@ describe.skipIf(postgres.skip)('pitwall migrate as the owner, with an applicatio
   // Stands for cloudsqlsuperuser: a role Cloud SQL makes every API-created user a member of.
   const group = `pitwall_test_group_${tag}`;
   const password = randomBytes(12).toString('hex');
-  let url: string;
-  let drop: () => Promise<void>;
+  /** Never migrated: the application role's refusal on an empty database. */
+  let emptyUrl: string;
+  /** Migrated by the owner for the application role once, before the tests that need a migrated database. */
+  let migratedUrl: string;
+  const drops: (() => Promise<void>)[] = [];
   const open: Knex[] = [];
-  const knexAs = (user: string) => {
+  const knexAs = (url: string, user: string) => {
     const k = openPostgres(loginUrl(url, user, password), 1);
     open.push(k);
     return k;
   };
+  const dbName = (url: string) => new URL(url).pathname.slice(1);
+  /** A scratch database the owner owns, as Cloud SQL's are (dropped after the file). */
+  const ownedDatabase = async (): Promise<string> => {
+    const { url, drop } = await createScratchDatabase();
+    drops.push(drop);
+    await admin(`ALTER DATABASE ${dbName(url)} OWNER TO ${owner}`);
+    await admin(`ALTER SCHEMA public OWNER TO ${owner}`, dbName(url));
+    return url;
+  };
+  /** The application role as Cloud SQL creates a user (a migration with it takes these away; idempotent). */
+  const asCloudSqlCreatesIt = async () => {
+    await admin(`ALTER ROLE ${app} CREATEROLE CREATEDB`);
+    await admin(`GRANT ${group} TO ${app}`);
+  };
 
   beforeAll(async () => {
-    ({ url, drop } = await createScratchDatabase());
-    const name = new URL(url).pathname.slice(1);
     await admin(`CREATE ROLE ${owner} LOGIN CREATEROLE PASSWORD '${password}'`);
     await admin(`CREATE ROLE ${group} NOLOGIN`);
     // As Cloud SQL creates a user: able to create roles and databases, and a member of a group.
     await admin(`CREATE ROLE ${app} LOGIN CREATEROLE CREATEDB PASSWORD '${password}' IN ROLE ${group}`);
-    await admin(`ALTER DATABASE ${name} OWNER TO ${owner}`);
-    await admin(`ALTER SCHEMA public OWNER TO ${owner}`, name);
+    [emptyUrl, migratedUrl] = await Promise.all([ownedDatabase(), ownedDatabase()]);
+    await migrateLatest(knexAs(migratedUrl, owner), { appRole: app });
   });
 
   afterAll(async () => {
     await Promise.all(open.map((k) => k.destroy()));
-    await drop?.();
+    for (const drop of drops) await drop();
     for (const role of [app, group, owner]) await admin(`DROP ROLE IF EXISTS ${role}`);
   });
 
   it('refuses to migrate as the application role on an empty database, saying which connection to use', async () => {
-    const err = await migrateLatest(knexAs(app)).catch((e: unknown) => e);
+    const err = await migrateLatest(knexAs(emptyUrl, app)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationsPendingError);
     expect((err as Error).message).toMatch(new RegExp(`migration\\(s\\) pending \\(001_reference_data.*\\) and ${app} cannot apply them: run \`pitwall migrate\` with the owner connection \\(MIGRATION_DATABASE_URL`));
-    expect(await knexAs(owner).raw(`SELECT to_regclass('knex_migrations') AS t`).then((r) => r.rows[0].t)).toBeNull();
+    expect(await knexAs(emptyUrl, owner).raw(`SELECT to_regclass('knex_migrations') AS t`).then((r) => r.rows[0].t)).toBeNull();
   });
 
   it('migrates through MIGRATION_DATABASE_URL, grants the DATABASE_URL user its DML and strips what it must not hold', async () => {
+    const url = await ownedDatabase();
+    await asCloudSqlCreatesIt();
     const config = parseConfig({ DATABASE_URL: loginUrl(url, app, password), MIGRATION_DATABASE_URL: loginUrl(url, owner, password) }, '/tmp');
     const out = new PassThrough();
     let written = '';
@@ -91,7 +108,7 @@ describe.skipIf(postgres.skip)('pitwall migrate as the owner, with an applicatio
     expect(summary.applied).toContain('007_frozen_snapshots');
     expect(summary.appRole).toEqual({ role: app, revoked: [`member of ${group}`, 'CREATEROLE', 'CREATEDB'] });
 
-    const ownerKnex = knexAs(owner);
+    const ownerKnex = knexAs(url, owner);
     const { rows: [role] } = await ownerKnex.raw(`SELECT rolcreaterole, rolcreatedb, pg_has_role(?, ?, 'MEMBER') AS in_group FROM pg_roles WHERE rolname = ?`, [app, group, app]);
     expect(role).toEqual({ rolcreaterole: false, rolcreatedb: false, in_group: false });
     const { rows: owners } = await ownerKnex.raw(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'`);
@@ -113,9 +130,9 @@ describe.skipIf(postgres.skip)('pitwall migrate as the owner, with an applicatio
   });
 
   it('lets the application role through migrateLatest when nothing is pending (the training job), and refuses it when something is', async () => {
-    const appKnex = knexAs(app);
+    const appKnex = knexAs(migratedUrl, app);
     expect(await migrateLatest(appKnex)).toEqual({ applied: [] });
-    const ownerKnex = knexAs(owner);
+    const ownerKnex = knexAs(migratedUrl, owner);
     const [record] = await ownerKnex('knex_migrations').where({ name: '008_ingestion_heartbeat' }).delete().returning('*');
     try {
       expect(await pendingMigrations(appKnex)).toEqual(['008_ingestion_heartbeat']);
@@ -149,15 +166,18 @@ describe.skipIf(postgres.skip)('pitwall migrate as the owner, with an applicatio
   });
 
   it('refuses an application role that does not exist, that is the migrating role itself, or that owns a table', async () => {
-    const ownerKnex = knexAs(owner);
+    const ownerKnex = knexAs(migratedUrl, owner);
     await expect(migrateLatest(ownerKnex, { appRole: `${app}_typo` })).rejects.toThrow(/does not exist: create it first/);
     await expect(migrateLatest(ownerKnex, { appRole: owner })).rejects.toThrow(/is the role running the migrations/);
-    await admin(`CREATE TABLE app_owned (id int)`, new URL(url).pathname.slice(1));
-    await admin(`ALTER TABLE app_owned OWNER TO ${app}`, new URL(url).pathname.slice(1));
-    const err = await migrateLatest(ownerKnex, { appRole: app }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AppRoleError);
-    expect((err as Error).message).toMatch(/owns app_owned: an owner can disable the triggers/);
-    await admin(`DROP TABLE app_owned`, new URL(url).pathname.slice(1));
+    await admin(`CREATE TABLE app_owned (id int)`, dbName(migratedUrl));
+    try {
+      await admin(`ALTER TABLE app_owned OWNER TO ${app}`, dbName(migratedUrl));
+      const err = await migrateLatest(ownerKnex, { appRole: app }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppRoleError);
+      expect((err as Error).message).toMatch(/owns app_owned: an owner can disable the triggers/);
+    } finally {
+      await admin(`DROP TABLE app_owned`, dbName(migratedUrl));
+    }
   });
 });
 

@@ -51,9 +51,13 @@ describe.skipIf(data.skip || postgres.skip)('result sync against a hostile Jolpi
     await db?.close();
     fs.rmSync(cacheDir, { recursive: true, force: true });
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.requests.length = 0;
     fake.bytesWritten = 0;
+    // Every test starts from the race without a classification (and so without a score):
+    // the one that stores it must not turn the refusals' "nothing stored" into a leftover.
+    await db.knex('evaluations').where({ race_id: raceId }).delete();
+    await db.knex('results').where({ race_id: raceId }).delete();
   });
 
   const count = async (sql: string, params: unknown[] = [raceId]) => Number((await db.knex.raw(sql, params as never)).rows[0].n);
