@@ -50,7 +50,7 @@ describe.skipIf(data.skip)('errors a person can act on', () => {
     ['POST', '/predict?year=1990&race=1', 400, 'pitwall forecasts races from 2014 on (its models and their backtest start there); 1990 is earlier'],
     ['POST', '/predict?year=2024', 400, 'race is required (a round number or a race name, at most 80 characters), e.g. ?year=2024&race=monaco'],
     ['POST', '/predict?year=2024&race=Monaco&race=Spain', 400, 'race was given 2 times; give it once'],
-    ['POST', '/results/sync/latest', 404, 'finished race latest not found: no race of 2023 or later has finished by 2024-01-09T22:00:00.000Z; sync a past race by name: POST /results/sync/{year}/{race}'],
+    ['POST', '/results/sync/latest', 404, 'finished race latest not found: no race of 2023 or later started before 2024-01-09T22:00:00.000Z (two hours ago) in the stored calendar; sync a past race by name: POST /results/sync/{year}/{race}'],
   ])('%s %s → %i', async (method, path, status, message) => {
     expect(await call(method, path)).toEqual({ status, message });
   });

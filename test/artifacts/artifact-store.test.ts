@@ -90,8 +90,18 @@ describe.each(stores)('artifact store: %s', (_name, open) => {
   });
 });
 
-it('the GCS store went through the JSON API the client library uses', () => {
-  const paths = fake.requests.map((r) => `${r.method} ${r.path.replace(/\/o\/.+$/, '/o/:name')}`);
+it('the GCS store went through the JSON API the client library uses', async () => {
+  // Its own store and calls (put, get, list; a model saved and loaded): the requests it reads are the ones it made.
+  const seen = fake.requests.length;
+  const store = await stores[1]![1]();
+  const model = fixtureModel();
+  await saveRaceModel(store, 'race/v-test', model, { metrics: { positionMae: 3.1 } });
+  const loaded = await loadRaceModel(store, 'race/v-test');
+  expect((await store.get('race/v-test/metrics.json')).toString()).toMatch(/positionMae/);
+  expect(await store.list('race/v-test/')).toHaveLength(7);
+  model.net.dispose();
+  loaded.net.dispose();
+  const paths = fake.requests.slice(seen).map((r) => `${r.method} ${r.path.replace(/\/o\/.+$/, '/o/:name')}`);
   expect(paths).toContain('POST /upload/storage/v1/b/pitwall-models/o');
   expect(paths).toContain('GET /storage/v1/b/pitwall-models/o/:name');
   expect(paths).toContain('GET /storage/v1/b/pitwall-models/o');

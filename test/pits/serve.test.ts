@@ -103,6 +103,7 @@ for (const backend of backends) {
     const call = (req: Partial<HttpRequest>) =>
       routesCaller(pitsFunction({ repo, logger: silentLogger, models: createPitModelSource(registry) }))(req);
 
+    // One database with the race and the published pit model, which every test but the first reads.
     beforeAll(async () => {
       await setupTensorflow({ prefer: 'wasm' });
       db = await backend.open();
@@ -111,6 +112,7 @@ for (const backend of backends) {
       artifact = await tinyArtifact();
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pits-artifacts-'));
       registry = createPitModelRegistry({ artifacts: createLocalFolderStore(dir), versions: repo.modelVersions, now: () => new Date('2024-03-03T12:00:00Z') });
+      await registry.publish(artifact, { threshold: artifact.threshold });
     });
     afterAll(async () => {
       await db?.close();
@@ -118,14 +120,24 @@ for (const backend of backends) {
     });
 
     it('answers 503 until a pit model has been trained, then serves the published version', async () => {
-      const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
-      expect(res.status).toBe(503);
-      const { version } = await registry.publish(artifact, { threshold: artifact.threshold });
-      expect(version).toBe('pit-20240303T120000Z');
-      const row = await repo.modelVersions.latest('pit');
-      expect(row).toMatchObject({ kind: 'pit', version, dataFromSeason: 2024, dataToSeason: 2024 });
-      expect(row!.artifactUri).toMatch(/^file:\/\/.*pit-model\.json$/);
-      expect(await repo.modelVersions.latest('race')).toBeUndefined();
+      // The shared database has the model beforeAll published: this test takes it away (no pit model
+      // trained yet), and its own publish puts the same version back for the other tests.
+      await db.knex('model_versions').where({ kind: 'pit' }).delete();
+      try {
+        const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
+        expect(res.status).toBe(503);
+        const { version } = await registry.publish(artifact, { threshold: artifact.threshold });
+        expect(version).toBe('pit-20240303T120000Z');
+        const row = await repo.modelVersions.latest('pit');
+        expect(row).toMatchObject({ kind: 'pit', version, dataFromSeason: 2024, dataToSeason: 2024 });
+        expect(row!.artifactUri).toMatch(/^file:\/\/.*pit-model\.json$/);
+        expect(await repo.modelVersions.latest('race')).toBeUndefined();
+        const served = await call({ path: `/${raceId}`, query: { lap: '12' } });
+        expect(served.status).toBe(200);
+        expect(served.body).toMatchObject({ raceId, modelVersion: version });
+      } finally {
+        if (!(await repo.modelVersions.latest('pit'))) await registry.publish(artifact, { threshold: artifact.threshold });
+      }
     });
 
     it("gives every running driver's chance of pitting within 1, 3 and 5 laps at lap N, with the model version", async () => {
@@ -157,9 +169,15 @@ for (const backend of backends) {
 
     it('uses only laps up to N: later laps in the database change nothing', async () => {
       const before = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
-      await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).update({ time_ms: 150_000, track_status: '4', compound: 'WET' });
-      const after = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
-      expect(after.drivers).toEqual(before.drivers);
+      // The other tests read these laps: they are put back afterwards.
+      const later = await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).select('id', 'race_id', 'driver_id', 'lap', 'time_ms', 'track_status', 'compound');
+      try {
+        await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).update({ time_ms: 150_000, track_status: '4', compound: 'WET' });
+        const after = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
+        expect(after.drivers).toEqual(before.drivers);
+      } finally {
+        await db.knex('laps').insert(later).onConflict('id').merge(['time_ms', 'track_status', 'compound']);
+      }
     });
 
     it('answers a live race from the laps in the request body', async () => {
