@@ -10,7 +10,7 @@ import { routesCaller } from '../helpers/call.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
-import { emptier } from '../helpers/ingest-emptier.js';
+import { emptier } from '../helpers/emptier.js';
 import { requireData } from '../helpers/settings.js';
 import { writeSlicedDump } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository, type Repository } from '../../../shared/repository/index.js';
 import { virtualClock } from '../../clients/virtual-clock.js';
 import { backends } from '../../helpers/databases.js';
-import { emptier } from '../../helpers/ingest-emptier.js';
+import { emptier } from '../../helpers/emptier.js';
 import { startReplayServer, type ReplayServer } from '../../helpers/replay-server.js';
 import { dataDir, requireData } from '../../helpers/settings.js';
 

@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 
 /**
- * For the ingest suites (handler, laps, Jolpica and OpenF1 ingestion): a migrated database is
- * opened once per suite, and `emptier` returns a function that puts it back to "just migrated"
- * before each test, so no test reads what another one wrote. Every table but the migration
+ * For suites that open one migrated database (the repository contract, the ingest suites):
+ * `emptier` returns a function that puts it back to "just migrated" before each test, so no
+ * test reads what another one wrote. Every table but the migration
  * bookkeeping and the seeded forecast_baselines is emptied, sequences restarted. DELETE rather
  * than TRUNCATE (many times faster on PostgreSQL for tables this small); the freeze triggers
- * refuse DELETE, so the owner sets them aside inside the one transaction
- * (session_replication_role), as test/repository/contract.test.ts does.
+ * refuse DELETE, as they must for the application; the owner sets them aside inside
+ * the one transaction (session_replication_role, which the app role cannot set).
  */
 export async function emptier(knex: Knex): Promise<() => Promise<void>> {
   const { rows } = await knex.raw<{ rows: { tablename: string }[] }>(
