@@ -47,11 +47,18 @@ function holdMalformedUrl(req: IncomingMessage): void {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  if (isDecodable(path)) return;
+  (req as Arrived)[malformed] = true;
+  req.url = path.replace(/%/g, '%25') + (q < 0 ? '' : url.slice(q));
+}
+
+/** Whether a path's %-escapes decode (none stray, truncated, or not UTF-8). */
+export function isDecodable(path: string): boolean {
   try {
     decodeURIComponent(path);
+    return true;
   } catch {
-    (req as Arrived)[malformed] = true;
-    req.url = path.replace(/%/g, '%25') + (q < 0 ? '' : url.slice(q));
+    return false;
   }
 }
 
@@ -91,14 +98,18 @@ export function mediaTypeOf(headers: Headers): string {
 }
 
 /**
- * The write routes take JSON or nothing. A form post (urlencoded, multipart, text/plain) needs
- * no CORS preflight, so any web page could make a visitor's browser send one.
+ * Only JSON: a form post (urlencoded, multipart, text/plain) needs no CORS preflight, so any
+ * web page could make a visitor's browser send one. A route with a body schema needs JSON; a
+ * write without one takes JSON or no body at all.
  */
-export function assertJsonOrEmpty(headers: Headers): void {
+export function assertJson(headers: Headers, options: { orEmpty: boolean }): void {
   const type = mediaTypeOf(headers);
-  if (type === 'application/json' || (type === '' && !announcesBody(headers))) return;
+  if (type === 'application/json' || (options.orEmpty && type === '' && !announcesBody(headers))) return;
+  const got = type ? type.slice(0, 100) : options.orEmpty ? 'a body without a Content-Type' : 'none';
   throw new UnsupportedMediaTypeError(
-    `this endpoint takes a JSON body or none: send Content-Type: application/json, or no body (got ${type ? type.slice(0, 100) : 'a body without a Content-Type'})`,
+    options.orEmpty
+      ? `this endpoint takes a JSON body or none: send Content-Type: application/json, or no body (got ${got})`
+      : `this endpoint takes a JSON body: send Content-Type: application/json (got ${got})`,
   );
 }
 

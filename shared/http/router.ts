@@ -1,8 +1,8 @@
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../log/logger.js';
-import { NotFoundError, PitwallError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { NotFoundError, PitwallError, ValidationError } from '../errors.js';
 import { assertWriteAllowed, type AuthPolicy } from './auth.js';
-import { assertJsonOrEmpty, mediaTypeOf, WRITE_BODY_MAX_BYTES } from './body.js';
+import { assertJson, isDecodable, WRITE_BODY_MAX_BYTES } from './body.js';
 import { logRefusal, toErrorResponse } from './errors.js';
 import { methodNotAllowed, type Handler, type HttpRequest, type HttpResponse } from './handler.js';
 import type { BoundRoute, RouteSpec } from './route.js';
@@ -52,8 +52,7 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
     const { spec } = route;
     // The caller first (an unauthenticated caller learns nothing of the route), then the body's type.
     if (spec.write) await assertWriteAllowed(options.auth!, req.headers);
-    if (spec.body) requireJson(req);
-    else if (spec.write) assertJsonOrEmpty(req.headers);
+    if (spec.body || spec.write) assertJson(req.headers, { orEmpty: !spec.body });
     route.admit?.();
     const params = spec.params ? spec.params.parse({ ...found.params }) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
@@ -77,23 +76,7 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
 }
 
 /** How much body a route reads: its own cap, else a write's or a JSON body's default, else none. */
-export const maxBytesOf = (spec: RouteSpec): number => spec.maxBytes ?? (spec.body || spec.write ? WRITE_BODY_MAX_BYTES : 0);
-
-function requireJson(req: HttpRequest) {
-  const type = mediaTypeOf(req.headers);
-  // Only JSON: a form post (urlencoded, multipart, text/plain) needs no CORS preflight, so any
-  // web page could make a browser send one.
-  if (type !== 'application/json') throw new UnsupportedMediaTypeError(`this endpoint takes a JSON body: send Content-Type: application/json (got ${type ? type.slice(0, 100) : 'none'})`);
-}
-
-function isDecodable(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const maxBytesOf = (spec: RouteSpec): number => spec.maxBytes ?? (spec.body || spec.write ? WRITE_BODY_MAX_BYTES : 0);
 
 /** A response that breaks its route's contract, found with response checks on (a 500 that says how). */
 export class ResponseContractError extends PitwallError {
