@@ -30,12 +30,13 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
+/** Longest mount first, so /results/sync wins over /. */
+const byMount = [...functionManifest].sort((a, b) => b.mount.length - a.mount.length);
+
 /** The function a path belongs to, and the path it sees: the longest mount that prefixes it. */
 export function mountOf(url: string): { spec: FunctionSpec; url: string } {
   const path = url.split('?')[0] ?? '/';
-  const spec = [...functionManifest]
-    .sort((a, b) => b.mount.length - a.mount.length)
-    .find((f) => f.mount === '/' || path === f.mount || path.startsWith(`${f.mount}/`))!;
+  const spec = byMount.find((f) => f.mount === '/' || path === f.mount || path.startsWith(`${f.mount}/`))!;
   const rest = spec.mount === '/' ? url : url.slice(spec.mount.length);
   return { spec, url: rest.startsWith('/') ? rest : `/${rest}` };
 }
