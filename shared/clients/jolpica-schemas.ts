@@ -88,15 +88,56 @@ export const ergastTiming = z.object({ driverId: z.string().min(1), position: in
 
 /** The row lists of a race table; a row that fails its schema is set aside, not fatal to the page. */
 export type RowList = 'Results' | 'SprintResults' | 'QualifyingResults' | 'PitStops' | 'Laps';
+/** The row lists of a standings table (one per driver, one per constructor). */
+export type StandingsRowList = 'DriverStandings' | 'ConstructorStandings';
 
 /** A row the client could not parse: mapped to a quarantined row with this reason. */
 export interface InvalidRow {
-  list: RowList;
+  list: RowList | StandingsRowList;
   raw: unknown;
   reason: string;
 }
 
 const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ');
+
+/** Ergast omits `position` of a standing that has none (e.g. positionText "-"); points may be fractional. */
+const standing = {
+  position: intText.optional(),
+  positionText: z.string().min(1),
+  points: numText,
+  wins: intText,
+};
+export const ergastDriverStanding = z.object({ ...standing, Driver: ergastDriver, Constructors: z.array(ergastConstructor).optional() });
+export const ergastConstructorStanding = z.object({ ...standing, Constructor: ergastConstructor });
+
+/** Rows parsed one by one (as in a race table): a bad one is set aside in `invalid` with its reason. */
+function keepRows<S extends z.ZodType>(invalid: InvalidRow[], list: RowList | StandingsRowList, schema: S, items: unknown[] | undefined): z.output<S>[] | undefined {
+  return items?.flatMap((item) => {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) return [parsed.data as z.output<S>];
+    invalid.push({ list, raw: item, reason: issuesOf(parsed.error) });
+    return [];
+  });
+}
+
+/** The standings after one round (MRData.StandingsTable.StandingsLists[]). */
+export const ergastStandingsList = z
+  .object({
+    season: intText,
+    round: intText,
+    DriverStandings: z.array(z.unknown()).optional(),
+    ConstructorStandings: z.array(z.unknown()).optional(),
+  })
+  .transform((s) => {
+    const invalid: InvalidRow[] = [];
+    return {
+      season: s.season,
+      round: s.round,
+      DriverStandings: keepRows(invalid, 'DriverStandings', ergastDriverStanding, s.DriverStandings),
+      ConstructorStandings: keepRows(invalid, 'ConstructorStandings', ergastConstructorStanding, s.ConstructorStandings),
+      invalid,
+    };
+  });
 
 const raceTable = z.object({
   season: intText,
@@ -127,13 +168,7 @@ const raceTable = z.object({
  */
 export const ergastRace = raceTable.transform((r) => {
   const invalid: InvalidRow[] = [];
-  const keep = <S extends z.ZodType>(list: RowList, schema: S, items: unknown[] | undefined): z.output<S>[] | undefined =>
-    items?.flatMap((item) => {
-      const parsed = schema.safeParse(item);
-      if (parsed.success) return [parsed.data as z.output<S>];
-      invalid.push({ list, raw: item, reason: issuesOf(parsed.error) });
-      return [];
-    });
+  const keep = <S extends z.ZodType>(list: RowList, schema: S, items: unknown[] | undefined) => keepRows(invalid, list, schema, items);
   return {
     ...r,
     Results: keep('Results', ergastResult, r.Results),
@@ -155,6 +190,7 @@ export const mrDataPage = z.object({
     DriverTable: z.object({ Drivers: z.array(ergastDriver) }).optional(),
     ConstructorTable: z.object({ Constructors: z.array(ergastConstructor) }).optional(),
     CircuitTable: z.object({ Circuits: z.array(ergastCircuit) }).optional(),
+    StandingsTable: z.object({ StandingsLists: z.array(ergastStandingsList) }).optional(),
   }),
 });
 
@@ -163,4 +199,7 @@ export type ErgastDriver = z.output<typeof ergastDriver>;
 export type ErgastConstructor = z.output<typeof ergastConstructor>;
 export type ErgastCircuit = z.output<typeof ergastCircuit>;
 export type ErgastResult = z.output<typeof ergastResult>;
+export type ErgastStandingsList = z.output<typeof ergastStandingsList>;
+export type ErgastDriverStanding = z.output<typeof ergastDriverStanding>;
+export type ErgastConstructorStanding = z.output<typeof ergastConstructorStanding>;
 export type MrDataPage = z.output<typeof mrDataPage>['MRData'];

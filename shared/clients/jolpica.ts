@@ -6,6 +6,7 @@ import {
   type ErgastConstructor,
   type ErgastDriver,
   type ErgastRace,
+  type ErgastStandingsList,
   type MrDataPage,
   type RowList,
 } from './jolpica-schemas.js';
@@ -58,6 +59,10 @@ export interface JolpicaClient {
   drivers(season: number): Promise<ErgastDriver[]>;
   constructors(season: number): Promise<ErgastConstructor[]>;
   circuits(season: number): Promise<ErgastCircuit[]>;
+  /** The drivers' championship after a round (one standings list; empty before it is published). */
+  driverStandings(season: number, round: number): Promise<ErgastStandingsList[]>;
+  /** The constructors' championship after a round. */
+  constructorStandings(season: number, round: number): Promise<ErgastStandingsList[]>;
   /** One raw page (limit/offset as given); exposed for callers that page themselves. */
   page(path: string, limit: number, offset: number): Promise<MrDataPage>;
 }
@@ -104,6 +109,27 @@ function mergeRaces(races: ErgastRace[]): ErgastRace[] {
   }
   return [...byKey.values()];
 }
+
+/** Merges one round's standings split across pages; MRData.total counts standings rows (invalid ones too). */
+function mergeStandings(lists: ErgastStandingsList[]): ErgastStandingsList[] {
+  const byKey = new Map<string, ErgastStandingsList>();
+  for (const list of lists) {
+    const key = `${list.season}/${list.round}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...list, invalid: [...list.invalid] });
+      continue;
+    }
+    seen.invalid.push(...list.invalid);
+    for (const rows of ['DriverStandings', 'ConstructorStandings'] as const) {
+      if (list[rows]) (seen[rows] as unknown[] | undefined) = [...(seen[rows] ?? []), ...list[rows]];
+    }
+  }
+  return [...byKey.values()];
+}
+
+const countStandings = (lists: ErgastStandingsList[], rows: 'DriverStandings' | 'ConstructorStandings') =>
+  lists.reduce((n, l) => n + (l[rows]?.length ?? 0) + l.invalid.filter((i) => i.list === rows).length, 0);
 
 export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClient {
   const { http } = options;
@@ -179,6 +205,12 @@ export function createJolpicaClient(options: JolpicaClientOptions): JolpicaClien
     drivers: (season) => all(`${season}/drivers`, (p) => p.DriverTable?.Drivers ?? [], (d) => d.length),
     constructors: (season) => all(`${season}/constructors`, (p) => p.ConstructorTable?.Constructors ?? [], (c) => c.length),
     circuits: (season) => all(`${season}/circuits`, (p) => p.CircuitTable?.Circuits ?? [], (c) => c.length),
+    driverStandings: async (season, round) =>
+      mergeStandings(await all(`${season}/${round}/driverStandings`, (p) => p.StandingsTable?.StandingsLists ?? [], (l) => countStandings(l, 'DriverStandings'))),
+    constructorStandings: async (season, round) =>
+      mergeStandings(
+        await all(`${season}/${round}/constructorStandings`, (p) => p.StandingsTable?.StandingsLists ?? [], (l) => countStandings(l, 'ConstructorStandings')),
+      ),
     page: (path, limit, offset) => page(path, limit, offset),
   };
 }

@@ -66,7 +66,8 @@ export const openf1Requests: Record<string, string> = {
 /** The key a request or a recording is filed under. */
 export function replayKey(pathname: string, params: URLSearchParams): string {
   if (pathname.startsWith('/ergast/')) {
-    return `${pathname}?limit=${params.get('limit') ?? '30'}&offset=${params.get('offset') ?? '0'}`;
+    // Ergast paths are case-insensitive (driverStandings = driverstandings; Jolpica's MRData.url is lower case).
+    return `${pathname.toLowerCase()}?limit=${params.get('limit') ?? '30'}&offset=${params.get('offset') ?? '0'}`;
   }
   const sorted = [...params.entries()].sort(([a], [b]) => a.localeCompare(b));
   return sorted.length ? `${pathname}?${new URLSearchParams(sorted).toString()}` : pathname;

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { JolpicaClient } from '../../clients/jolpica.js';
-import type { ErgastDriver, ErgastRace } from '../../clients/jolpica-schemas.js';
+import type { ErgastDriver, ErgastRace, ErgastStandingsList } from '../../clients/jolpica-schemas.js';
 import type { Logger } from '../../log/logger.js';
 import type { Progress } from '../../log/progress.js';
 import type { RecordBatch } from '../records.js';
 import { jolpicaBatch } from './jolpica-records.js';
 
 /** What to read from Jolpica: a season, or one round of it, and which endpoints. */
-export const jolpicaParts = ['schedule', 'drivers', 'results', 'qualifying', 'sprint', 'pitstops', 'laps'] as const;
+export const jolpicaParts = ['schedule', 'drivers', 'results', 'qualifying', 'sprint', 'pitstops', 'laps', 'standings'] as const;
 export type JolpicaPart = (typeof jolpicaParts)[number];
 
 export const jolpicaRequest = z
@@ -15,6 +15,8 @@ export const jolpicaRequest = z
     season: z.number().int().min(1950).max(2100),
     round: z.number().int().min(1).max(40).optional(),
     parts: z.array(z.enum(jolpicaParts)).min(1).optional(),
+    /** With a round: a part that brings no row answers 503 (not published yet) after the rest is stored, so a scheduled job retries. */
+    require: z.boolean().optional(),
   })
   .strict();
 export type JolpicaRequest = z.infer<typeof jolpicaRequest>;
@@ -37,7 +39,8 @@ export interface JolpicaReadDeps {
 /**
  * Reads a season (or a round) from Jolpica into one batch: schedule with session times,
  * drivers, results, qualifying and sprint (one paginated call each for the whole scope),
- * then pit stops and laps round by round (Ergast serves those per round only).
+ * then pit stops, laps and the standings after each round (drivers' and constructors'),
+ * round by round (Ergast serves those per round only).
  */
 export async function readJolpica(deps: JolpicaReadDeps, request: JolpicaRequest): Promise<RecordBatch> {
   const { jolpica, logger } = deps;
@@ -47,8 +50,10 @@ export async function readJolpica(deps: JolpicaReadDeps, request: JolpicaRequest
   const races: ErgastRace[] = [];
   let schedule: ErgastRace[] = [];
   let drivers: ErgastDriver[] = [];
+  const standings: ErgastStandingsList[] = [];
+  const perRound = want.has('pitstops') || want.has('laps') || want.has('standings');
 
-  if (want.has('schedule') || want.has('pitstops') || want.has('laps')) {
+  if (want.has('schedule') || perRound) {
     schedule = (await jolpica.schedule(season)).filter((r) => round === undefined || r.round === round);
   }
   if (want.has('drivers')) drivers = await jolpica.drivers(season);
@@ -57,19 +62,22 @@ export async function readJolpica(deps: JolpicaReadDeps, request: JolpicaRequest
   if (want.has('sprint')) races.push(...(await jolpica.sprint(scope)));
 
   const held = schedule.filter((r) => r.date <= deps.today);
-  if (want.has('pitstops') || want.has('laps')) {
-    const bar = deps.progress?.(`jolpica ${season} laps/pit stops`, held.length);
+  if (perRound) {
+    const bar = deps.progress?.(`jolpica ${season} laps/pit stops/standings`, held.length);
     try {
       for (const r of held) {
         if (want.has('pitstops')) races.push(...(await jolpica.pitStops(season, r.round)));
         if (want.has('laps')) races.push(...(await jolpica.laps(season, r.round)));
+        if (want.has('standings')) {
+          standings.push(...(await jolpica.driverStandings(season, r.round)), ...(await jolpica.constructorStandings(season, r.round)));
+        }
         bar?.tick(1, `R${r.round}`);
       }
     } finally {
       bar?.stop();
     }
   }
-  const batch = jolpicaBatch({ ...(want.has('schedule') ? { schedule } : {}), races, drivers });
+  const batch = jolpicaBatch({ ...(want.has('schedule') ? { schedule } : {}), races, drivers, standings });
   logger.info('jolpica read', {
     season,
     round,
@@ -79,6 +87,8 @@ export async function readJolpica(deps: JolpicaReadDeps, request: JolpicaRequest
     sprintResults: batch.sprintResults?.length,
     pitStops: batch.pitStops?.length,
     laps: batch.laps?.length,
+    driverStandings: batch.driverStandings?.length,
+    constructorStandings: batch.constructorStandings?.length,
   });
   return batch;
 }

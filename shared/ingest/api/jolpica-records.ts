@@ -1,8 +1,18 @@
-import type { ErgastCircuit, ErgastConstructor, ErgastDriver, ErgastRace, ErgastResult, RowList } from '../../clients/jolpica-schemas.js';
+import type {
+  ErgastCircuit,
+  ErgastConstructor,
+  ErgastDriver,
+  ErgastRace,
+  ErgastResult,
+  ErgastStandingsList,
+  InvalidRow,
+} from '../../clients/jolpica-schemas.js';
 import type {
   CircuitRecord,
   ConstructorRecord,
+  ConstructorStandingRecord,
   DriverRecord,
+  DriverStandingRecord,
   LapRecord,
   PitStopRecord,
   QualifyingRecord,
@@ -161,16 +171,46 @@ export function lapRecords(race: ErgastRace): LapRecord[] {
   );
 }
 
-const tableOf: Record<RowList, RejectedRow['table']> = {
+/**
+ * Standings as the dump stores them: position null where Ergast gives none, positionText as
+ * sent ('1', 'D', '-'), points and wins as numbers.
+ */
+export function driverStandingRecords(list: ErgastStandingsList): DriverStandingRecord[] {
+  return (list.DriverStandings ?? []).map((s) => ({
+    season: list.season,
+    round: list.round,
+    driverRef: s.Driver.driverId,
+    points: s.points,
+    position: s.position ?? null,
+    positionText: s.positionText,
+    wins: s.wins,
+  }));
+}
+
+export function constructorStandingRecords(list: ErgastStandingsList): ConstructorStandingRecord[] {
+  return (list.ConstructorStandings ?? []).map((s) => ({
+    season: list.season,
+    round: list.round,
+    constructorRef: s.Constructor.constructorId,
+    points: s.points,
+    position: s.position ?? null,
+    positionText: s.positionText,
+    wins: s.wins,
+  }));
+}
+
+const tableOf: Record<InvalidRow['list'], RejectedRow['table']> = {
   Results: 'results',
   SprintResults: 'sprint_results',
   QualifyingResults: 'qualifying',
   PitStops: 'pit_stops',
   Laps: 'laps',
+  DriverStandings: 'driver_standings',
+  ConstructorStandings: 'constructor_standings',
 };
 
 /** Rows the client could not parse, as rejected rows for the loader to quarantine. */
-export function invalidRows(race: ErgastRace): RejectedRow[] {
+export function invalidRows(race: { season: number; round: number; invalid: InvalidRow[] }): RejectedRow[] {
   return race.invalid.map((i) => ({
     table: tableOf[i.list],
     raw: { season: race.season, round: race.round, row: i.raw },
@@ -179,19 +219,23 @@ export function invalidRows(race: ErgastRace): RejectedRow[] {
 }
 
 /** Collects everything a set of race tables (and driver lists) carries into one batch, reference rows de-duplicated. */
-export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRace[]; drivers?: ErgastDriver[] }): RecordBatch {
+export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRace[]; drivers?: ErgastDriver[]; standings?: ErgastStandingsList[] }): RecordBatch {
   const circuits = new Map<string, CircuitRecord>();
   const drivers = new Map<string, DriverRecord>();
   const constructors = new Map<string, ConstructorRecord>();
   const statuses = new Map<string, StatusRecord>();
   const races = new Map<string, RaceRecord>();
-  const batch: Required<Pick<RecordBatch, 'results' | 'sprintResults' | 'qualifying' | 'pitStops' | 'laps' | 'rejected'>> = {
+  const batch: Required<
+    Pick<RecordBatch, 'results' | 'sprintResults' | 'qualifying' | 'pitStops' | 'laps' | 'driverStandings' | 'constructorStandings' | 'rejected'>
+  > = {
     rejected: [],
     results: [],
     sprintResults: [],
     qualifying: [],
     pitStops: [],
     laps: [],
+    driverStandings: [],
+    constructorStandings: [],
   };
   const addRace = (r: ErgastRace, fromSchedule: boolean) => {
     circuits.set(r.Circuit.circuitId, circuitRecord(r.Circuit));
@@ -214,6 +258,19 @@ export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRac
     batch.pitStops.push(...pitStopRecords(r));
     batch.laps.push(...lapRecords(r));
     batch.rejected.push(...invalidRows(r));
+  }
+  for (const list of input.standings ?? []) {
+    // A standing names its driver and team in full: a newcomer arrives with it as with a result.
+    for (const x of list.DriverStandings ?? []) {
+      if (!drivers.has(x.Driver.driverId)) drivers.set(x.Driver.driverId, driverRecord(x.Driver));
+      for (const c of x.Constructors ?? []) if (!constructors.has(c.constructorId)) constructors.set(c.constructorId, constructorRecord(c));
+    }
+    for (const x of list.ConstructorStandings ?? []) {
+      if (!constructors.has(x.Constructor.constructorId)) constructors.set(x.Constructor.constructorId, constructorRecord(x.Constructor));
+    }
+    batch.driverStandings.push(...driverStandingRecords(list));
+    batch.constructorStandings.push(...constructorStandingRecords(list));
+    batch.rejected.push(...invalidRows(list));
   }
   return {
     seasons: [...new Set([...races.values()].map((r) => r.season))].map((year) => ({ year })),
