@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { nextCronRun } from '../../shared/scheduler/cron.js';
+import { rpcCodeOfHttp } from '../../shared/scheduler/port.js';
 
 /**
  * A local fake of the Cloud Scheduler v1 REST API (the surface pitwall uses: list,
@@ -12,6 +14,11 @@ export interface FakeScheduler {
   port: number;
   jobs: Map<string, Record<string, unknown>>;
   requests: { method: string; path: string }[];
+  /**
+   * Runs job `name` (full resource name) at `at` as Cloud Scheduler would: its target answered
+   * `httpStatus`; lastAttemptTime, status and scheduleTime change as the real API shows them.
+   */
+  attempt(name: string, at: Date, httpStatus: number): void;
   close(): Promise<void>;
 }
 
@@ -20,8 +27,16 @@ const error = (res: http.ServerResponse, code: number, status: string, message: 
   res.end(JSON.stringify({ error: { code, status, message } }));
 };
 
-export async function startFakeScheduler(): Promise<FakeScheduler> {
+/** `now`: the fake's clock, from which it computes each job's next run (scheduleTime, output only). */
+export async function startFakeScheduler(opts: { now?: () => Date } = {}): Promise<FakeScheduler> {
+  const now = opts.now ?? (() => new Date());
   const jobs = new Map<string, Record<string, unknown>>();
+  // Output-only fields in their REST form: RFC 3339 timestamps, the state by name.
+  const scheduled = (job: Record<string, unknown>, after: Date) => {
+    const next = nextCronRun(String(job.schedule ?? ''), after, String(job.timeZone ?? 'Etc/UTC'));
+    if (next) job.scheduleTime = next.toISOString();
+    else delete job.scheduleTime;
+  };
   const requests: { method: string; path: string }[] = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -49,7 +64,8 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
       if (!body.schedule) return error(res, 400, 'INVALID_ARGUMENT', 'schedule is required');
       if (!body.httpTarget) return error(res, 400, 'INVALID_ARGUMENT', 'a target is required');
       if (jobs.has(name)) return error(res, 409, 'ALREADY_EXISTS', `job ${name} already exists`);
-      const job = { ...body, state: 1, userUpdateTime: new Date().toISOString() };
+      const job: Record<string, unknown> = { ...body, state: 'ENABLED', userUpdateTime: new Date().toISOString() };
+      scheduled(job, now());
       jobs.set(name, job);
       return send(job);
     }
@@ -69,6 +85,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
         else job[f] = body[f];
       }
       job.userUpdateTime = new Date().toISOString();
+      scheduled(job, now());
       return send(job);
     }
     if (single && req.method === 'DELETE') {
@@ -81,6 +98,14 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
     port: (server.address() as AddressInfo).port,
     jobs,
     requests,
+    attempt(name, at, httpStatus) {
+      const job = jobs.get(name);
+      if (!job) throw new Error(`fake scheduler: no job ${name}`);
+      job.lastAttemptTime = at.toISOString();
+      // A success leaves an empty status; a failure names its google.rpc code.
+      job.status = httpStatus >= 200 && httpStatus < 300 ? {} : { code: rpcCodeOfHttp(httpStatus), message: `HTTP ${httpStatus}` };
+      scheduled(job, now());
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,12 +5,17 @@ import { InMemoryScheduler } from '../../shared/scheduler/memory.js';
 import { planJobs, reconcileJobs } from '../../shared/scheduler/plan.js';
 import type { Scheduler } from '../../shared/scheduler/port.js';
 import { startFakeScheduler } from '../helpers/fake-scheduler.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { calendar, options, race } from './calendar.js';
 
 
 interface SchedulerUnderTest {
   scheduler: Scheduler;
   stored: () => number;
+  /** The clock the scheduler reports next runs on. */
+  clock: SimulatedClock;
+  /** Job `id` ran at `at` and its target answered `httpStatus` (Cloud Scheduler records that itself; in memory the replay reports it). */
+  attempt: (id: string, at: Date, httpStatus: number) => void;
   /** Checks on what the implementation did on the wire, after the sequence. */
   afterwards?: () => void;
   teardown?: () => Promise<void>;
@@ -49,16 +54,51 @@ function reconcileContract(name: string, make: () => Promise<SchedulerUnderTest>
       expect(env.stored()).toBe(4);
       env.afterwards?.();
     });
+
+    it("reports each job's last attempt, its outcome and its next run, without changing what list() returns", async () => {
+      const env = under();
+      env.clock.set(new Date('2025-03-01T00:00:00Z'));
+      const planned = planJobs(calendar, env.clock.now(), options);
+      await reconcileJobs(env.scheduler, planned);
+      const before = await env.scheduler.states('pitwall-race-');
+      expect(before.map((s) => s.id).sort()).toEqual(planned.map((j) => j.id).sort());
+      for (const s of before) {
+        expect(s).toMatchObject({ state: 'ENABLED', lastAttemptAt: null, lastStatus: null });
+        const job = planned.find((j) => j.id === s.id)!;
+        expect(s).toMatchObject({ schedule: job.schedule, uri: job.uri, description: job.description });
+      }
+      // Race 1's freeze is due at 15:00 on 15 March (post-qualifying: an hour after its 14:00 qualifying).
+      const freeze = before.find((s) => s.id === 'pitwall-race-2025-r01-freeze')!;
+      expect(freeze.nextRunAt?.toISOString()).toBe(new Date(Date.UTC(2025, 2, 15, Number(freeze.schedule.split(' ')[1]), Number(freeze.schedule.split(' ')[0]))).toISOString());
+
+      const ranAt = freeze.nextRunAt!;
+      env.clock.set(new Date(ranAt.getTime() + 60_000));
+      env.attempt('pitwall-race-2025-r01-freeze', ranAt, 200);
+      env.attempt('pitwall-race-2025-r01-sync', new Date(ranAt.getTime() + 30_000), 503);
+      const after = new Map((await env.scheduler.states('pitwall-race-2025-r01')).map((s) => [s.id, s]));
+      expect([...after.keys()].every((id) => id.startsWith('pitwall-race-2025-r01-'))).toBe(true);
+      // The jobs nobody ran are still unattempted.
+      expect([...after.values()].filter((s) => s.lastAttemptAt !== null).map((s) => s.id).sort()).toEqual(['pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync']);
+      expect(after.get('pitwall-race-2025-r01-freeze')).toMatchObject({ lastAttemptAt: ranAt, lastStatus: { code: 0 } });
+      // A one-shot line recurs a year on: Cloud Scheduler's next run of a past race's job (the schedule function deletes it first).
+      expect(after.get('pitwall-race-2025-r01-freeze')!.nextRunAt?.getUTCFullYear()).toBe(2026);
+      expect(after.get('pitwall-race-2025-r01-sync')).toMatchObject({ lastStatus: { code: 14, message: 'HTTP 503' } });
+      expect(after.get('pitwall-race-2025-r01-sync')!.nextRunAt!.getTime()).toBeGreaterThan(env.clock.now().getTime());
+      // The run state stays out of the specs the reconciler compares.
+      expect(await reconcileJobs(env.scheduler, planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options))).toMatchObject({ created: [], updated: [], deleted: [] });
+    });
   });
 }
 
 reconcileContract('the in-memory scheduler', async () => {
-  const s = new InMemoryScheduler();
-  return { scheduler: s, stored: () => s.jobs.size };
+  const clock = new SimulatedClock(new Date('2025-03-01T00:00:00Z'));
+  const s = new InMemoryScheduler(clock);
+  return { scheduler: s, clock, stored: () => s.jobs.size, attempt: (id, at, status) => s.recordAttempt(id, at, status) };
 });
 
 reconcileContract('the @google-cloud/scheduler client against the fake REST API', async () => {
-  const fake = await startFakeScheduler();
+  const clock = new SimulatedClock(new Date('2025-03-01T00:00:00Z'));
+  const fake = await startFakeScheduler({ now: () => clock.now() });
   const client = new CloudSchedulerClient({
     fallback: true,
     apiEndpoint: '127.0.0.1',
@@ -75,7 +115,9 @@ reconcileContract('the @google-cloud/scheduler client against the fake REST API'
   } as ConstructorParameters<typeof CloudSchedulerClient>[0]);
   return {
     scheduler: new GoogleCloudScheduler(client, { project: 'proj', region: 'europe-west1' }),
+    clock,
     stored: () => fake.jobs.size,
+    attempt: (id, at, status) => fake.attempt(`projects/proj/locations/europe-west1/jobs/${id}`, at, status),
     // The client speaks the Scheduler REST surface: v1 paths under the project and region, every verb.
     afterwards: () => {
       expect(fake.requests.length).toBeGreaterThan(0);
