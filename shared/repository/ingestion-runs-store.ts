@@ -62,7 +62,8 @@ export interface IngestionRunsStore {
   note(rows: IngestionNote[]): Promise<void>;
   notes(runId: number): Promise<IngestionNote[]>;
   byId(id: number): Promise<IngestionRun | undefined>;
-  latest(limit: number): Promise<IngestionRun[]>;
+  /** The newest `limit` runs, newest first; with `beforeId`, those older than that run (the next page). */
+  latest(limit: number, beforeId?: number): Promise<IngestionRun[]>;
 }
 
 function mapRun(row: Record<string, unknown>): IngestionRun {
@@ -172,8 +173,10 @@ export function createIngestionRunsStore(db: Knex | Knex.Transaction): Ingestion
       const row = await db('ingestion_runs').where({ id }).first();
       return row ? mapRun(row) : undefined;
     },
-    async latest(limit) {
-      return (await db('ingestion_runs').orderBy('id', 'desc').limit(limit)).map(mapRun);
+    async latest(limit, beforeId) {
+      const q = db('ingestion_runs').orderBy('id', 'desc').limit(limit);
+      if (beforeId !== undefined) q.where('id', '<', beforeId);
+      return (await q).map(mapRun);
     },
   };
 }

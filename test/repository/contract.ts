@@ -401,6 +401,10 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
         expect(await repo.ingestionRuns.notes(run.id)).toEqual([{ runId: run.id, kind: 'corrected', tableName: 'pit_stops', raw: { stop: 30 }, corrected: { stop: 3 }, reason: 'swapped stop and lap' }]);
         expect(await repo.ingestionRuns.quarantined(first.id)).toEqual([]);
         expect((await repo.ingestionRuns.latest(5)).map((r) => r.id)).toEqual([run.id, first.id]);
+        // Paged by id: the page before a run holds only older ones.
+        expect((await repo.ingestionRuns.latest(1)).map((r) => r.id)).toEqual([run.id]);
+        expect((await repo.ingestionRuns.latest(5, run.id)).map((r) => r.id)).toEqual([first.id]);
+        expect(await repo.ingestionRuns.latest(5, first.id)).toEqual([]);
         expect(await repo.ingestionRuns.byId(run.id)).toEqual(done);
         const failed = await repo.ingestionRuns.finish(first.id, { counts: {}, error: 'upstream 502' });
         expect(failed).toMatchObject({ status: 'failed', error: 'upstream 502' });

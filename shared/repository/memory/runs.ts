@@ -76,8 +76,8 @@ export function createMemoryIngestionRunsStore(s: Session): IngestionRunsStore {
       const r = t.get('ingestion_runs', id);
       return r ? runOf(r) : undefined;
     },
-    async latest(limit) {
-      return t.rows('ingestion_runs').map(runOf).sort((a, b) => b.id - a.id).slice(0, limit);
+    async latest(limit, beforeId) {
+      return t.rows('ingestion_runs').map(runOf).filter((r) => beforeId === undefined || r.id < beforeId).sort((a, b) => b.id - a.id).slice(0, limit);
     },
   };
 }
