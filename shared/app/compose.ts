@@ -25,6 +25,7 @@ import { builtDashboardDir, createDashboardHandler } from '../dashboard/serve.js
 import { ingestFunction } from '../ingest/handler.js';
 import type { Scheduler } from '../scheduler/port.js';
 import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
+import { ingestJolpica } from '../ingest/api/api-ingest.js';
 
 /** How late GET /predictions may notice a race's first (official) freeze. */
 export const OFFICIAL_REF_TTL_MS = 5_000;
@@ -79,7 +80,14 @@ export function createComposition(deps: CompositionDeps) {
       const storage: Pick<Storage, 'bucket'> = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
       return ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...createApiClients(app.config, loggerOf('ingest')) });
     },
-    schedule: async () => scheduleFunction({ repo: app.repo, clock, config: app.config, scheduler: deps.scheduler ?? (() => createScheduler(app.config)) }),
+    schedule: async () => {
+      const { jolpica } = createApiClients(app.config, loggerOf('schedule'));
+      const ingestDeps = { repo: app.repo, logger: loggerOf('schedule'), jolpica, now: () => clock.now() };
+      return scheduleFunction({
+        repo: app.repo, clock, config: app.config, scheduler: deps.scheduler ?? (() => createScheduler(app.config)),
+        ingestCalendar: (season) => ingestJolpica(ingestDeps, { season, parts: ['schedule'] }),
+      });
+    },
     pits: async () => (await import('./pits.js')).pitsRoutesOf(app),
     api: async () => {
       let openapi: unknown;

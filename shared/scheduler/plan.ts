@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { functionSpec } from '../app/manifest.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
-import { sessionStartsAt, type Race } from '../domain/reference.js';
+import { sessionStartsAt, type Race, type SessionTime } from '../domain/reference.js';
 import type { JobSpec, RetryPolicy, Scheduler } from './port.js';
 
 export const JOB_PREFIX = 'pitwall-race-';
@@ -17,10 +17,34 @@ export interface PlanOptions {
   horizonDays: number;
 }
 
-/** Freezing may be refused (409) only if called early; a few quick retries suffice. */
-const freezeRetry: RetryPolicy = { retryCount: 3, minBackoffSeconds: 60, maxBackoffSeconds: 600, maxDoublings: 2, maxRetryDurationSeconds: 3600 };
+/**
+ * When each session's data is asked for, after the session starts: its usual length plus the
+ * delay the upstreams usually take to publish it (Jolpica mirrors the official classification
+ * within the hour; laps and standings lag the results). A job that comes too early gets 503
+ * (not published yet) and Cloud Scheduler retries it with backoff.
+ */
+const AFTER_START_MINUTES = { qualifying: 90 + 30, sprint: 60 + 30, postRace: 120 + 90, openf1: 120 + 120 } as const;
+/** Open-Meteo forecasts about 16 days ahead: the race-day forecast is refreshed every 6 hours from then until the freeze. */
+export const WEATHER_LEAD_DAYS = 16;
+const WEATHER_CRON = '17 */6 * * *';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Retries every ≤ 30 min from the freeze instant until the race start, then the freeze is missed (and says why). */
+const retryUntil = (from: Date, until: Date, minBackoffSeconds: number, maxBackoffSeconds: number): RetryPolicy => ({
+  retryCount: 5,
+  minBackoffSeconds,
+  maxBackoffSeconds,
+  maxDoublings: 3,
+  // Cloud Scheduler keeps retrying until both retryCount and this duration are used up.
+  maxRetryDurationSeconds: Math.max(60, Math.floor((until.getTime() - from.getTime()) / 1000)),
+});
 /** Results can take hours to be published: Scheduler retries on the 503 for up to a day. */
 const syncRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 900, maxBackoffSeconds: 7200, maxDoublings: 3, maxRetryDurationSeconds: 86_400 };
+/** Post-race data (laps, standings) is retried for two days; the calendar and weather only briefly (they run again). */
+const dataRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 600, maxBackoffSeconds: 3600, maxDoublings: 3, maxRetryDurationSeconds: 2 * 86_400 };
+const weatherRetry: RetryPolicy = { retryCount: 2, minBackoffSeconds: 300, maxBackoffSeconds: 900, maxDoublings: 1, maxRetryDurationSeconds: 3600 };
 
 /** A one-shot instant as a cron line (minute hour day month *); the job is deleted once its race is past. */
 export function cronAt(at: Date): string {
@@ -29,49 +53,77 @@ export function cronAt(at: Date): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** The functions the per-race jobs call (their scheduledBy in shared/app/function-manifest.json names per-race:freeze and per-race:sync). */
+/** The functions the per-race jobs call (their scheduledBy in shared/app/function-manifest.json names per-race:<kind>). */
 const FREEZE_FUNCTION = functionSpec('predict').name;
 const SYNC_FUNCTION = functionSpec('syncResults').name;
+const INGEST_FUNCTION = functionSpec('ingest').name;
 
-/** The jobs the coming race weekends need: a freeze and a result sync per race. */
+/**
+ * The jobs the coming race weekends need, each after the session whose data it wants: the
+ * qualifying (with the entry list) and sprint classifications, the freeze, the result sync,
+ * the post-race pit stops, laps and standings from Jolpica, OpenF1's laps, stints and pit
+ * data, and the race-day weather forecast every 6 hours until the freeze. Every ingest goes
+ * through the ingest function (the one loader: a run, quarantine, counts); `require` makes a
+ * part that is not published yet answer 503, so Cloud Scheduler retries it.
+ */
 export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): JobSpec[] {
   const base = o.functionsBaseUrl.replace(/\/+$/, '');
   const horizon = now.getTime() + o.horizonDays * 86_400_000;
   const jobs: JobSpec[] = [];
   for (const race of races) {
     const start = sessionStartsAt(race.sessions.race);
-    const syncAt = new Date(start.getTime() + o.syncAfterHours * 3600_000);
-    if (syncAt <= now || start.getTime() > horizon) continue;
+    const syncAt = new Date(start.getTime() + o.syncAfterHours * HOUR);
+    const lastAt = new Date(start.getTime() + AFTER_START_MINUTES.openf1 * MINUTE);
+    if ((syncAt <= now && lastAt <= now) || start.getTime() > horizon) continue;
     const id = `${JOB_PREFIX}${race.season}-r${pad(race.round)}`;
-    const oidc = (fn: string) => (o.serviceAccountEmail ? { oidc: { serviceAccountEmail: o.serviceAccountEmail, audience: `${base}/${fn}` } } : {});
-    const freezeAt = freezeWindow(race, o.policy).allowedAt;
-    if (freezeAt > now) {
-      jobs.push({
-        id: `${id}-freeze`,
-        description: `Freeze the forecast of the ${race.season} ${race.name} (${o.policy.kind})`,
-        schedule: cronAt(freezeAt),
-        timeZone: 'Etc/UTC',
-        uri: `${base}/${FREEZE_FUNCTION}?year=${race.season}&race=${race.round}`,
-        httpMethod: 'POST',
-        ...oidc(FREEZE_FUNCTION),
-        retry: freezeRetry,
-        attemptDeadlineSeconds: 120,
-      });
-    }
-    jobs.push({
-      id: `${id}-sync`,
-      description: `Sync and evaluate the result of the ${race.season} ${race.name}`,
-      schedule: cronAt(syncAt),
+    const call = (kind: string, fn: string, path: string, at: Date | string, retry: RetryPolicy, deadline: number, body?: object): JobSpec => ({
+      id: `${id}-${kind}`,
+      description: `${describe[kind]} of the ${race.season} ${race.name}`,
+      schedule: typeof at === 'string' ? at : cronAt(at),
       timeZone: 'Etc/UTC',
-      uri: `${base}/${SYNC_FUNCTION}/${race.season}/${race.round}`,
+      uri: `${base}/${fn}${path}`,
       httpMethod: 'POST',
-      ...oidc(SYNC_FUNCTION),
-      retry: syncRetry,
-      attemptDeadlineSeconds: 300,
+      ...(body ? { body } : {}),
+      ...(o.serviceAccountEmail ? { oidc: { serviceAccountEmail: o.serviceAccountEmail, audience: `${base}/${fn}` } } : {}),
+      retry,
+      attemptDeadlineSeconds: deadline,
     });
+    const after = (session: SessionTime | undefined, minutes: number) => (session ? new Date(sessionStartsAt(session).getTime() + minutes * MINUTE) : undefined);
+    const jolpica = (parts: string[]) => ({ jolpica: { season: race.season, round: race.round, parts, require: true } });
+    const freezeAt = freezeWindow(race, o.policy).allowedAt;
+    const quali = after(race.sessions.qualifying, AFTER_START_MINUTES.qualifying);
+    if (quali && quali > now && quali < start) {
+      jobs.push(call('qualifying', INGEST_FUNCTION, '', quali, retryUntil(quali, start, 300, 1800), 300, jolpica(['drivers', 'qualifying'])));
+    }
+    const sprint = after(race.sessions.sprint, AFTER_START_MINUTES.sprint);
+    if (sprint && sprint > now) jobs.push(call('sprint', INGEST_FUNCTION, '', sprint, dataRetry, 300, jolpica(['sprint'])));
+    // Called once the entry list should be in (the snapshot is as of freezeAt however late it is frozen).
+    const callAt = quali ? new Date(Math.min(Math.max(freezeAt.getTime(), quali.getTime() + 15 * MINUTE), start.getTime() - 5 * MINUTE)) : freezeAt;
+    if (callAt > now) {
+      jobs.push(call('freeze', FREEZE_FUNCTION, `?year=${race.season}&race=${race.round}`, callAt, retryUntil(callAt, start, 300, 1800), 120));
+      if (freezeAt.getTime() - now.getTime() <= WEATHER_LEAD_DAYS * 86_400_000) {
+        jobs.push(call('weather', INGEST_FUNCTION, '', WEATHER_CRON, weatherRetry, 60, { weather: { season: race.season, round: race.round } }));
+      }
+    }
+    if (syncAt > now) jobs.push(call('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300));
+    const postRace = new Date(start.getTime() + AFTER_START_MINUTES.postRace * MINUTE);
+    if (postRace > now) jobs.push(call('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 900, jolpica(['pitstops', 'laps', 'standings'])));
+    if (lastAt > now && race.season >= 2023) {
+      jobs.push(call('openf1', INGEST_FUNCTION, '', lastAt, dataRetry, 900, { openf1: { year: race.season, round: race.round } }));
+    }
   }
   return jobs;
 }
+
+const describe: Record<string, string> = {
+  qualifying: 'Ingest the qualifying classification (the entry list)',
+  sprint: 'Ingest the sprint classification',
+  freeze: 'Freeze the forecast',
+  weather: 'Refresh the race-day weather forecast',
+  sync: 'Sync and evaluate the result',
+  postrace: 'Ingest the pit stops, laps and standings',
+  openf1: "Ingest OpenF1's laps, stints and pit data",
+};
 
 export interface ReconcileSummary {
   created: string[];

@@ -26,11 +26,43 @@ export async function createScheduler(config: Config): Promise<Scheduler> {
   return new GoogleCloudScheduler(new CloudSchedulerClient({ projectId: config.gcp.project, ...endpoint }), { project: config.gcp.project, region: config.gcp.region });
 }
 
-/** Reads the calendar, plans the coming race weekends' jobs and reconciles the scheduler with them. */
-export async function scheduleRaces(deps: { repo: Repository; scheduler: Scheduler; clock: Clock; config: Config }): Promise<ReconcileSummary & { races: number }> {
+/** The outcome of one season's calendar ingest (an ingestion run of source jolpica). */
+export interface CalendarRefresh {
+  season: number;
+  runId: number | null;
+  status: 'succeeded' | 'failed';
+  error?: string;
+}
+
+export interface ScheduleDeps {
+  repo: Repository;
+  scheduler: Scheduler;
+  clock: Clock;
+  config: Config;
+  /** Ingests a season's calendar (Jolpica's schedule, through the loader); without it the stored calendar is planned as is. */
+  ingestCalendar?: (season: number) => Promise<{ runId: number }>;
+}
+
+/** This season's calendar, and from November on the next one's (published over the winter). */
+export const calendarSeasons = (now: Date): number[] => (now.getUTCMonth() >= 10 ? [now.getUTCFullYear(), now.getUTCFullYear() + 1] : [now.getUTCFullYear()]);
+
+/**
+ * Refreshes the calendar, plans the coming race weekends' jobs and reconciles the scheduler
+ * with them. A calendar that cannot be fetched leaves the stored one planned (and says so):
+ * the jobs already planned must not be lost to an upstream outage.
+ */
+export async function scheduleRaces(deps: ScheduleDeps): Promise<ReconcileSummary & { races: number; calendar: CalendarRefresh[] }> {
   const base = deps.config.functionsBaseUrl;
   if (!base) throw new MisconfiguredError('FUNCTIONS_BASE_URL is not set on the schedule function: the jobs would have no target; set it to the deployed functions\' base URL (https://REGION-PROJECT.cloudfunctions.net), where each job calls <base>/<function>');
   const now = deps.clock.now();
+  const calendar: CalendarRefresh[] = [];
+  for (const season of deps.ingestCalendar ? calendarSeasons(now) : []) {
+    try {
+      calendar.push({ season, runId: (await deps.ingestCalendar!(season)).runId, status: 'succeeded' });
+    } catch (err) {
+      calendar.push({ season, runId: null, status: 'failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
   const races = await deps.repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
   const desired = planJobs(races, now, {
     policy: deps.config.freezePolicy,
@@ -40,19 +72,23 @@ export async function scheduleRaces(deps: { repo: Repository; scheduler: Schedul
     horizonDays: SCHEDULE_HORIZON_DAYS,
   });
   const summary = await reconcileJobs(deps.scheduler, desired);
-  return { ...summary, races: new Set(desired.map((j) => j.id.replace(/-(freeze|sync)$/, ''))).size };
+  return { ...summary, races: new Set(desired.map((j) => j.id.slice(0, j.id.lastIndexOf('-')))).size, calendar };
 }
 
 export const scheduleRoutes = {
   reconcile: defineRoute({
     method: 'POST',
     path: '/',
-    summary: "Plan the coming race weekends' freeze and sync jobs and reconcile Cloud Scheduler with them",
+    summary: "Refresh the calendar from Jolpica, plan the coming race weekends' ingest, freeze, weather and sync jobs and reconcile Cloud Scheduler with them",
     write: true,
     responses: {
       200: {
         description: 'the jobs created, updated, unchanged and deleted',
-        schema: z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), deleted: z.array(z.string()), races: z.number().int() }),
+        schema: z.object({
+          created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), deleted: z.array(z.string()), races: z.number().int(),
+          calendar: z.array(z.object({ season: z.number().int(), runId: z.number().int().nullable(), status: z.enum(['succeeded', 'failed']), error: z.string().optional() }))
+            .describe('the calendar ingest of each season (this one, and the next from November): a failed one leaves the stored calendar planned'),
+        }),
       },
       500: { description: 'FUNCTIONS_BASE_URL is not set', schema: writeRefusals[400].schema },
       ...writeRefusals,
@@ -61,7 +97,7 @@ export const scheduleRoutes = {
 };
 
 /** POST /schedule (the daily calendar refresh calls it). */
-export function scheduleFunction(deps: { repo: Repository; scheduler: () => Promise<Scheduler>; clock: Clock; config: Config }): BoundRoute[] {
+export function scheduleFunction(deps: Omit<ScheduleDeps, 'scheduler'> & { scheduler: () => Promise<Scheduler> }): BoundRoute[] {
   let scheduler: Promise<Scheduler> | undefined;
   return [
     bind(scheduleRoutes.reconcile, async () => {

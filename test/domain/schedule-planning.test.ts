@@ -10,19 +10,43 @@ import { calendar, options } from '../scheduler/calendar.js';
 
 
 describe('job planning', () => {
-  it('plans a freeze after qualifying and a sync N hours after the race, per coming race', () => {
+  it('plans, per coming race, the ingest after each session, the freeze, the weather refresh and the sync, each at its function', () => {
     const jobs = planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options);
+    const base = 'https://europe-west1-proj.cloudfunctions.net';
     expect(jobs.map((j) => j.id)).toEqual([
-      'pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync', 'pitwall-race-2025-r02-freeze', 'pitwall-race-2025-r02-sync',
+      'pitwall-race-2025-r01-qualifying', 'pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-weather', 'pitwall-race-2025-r01-sync',
+      'pitwall-race-2025-r01-postrace', 'pitwall-race-2025-r01-openf1',
+      // R2's freeze is 21 days away: Open-Meteo's range starts 16 days before, so no weather job yet.
+      'pitwall-race-2025-r02-qualifying', 'pitwall-race-2025-r02-freeze', 'pitwall-race-2025-r02-sync', 'pitwall-race-2025-r02-postrace', 'pitwall-race-2025-r02-openf1',
     ]);
-    expect(jobs[0]).toMatchObject({ schedule: '30 15 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
-    expect(jobs[1]).toMatchObject({
-      schedule: '0 17 16 3 *',
-      uri: 'https://europe-west1-proj.cloudfunctions.net/sync-results/2025/1',
-      oidc: { audience: 'https://europe-west1-proj.cloudfunctions.net/sync-results' },
+    const byId = new Map(jobs.map((j) => [j.id.replace('pitwall-race-2025-', ''), j]));
+    // Qualifying starts 14:00 on the 15th; the entry list is asked for two hours later, through the loader.
+    expect(byId.get('r01-qualifying')).toMatchObject({
+      schedule: '0 16 15 3 *', uri: `${base}/ingest`, body: { jolpica: { season: 2025, round: 1, parts: ['drivers', 'qualifying'], require: true } },
+      oidc: { audience: `${base}/ingest` },
     });
-    expect(jobs[1]!.retry.retryCount).toBeGreaterThan(0);
+    // The freeze comes after that ingest, and is retried until the race start (13:00 on the 16th).
+    const freeze = byId.get('r01-freeze')!;
+    expect(freeze).toMatchObject({ schedule: '15 16 15 3 *', uri: `${base}/predict?year=2025&race=1` });
+    expect(freeze.retry.maxRetryDurationSeconds).toBe((Date.parse('2025-03-16T13:00:00Z') - Date.parse('2025-03-15T16:15:00Z')) / 1000);
+    expect(byId.get('r01-weather')).toMatchObject({ schedule: '17 */6 * * *', body: { weather: { season: 2025, round: 1 } } });
+    expect(byId.get('r01-sync')).toMatchObject({
+      schedule: '0 17 16 3 *', uri: `${base}/sync-results/2025/1`, oidc: { audience: `${base}/sync-results` },
+    });
+    expect(byId.get('r01-postrace')).toMatchObject({ schedule: '30 16 16 3 *', body: { jolpica: { parts: ['pitstops', 'laps', 'standings'], require: true } } });
+    expect(byId.get('r01-openf1')).toMatchObject({ body: { openf1: { year: 2025, round: 1 } } });
+    for (const j of jobs) expect(j.retry.retryCount).toBeGreaterThan(0);
   });
+
+  it('a sprint weekend also ingests the sprint; a job whose time is past is not planned again', () => {
+    const sprintRace = { ...calendar[0]!, sessions: { ...calendar[0]!.sessions, sprint: { date: '2025-03-15', time: '10:00:00' } } };
+    const friday = planJobs([sprintRace], new Date('2025-03-14T00:00:00Z'), options);
+    expect(friday.find((j) => j.id.endsWith('-sprint'))).toMatchObject({ schedule: '30 11 15 3 *', body: { jolpica: { parts: ['sprint'] } } });
+    // Sunday morning: qualifying, sprint, freeze and weather are done; the race-day jobs remain.
+    const sunday = planJobs([sprintRace], new Date('2025-03-16T08:00:00Z'), options);
+    expect(sunday.map((j) => j.id.replace('pitwall-race-2025-r01-', ''))).toEqual(['sync', 'postrace', 'openf1']);
+  });
+
   it('t_minus freezes N minutes before the race; a race between freeze and sync keeps only its sync', () => {
     const jobs = planJobs(calendar, new Date('2025-03-16T13:30:00Z'), { ...options, policy: { kind: 't_minus', minutes: 30 } });
     expect(jobs[0]!.id).toBe('pitwall-race-2025-r01-sync');
@@ -40,15 +64,16 @@ describe('scheduling the coming race weekends from the stored calendar', () => {
     return { repo, season, config, scheduler: new InMemoryScheduler() };
   }
 
-  it('schedules the races within the horizon, a freeze and a sync each, and nothing already over', async () => {
+  it('schedules the races within the horizon, each with its ingest, freeze, weather and sync jobs, and nothing already over', async () => {
     const { repo, config, scheduler } = await setup();
     const summary = await scheduleRaces({ repo, scheduler, config, clock: new SimulatedClock(new Date('2025-03-10T00:00:00Z')) });
     expect(summary.races).toBe(3);
-    expect(summary.created.sort()).toEqual([
-      'pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync', 'pitwall-race-2025-r02-freeze', 'pitwall-race-2025-r02-sync',
-      'pitwall-race-2025-r03-freeze', 'pitwall-race-2025-r03-sync',
-    ]);
-    expect(scheduler.jobs.get('pitwall-race-2025-r01-freeze')).toMatchObject({ schedule: '30 15 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
+    // Each race: its qualifying ingest, the freeze, the sync, and the post-race ingests.
+    const perRace = (round: number) => ['qualifying', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r0${round}-${k}`);
+    expect(summary.created.filter((id) => !id.endsWith('-weather')).sort()).toEqual([...perRace(1), ...perRace(2), ...perRace(3)].sort());
+    // The weather is refreshed only for races whose freeze is within Open-Meteo's 16 days.
+    expect(summary.created.filter((id) => id.endsWith('-weather')).sort()).toEqual(['pitwall-race-2025-r01-weather', 'pitwall-race-2025-r02-weather']);
+    expect(scheduler.jobs.get('pitwall-race-2025-r01-freeze')).toMatchObject({ schedule: '15 16 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
   });
 
   it('a later run drops the jobs of races that are over and adds the next ones; a re-run changes nothing', async () => {
@@ -56,12 +81,12 @@ describe('scheduling the coming race weekends from the stored calendar', () => {
     await scheduleRaces({ repo, scheduler, config, clock: new SimulatedClock(new Date('2025-03-10T00:00:00Z')) });
     const clock = new SimulatedClock(new Date('2025-03-17T00:00:00Z'));
     const later = await scheduleRaces({ repo, scheduler, config, clock });
-    expect(later.deleted.sort()).toEqual(['pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync']);
-    expect(later.created.sort()).toEqual(['pitwall-race-2025-r04-freeze', 'pitwall-race-2025-r04-sync']);
-    expect([...scheduler.jobs.keys()].sort()).toEqual([
-      'pitwall-race-2025-r02-freeze', 'pitwall-race-2025-r02-sync', 'pitwall-race-2025-r03-freeze', 'pitwall-race-2025-r03-sync',
-      'pitwall-race-2025-r04-freeze', 'pitwall-race-2025-r04-sync',
-    ]);
+    const round = (r: number, ids: string[]) => ids.filter((id) => id.startsWith(`pitwall-race-2025-r0${r}-`));
+    expect(later.deleted.sort()).toEqual(round(1, later.deleted).sort());
+    expect(later.deleted.length).toBeGreaterThan(0);
+    expect(round(4, later.created).filter((id) => !id.endsWith('-weather')).sort()).toEqual(['qualifying', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r04-${k}`).sort());
+    expect(round(1, [...scheduler.jobs.keys()])).toEqual([]);
+    expect(new Set([...scheduler.jobs.keys()].map((id) => id.slice(0, 'pitwall-race-2025-r0N'.length)))).toEqual(new Set(['pitwall-race-2025-r02', 'pitwall-race-2025-r03', 'pitwall-race-2025-r04']));
     const again = await scheduleRaces({ repo, scheduler, config, clock });
     expect(again).toMatchObject({ created: [], updated: [], deleted: [], races: 3 });
   });

@@ -8,7 +8,8 @@ const base = 'https://europe-west1-proj.cloudfunctions.net';
 
 const race: Race = {
   id: 1, season: 2025, round: 1, circuitId: 1, name: 'Australian Grand Prix', url: null,
-  sessions: { race: { date: '2025-03-16', time: '04:00:00' }, qualifying: { date: '2025-03-15', time: '05:00:00' } },
+  // A sprint weekend, so that every kind of per-race job is planned.
+  sessions: { race: { date: '2025-03-16', time: '04:00:00' }, qualifying: { date: '2025-03-15', time: '05:00:00' }, sprint: { date: '2025-03-15', time: '01:00:00' } },
 };
 const jobs = planJobs([race], new Date('2025-03-01T00:00:00Z'), {
   policy: { kind: 'post_qualifying' },
@@ -20,7 +21,7 @@ const jobs = planJobs([race], new Date('2025-03-01T00:00:00Z'), {
 
 describe('per-race Scheduler jobs and the function manifest', () => {
   it("call the function whose scheduledBy names their kind, at its URL, with its URL as audience", () => {
-    expect(jobs.map((j) => j.id)).toEqual([`${JOB_PREFIX}2025-r01-freeze`, `${JOB_PREFIX}2025-r01-sync`]);
+    expect(jobs.map((j) => j.id.slice(`${JOB_PREFIX}2025-r01-`.length)).sort()).toEqual(['freeze', 'openf1', 'postrace', 'qualifying', 'sprint', 'sync', 'weather']);
     expect(checkPerRaceJobs(jobs, functionManifest, base)).toEqual([]);
   });
 

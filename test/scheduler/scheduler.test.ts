@@ -36,22 +36,31 @@ function reconcileContract(name: string, make: () => Promise<SchedulerUnderTest>
 
     it('creates, is idempotent on re-run, updates changes and deletes the jobs of past races', async () => {
       const env = under();
-      const first = await reconcileJobs(env.scheduler, planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options));
-      expect(first.created).toHaveLength(4);
-      expect(env.stored()).toBe(4);
+      const planned = planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options);
+      const first = await reconcileJobs(env.scheduler, planned);
+      expect([...first.created].sort()).toEqual(planned.map((j) => j.id).sort());
+      expect(env.stored()).toBe(planned.length);
       const again = await reconcileJobs(env.scheduler, planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options));
       expect(again).toEqual({ created: [], updated: [], unchanged: first.created, deleted: [] });
-      expect(env.stored()).toBe(4);
+      expect(env.stored()).toBe(planned.length);
 
+      // An ingest job's JSON body and every field come back as planned.
       const listed = await env.scheduler.list('pitwall-race-');
-      expect(listed.find((j) => j.id === 'pitwall-race-2025-r01-sync')).toEqual(planJobs(calendar, new Date('2025-03-01T00:00:00Z'), options)[1]);
+      for (const id of ['pitwall-race-2025-r01-qualifying', 'pitwall-race-2025-r01-sync']) {
+        expect(listed.find((j) => j.id === id)).toEqual(planned.find((j) => j.id === id));
+      }
 
+      // R2's race moves two hours later; by the 17th R1 is over and R3 enters the horizon.
       const moved = [race(1, '2025-03-16', '2025-03-15'), { ...race(2, '2025-03-23', '2025-03-22'), sessions: { race: { date: '2025-03-23', time: '15:00:00' }, qualifying: { date: '2025-03-22', time: '14:00:00' } } }, calendar[2]!];
-      const later = await reconcileJobs(env.scheduler, planJobs(moved, new Date('2025-03-17T00:00:00Z'), options));
-      expect(later.deleted.sort()).toEqual(['pitwall-race-2025-r01-freeze', 'pitwall-race-2025-r01-sync']);
-      expect(later.updated).toEqual(['pitwall-race-2025-r02-sync']);
-      expect(later.created.sort()).toEqual(['pitwall-race-2025-r03-freeze', 'pitwall-race-2025-r03-sync']);
-      expect(env.stored()).toBe(4);
+      const replanned = planJobs(moved, new Date('2025-03-17T00:00:00Z'), options);
+      const later = await reconcileJobs(env.scheduler, replanned);
+      const r = (round: number, kinds: string[]) => kinds.map((k) => `pitwall-race-2025-r0${round}-${k}`).sort();
+      expect(later.deleted.sort()).toEqual(r(1, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']));
+      // Everything timed from the race start changes, and the qualifying ingest's retries now last until it.
+      expect(later.updated.sort()).toEqual(r(2, ['qualifying', 'freeze', 'sync', 'postrace', 'openf1']));
+      expect(later.unchanged).toEqual([]);
+      expect(later.created.sort()).toEqual([...r(2, ['weather']), ...r(3, ['qualifying', 'freeze', 'sync', 'postrace', 'openf1'])].sort());
+      expect(env.stored()).toBe(replanned.length);
       env.afterwards?.();
     });
 
