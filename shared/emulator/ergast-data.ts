@@ -162,10 +162,11 @@ export async function loadErgastData(dataDir: string): Promise<ErgastData> {
 
   const classified = (r: Raw, withRank: boolean): Json => {
     enter(r);
-    const fastest = value(r.fastestLap)
+    // A car with a rank but no fastest lap (rank 0 in 2024 Monaco) keeps its rank, so the API carries what the dump does.
+    const fastest = value(r.fastestLap) || (withRank && value(r.rank))
       ? present({
           rank: withRank ? value(r.rank) : undefined,
-          lap: r.fastestLap,
+          lap: value(r.fastestLap),
           Time: value(r.fastestLapTime) ? { time: r.fastestLapTime } : undefined,
           AverageSpeed: withRank && value(r.fastestLapSpeed) ? { units: 'kph', speed: r.fastestLapSpeed } : undefined,
         })

@@ -24,6 +24,7 @@ import type {
   StatusRecord,
 } from '../records.js';
 import { timingMs } from '../../domain/timing.js';
+import { detectImplausiblePitStops, fixSwappedPitStops } from '../quirks.js';
 
 /**
  * Maps parsed Jolpica race tables onto the normalised records H1's loader validates and
@@ -272,7 +273,13 @@ export function jolpicaBatch(input: { races?: ErgastRace[]; schedule?: ErgastRac
     batch.constructorStandings.push(...constructorStandingRecords(list));
     batch.rejected.push(...invalidRows(list));
   }
+  // The same quirks as in the dump (Jolpica serves the Ergast rows): 2024 R8's swapped stop/lap, 2024 R23's implausible stops.
+  const fixed = fixSwappedPitStops(batch.pitStops);
+  batch.pitStops = fixed.stops;
+  const warnings = detectImplausiblePitStops(fixed.stops);
   return {
+    ...(fixed.corrections.length ? { corrections: fixed.corrections } : {}),
+    ...(warnings.length ? { warnings } : {}),
     seasons: [...new Set([...races.values()].map((r) => r.season))].map((year) => ({ year })),
     circuits: [...circuits.values()],
     drivers: [...drivers.values()],
