@@ -7,6 +7,7 @@ import * as m005 from './005_prediction_median_position.js';
 import * as m006 from './006_snapshot_integrity.js';
 import * as m007 from './007_frozen_snapshots.js';
 import * as m008 from './008_ingestion_heartbeat.js';
+import * as m009 from './009_result_versions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['006_snapshot_integrity', m006],
   ['007_frozen_snapshots', m007],
   ['008_ingestion_heartbeat', m008],
+  ['009_result_versions', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

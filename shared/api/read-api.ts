@@ -130,10 +130,17 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
       const race = await raceOr404(raceId);
       const results = await repo.reference.results(raceId);
       if (results.length === 0) throw new NotFoundError('results of race', raceId);
-      const names = await repo.predictions.names(results.map((r) => r.driverId), results.map((r) => r.constructorId));
+      const [names, versions] = await Promise.all([
+        repo.predictions.names(results.map((r) => r.driverId), results.map((r) => r.constructorId)),
+        repo.resultVersions.history(raceId),
+      ]);
+      const current = versions.at(-1);
       return json(200, {
         raceId,
         race: race.name,
+        resultVersion: current?.version ?? null,
+        syncedAt: current?.syncedAt.toISOString() ?? null,
+        versions: versions.map((v) => ({ version: v.version, syncedAt: v.syncedAt.toISOString(), runId: v.runId, summary: v.summary, changes: v.changes })),
         results: [...results]
           .sort((a, b) => a.positionOrder - b.positionOrder)
           .map((r) => ({
@@ -167,7 +174,12 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
       if (!official) throw await noOfficial(race, 'metrics of race');
       const e = await repo.evaluations.byPrediction(official.id);
       if (!e) throw new NotFoundError('metrics of race', raceId, `its official forecast (snapshot ${official.id}) is scored once the results are synced (POST /results/sync/${race.season}/${race.round})`);
-      return json(200, { ...e, evaluatedAt: e.evaluatedAt.toISOString() });
+      const superseded = await repo.evaluations.history(official.id);
+      return json(200, {
+        ...e,
+        evaluatedAt: e.evaluatedAt.toISOString(),
+        superseded: superseded.map((old) => ({ ...old, evaluatedAt: old.evaluatedAt.toISOString(), supersededAt: old.supersededAt.toISOString() })),
+      });
     }),
     bind(r.upcoming, async () => {
       const now = deps.clock.now();
@@ -343,6 +355,7 @@ export async function seasonMetrics(repo: Repository, season: number, policy: Fr
     raceId: e.raceId,
     model: { positionMae: e.positionMae, winnerCorrect: e.winnerCorrect, podiumAccuracy: e.podiumAccuracy, top10Accuracy: e.top10Accuracy, spearman: e.spearman, brierWin: e.brier.win },
     gridBaseline: e.baseline,
+    resultVersion: e.resultVersion,
   }));
   return {
     season,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, refusal, refusals, type RouteSpec } from '../http/route.js';
 import {
   healthBody,
-  metricsBody,
+  raceMetricsBody,
   modelsBody,
   personBody,
   predictionBody,
@@ -40,7 +40,7 @@ export const readRoutes = {
   snapshots: get('/predictions/{raceId}/snapshots', 'Every snapshot of a race: official, superseded and retrospective', z.object({ raceId: z.number(), race: z.string(), snapshots: z.array(snapshotSummary) }), { params: raceIdParams }),
   snapshot: get('/predictions/{raceId}/snapshots/{id}', 'One snapshot of a race by id (ETag; 304 on If-None-Match)', predictionBody, { params: snapshotParams, ...conditional }, notModified),
   results: get('/results/{raceId}', 'The official classification of a race', resultsBody, { params: raceIdParams }),
-  raceMetrics: get('/metrics/{raceId}', 'The evaluation of the official forecast of a race', metricsBody, { params: raceIdParams }),
+  raceMetrics: get('/metrics/{raceId}', 'The evaluation of the official forecast of a race, against the current classification version, with the scores corrections replaced', raceMetricsBody, { params: raceIdParams }),
   seasonMetrics: get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline', seasonMetricsBody, { params: seasonParams }),
   reliability: get('/metrics/season/{year}/reliability', 'Forecast probability against observed frequency, binned, over a season', seasonReliabilityBody, { params: seasonParams }),
   seasons: get('/seasons', 'Seasons with races, newest first', seasonsBody),

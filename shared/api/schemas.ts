@@ -163,7 +163,27 @@ export const resultEntry = raceEntrant.extend({
   milliseconds: z.number().nullable(),
   status: z.string(),
 });
-export const resultsBody = z.object({ raceId: z.number().int(), race: z.string(), results: z.array(resultEntry) });
+const resultChange = z.object({
+  driverId: z.number().int(),
+  driver: z.string().describe('the driver\'s code, else name'),
+  kind: z.enum(['changed', 'added', 'removed']),
+  fields: z.array(z.object({ field: z.enum(['position', 'positionText', 'status', 'points', 'time', 'laps']), from: z.union([z.string(), z.number()]).nullable(), to: z.union([z.string(), z.number()]).nullable() })),
+});
+export const resultVersionBody = z.object({
+  version: z.number().int(),
+  syncedAt: isoDate,
+  runId: z.number().int().nullable().describe('the results-sync ingestion run that stored it'),
+  summary: z.string().describe('what changed against the previous version, e.g. "SAI: P3 → P4, status Finished → +5 s"'),
+  changes: z.array(resultChange),
+});
+export const resultsBody = z.object({
+  raceId: z.number().int(),
+  race: z.string(),
+  resultVersion: z.number().int().nullable().describe('the version of the classification shown; null when it was never synced (ingested from the dump)'),
+  syncedAt: isoDate.nullable().describe('when that version was synced'),
+  versions: z.array(resultVersionBody).describe('every classification the race has had, oldest first: a correction after the race is a new version'),
+  results: z.array(resultEntry),
+});
 
 const probs = z.object({ win: z.number().nullable(), podium: z.number().nullable(), points: z.number().nullable(), dnf: z.number().nullable() });
 const orderScores = z.object({
@@ -184,6 +204,11 @@ export const metricsBody = orderScores.extend({
   calibrationError: probs,
   intervalCoverage: z.number().nullable(),
   baseline: orderScores,
+  resultVersion: z.number().int().nullable().describe('the classification version scored (GET /results/{raceId} lists them); null: results never synced'),
+});
+/** GET /metrics/{raceId}: the current score, and those that re-scores against corrected classifications replaced. */
+export const raceMetricsBody = metricsBody.extend({
+  superseded: z.array(metricsBody.extend({ supersededAt: isoDate })).describe('earlier scores of this forecast against older classification versions, oldest first'),
 });
 
 export const seasonMetricsBody = z.object({
@@ -195,6 +220,7 @@ export const seasonMetricsBody = z.object({
       raceId: z.number().int(),
       model: orderScores.extend({ brierWin: z.number().nullable() }),
       gridBaseline: orderScores,
+      resultVersion: z.number().int().nullable().describe('the classification version the score is against'),
     }),
   ),
   totals: z.object({
@@ -218,7 +244,7 @@ export const healthBody = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string() })),
 });
-export const syncBody = z.object({
+const syncOutcomeBody = z.object({
   raceId: z.number().int(),
   source: z.enum(['jolpica', 'dump']),
   classified: z.number().int(),
@@ -228,6 +254,27 @@ export const syncBody = z.object({
     .nullable()
     .describe('the post-race model update: the version the next freeze uses'),
 });
+export const syncBody = syncOutcomeBody.extend({
+  runId: z.number().int().describe('the results-sync ingestion run'),
+  result: z.object({
+    outcome: z.enum(['stored', 'unchanged', 'corrected']).describe('stored: the first version; corrected: a new version, the forecast re-scored against it'),
+    version: z.number().int(),
+    syncedAt: isoDate,
+    summary: z.string(),
+  }),
+});
+export const recheckBody = syncBody
+  .extend({
+    races: z.array(
+      z.object({
+        raceId: z.number().int(), season: z.number().int(), round: z.number().int(), name: z.string(),
+        outcome: z.enum(['stored', 'unchanged', 'corrected', 'not_published', 'refused']),
+        resultVersion: z.number().int().nullable(),
+        detail: z.string().describe('what changed, or why there was no sync'),
+      }),
+    ).describe('every race re-checked (started within 7 days, and the last finished one), in calendar order'),
+  })
+  .describe('the sync of the last finished race, as POST /{year}/{race} answers, beside every race re-checked');
 
 export const seasonsBody = z.object({ seasons: z.array(z.number().int()).describe('seasons with races, newest first') });
 export const seasonReliabilityBody = z.object({

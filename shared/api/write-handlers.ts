@@ -3,14 +3,14 @@ import { bind, defineRoute, refusal, writeRefusals, type BoundRoute } from '../h
 import { NotFoundError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
-import { syncResults, type SyncDeps } from '../lifecycle/sync-results.js';
+import { syncResults, type SyncDeps, type SyncOutcome } from '../lifecycle/sync-results.js';
+import { recheckRecentResults } from '../lifecycle/recheck-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../clock.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
-import { sessionStartsAt } from '../domain/reference.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
 import type { LruCache } from '../cache/lru-cache.js';
-import { metricsBody, predictionBody, raceRefParams, raceRefQuery, syncBody } from './schemas.js';
+import { metricsBody, predictionBody, raceRefParams, raceRefQuery, recheckBody, syncBody } from './schemas.js';
 
 /**
  * The write functions (predict, sync-results, evaluate): POST only, JSON or no body, an
@@ -49,9 +49,14 @@ export const syncRoutes = {
   latest: defineRoute({
     method: 'POST',
     path: '/latest',
-    summary: 'Sync the last race that has finished (the daily safety net)',
+    summary: 'Re-check the results of every race of the last 7 days and the last finished one (the daily safety net for late classifications and corrections)',
     write: true,
-    responses: { 200: { description: 'stored and evaluated', schema: syncBody }, 502: upstreamRefused, 503: notPublished, ...writeRefusals },
+    responses: {
+      200: { description: 'the last finished race stored and evaluated (its sync, as POST /{year}/{race} answers), and each race re-checked with its outcome', schema: recheckBody },
+      502: refusal('the last finished race\'s classification was refused (details.races: every race re-checked)'),
+      503: refusal('the last finished race is not published yet (Retry-After; details.races: every race re-checked)'),
+      ...writeRefusals,
+    },
   }),
 };
 
@@ -80,25 +85,26 @@ export function predictFunction(deps: PredictDeps & { presented?: LruCache<Prese
   ];
 }
 
-/** POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published). */
+/**
+ * POST /results/sync/{year}/{race} → classification stored + evaluation (503 + Retry-After until published);
+ * POST /results/sync/latest → the daily re-check of the last week's races (lifecycle/recheck-results.ts).
+ */
 export function syncFunction(deps: SyncDeps & { clock: Clock }): BoundRoute[] {
-  const sync = async (ref: { year: number; race: string }) => {
-    const out = await syncResults(deps, ref);
-    return json(200, { ...out, evaluation: out.evaluation ? { ...out.evaluation, evaluatedAt: out.evaluation.evaluatedAt.toISOString() } : null });
-  };
-  return [bind(syncRoutes.race, async ({ params }) => sync(params)), bind(syncRoutes.latest, async () => sync(await latestFinished(deps.repo, deps.clock)))];
+  return [
+    bind(syncRoutes.race, async ({ params }) => json(200, presentSync(await syncResults(deps, params)))),
+    bind(syncRoutes.latest, async () => {
+      const { latest, races } = await recheckRecentResults(deps);
+      return json(200, { ...presentSync(latest), races });
+    }),
+  ];
 }
 
-/** The last race that started at least two hours before now (the daily safety-net sync). */
-async function latestFinished(repo: Repository, clock: Clock) {
-  const cutoff = clock.now().getTime() - 2 * 3600_000;
-  const from = clock.now().getUTCFullYear() - 1;
-  const races = await repo.races.list({ fromSeason: from });
-  const race = races.filter((r) => sessionStartsAt(r.sessions.race).getTime() <= cutoff).pop();
-  if (!race) {
-    throw new NotFoundError('finished race', 'latest', `no race of ${from} or later started before ${new Date(cutoff).toISOString()} (two hours ago) in the stored calendar; sync a past race by name: POST /results/sync/{year}/{race}`);
-  }
-  return { year: race.season, race: String(race.round) };
+function presentSync(out: SyncOutcome) {
+  return {
+    ...out,
+    result: { ...out.result, syncedAt: out.result.syncedAt.toISOString() },
+    evaluation: out.evaluation ? { ...out.evaluation, evaluatedAt: out.evaluation.evaluatedAt.toISOString() } : null,
+  };
 }
 
 /** POST /evaluate/{year}/{race} → (re-)scores the official snapshot against stored results. */

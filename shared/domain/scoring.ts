@@ -28,6 +28,11 @@ export interface Evaluation extends OrderScores {
   calibrationError: Record<ProbabilityKind, number | null>;
   intervalCoverage: number | null;
   baseline: OrderScores;
+  /** The classification version scored (domain/result-versions.ts); null for results never synced (a dump ingest scored directly). */
+  resultVersion: number | null;
 }
 
-export type NewEvaluation = Omit<Evaluation, 'id' | 'evaluatedAt'> & { evaluatedAt?: Date };
+export type NewEvaluation = Omit<Evaluation, 'id' | 'evaluatedAt' | 'resultVersion'> & { evaluatedAt?: Date; resultVersion?: number | null };
+
+/** A score that a re-score against a newer classification version replaced, kept as it was. */
+export type SupersededEvaluation = Evaluation & { supersededAt: Date };

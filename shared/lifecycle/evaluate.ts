@@ -76,15 +76,18 @@ export function gridBaseline(results: readonly RaceResult[]): OrderScores {
 /**
  * Scores the official snapshot of a race under every freeze policy that has one and stores
  * the scores (upsert: one row per race and prediction); superseded and retrospective
- * snapshots are never scored (the database refuses it too). Returns the evaluation under
- * `policy`, or null when the race has no official snapshot under it.
+ * snapshots are never scored (the database refuses it too). Each score names the
+ * classification version it is against (the race's current one; null when its results were
+ * never synced): a re-score after a correction keeps the old score in the store's history.
+ * Returns the evaluation under `policy`, or null when the race has no official snapshot under it.
  */
 export async function evaluateRace(repo: Repository, raceId: number, policy: FreezePolicy): Promise<Evaluation | null> {
   const results = await repo.reference.results(raceId);
   if (results.length === 0) throw new NotFoundError('results of race', raceId);
+  const resultVersion = (await repo.resultVersions.current(raceId))?.version ?? null;
   let wanted: Evaluation | null = null;
   for (const prediction of await repo.predictions.officialForRace(raceId)) {
-    const evaluation = await repo.evaluations.upsert(scorePrediction(prediction, results));
+    const evaluation = await repo.evaluations.upsert({ ...scorePrediction(prediction, results), resultVersion });
     if (policyKey(prediction.freezePolicy) === policyKey(policy)) wanted = evaluation;
   }
   return wanted;

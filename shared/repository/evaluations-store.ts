@@ -1,11 +1,16 @@
 import type { Knex } from 'knex';
 import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
-import type { Evaluation, NewEvaluation } from '../domain/scoring.js';
+import type { Evaluation, NewEvaluation, SupersededEvaluation } from '../domain/scoring.js';
 
 export interface EvaluationsStore {
-  /** One row per race and prediction: re-evaluation replaces the scores. */
+  /**
+   * One row per race and prediction: re-evaluation replaces the scores. A score against
+   * another classification version than the new one's is kept first, in `history`.
+   */
   upsert(e: NewEvaluation): Promise<Evaluation>;
   byPrediction(predictionId: number): Promise<Evaluation | undefined>;
+  /** The scores of a prediction that re-scores against newer classification versions replaced, oldest first. */
+  history(predictionId: number): Promise<SupersededEvaluation[]>;
   /** The evaluation of every race's official snapshot under a policy over a season, in calendar order. */
   season(season: number, policy: FreezePolicy): Promise<(Evaluation & { round: number; raceName: string })[]>;
   /** Per model version: how many races were evaluated and the mean scores. */
@@ -34,6 +39,7 @@ function mapEvaluation(r: Record<string, unknown>): Evaluation {
     calibrationError: json(r.calibration_error),
     intervalCoverage: numOrNull(r.interval_coverage),
     baseline: json(r.baseline),
+    resultVersion: r.result_version == null ? null : Number(r.result_version),
   };
 }
 
@@ -45,6 +51,7 @@ const finiteRecord = <T extends Record<string, number | null>>(r: T) =>
 export function createEvaluationsStore(db: Knex | Knex.Transaction): EvaluationsStore {
   return {
     async upsert(e) {
+      const resultVersion = e.resultVersion ?? null;
       const row = {
         race_id: e.raceId,
         prediction_id: e.predictionId,
@@ -67,9 +74,28 @@ export function createEvaluationsStore(db: Knex | Knex.Transaction): Evaluations
           top10Accuracy: finite(e.baseline.top10Accuracy),
           spearman: finite(e.baseline.spearman),
         }),
+        result_version: resultVersion,
       };
-      const [saved] = await db('evaluations').insert(row).onConflict(['race_id', 'prediction_id']).merge().returning('*');
-      return mapEvaluation(saved);
+      // One transaction (a savepoint inside the caller's): the kept old score and the new one.
+      return db.transaction(async (trx) => {
+        const old = await trx('evaluations').where({ race_id: e.raceId, prediction_id: e.predictionId }).forUpdate().first();
+        if (old && (old.result_version ?? null) !== resultVersion) {
+          const kept = mapEvaluation(old);
+          await trx('evaluation_history').insert({
+            evaluation_id: kept.id, race_id: kept.raceId, prediction_id: kept.predictionId, result_version: kept.resultVersion,
+            superseded_at: row.evaluated_at, evaluation: JSON.stringify(kept),
+          });
+        }
+        const [saved] = await trx('evaluations').insert(row).onConflict(['race_id', 'prediction_id']).merge().returning('*');
+        return mapEvaluation(saved);
+      });
+    },
+    async history(predictionId) {
+      const rows = await db('evaluation_history').where({ prediction_id: predictionId }).orderBy('id');
+      return rows.map((r: Record<string, unknown>) => {
+        const e = json(r.evaluation) as Evaluation;
+        return { ...e, evaluatedAt: new Date(e.evaluatedAt), supersededAt: new Date(r.superseded_at as string) };
+      });
     },
     async byPrediction(predictionId) {
       const row = await db('evaluations').where({ prediction_id: predictionId }).first();

@@ -6,6 +6,7 @@ import { createModelVersionsStore, type ModelVersionsStore } from './model-versi
 import { createPredictionsStore, type PredictionsStore } from './predictions-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
 import { createReferenceStore, type ReferenceStore } from './reference-store.js';
+import { createResultVersionsStore, type ResultVersionsStore } from './result-versions-store.js';
 
 /**
  * The repository: the one module that writes SQL. Every store is built over the same
@@ -19,6 +20,7 @@ export interface Repository {
   reference: ReferenceStore;
   predictions: PredictionsStore;
   evaluations: EvaluationsStore;
+  resultVersions: ResultVersionsStore;
   history: HistoryStore;
   modelVersions: ModelVersionsStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
@@ -31,6 +33,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     reference: createReferenceStore(db),
     predictions: createPredictionsStore(db),
     evaluations: createEvaluationsStore(db),
+    resultVersions: createResultVersionsStore(db),
     history: createHistoryStore(db),
     modelVersions: createModelVersionsStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),

@@ -2,6 +2,7 @@ import type { Repository } from '../index.js';
 import { createMemoryHistoryStore, createMemoryRacesStore } from './calendar.js';
 import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
 import { createMemoryReferenceStore } from './reference.js';
+import { createMemoryResultVersionsStore } from './result-versions.js';
 import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
 import { Session, Tables } from './tables.js';
 
@@ -29,6 +30,7 @@ function over(session: Session): Repository {
     reference: createMemoryReferenceStore(session),
     predictions: createMemoryPredictionsStore(session),
     evaluations: createMemoryEvaluationsStore(session),
+    resultVersions: createMemoryResultVersionsStore(session),
     history: createMemoryHistoryStore(session),
     modelVersions: createMemoryModelVersionsStore(session),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),

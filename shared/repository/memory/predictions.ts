@@ -1,5 +1,5 @@
 import { sessionStartsAt } from '../../domain/reference.js';
-import type { Evaluation } from '../../domain/scoring.js';
+import type { Evaluation, SupersededEvaluation } from '../../domain/scoring.js';
 import type { Prediction, PredictionEntry } from '../../domain/prediction.js';
 import { policyKey } from '../../domain/freeze-policy.js';
 import type { EvaluationsStore } from '../evaluations-store.js';
@@ -166,9 +166,16 @@ export function createMemoryEvaluationsStore(s: Session): EvaluationsStore {
       }
       if (!(e.starters >= 0)) refuse('evaluations.starters must be >= 0');
       const existing = all().find((x) => x.raceId === e.raceId && x.predictionId === e.predictionId);
+      const resultVersion = e.resultVersion ?? null;
+      const evaluatedAt = e.evaluatedAt ?? s.now();
+      // A score against another classification version is kept before it is replaced.
+      if (existing && existing.resultVersion !== resultVersion) {
+        const id = t.nextId('evaluation_history');
+        s.write('evaluation_history', id, { superseded: { ...existing, supersededAt: evaluatedAt } satisfies SupersededEvaluation });
+      }
       const evaluation: Evaluation = {
         id: existing?.id ?? t.nextId('evaluations'),
-        raceId: e.raceId, predictionId: e.predictionId, evaluatedAt: e.evaluatedAt ?? s.now(), starters: e.starters,
+        raceId: e.raceId, predictionId: e.predictionId, evaluatedAt, starters: e.starters, resultVersion,
         positionMae: finite(e.positionMae), timeMaeSeconds: finite(e.timeMaeSeconds), winnerCorrect: e.winnerCorrect, podiumAccuracy: finite(e.podiumAccuracy),
         top10Accuracy: finite(e.top10Accuracy), spearman: finite(e.spearman), brier: finiteRecord(e.brier), logLoss: finiteRecord(e.logLoss),
         calibrationError: finiteRecord(e.calibrationError), intervalCoverage: finite(e.intervalCoverage),
@@ -183,6 +190,12 @@ export function createMemoryEvaluationsStore(s: Session): EvaluationsStore {
     async byPrediction(predictionId) {
       const e = all().find((x) => x.predictionId === predictionId);
       return e ? copy(e) : undefined;
+    },
+    async history(predictionId) {
+      return t.rows('evaluation_history')
+        .map((r) => r.superseded as SupersededEvaluation)
+        .filter((e) => e.predictionId === predictionId)
+        .map((e) => copy(e));
     },
     async season(season, policy) {
       const key = policyKey(policy);
