@@ -87,8 +87,8 @@ async function ingestDump(app: AppContext): Promise<void> {
  * walk-forward: only a model whose training data ends before the season may forecast it (and,
  * as each result is synced, its post-race updates).
  */
-export async function replayLocally(app: AppContext, season: number): Promise<ReplayReport> {
-  const races = await app.repo.races.listSeason(season);
+export async function replayLocally(app: AppContext, season: number, options: { rounds?: number } = {}): Promise<ReplayReport> {
+  const races = (await app.repo.races.listSeason(season)).filter((r) => options.rounds === undefined || r.round <= options.rounds);
   if (races.length === 0) throw new ValidationError(`no races of ${season} in the database`);
   const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));
   const forecaster = currentForecaster(app, { trainedBefore: season });

@@ -52,52 +52,73 @@ interface ReplayDeps {
  * (GET /metrics/season/{year}) are the same snapshots by construction.
  */
 export async function replaySeason(deps: ReplayDeps, season: number): Promise<ReplayReport> {
-  const call = async (method: string, path: string) => {
-    const res = await fetch(`${deps.baseUrl}${path}`, { method, headers: deps.headers ?? {} });
-    // The functions' JSON as served (shapes in shared/api/schemas.ts); read loosely here.
+  const call = apiCaller(deps.baseUrl, deps.headers);
+  const rows: ReplayRace[] = [];
+  for (const race of deps.races) {
+    const notes: string[] = [];
+    deps.progress?.tick(0, race.name);
+    deps.clock.set(freezeWindow(race, deps.policy).allowedAt);
+    const frozen = await call('POST', `/predict?year=${season}&race=${race.round}`);
+    if (frozen.status !== 200 && frozen.status !== 201) notes.push(`predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`);
+    else if (!frozen.body!.official) notes.push(`an earlier forecast (not snapshot ${frozen.body!.id} of this replay) is the official one`);
+    deps.clock.set(new Date(sessionStartsAt(race.sessions.race).getTime() + SYNC_AFTER_RACE_HOURS * 3600_000));
+    const synced = await call('POST', `/results/sync/${season}/${race.round}`);
+    if (synced.status !== 200) notes.push(`sync ${synced.status}: ${synced.body?.error?.message ?? ''}`);
+    rows.push(await readRaceRow(call, race, notes));
+    deps.progress?.tick(1, race.name);
+  }
+  return seasonReport(call, season, deps.policy, rows);
+}
+
+/** A JSON call to the functions as served (shapes in shared/api/schemas.ts; read loosely here). */
+export type ApiCall = (method: string, path: string) => Promise<{ status: number; body: Record<string, any> | null }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function apiCaller(baseUrl: string, headers: Record<string, string> = {}): ApiCall {
+  return async (method, path) => {
+    const res = await fetch(`${baseUrl}${path}`, { method, headers });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = (await res.json().catch(() => null)) as Record<string, any> | null;
     return { status: res.status, body };
   };
-  const rows: ReplayRace[] = [];
+}
+
+/** A race's row as the API serves it afterwards: its official snapshot, result and score. */
+export async function readRaceRow(call: ApiCall, race: Race, notes: string[] = []): Promise<ReplayRace> {
+  const row: ReplayRace = {
+    round: race.round, race: race.name, raceId: race.id, predictionId: null, modelVersion: null, frozenAt: null, predictedWinner: null, actualWinner: null,
+    winnerCorrect: null, positionMae: null, brierWin: null, spearman: null, gridBaselineMae: null, gridBaselineWinnerCorrect: null,
+    note: notes.length ? notes.join('; ') : null,
+  };
+  const [official, results, metrics] = await Promise.all([call('GET', `/predictions/${race.id}`), call('GET', `/results/${race.id}`), call('GET', `/metrics/${race.id}`)]);
+  if (official.status === 200) {
+    row.predictionId = official.body!.id;
+    row.modelVersion = official.body!.modelVersion;
+    row.frozenAt = official.body!.snapshotAt;
+    row.predictedWinner = official.body!.entries[0]?.driver ?? null;
+  }
+  row.actualWinner = results.body?.results?.[0]?.driver ?? null;
+  if (metrics.status === 200) {
+    const e = metrics.body!;
+    row.winnerCorrect = e.winnerCorrect;
+    row.positionMae = e.positionMae;
+    row.brierWin = e.brier.win;
+    row.spearman = e.spearman;
+    row.gridBaselineMae = e.baseline.positionMae;
+    row.gridBaselineWinnerCorrect = e.baseline.winnerCorrect;
+  }
+  return row;
+}
+
+/** The report of a season's rows: the model of its first official forecast, and the season totals as served. */
+export async function seasonReport(call: ApiCall, season: number, policy: FreezePolicy, races: ReplayRace[]): Promise<ReplayReport> {
   let model: string | null = null;
-  for (const race of deps.races) {
-    const row: ReplayRace = {
-      round: race.round, race: race.name, raceId: race.id, predictionId: null, modelVersion: null, frozenAt: null, predictedWinner: null, actualWinner: null,
-      winnerCorrect: null, positionMae: null, brierWin: null, spearman: null, gridBaselineMae: null, gridBaselineWinnerCorrect: null, note: null,
-    };
-    const note = (text: string) => (row.note = row.note ? `${row.note}; ${text}` : text);
-    rows.push(row);
-    deps.progress?.tick(0, race.name);
-    deps.clock.set(freezeWindow(race, deps.policy).allowedAt);
-    const frozen = await call('POST', `/predict?year=${season}&race=${race.round}`);
-    if (frozen.status !== 200 && frozen.status !== 201) note(`predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`);
-    else if (!frozen.body!.official) note(`an earlier forecast (not snapshot ${frozen.body!.id} of this replay) is the official one`);
-    deps.clock.set(new Date(sessionStartsAt(race.sessions.race).getTime() + SYNC_AFTER_RACE_HOURS * 3600_000));
-    const synced = await call('POST', `/results/sync/${season}/${race.round}`);
-    if (synced.status !== 200) note(`sync ${synced.status}: ${synced.body?.error?.message ?? ''}`);
-    const [official, results, metrics] = await Promise.all([call('GET', `/predictions/${race.id}`), call('GET', `/results/${race.id}`), call('GET', `/metrics/${race.id}`)]);
-    if (official.status === 200) {
-      row.predictionId = official.body!.id;
-      row.modelVersion = official.body!.modelVersion;
-      row.frozenAt = official.body!.snapshotAt;
-      row.predictedWinner = official.body!.entries[0]?.driver ?? null;
-      model ??= official.body!.model?.label ?? official.body!.modelVersion;
-    }
-    row.actualWinner = results.body?.results?.[0]?.driver ?? null;
-    if (metrics.status === 200) {
-      const e = metrics.body!;
-      row.winnerCorrect = e.winnerCorrect;
-      row.positionMae = e.positionMae;
-      row.brierWin = e.brier.win;
-      row.spearman = e.spearman;
-      row.gridBaselineMae = e.baseline.positionMae;
-      row.gridBaselineWinnerCorrect = e.baseline.winnerCorrect;
-    }
-    deps.progress?.tick(1, race.name);
+  const first = races.find((r) => r.predictionId !== null);
+  if (first) {
+    const official = await call('GET', `/predictions/${first.raceId}`);
+    model = official.body?.model?.label ?? official.body?.modelVersion ?? null;
   }
   const totals = await call('GET', `/metrics/season/${season}`);
-  return { season, model, policy: deps.policy, races: rows, totals: totals.body?.totals ?? null };
+  return { season, model, policy, races, totals: totals.body?.totals ?? null };
 }
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '—' : x.toFixed(digits));
