@@ -355,6 +355,46 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
       });
     });
 
+    describe('result versions', () => {
+      const row = (driverId: number, positionOrder: number, over: Record<string, unknown> = {}) => ({
+        driverId, constructorId: 1, number: null, grid: positionOrder, position: positionOrder, positionText: String(positionOrder), positionOrder,
+        points: 10 - positionOrder, laps: 57, timeText: null, milliseconds: 5_400_000 + positionOrder, fastestLap: null, fastestLapRank: null,
+        fastestLapTime: null, fastestLapSpeed: null, status: 'Finished', ...over,
+      });
+
+      it('keeps every version of a race in order, the newest current, and refuses a number twice', async () => {
+        const s = await buildSeason(repo, { qualifying: false });
+        const [race, other] = [s.races[0]!, s.races[1]!];
+        expect(await repo.resultVersions.current(race.id)).toBeUndefined();
+        const first = { raceId: race.id, version: 1, syncedAt: new Date('2024-03-03T17:00:00Z'), runId: null, classification: [row(1, 1), row(2, 2)], changes: [], summary: 'first classification' };
+        expect(await repo.resultVersions.add(first)).toEqual(first);
+        const changes = [{ driverId: 2, driver: 'PIA', kind: 'changed' as const, fields: [{ field: 'status' as const, from: 'Finished', to: '+1 Lap' }] }];
+        const second = { ...first, version: 2, syncedAt: new Date('2024-03-05T09:00:00Z'), classification: [row(1, 1), row(2, 2, { status: '+1 Lap' })], changes, summary: 'PIA: status Finished → +1 Lap' };
+        await repo.resultVersions.add(second);
+        await expect(repo.resultVersions.add({ ...second, summary: 'again' })).rejects.toThrow(/unique|duplicate/i);
+        expect(await repo.resultVersions.current(race.id)).toEqual(second);
+        expect((await repo.resultVersions.history(race.id)).map((v) => [v.version, v.summary])).toEqual([[1, 'first classification'], [2, 'PIA: status Finished → +1 Lap']]);
+        expect(await repo.resultVersions.history(other.id)).toEqual([]);
+      });
+
+      it('an evaluation names its result version; a re-score against another version keeps the old score in history', async () => {
+        const { race, id } = await withOfficialForecast();
+        const v1 = await repo.evaluations.upsert(scores(id, race.id, { positionMae: 1.5, resultVersion: 1 }));
+        expect(v1.resultVersion).toBe(1);
+        // The same version again (an identical re-sync, POST /evaluate): replaced, no history.
+        await repo.evaluations.upsert(scores(id, race.id, { positionMae: 1.25, resultVersion: 1 }));
+        expect(await repo.evaluations.history(id)).toEqual([]);
+        const v2 = await repo.evaluations.upsert(scores(id, race.id, { positionMae: 2, resultVersion: 2 }));
+        expect(v2).toMatchObject({ id: v1.id, resultVersion: 2, positionMae: 2 });
+        const [kept, ...more] = await repo.evaluations.history(id);
+        expect(more).toEqual([]);
+        expect(kept).toMatchObject({ id: v1.id, predictionId: id, resultVersion: 1, positionMae: 1.25 });
+        expect(kept!.supersededAt).toBeInstanceOf(Date);
+        expect(await repo.evaluations.count()).toBe(1);
+        expect((await repo.evaluations.season(race.season, policy))[0]!.resultVersion).toBe(2);
+      });
+    });
+
     describe('model versions and training runs', () => {
       it('registers versions once per kind and finds the latest by training time', async () => {
         const a = await registerModel(repo, 'net-a', 2022);
