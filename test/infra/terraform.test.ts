@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionManifest, type FunctionSpec } from '../../shared/app/manifest.js';
+import { recurringJobs } from '../../shared/scheduler/recurring.js';
 import { configSchema, productionEnvByFunction, productionEnvSchema } from '../../shared/config/config.js';
 import {
   checkFunctionAccess,
@@ -294,6 +295,30 @@ describe('terraform scheduler jobs and the manifest', () => {
       expect.stringContaining('(pitwall-hourly-result-sync) calls "sync-results", whose scheduledBy'),
       'shared/app/function-manifest.json: "sync-results" is scheduledBy "pitwall-daily-result-sync", which no google_cloud_scheduler_job of terraform/ is',
     ]);
+  });
+});
+
+describe("the replay's copy of the recurring jobs", () => {
+  it('has the schedules, paths, functions and retries terraform/scheduler.tf gives them', () => {
+    const base = 'https://functions.invalid';
+    const schedules = asRecord(module.locals.function_schedules);
+    const replayed = new Map(recurringJobs(base).map((j) => [j.id, j]));
+    expect(replayed.size).toBe(Object.keys(schedules).length);
+    for (const value of Object.values(schedules)) {
+      const tf = asRecord(value);
+      const job = replayed.get(String(tf.name));
+      expect(job, String(tf.name)).toBeDefined();
+      // The schedule is a variable: its default is what a deployment without tfvars runs.
+      const variable = /^\$\{var\.(\w+)\}$/.exec(String(tf.schedule))?.[1];
+      expect(job!.schedule).toBe(variable ? module.variables[variable]!.default : tf.schedule);
+      expect(job!.uri).toBe(`${base}/${String(tf.function)}${String(tf.path)}`);
+      const retry = asRecord(tf.retry);
+      expect(job!.retry.retryCount).toBe(retry.retry_count);
+      expect(`${job!.retry.minBackoffSeconds}s`).toBe(retry.min_backoff_duration);
+      expect(`${job!.retry.maxBackoffSeconds}s`).toBe(retry.max_backoff_duration);
+      expect(job!.retry.maxDoublings).toBe(retry.max_doublings ?? 5);
+      expect(`${job!.attemptDeadlineSeconds}s`).toBe(tf.attempt_deadline);
+    }
   });
 });
 
