@@ -8,6 +8,8 @@ import * as m006 from './006_snapshot_integrity.js';
 import * as m007 from './007_frozen_snapshots.js';
 import * as m008 from './008_ingestion_heartbeat.js';
 import * as m009 from './009_result_versions.js';
+import * as m010 from './010_weather.js';
+import * as m011 from './011_freeze_attempts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +30,8 @@ export const migrations: [name: string, migration: Migration][] = [
   ['007_frozen_snapshots', m007],
   ['008_ingestion_heartbeat', m008],
   ['009_result_versions', m009],
+  ['010_weather', m010],
+  ['011_freeze_attempts', m011],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -18,6 +18,7 @@ import {
   raceRecord,
   resultRecord,
   seasonRecord,
+  sessionWeatherRecord,
   sprintResultRecord,
   statusRecord,
   type LoadOptions,
@@ -53,6 +54,7 @@ const perRaceTables: { table: PerRaceTable; field: keyof RecordBatch; schema: z.
   { table: 'constructor_results', field: 'constructorResults', schema: constructorResultRecord },
   { table: 'pit_stops', field: 'pitStops', schema: pitStopRecord },
   { table: 'laps', field: 'laps', schema: lapRecord },
+  { table: 'session_weather', field: 'sessionWeather', schema: sessionWeatherRecord },
 ];
 
 /** Natural key of a record within its table (duplicates in a batch are quarantined). */
@@ -71,6 +73,7 @@ const naturalKey: Record<TableName, (r: Record<string, unknown>) => string> = {
   constructor_results: (r) => `${r.season}/${r.round}/${r.constructorRef}`,
   pit_stops: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.stop}`,
   laps: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.lap}/${r.source}`,
+  session_weather: (r) => `${r.season}/${r.round}/${r.session}/${r.sampledAt}`,
 };
 
 const DEFAULT_ROWS_PER_TRANSACTION = 20_000;

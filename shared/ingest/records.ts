@@ -204,6 +204,24 @@ export const lapRecord = z.object({
   source: text().min(1),
 });
 
+/** One OpenF1 weather sample of a session of the race weekend (natural key: race, session, sampledAt). */
+export const sessionWeatherRecord = z.object({
+  ...raceKey,
+  session: z.enum(['fp1', 'fp2', 'fp3', 'sprint_qualifying', 'sprint', 'qualifying', 'race']),
+  sessionKey: int.min(1),
+  /** The sample's instant, normalised to ISO UTC so the natural key is one spelling. */
+  sampledAt: text()
+    .refine((v) => !Number.isNaN(Date.parse(v)) && /[zZ]|[+-]\d{2}:?\d{2}$/.test(v), 'must be an ISO instant with its offset')
+    .transform((v) => new Date(v).toISOString()),
+  airTemperature: z.number().min(-50).max(70).nullable(),
+  trackTemperature: z.number().min(-50).max(90).nullable(),
+  humidity: z.number().min(0).max(100).nullable(),
+  pressure: z.number().min(500).max(1100).nullable(),
+  rainfall: z.number().min(0).nullable(),
+  windDirection: z.number().min(0).max(360).nullable(),
+  windSpeed: z.number().min(0).max(100).nullable(),
+});
+
 export type SeasonRecord = z.input<typeof seasonRecord>;
 export type CircuitRecord = z.input<typeof circuitRecord>;
 export type DriverRecord = z.input<typeof driverRecord>;
@@ -218,6 +236,7 @@ export type ConstructorStandingRecord = z.input<typeof constructorStandingRecord
 export type ConstructorResultRecord = z.input<typeof constructorResultRecord>;
 export type PitStopRecord = z.input<typeof pitStopRecord>;
 export type LapRecord = z.input<typeof lapRecord>;
+export type SessionWeatherRecord = z.input<typeof sessionWeatherRecord>;
 
 /** A source row a reader could not even map to a record (e.g. unknown raceId); the loader quarantines it. */
 export interface RejectedRow {
@@ -257,6 +276,7 @@ export interface RecordBatch {
   constructorResults?: ConstructorResultRecord[];
   pitStops?: PitStopRecord[];
   laps?: LapRecord[];
+  sessionWeather?: SessionWeatherRecord[];
   rejected?: RejectedRow[];
   corrections?: CorrectedRow[];
   warnings?: WarningRow[];
@@ -278,6 +298,7 @@ export const tableNames = [
   'constructor_results',
   'pit_stops',
   'laps',
+  'session_weather',
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

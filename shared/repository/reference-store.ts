@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SessionWeatherSample, WeatherSession } from '../domain/weather.js';
 import type {
   CarStrategy,
   Circuit,
@@ -36,7 +37,8 @@ export type ReferenceTable =
   | 'constructor_standings'
   | 'constructor_results'
   | 'pit_stops'
-  | 'laps';
+  | 'laps'
+  | 'session_weather';
 
 /** camelCase field → column, per table; the field order is the column order. */
 const columnsOf: Record<ReferenceTable, Record<string, string>> = {
@@ -90,6 +92,11 @@ const columnsOf: Record<ReferenceTable, Record<string, string>> = {
     stint: 'stint', tyreLife: 'tyre_life', freshTyre: 'fresh_tyre', trackStatus: 'track_status', pitIn: 'pit_in',
     pitOut: 'pit_out', pitStop: 'pit_stop', sources: 'sources',
   },
+  session_weather: {
+    raceId: 'race_id', session: 'session', sampledAt: 'sampled_at', sessionKey: 'session_key', airTemperature: 'air_temperature',
+    trackTemperature: 'track_temperature', humidity: 'humidity', pressure: 'pressure', rainfall: 'rainfall',
+    windDirection: 'wind_direction', windSpeed: 'wind_speed',
+  },
 };
 
 const specs: Record<ReferenceTable, UpsertSpec> = {
@@ -107,6 +114,7 @@ const specs: Record<ReferenceTable, UpsertSpec> = {
   constructor_results: { table: 'constructor_results', key: ['race_id', 'constructor_id'], mode: 'replace' },
   pit_stops: { table: 'pit_stops', key: ['race_id', 'driver_id', 'stop'], mode: 'replace' },
   laps: { table: 'laps', key: ['race_id', 'driver_id', 'lap'], mode: 'merge' },
+  session_weather: { table: 'session_weather', key: ['race_id', 'session', 'sampled_at'], mode: 'replace' },
 };
 
 /** The tables' fields and natural keys, shared with the in-memory repository (memory/reference.ts). */
@@ -158,6 +166,8 @@ export interface ReferenceStore {
   driverStandings(raceId: number): Promise<Standing[]>;
   constructorStandings(raceId: number): Promise<Standing[]>;
   constructorResults(raceId: number): Promise<ConstructorRaceResult[]>;
+  /** OpenF1 weather samples of a race weekend, by session then time; empty where none was ingested. */
+  sessionWeather(raceId: number): Promise<SessionWeatherSample[]>;
 }
 
 const num = (v: unknown) => Number(v);
@@ -336,6 +346,14 @@ export function createReferenceStore(db: Knex | Knex.Transaction): ReferenceStor
     async constructorResults(raceId) {
       return (await db('constructor_results').where({ race_id: raceId }).orderBy('constructor_id')).map((r: Record<string, unknown>) => ({
         raceId: num(r.race_id), constructorId: num(r.constructor_id), points: numberOrNull(r.points), status: text(r.status),
+      }));
+    },
+    async sessionWeather(raceId) {
+      return (await db('session_weather').where({ race_id: raceId }).orderBy(['session', 'sampled_at'])).map((r: Record<string, unknown>) => ({
+        raceId: num(r.race_id), session: r.session as WeatherSession, sessionKey: num(r.session_key),
+        sampledAt: new Date(r.sampled_at as string).toISOString(), airTemperature: numberOrNull(r.air_temperature),
+        trackTemperature: numberOrNull(r.track_temperature), humidity: numberOrNull(r.humidity), pressure: numberOrNull(r.pressure),
+        rainfall: numberOrNull(r.rainfall), windDirection: numberOrNull(r.wind_direction), windSpeed: numberOrNull(r.wind_speed),
       }));
     },
   };

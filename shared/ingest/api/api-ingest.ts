@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { JolpicaClient } from '../../clients/jolpica.js';
 import type { OpenF1Client, OpenF1InvalidRow } from '../../clients/openf1.js';
 import { runIngestion, type IngestDeps, type RunOutcome } from '../ingest.js';
-import type { LapRecord, RecordBatch, RejectedRow } from '../records.js';
-import { readJolpica, type JolpicaRequest } from './jolpica-ingest.js';
+import type { LapRecord, RecordBatch, RejectedRow, SessionWeatherRecord, TableName, WarningRow } from '../records.js';
+import { readJolpica, type JolpicaPart, type JolpicaRequest } from './jolpica-ingest.js';
+import { NotReadyError } from '../../errors.js';
 import { openf1LapRecords, raceForSession } from './openf1-records.js';
+import { meetingWeather } from './openf1-weather.js';
 
 /**
  * Ingestion runs from the APIs: read → H1's loadRecords (validation, quarantine, per-race
@@ -21,23 +23,43 @@ export interface ApiIngestDeps extends IngestDeps {
 export async function ingestJolpica(deps: ApiIngestDeps, request: JolpicaRequest): Promise<RunOutcome> {
   const jolpica = deps.jolpica;
   if (!jolpica) throw new Error('ingestJolpica needs a Jolpica client');
-  return runIngestion(deps, 'jolpica', { ...request }, () =>
+  const outcome = await runIngestion(deps, 'jolpica', { ...request }, () =>
     readJolpica(
       { jolpica, logger: deps.logger, today: deps.now().toISOString().slice(0, 10), ...(deps.progress ? { progress: deps.progress } : {}) },
       request,
     ),
   );
+  if (request.require && request.round !== undefined) {
+    const missing = (request.parts ?? []).filter((p) => requiredTable[p] && !(outcome.tables[requiredTable[p]!]?.read ?? 0));
+    if (missing.length) {
+      throw new NotReadyError(
+        `${missing.join(', ')} of ${request.season} round ${request.round} not published yet (run ${outcome.runId} stored the rest): retry later`,
+        UNPUBLISHED_RETRY_AFTER_SECONDS,
+        { runId: outcome.runId, missing },
+      );
+    }
+  }
+  return outcome;
 }
+
+/** The table a required part must bring rows to (schedule and drivers are not per round). */
+const requiredTable: Partial<Record<JolpicaPart, TableName>> = {
+  results: 'results', qualifying: 'qualifying', sprint: 'sprint_results', pitstops: 'pit_stops', laps: 'laps', standings: 'driver_standings',
+};
+const UNPUBLISHED_RETRY_AFTER_SECONDS = 600;
 
 export const openf1Request = z
   .object({
     /** Every Race session of this year… */
     year: z.number().int().min(2023).max(2100).optional(),
+    /** …only the one of this round of that year (a scheduled post-race job)… */
+    round: z.number().int().min(1).max(40).optional(),
     /** …or these session keys. */
     sessionKeys: z.array(z.number().int().positive()).min(1).optional(),
   })
   .strict()
-  .refine((r) => (r.year === undefined) !== (r.sessionKeys === undefined), { message: 'give exactly one of year, sessionKeys' });
+  .refine((r) => (r.year === undefined) !== (r.sessionKeys === undefined), { message: 'give exactly one of year, sessionKeys' })
+  .refine((r) => r.round === undefined || r.year !== undefined, { message: 'round goes with year' });
 export type OpenF1Request = z.infer<typeof openf1Request>;
 
 /**
@@ -63,6 +85,8 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
     );
     const races = (await deps.repo.races.list()).map((r) => ({ season: r.season, round: r.round, date: r.sessions.race.date }));
     const laps: LapRecord[] = [];
+    const sessionWeather: SessionWeatherRecord[] = [];
+    const warnings: WarningRow[] = [];
     const rejected: RejectedRow[] = [];
     for (const key of request.sessionKeys ?? []) {
       if (!all.some((s) => s.session_key === key && s.session_name === 'Race')) {
@@ -73,6 +97,10 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
     try {
       for (const session of sessions) {
         const race = raceForSession(session, races);
+        if (request.round !== undefined && race?.round !== request.round) {
+          bar?.tick(1);
+          continue;
+        }
         if (!race) {
           rejected.push({ table: 'laps', raw: session, reason: `openf1: no race in the database on ${session.date_start.slice(0, 10)} for session ${session.session_key}` });
           bar?.tick(1);
@@ -93,12 +121,17 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
         const mapped = openf1LapRecords(race, byNumber, { laps: sessionLaps, stints, pits });
         laps.push(...mapped.laps);
         rejected.push(...mapped.rejected);
-        deps.logger.info('openf1 session read', { session: session.session_key, ...race, laps: mapped.laps.length, rejected: mapped.rejected.length });
+        // The weekend's weather (practice, qualifying, sprint and race sessions) in one request per meeting.
+        const weather = await meetingWeather(openf1, all, session, race);
+        sessionWeather.push(...weather.records);
+        rejected.push(...weather.rejected);
+        warnings.push(...weather.warnings);
+        deps.logger.info('openf1 session read', { session: session.session_key, ...race, laps: mapped.laps.length, weather: weather.records.length, rejected: mapped.rejected.length });
         bar?.tick(1, `${race.season} R${race.round}`);
       }
     } finally {
       bar?.stop();
     }
-    return { laps, rejected };
+    return { laps, sessionWeather, rejected, ...(warnings.length ? { warnings } : {}) };
   });
 }

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type {
   Circuit, Compound, Constructor, ConstructorRaceResult, Driver, Lap, PitStop, QualifyingResult, Race, RaceResult, SessionName, Standing,
 } from '../../domain/reference.js';
+import type { SessionWeatherSample } from '../../domain/weather.js';
 import { referenceColumns, referenceUpsertSpecs, type ReferenceStore, type ReferenceTable } from '../reference-store.js';
 import type { UpsertCounts } from '../reference-upsert.js';
 import { ConstraintError, copy, type Row, type Session } from './tables.js';
@@ -30,6 +31,7 @@ const references: Partial<Record<ReferenceTable, Record<string, ReferenceTable>>
   constructor_results: { raceId: 'races', constructorId: 'constructors' },
   pit_stops: { raceId: 'races', driverId: 'drivers' },
   laps: { raceId: 'races', driverId: 'drivers' },
+  session_weather: { raceId: 'races' },
 };
 
 /** The CHECK constraints of migrations/001 that domain data can trip over. */
@@ -266,6 +268,10 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
     },
     async constructorResults(raceId) {
       return where('constructor_results', (r) => r.raceId === raceId).sort(by((r) => r.constructorId)).map((r) => pick<ConstructorRaceResult>(r, ['raceId', 'constructorId', 'points', 'status']));
+    },
+    async sessionWeather(raceId) {
+      return where('session_weather', (r) => r.raceId === raceId).sort(by((r) => r.session, (r) => r.sampledAt))
+        .map((r) => pick<SessionWeatherSample>(r, ['raceId', 'session', 'sessionKey', 'sampledAt', 'airTemperature', 'trackTemperature', 'humidity', 'pressure', 'rainfall', 'windDirection', 'windSpeed']));
     },
   };
   return store;
