@@ -271,6 +271,8 @@ const wallClockKeys = new Set([
   'evaluatedAt',
   // when a model version was registered
   'trainedAt',
+  // when a classification version was synced (the sync's clock: the real one here)
+  'syncedAt',
 ]);
 
 function normalise(answer: Answer): Answer {
