@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { createHttpClient } from './http-client.js';
 import { createJolpicaClient, type JolpicaClient } from './jolpica.js';
 import { createOpenF1Client, type OpenF1Client } from './openf1.js';
+import { createOpenMeteoClient, openMeteoLimits, type OpenMeteoClient } from './open-meteo.js';
 import { jolpicaLimits, openf1Limits } from './pacer.js';
 import { createRequestLedger } from './request-ledger.js';
 import { createResponseCache } from './response-cache.js';
@@ -10,6 +11,7 @@ import { createResponseCache } from './response-cache.js';
 export interface ApiClientsConfig {
   jolpicaBaseUrl: string;
   openf1BaseUrl: string;
+  openMeteoBaseUrl: string;
   /** On-disk response cache; created when missing. */
   httpCacheDir: string;
   jolpicaPageSize?: number;
@@ -19,8 +21,8 @@ export interface ApiClientsConfig {
 
 const userAgent = 'pitwall/0.1 (F1 forecasting)';
 
-/** The two API clients as the edges build them: each with its own limits, sharing one cache folder. */
-export function createApiClients(config: ApiClientsConfig, logger: Logger, clock?: Clock): { jolpica: JolpicaClient; openf1: OpenF1Client } {
+/** The API clients as the edges build them: each with its own limits, sharing one cache folder. */
+export function createApiClients(config: ApiClientsConfig, logger: Logger, clock?: Clock): { jolpica: JolpicaClient; openf1: OpenF1Client; openMeteo: OpenMeteoClient } {
   const cache = createResponseCache(config.httpCacheDir, logger);
   const ledger = createRequestLedger(config.httpCacheDir, logger);
   const up = config.upstream ?? {};
@@ -40,5 +42,6 @@ export function createApiClients(config: ApiClientsConfig, logger: Logger, clock
       ...(clock ? { now: () => clock.now().getTime() } : {}),
     }),
     openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl }),
+    openMeteo: createOpenMeteoClient({ http: createHttpClient({ ...common, limits: openMeteoLimits }), baseUrl: config.openMeteoBaseUrl }),
   };
 }

@@ -93,6 +93,7 @@ export const configSchema = z
     F1_DUMP_DIR: optionalString,
     JOLPICA_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.jolpi.ca/ergast/f1')),
     OPENF1_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.openf1.org/v1')),
+    OPEN_METEO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.open-meteo.com/v1')),
     HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
     JOLPICA_PAGE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(100)),
     RESULTS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['jolpica', 'dump']).default('dump')),
@@ -239,6 +240,8 @@ export interface Config {
   dumpDir?: string;
   jolpicaBaseUrl: string;
   openf1BaseUrl: string;
+  /** Open-Meteo's forecast API (race-day weather; no key). */
+  openMeteoBaseUrl: string;
   httpCacheDir: string;
   jolpicaPageSize: number;
   resultsSource: 'jolpica' | 'dump';
@@ -326,6 +329,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     ...(c.F1_DUMP_DIR ? { dumpDir: abs(c.F1_DUMP_DIR) } : {}),
     jolpicaBaseUrl: c.JOLPICA_BASE_URL.replace(/\/+$/, ''),
     openf1BaseUrl: c.OPENF1_BASE_URL.replace(/\/+$/, ''),
+    openMeteoBaseUrl: c.OPEN_METEO_BASE_URL.replace(/\/+$/, ''),
     httpCacheDir: abs(c.HTTP_CACHE_DIR),
     jolpicaPageSize: c.JOLPICA_PAGE_SIZE,
     resultsSource: c.RESULTS_SOURCE,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createEvaluationsStore, type EvaluationsStore } from './evaluations-store.js';
+import { createFreezeAttemptsStore, type FreezeAttemptsStore } from './freeze-attempts-store.js';
 import { createHistoryStore, type HistoryStore } from './history-store.js';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
 import { createModelVersionsStore, type ModelVersionsStore } from './model-versions-store.js';
@@ -7,6 +8,7 @@ import { createPredictionsStore, type PredictionsStore } from './predictions-sto
 import { createRacesStore, type RacesStore } from './races-store.js';
 import { createReferenceStore, type ReferenceStore } from './reference-store.js';
 import { createResultVersionsStore, type ResultVersionsStore } from './result-versions-store.js';
+import { createWeatherStore, type WeatherStore } from './weather-store.js';
 
 /**
  * The repository: the one module that writes SQL. Every store is built over the same
@@ -20,9 +22,11 @@ export interface Repository {
   reference: ReferenceStore;
   predictions: PredictionsStore;
   evaluations: EvaluationsStore;
+  freezeAttempts: FreezeAttemptsStore;
   resultVersions: ResultVersionsStore;
   history: HistoryStore;
   modelVersions: ModelVersionsStore;
+  weather: WeatherStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -33,9 +37,11 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     reference: createReferenceStore(db),
     predictions: createPredictionsStore(db),
     evaluations: createEvaluationsStore(db),
+    freezeAttempts: createFreezeAttemptsStore(db),
     resultVersions: createResultVersionsStore(db),
     history: createHistoryStore(db),
     modelVersions: createModelVersionsStore(db),
+    weather: createWeatherStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

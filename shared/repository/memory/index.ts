@@ -1,10 +1,12 @@
 import type { Repository } from '../index.js';
 import { createMemoryHistoryStore, createMemoryRacesStore } from './calendar.js';
+import { createMemoryFreezeAttemptsStore } from './freeze-attempts.js';
 import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
 import { createMemoryReferenceStore } from './reference.js';
 import { createMemoryResultVersionsStore } from './result-versions.js';
 import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
 import { Session, Tables } from './tables.js';
+import { createMemoryWeatherStore } from './weather.js';
 
 export { ConstraintError } from './tables.js';
 
@@ -30,9 +32,11 @@ function over(session: Session): Repository {
     reference: createMemoryReferenceStore(session),
     predictions: createMemoryPredictionsStore(session),
     evaluations: createMemoryEvaluationsStore(session),
+    freezeAttempts: createMemoryFreezeAttemptsStore(session),
     resultVersions: createMemoryResultVersionsStore(session),
     history: createMemoryHistoryStore(session),
     modelVersions: createMemoryModelVersionsStore(session),
+    weather: createMemoryWeatherStore(session),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };
 }
