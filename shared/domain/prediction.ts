@@ -1,4 +1,5 @@
 import type { FreezePolicy, SessionType } from './freeze-policy.js';
+import type { SnapshotWeather } from './weather.js';
 
 /** A frozen, immutable pre-race forecast as stored and served. */
 export interface PredictionEntry {
@@ -55,6 +56,8 @@ export interface Prediction {
   status: 'frozen';
   warnings: string[];
   entries: PredictionEntry[];
+  /** The race-day forecast the freeze saw, or why it saw none; null: frozen before weather was recorded (migration 010). */
+  weather: SnapshotWeather | null;
 }
 
-export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official'>;
+export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official' | 'weather'> & { weather?: SnapshotWeather | null };

@@ -11,6 +11,8 @@ import type { TtlCache } from '../cache/ttl-cache.js';
 import type { PredictionRef } from '../repository/predictions-store.js';
 import type { Race } from '../domain/reference.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
+import { weatherAtFreeze } from './freeze-weather.js';
+import type { RaceWeatherRefresh } from '../domain/weather.js';
 
 export interface RaceRef {
   year: number;
@@ -39,6 +41,8 @@ export interface PredictDeps {
   seasons?: TtlCache<Race[], number>;
   /** A pre-race strategy forecast (stops, first pit window) each entry carries, if any. */
   strategy?: (race: Race) => Promise<object | null>;
+  /** Fetches and stores the race-day forecast; tried once per freeze, a failure only becomes the recorded reason. */
+  weather?: RaceWeatherRefresh;
 }
 
 export interface PredictOutcome {
@@ -118,7 +122,11 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
     throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} is stored yet: ingest it, then freeze`, { raceId: race.id });
   }
   // Independent reads: on PostgreSQL they overlap.
-  const [forecast, strategy] = await Promise.all([forecaster.forecast(race.id, window.allowedAt), deps.strategy?.(race) ?? null]);
+  const [forecast, strategy, weather] = await Promise.all([
+    forecaster.forecast(race.id, window.allowedAt),
+    deps.strategy?.(race) ?? null,
+    weatherAtFreeze(deps, race, now, window.raceStartsAt),
+  ]);
   const checked = validateForecast(forecast, entrants);
   const warnings = [...checked.warnings];
   if (started) warnings.push(`retrospective: frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
@@ -144,6 +152,8 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
       imputedCount: checked.imputedCount,
       warnings,
       entries: checked.entries.map((e) => ({ ...e, strategy: strategy as PredictionEntry['strategy'] })),
+      // Not in inputsHash: no model reads it yet (the hash covers what the forecast was built from); the row is immutable anyway.
+      weather,
     }),
   );
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
+import type { SnapshotWeather } from '../domain/weather.js';
 
 /** A snapshot's identity: one per race, model version, freeze policy and kind. */
 export interface SnapshotKey {
@@ -89,6 +90,7 @@ function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): 
     status: 'frozen',
     warnings: json(r.warnings) as string[],
     entries,
+    weather: r.weather == null ? null : (json(r.weather) as SnapshotWeather),
   };
 }
 
@@ -120,6 +122,7 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
           imputed_count: p.imputedCount,
           status: 'frozen',
           warnings: JSON.stringify(p.warnings),
+          weather: p.weather == null ? null : JSON.stringify(p.weather),
         })
         .onConflict(['race_id', 'model_version', 'policy_key', 'kind'])
         .ignore()

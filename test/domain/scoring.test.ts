@@ -18,7 +18,7 @@ const entry = (driverId: number, predictedPosition: number, medianPosition: numb
 });
 const prediction = (entries: PredictionEntry[]): Prediction => ({
   id: 1, raceId: 1, modelVersion: 'm', kind: 'forecast', clock: 'simulated', official: true, recordedAt: new Date(0), createdAt: new Date(0), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: new Date(0),
-  sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [], entries,
+  sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [], entries, weather: null,
 });
 const result = (driverId: number, positionOrder: number, grid: number): RaceResult => ({
   raceId: 1, driverId, constructorId: 1, number: null, grid, position: positionOrder, positionText: String(positionOrder), positionOrder,

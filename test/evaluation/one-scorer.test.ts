@@ -48,6 +48,7 @@ describe('one scorer, one outcome model, one freeze instant', () => {
       id: 3, raceId: 9, modelVersion: 'm', kind: 'forecast', clock: 'simulated', official: true, recordedAt: new Date(0), createdAt: new Date(), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: forecast.asOf,
       sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [],
       entries: checked.entries.map((e) => ({ ...e, strategy: null })),
+      weather: null,
     };
     const live = scorePrediction(prediction, results);
     const backtest = pointMetrics([scoreRace(forecast, 2024, results)!]);

@@ -468,6 +468,75 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
       });
     });
 
+    describe('freeze attempts', () => {
+      it('keeps every refused freeze and reports, per race and policy, how many and the latest', async () => {
+        const s = await buildSeason(repo, { qualifying: false });
+        const [a, b] = [s.races[0]!, s.races[1]!];
+        const at = (iso: string) => new Date(iso);
+        await repo.freezeAttempts.record({ raceId: a.id, policyKey: 'post_qualifying', attemptedAt: at('2024-03-02T15:40:00Z'), status: 409, code: 'conflict', reason: 'no entry list' });
+        await repo.freezeAttempts.record({ raceId: a.id, policyKey: 'post_qualifying', attemptedAt: at('2024-03-03T13:05:00Z'), status: 409, code: 'conflict', reason: 'started' });
+        await repo.freezeAttempts.record({ raceId: a.id, policyKey: 'post_qualifying', attemptedAt: at('2024-03-02T16:00:00Z'), status: 503, code: 'not_ready', reason: 'later' });
+        await repo.freezeAttempts.record({ raceId: b.id, policyKey: 't_minus:30', attemptedAt: at('2024-03-10T12:30:00Z'), status: 409, code: 'conflict', reason: 'other policy' });
+        const got = await repo.freezeAttempts.refusals([a.id, b.id], 'post_qualifying');
+        expect([...got.keys()]).toEqual([a.id]);
+        expect(got.get(a.id)).toEqual({ attempts: 3, last: { attemptedAt: at('2024-03-03T13:05:00Z'), status: 409, code: 'conflict', reason: 'started' } });
+        expect((await repo.freezeAttempts.refusals([b.id], 't_minus:30')).get(b.id)?.attempts).toBe(1);
+        expect((await repo.freezeAttempts.refusals([], 'post_qualifying')).size).toBe(0);
+        await expect(repo.freezeAttempts.record({ raceId: 999_999, policyKey: 'post_qualifying', attemptedAt: at('2024-03-02T15:40:00Z'), status: 409, code: 'conflict', reason: 'x' })).rejects.toThrow();
+      });
+    });
+
+    describe('weather', () => {
+      const sample = (raceId: number, session: string, sampledAt: string, airTemperature: number | null) => ({
+        raceId, session, sessionKey: 9078, sampledAt, airTemperature, trackTemperature: 48.7, humidity: 46, pressure: 1017.7, rainfall: 0, windDirection: 143, windSpeed: 2.2,
+      });
+
+      it('upserts session weather on race, session and instant, and reads it by session then time', async () => {
+        const s = await buildSeason(repo, { races: 1, qualifying: false });
+        const raceId = s.races[0]!.id;
+        const rows = [sample(raceId, 'race', '2024-03-02T15:01:00.000Z', 29.4), sample(raceId, 'qualifying', '2024-03-01T16:00:00.000Z', 28), sample(raceId, 'race', '2024-03-02T15:00:00.000Z', 29.5)];
+        expect(await repo.reference.upsert('session_weather', rows)).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+        expect(await repo.reference.upsert('session_weather', [rows[0]!, { ...rows[1]!, airTemperature: null }])).toEqual({ inserted: 0, updated: 1, unchanged: 1 });
+        expect((await repo.reference.sessionWeather(raceId)).map((w) => [w.session, w.sampledAt, w.airTemperature])).toEqual([
+          ['qualifying', '2024-03-01T16:00:00.000Z', null],
+          ['race', '2024-03-02T15:00:00.000Z', 29.5],
+          ['race', '2024-03-02T15:01:00.000Z', 29.4],
+        ]);
+        expect((await repo.reference.sessionWeather(raceId))[1]).toEqual({ ...rows[2], session: 'race' });
+        expect((await repo.reference.rowCounts()).session_weather).toBe(3);
+        await expect(repo.reference.upsert('session_weather', [sample(999_999, 'race', '2024-03-02T15:00:00.000Z', 20)])).rejects.toThrow(/foreign key/i);
+        expect(await repo.reference.sessionWeather(999_999)).toEqual([]);
+      });
+
+      it('keeps every forecast fetch; the latest is the newest fetched no later than the instant asked', async () => {
+        const s = await buildSeason(repo, { races: 2, qualifying: false });
+        const [race, other] = [s.races[0]!, s.races[1]!];
+        const hours = [{ time: '2024-03-02T15:00:00.000Z', temperature: 24.5, humidity: 60, precipitationProbability: null, precipitation: 0, windSpeed: 12.1 }];
+        const summary = { from: '2024-03-02T15:00:00.000Z', to: '2024-03-02T17:00:00.000Z', meanTemperature: 24.5, maxPrecipitationProbability: null, totalPrecipitation: 0, meanWindSpeed: 12.1, maxWindSpeed: 12.1, meanHumidity: 60 };
+        const save = (raceId: number, fetchedAt: string) => repo.weather.saveForecast({ raceId, source: 'open-meteo', fetchedAt: new Date(fetchedAt), latitude: 26.03, longitude: 50.51, hours, summary });
+        const first = await save(race.id, '2024-02-28T00:00:00Z');
+        const second = await save(race.id, '2024-02-28T06:00:00Z');
+        await save(other.id, '2024-02-28T03:00:00Z');
+        expect(first).toEqual({ id: first.id, raceId: race.id, source: 'open-meteo', fetchedAt: new Date('2024-02-28T00:00:00Z'), latitude: 26.03, longitude: 50.51, hours, summary });
+        expect(await repo.weather.latestForecast(race.id, new Date('2024-02-28T05:59:59Z'))).toEqual(first);
+        expect(await repo.weather.latestForecast(race.id, new Date('2024-02-28T06:00:00Z'))).toEqual(second);
+        expect(await repo.weather.latestForecast(race.id, new Date('2024-02-27T23:59:59Z'))).toBeUndefined();
+        await expect(save(race.id, '2024-02-28T06:00:00Z')).rejects.toThrow(/unique|duplicate/i);
+        await expect(save(999_999, '2024-02-28T06:00:00Z')).rejects.toThrow(/foreign key/i);
+      });
+
+      it('a snapshot keeps the weather it was frozen with; one frozen without reads null', async () => {
+        const s = await buildSeason(repo);
+        const [a, b] = [s.races[1]!, s.races[2]!];
+        const weather = { forecast: null, reason: 'Open-Meteo: not in the forecast range yet' };
+        const { prediction } = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, a, freezeAt(a), { weather })));
+        expect(prediction.weather).toEqual(weather);
+        expect((await repo.predictions.byId(prediction.id))!.weather).toEqual(weather);
+        const bare = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, b, freezeAt(b))));
+        expect((await repo.predictions.byId(bare.prediction.id))!.weather).toBeNull();
+      });
+    });
+
     describe('history', () => {
       it('as of an instant, holds the results and standings of races started before it and the qualifying of sessions started before it', async () => {
         const s = await buildSeason(repo, { races: 3 });

@@ -94,6 +94,7 @@ export function createMemoryPredictionsStore(s: Session): PredictionsStore {
         snapshotAt: p.snapshotAt, sessionType: p.sessionType, inputsHash: p.inputsHash, confidence: p.confidence, featureCoverage: p.featureCoverage,
         imputedCount: p.imputedCount, status: 'frozen', warnings: jsonb(p.warnings),
         entries: [...p.entries].sort((a, b) => a.predictedPosition - b.predictedPosition).map((e) => ({ ...e, strategy: e.strategy === null ? null : jsonb(e.strategy) })),
+        weather: p.weather == null ? null : jsonb(p.weather),
       };
       s.write('predictions', id, { prediction, policyKey: key } satisfies StoredPrediction);
       return { prediction: copy(prediction), created: true };
