@@ -3,7 +3,7 @@ import { RESULTS_RETRY_AFTER_SECONDS } from '../domain/result-sync.js';
 import {
   classificationChanges, describeChanges, FIRST_VERSION_SUMMARY, versionedResult, type ResultVersion,
 } from '../domain/result-versions.js';
-import { NotReadyError, PitwallError, UpstreamError, UpstreamIncompleteError, type RefusedRow } from '../errors.js';
+import { ConflictError, NotReadyError, PitwallError, UpstreamError, UpstreamIncompleteError, type RefusedRow } from '../errors.js';
 import type { Repository } from '../repository/index.js';
 import type { IngestionRun, TableCounts } from '../repository/ingestion-runs-store.js';
 import type { Evaluation } from '../domain/scoring.js';
@@ -154,7 +154,13 @@ async function recordVersion(trx: Repository, race: Race, results: Parameters<ty
   const classification = [...results].sort((a, b) => a.positionOrder - b.positionOrder).map(versionedResult);
   const previous = await trx.resultVersions.current(race.id);
   const add = async (v: Omit<ResultVersion, 'raceId' | 'syncedAt' | 'runId' | 'classification'>) =>
-    trx.resultVersions.add({ ...v, raceId: race.id, syncedAt, runId, classification });
+    trx.resultVersions.add({ ...v, raceId: race.id, syncedAt, runId, classification }).catch((err: unknown) => {
+      // Another sync of the race stored this number first (unique race and version): its transaction won.
+      if ((err as { code?: unknown } | null)?.code === '23505') {
+        throw new ConflictError(`another sync of ${race.name} ${race.season} stored result version ${v.version} at the same time; nothing stored by this one: sync again`, { raceId: race.id, version: v.version });
+      }
+      throw err;
+    });
   if (!previous) {
     const v = await add({ version: 1, changes: [], summary: FIRST_VERSION_SUMMARY });
     return { outcome: 'stored', version: v.version, syncedAt: v.syncedAt, summary: v.summary };
