@@ -20,6 +20,7 @@ import { metricsBody, predictionBody, raceRefParams, raceRefQuery, recheckBody, 
 
 const upstreamRefused = refusal('the upstream classification is incomplete, wrong, too large or late: nothing stored, a failed run recorded');
 const notPublished = refusal('not published yet (Retry-After)');
+const concurrentSync = refusal('another sync of the race stored the same result version at the same time: sync again');
 
 export const predictRoutes = {
   freeze: defineRoute({
@@ -44,7 +45,7 @@ export const syncRoutes = {
     summary: 'Store the official classification and evaluate',
     params: raceRefParams,
     write: true,
-    responses: { 200: { description: 'stored and evaluated', schema: syncBody }, 502: upstreamRefused, 503: notPublished, ...writeRefusals },
+    responses: { 200: { description: 'stored and evaluated', schema: syncBody }, 409: concurrentSync, 502: upstreamRefused, 503: notPublished, ...writeRefusals },
   }),
   latest: defineRoute({
     method: 'POST',
@@ -53,6 +54,7 @@ export const syncRoutes = {
     write: true,
     responses: {
       200: { description: 'the last finished race stored and evaluated (its sync, as POST /{year}/{race} answers), and each race re-checked with its outcome', schema: recheckBody },
+      409: concurrentSync,
       502: refusal('the last finished race\'s classification was refused (details.races: every race re-checked)'),
       503: refusal('the last finished race is not published yet (Retry-After; details.races: every race re-checked)'),
       ...writeRefusals,
