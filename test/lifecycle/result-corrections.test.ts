@@ -23,7 +23,7 @@ import { atFreeze, startStack } from '../api/stack.js';
 const data = requireData();
 const postgres = backends.find((b) => b.name === 'postgres')!;
 
-type ResultRow = Record<string, unknown> & { Driver: { code: string }; Time?: { millis: string; time: string } };
+type ResultRow = Record<string, unknown> & { Driver: { code: string } };
 
 function provisionalPage() {
   const page = recordedResultsPage(dataDir);
