@@ -74,6 +74,8 @@ export interface EmulatedReplayOptions {
   rounds?: number;
   /** Where the two databases and their artifacts go (default a new temporary folder, removed after). */
   workDir?: string;
+  /** Train a race model on the seasons before (default true); without, both replays forecast by the qualifying-order baseline. */
+  train?: boolean;
 }
 
 export async function replayEmulated(config: Config, logger: Logger, season: number, options: EmulatedReplayOptions = {}): Promise<EmulatedReplayReport> {
@@ -97,7 +99,7 @@ export async function replayEmulated(config: Config, logger: Logger, season: num
     try {
       await migrateConfigured(start.config, start.db.knex);
       await mustSucceed(ingestFiles({ repo: start.repo, logger, progress: progressOf(logger) }, { dump, toSeason: season - 1 }), 'the dump up to the season before');
-      await prepareLocalStack(start, { train: true, trainedBefore: season });
+      await prepareLocalStack(start, { train: options.train ?? true, trainedBefore: season });
     } finally {
       await start.close();
     }
@@ -122,7 +124,8 @@ export async function replayEmulated(config: Config, logger: Logger, season: num
     // 3. The emulated replay.
     const t2 = performance.now();
     const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));
-    const emulator = await startUpstreamEmulator({ dataDir: config.dataDir, clock, seasons: [season] });
+    // Every season is served (earlier ones long published): the daily re-check reads last season's finale until the first race.
+    const emulator = await startUpstreamEmulator({ dataDir: config.dataDir, clock });
     const emulated = await createAppContext(
       isolated('emulated', { jolpicaBaseUrl: emulator.jolpicaBaseUrl, openf1BaseUrl: emulator.openf1BaseUrl, resultsSource: 'jolpica' }),
       logger,
@@ -166,7 +169,8 @@ export async function replayEmulated(config: Config, logger: Logger, season: num
       const t3 = performance.now();
       const byDumpAgain = await createAppContext(isolated('dump'), logger);
       try {
-        tables = compareSeasonRows(await readSeasonRows(emulated.db.knex, season), await readSeasonRows(byDumpAgain.db.knex, season));
+        const scope = options.rounds === undefined ? {} : { rounds: options.rounds };
+        tables = compareSeasonRows(await readSeasonRows(emulated.db.knex, season, scope), await readSeasonRows(byDumpAgain.db.knex, season, scope));
         forecasts = await compareForecasts(emulated, byDumpAgain, season, emulatedReport, dumpReport);
       } finally {
         await byDumpAgain.close();
@@ -305,7 +309,9 @@ export function formatComparison(r: EmulatedReplayReport): string {
   const j = r.jobs;
   lines.push('', `  scheduled calls: ${j.attempts} (${j.retries} retries, ${j.succeeded} succeeded; weather jobs counted, not called: ${j.skippedWeather}); gave up: ${j.gaveUp.length}`);
   lines.push(`    by job: ${Object.entries(j.byKind).map(([k, v]) => `${k} ${v.attempts}${v.failed ? ` (${v.failed} failed)` : ''}`).join(', ')}`);
-  for (const g of j.gaveUp.slice(0, 10)) lines.push(`    gave up: ${g}`);
+  const gaveUp = new Map<string, number>();
+  for (const g of j.gaveUp) gaveUp.set(g, (gaveUp.get(g) ?? 0) + 1);
+  for (const [g, n] of [...gaveUp].slice(0, 10)) lines.push(`    gave up${n > 1 ? ` ×${n}` : ''}: ${g}`);
   const u = r.upstream;
   lines.push(`  upstream requests: ${u.requests} (429: ${u.throttled}, 5xx: ${u.failed}); ${Object.entries(u.byEndpoint).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(`  wall time: start ${r.seconds.start} s, dump replay ${r.seconds.dumpReplay} s, emulated replay ${r.seconds.emulatedReplay} s, comparison ${r.seconds.compare} s; total ${r.seconds.total} s`);

@@ -34,8 +34,12 @@ const perRace: Partial<Record<SeasonTable, string[]>> = {
   laps: ['driver_ref', 'lap'],
 };
 
-/** Surrogate ids and bookkeeping differ between databases by construction; ergast_id only the dump has. */
-const dropped = (column: string) => column === 'id' || column.endsWith('_id') || column.endsWith('_at');
+/**
+ * Surrogate ids and bookkeeping differ between databases by construction; ergast_id only the
+ * dump has; a lap's `sources` names the path it came by ('ergast' for the lap export of
+ * Ergast's laps endpoint, 'jolpica' for the same endpoint through the API): provenance, not data.
+ */
+const dropped = (column: string) => column === 'id' || column.endsWith('_id') || column.endsWith('_at') || column === 'sources';
 
 const strip = (row: Row, key: string[]): Row =>
   Object.fromEntries(Object.entries(row).filter(([c]) => !dropped(c) && !key.includes(c)).map(([c, v]) => [c, normalise(v)]));
@@ -48,14 +52,15 @@ function normalise(v: unknown): unknown {
   return v;
 }
 
-export async function readSeasonRows(db: Knex, season: number): Promise<SeasonRows> {
+/** The season's calendar, and the rows of its rounds up to `rounds` (all by default) in the other tables. */
+export async function readSeasonRows(db: Knex, season: number, options: { rounds?: number } = {}): Promise<SeasonRows> {
   const out = Object.fromEntries(seasonTables.map((t) => [t, new Map()])) as SeasonRows;
   const put = (table: SeasonTable, key: string[], rows: Row[]) => {
     for (const row of rows) out[table].set(key.map((k) => String(row[k])).join('/'), strip(row, key));
   };
   const races = db('races as r').where('r.season', season);
   put('races', ['round'], await races.clone().join('circuits as ci', 'ci.id', 'r.circuit_id').select('r.*', 'ci.circuit_ref'));
-  const raceIds = races.clone().select('r.id');
+  const raceIds = (options.rounds === undefined ? races.clone() : races.clone().andWhere('r.round', '<=', options.rounds)).select('r.id');
   put('circuits', ['circuit_ref'], await db('circuits').whereIn('id', races.clone().select('r.circuit_id')).select('*'));
 
   for (const [table, key] of Object.entries(perRace) as [SeasonTable, string[]][]) {

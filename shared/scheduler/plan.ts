@@ -23,7 +23,7 @@ export interface PlanOptions {
  * within the hour; laps and standings lag the results). A job that comes too early gets 503
  * (not published yet) and Cloud Scheduler retries it with backoff.
  */
-const AFTER_START_MINUTES = { qualifying: 90 + 30, sprint: 60 + 30, postRace: 120 + 90, openf1: 120 + 120 } as const;
+const AFTER_START_MINUTES = { qualifying: 90 + 30, sprint: 60 + 30, postRace: 120 + 270, openf1: 120 + 120 } as const;
 /** Open-Meteo forecasts about 16 days ahead: the race-day forecast is refreshed every 6 hours from then until the freeze. */
 export const WEATHER_LEAD_DAYS = 16;
 const WEATHER_CRON = '17 */6 * * *';
@@ -73,8 +73,9 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
   for (const race of races) {
     const start = sessionStartsAt(race.sessions.race);
     const syncAt = new Date(start.getTime() + o.syncAfterHours * HOUR);
-    const lastAt = new Date(start.getTime() + AFTER_START_MINUTES.openf1 * MINUTE);
-    if ((syncAt <= now && lastAt <= now) || start.getTime() > horizon) continue;
+    const openf1At = new Date(start.getTime() + AFTER_START_MINUTES.openf1 * MINUTE);
+    const postRace = new Date(start.getTime() + AFTER_START_MINUTES.postRace * MINUTE);
+    if (Math.max(syncAt.getTime(), openf1At.getTime(), postRace.getTime()) <= now.getTime() || start.getTime() > horizon) continue;
     const id = `${JOB_PREFIX}${race.season}-r${pad(race.round)}`;
     const call = (kind: string, fn: string, path: string, at: Date | string, retry: RetryPolicy, deadline: number, body?: object): JobSpec => ({
       id: `${id}-${kind}`,
@@ -106,10 +107,9 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
       }
     }
     if (syncAt > now) jobs.push(call('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300));
-    const postRace = new Date(start.getTime() + AFTER_START_MINUTES.postRace * MINUTE);
     if (postRace > now) jobs.push(call('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 900, jolpica(['pitstops', 'laps', 'standings'])));
-    if (lastAt > now && race.season >= 2023) {
-      jobs.push(call('openf1', INGEST_FUNCTION, '', lastAt, dataRetry, 900, { openf1: { year: race.season, round: race.round } }));
+    if (openf1At > now && race.season >= 2023) {
+      jobs.push(call('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 900, { openf1: { year: race.season, round: race.round } }));
     }
   }
   return jobs;

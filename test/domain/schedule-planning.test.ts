@@ -33,7 +33,7 @@ describe('job planning', () => {
     expect(byId.get('r01-sync')).toMatchObject({
       schedule: '0 17 16 3 *', uri: `${base}/sync-results/2025/1`, oidc: { audience: `${base}/sync-results` },
     });
-    expect(byId.get('r01-postrace')).toMatchObject({ schedule: '30 16 16 3 *', body: { jolpica: { parts: ['pitstops', 'laps', 'standings'], require: true } } });
+    expect(byId.get('r01-postrace')).toMatchObject({ schedule: '30 19 16 3 *', body: { jolpica: { parts: ['pitstops', 'laps', 'standings'], require: true } } });
     expect(byId.get('r01-openf1')).toMatchObject({ body: { openf1: { year: 2025, round: 1 } } });
     for (const j of jobs) expect(j.retry.retryCount).toBeGreaterThan(0);
   });

@@ -11,8 +11,8 @@ import type { Logger } from '../../log/logger.js';
 
 export const replayCommand = flagCommand({
   summary: 'replay a season through the real functions with a simulated clock: freeze, sync, evaluate; print the table',
-  usage: 'pitwall replay --season <year> [--upstream dump|emulated] [--rounds N] [--json <file>]',
-  flags: { season: { type: 'string' }, json: { type: 'string' }, upstream: { type: 'string' }, rounds: { type: 'string' } },
+  usage: 'pitwall replay --season <year> [--upstream dump|emulated] [--rounds N] [--no-train] [--json <file>]',
+  flags: { season: { type: 'string' }, json: { type: 'string' }, upstream: { type: 'string' }, rounds: { type: 'string' }, 'no-train': { type: 'boolean' } },
   async run({ config, logger, stdout }, values) {
     const season = Number(values.season);
     if (!Number.isInteger(season) || season < 1950 || season > 2100) throw new ValidationError(`--season must be a year, got ${values.season ?? '(none)'}\nusage: ${this.usage}`);
@@ -23,7 +23,7 @@ export const replayCommand = flagCommand({
     if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 40)) throw new ValidationError(`--rounds must be a number of rounds (1–40), got ${values.rounds}`);
     if (upstream === 'emulated') {
       // Its own databases (the seasons before, then each path): the configured one is not touched.
-      const report = await replayEmulated(config, logger, season, rounds === undefined ? {} : { rounds });
+      const report = await replayEmulated(config, logger, season, { ...(rounds === undefined ? {} : { rounds }), train: !values['no-train'] });
       stdout.write(formatReplay(report.emulated));
       stdout.write(formatComparison(report));
       await writeJson(values.json, report, logger);
@@ -32,7 +32,7 @@ export const replayCommand = flagCommand({
     // Replays are local: the functions run in this process, so no write credentials apply.
     const app = await createAppContext({ ...config, env: 'local', resultsSource: config.resultsSource }, logger);
     try {
-      await prepareLocalStack(app, { train: true, trainedBefore: season });
+      await prepareLocalStack(app, { train: !values['no-train'], trainedBefore: season });
       const report = await replayLocally(app, season, rounds === undefined ? {} : { rounds });
       stdout.write(formatReplay(report));
       await writeJson(values.json, report, logger);

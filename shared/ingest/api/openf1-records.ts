@@ -84,7 +84,8 @@ export function openf1LapRecords(
     }
   }
 
-  if (data.pits) {
+  // No pit rows at all is no data (every race has stops), not "nobody pitted": pit-ins stay unknown.
+  if (data.pits?.length) {
     const pitLaps = new Set<string>();
     for (const p of data.pits) {
       const driverRef = driverByNumber.get(p.driver_number);
