@@ -301,6 +301,8 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
       imputedCount: e.imputedCount,
       strategy: e.strategy,
     })),
+    weather: p.weather?.forecast ?? null,
+    weatherReason: p.weather ? p.weather.reason : 'frozen before pitwall recorded the weather a freeze saw',
   };
 }
 

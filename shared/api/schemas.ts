@@ -130,6 +130,28 @@ export const predictionEntry = raceEntrant.extend({
   strategy: z.record(z.string(), z.unknown()).nullable(),
 });
 
+const weatherHour = z.object({
+  time: isoDate,
+  temperature: z.number().nullable().describe('°C at 2 m'),
+  humidity: z.number().nullable().describe('relative humidity at 2 m, %'),
+  precipitationProbability: z.number().nullable().describe('%'),
+  precipitation: z.number().nullable().describe('mm in the hour'),
+  windSpeed: z.number().nullable().describe('km/h at 10 m'),
+});
+const snapshotWeather = z.object({
+  source: z.literal('open-meteo'),
+  fetchedAt: isoDate,
+  latitude: z.number(),
+  longitude: z.number(),
+  summary: z
+    .object({
+      from: isoDate, to: isoDate, meanTemperature: z.number().nullable(), maxPrecipitationProbability: z.number().nullable(),
+      totalPrecipitation: z.number().nullable(), meanWindSpeed: z.number().nullable(), maxWindSpeed: z.number().nullable(), meanHumidity: z.number().nullable(),
+    })
+    .describe('the race window (start to start + 2 h); a null: no hour had the value'),
+  hours: z.array(weatherHour).describe('the hours around the race start'),
+});
+
 export const predictionBody = z.object({
   id: z.number().int(),
   race: z.object({ id: z.number().int(), season: z.number().int(), round: z.number().int(), name: z.string() }),
@@ -150,6 +172,8 @@ export const predictionBody = z.object({
   status: z.literal('frozen'),
   warnings: z.array(z.string()),
   entries: z.array(predictionEntry),
+  weather: snapshotWeather.nullable().describe('the race-day forecast (Open-Meteo) the freeze saw; null: none, see weatherReason'),
+  weatherReason: z.string().nullable().describe('why weather is null (no forecast in range or stored, a failed fetch, frozen before weather was recorded), or what went wrong with the fresh fetch when an older forecast was used'),
 });
 
 export const resultEntry = raceEntrant.extend({

@@ -14,6 +14,8 @@ import { authPolicyOf } from '../http/auth.js';
 import { createApiClients } from '../clients/api-clients.js';
 import { createStorageClient } from '../clients/gcs.js';
 import { fetchRaceResults } from '../ingest/api/fetch-race-results.js';
+import { refreshRaceWeather } from '../ingest/api/race-weather.js';
+import type { RaceWeatherRefresh } from '../domain/weather.js';
 import { fetchedResultsSource } from '../ingest/results-source.js';
 import { storedResultsSource, type ResultsSource } from '../lifecycle/sync-results.js';
 import { LruCache } from '../cache/lru-cache.js';
@@ -39,6 +41,8 @@ export interface CompositionOverrides {
   dashboardDir?: string;
   /** Where the schedule function keeps its jobs (default: from the config, in memory locally). */
   scheduler?: () => Promise<Scheduler>;
+  /** The freeze's race-day forecast fetch (default: Open-Meteo on a wall clock, none on a simulated one); null: none. */
+  weather?: RaceWeatherRefresh | null;
 }
 
 export interface CompositionDeps extends CompositionOverrides {
@@ -62,12 +66,20 @@ export function createComposition(deps: CompositionDeps) {
   const router = (name: EntryPoint, routes: BoundRoute[]): Handler =>
     createRouter(routes, { name: functionSpec(name).name, logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
 
+  // A replay's simulated clock must not fetch today's forecast for a past race.
+  const freezeWeather = (): { weather?: RaceWeatherRefresh } => {
+    if (deps.weather !== undefined) return deps.weather ? { weather: deps.weather } : {};
+    if (clock.kind !== 'wall') return {};
+    const { openMeteo } = createApiClients(app.config, loggerOf('predict'));
+    return { weather: (race, options) => refreshRaceWeather({ repo: app.repo, openMeteo, clock, logger: loggerOf('predict') }, race, options) };
+  };
   const routesOf: Record<EntryPoint, () => Promise<BoundRoute[]>> = {
     predict: async () =>
       predictFunction({
         repo: app.repo, clock, policy: app.config.freezePolicy, forecaster: sharedForecaster(),
         // Loaded on the first freeze only (cold start).
         strategy: async (race) => (await import('../pits/prerace.js')).preRaceStrategy(app.repo, race),
+        ...freezeWeather(),
         snapshots: new LruCache(), presented: new LruCache(), frozenRefs: new LruCache(4096), seasons: new TtlCache(60_000),
       }),
     syncResults: async () =>
