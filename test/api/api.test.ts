@@ -3,7 +3,7 @@ import { createRepository, type Repository } from '../../shared/repository/index
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
 import { findRace } from '../../shared/lifecycle/predict.js';
 import { backends } from '../helpers/databases.js';
-import { requireData } from '../helpers/settings.js';
+import { dataDir, requireData } from '../helpers/settings.js';
 import { loadSeasons } from '../helpers/dump-seasons.js';
 import { atFreeze, startStack } from './stack.js';
 
@@ -168,24 +168,32 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
     const { appOver } = await import('./stack.js');
     const scheduler = new InMemoryScheduler();
     const clock = new SimulatedClock(new Date('2024-05-20T00:00:00Z'));
-    const server = await startDevServer({ app: appOver(db, { FUNCTIONS_BASE_URL: 'https://fn.example' }), clock, port: 0, scheduler: async () => scheduler });
+    // The calendar refresh reads Jolpica: here the emulator, which serves the real 2024 calendar.
+    const { startUpstreamEmulator } = await import('../../shared/emulator/upstream-emulator.js');
+    const emulator = await startUpstreamEmulator({ dataDir, clock, faults: { seed: 1, throttleRate: 0, errorRate: 0 } });
+    const server = await startDevServer({ app: appOver(db, { FUNCTIONS_BASE_URL: 'https://fn.example', JOLPICA_BASE_URL: emulator.jolpicaBaseUrl }), clock, port: 0, scheduler: async () => scheduler });
     try {
       await loadSeasons(createRepository(db.knex), [2024]);
       const first = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
-      // Monaco (26 May), Canada (9 Jun) are within 21 days; Spain (23 Jun) is not.
-      expect(first.created).toEqual(['pitwall-race-2024-r08-freeze', 'pitwall-race-2024-r08-sync', 'pitwall-race-2024-r09-freeze', 'pitwall-race-2024-r09-sync']);
+      expect(first.calendar).toEqual([{ season: 2024, runId: expect.any(Number), status: 'succeeded' }]);
+      const jobsOf = (round: number, kinds: string[]) => kinds.map((k) => `pitwall-race-2024-r0${round}-${k}`);
+      // Monaco (26 May), Canada (9 Jun) are within 21 days; Spain (23 Jun) is not. Only Monaco's freeze is within Open-Meteo's 16 days.
+      expect([...first.created].sort()).toEqual(
+        [...jobsOf(8, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']), ...jobsOf(9, ['qualifying', 'freeze', 'sync', 'postrace', 'openf1'])].sort(),
+      );
       const again = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
       expect(again.created).toEqual([]);
-      expect(again.unchanged).toHaveLength(4);
+      expect(again.unchanged).toHaveLength(first.created.length);
       clock.set(new Date('2024-05-28T00:00:00Z'));
       const later = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
-      expect(later.deleted).toEqual(['pitwall-race-2024-r08-freeze', 'pitwall-race-2024-r08-sync']);
+      expect([...later.deleted].sort()).toEqual(jobsOf(8, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']).sort());
       expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/2024/9');
       const latest = await fetch(`${server.url}/results/sync/latest`, { method: 'POST' });
       expect(latest.status).toBe(200);
       expect((await latest.json()).raceId).toBe((await findRace(createRepository(db.knex), { year: 2024, race: 'Monaco' })).id);
     } finally {
       await server.close();
+      await emulator.close();
       await db.close();
     }
   }, 120_000);
