@@ -1,13 +1,13 @@
 import { json } from '../http/handler.js';
 import { bind, defineRoute, refusal, writeRefusals, type BoundRoute } from '../http/route.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, PitwallError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
 import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type SyncDeps, type SyncOutcome } from '../lifecycle/sync-results.js';
 import { recheckRecentResults } from '../lifecycle/recheck-results.js';
 import type { Repository } from '../repository/index.js';
 import type { Clock } from '../clock.js';
-import type { FreezePolicy } from '../domain/freeze-policy.js';
+import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
 import { presentPrediction, type PresentedPrediction } from './read-api.js';
 import type { LruCache } from '../cache/lru-cache.js';
 import { metricsBody, predictionBody, raceRefParams, raceRefQuery, recheckBody, syncBody } from './schemas.js';
@@ -73,11 +73,26 @@ export const evaluateRoutes = {
   }),
 };
 
+/**
+ * A refused freeze of a known race (409 not allowed yet / no entry list / started, 503) is kept
+ * with its reason: the Scheduler retries until the race start, and a race that started with no
+ * forecast then says why in the listings. Recording never hides the refusal itself.
+ */
+async function recordRefusal(deps: PredictDeps, err: unknown): Promise<void> {
+  if (!(err instanceof PitwallError) || (err.httpStatus !== 409 && err.httpStatus !== 503) || typeof err.details?.raceId !== 'number') return;
+  await deps.repo.freezeAttempts
+    .record({ raceId: err.details.raceId, policyKey: policyKey(deps.policy), attemptedAt: deps.clock.now(), status: err.httpStatus, code: err.code, reason: err.message })
+    .catch(() => undefined);
+}
+
 /** POST /predict?year=YYYY&race=ROUND_OR_NAME → the frozen snapshot (201 when this call froze it). */
 export function predictFunction(deps: PredictDeps & { presented?: LruCache<PresentedPrediction> }): BoundRoute[] {
   return [
     bind(predictRoutes.freeze, async ({ query }) => {
-      const { prediction, created } = await predict(deps, query);
+      const { prediction, created } = await predict(deps, query).catch(async (err: unknown) => {
+        if (!query.retrospective) await recordRefusal(deps, err);
+        throw err;
+      });
       const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
       const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
       // The official snapshot is the race's forecast; any other (a retrospective) only its own snapshot.

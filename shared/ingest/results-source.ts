@@ -64,5 +64,19 @@ async function storeClassification(trx: Repository, run: { id: number }, race: R
       { raceId: race.id, rows, rejected: refusedRows },
     );
   }
-  return summary;
+  return { ...summary, ...(await loadConstructorResults(trx, run, race)) };
+}
+
+/**
+ * Each team's points of the weekend (race and sprint), as the dump's constructor_results holds
+ * them: Jolpica serves no such endpoint, so they are derived from the stored classifications,
+ * through the loader like every table.
+ */
+async function loadConstructorResults(trx: Repository, run: { id: number }, race: Race): Promise<LoadSummary> {
+  const [results, sprint, keys] = await Promise.all([trx.reference.results(race.id), trx.reference.sprintResults(race.id), trx.reference.keys()]);
+  const refOf = new Map([...keys.constructors].map(([ref, id]) => [id, ref]));
+  const points = new Map<number, number>();
+  for (const r of [...results, ...sprint]) points.set(r.constructorId, (points.get(r.constructorId) ?? 0) + r.points);
+  const constructorResults = [...points].map(([id, p]) => ({ season: race.season, round: race.round, constructorRef: refOf.get(id)!, points: p, status: null }));
+  return loadRecords(trx, { constructorResults }, { run, source: 'results-sync' });
 }
