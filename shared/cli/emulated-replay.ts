@@ -124,8 +124,9 @@ export async function replayEmulated(config: Config, logger: Logger, season: num
     // 3. The emulated replay.
     const t2 = performance.now();
     const clock = new SimulatedClock(new Date(Date.UTC(season, 0, 1)));
-    // Every season is served (earlier ones long published): the daily re-check reads last season's finale until the first race.
-    const emulator = await startUpstreamEmulator({ dataDir: config.dataDir, clock });
+    // Every season is served (earlier ones long published): the daily re-check reads last season's finale until the
+    // first race. Only the OpenF1 data the dump-based path has too (its stints export), so the two can be compared.
+    const emulator = await startUpstreamEmulator({ dataDir: config.dataDir, clock, openf1Recordings: false });
     const emulated = await createAppContext(
       isolated('emulated', { jolpicaBaseUrl: emulator.jolpicaBaseUrl, openf1BaseUrl: emulator.openf1BaseUrl, resultsSource: 'jolpica' }),
       logger,

@@ -23,10 +23,11 @@ export const openf1Endpoints = ['sessions', 'stints', 'laps', 'pit', 'race_contr
 
 const readJson = async (file: string): Promise<Row[]> => JSON.parse(await fs.readFile(file, 'utf8')) as Row[];
 
-export async function loadOpenF1Data(dataDir: string): Promise<OpenF1Data> {
+/** `recordings: false` serves only the exports (the session list and the stints), none of the single recorded sessions. */
+export async function loadOpenF1Data(dataDir: string, options: { recordings?: boolean } = {}): Promise<OpenF1Data> {
   const replay = path.join(dataDir, 'api-replay', 'openf1');
   const sessions = await readJson(path.join(replay, 'POSTED26-F1-Data', 'sessions.json'));
-  const optional = (file: string) => readJson(path.join(replay, file)).catch(() => [] as Row[]);
+  const optional = (file: string) => (options.recordings === false ? Promise.resolve([] as Row[]) : readJson(path.join(replay, file)).catch(() => [] as Row[]));
   const stints = await readStints(path.join(dataDir, 'laps', 'openf1', 'data-drivers', 'stints_2024.csv'));
   const recordedStints = await optional('heibylau-F1-pit-strategy-search/stints.json');
   // The CSV holds every 2024 session; the recording adds only sessions the CSV lacks.

@@ -25,6 +25,11 @@ export interface UpstreamEmulatorOptions {
   seasons?: number[];
   /** Default DEFAULT_FAULTS (2% 429, 1% 5xx); { throttleRate: 0, errorRate: 0 } for none. */
   faults?: FaultOptions;
+  /**
+   * Serve the single recorded OpenF1 sessions too (default true). The replay's comparison turns
+   * them off: the dump-based path has lap exports only, so it would lack what they add.
+   */
+  openf1Recordings?: boolean;
 }
 
 export interface EmulatorStats {
@@ -46,7 +51,7 @@ export interface UpstreamEmulator {
 }
 
 export async function startUpstreamEmulator(o: UpstreamEmulatorOptions): Promise<UpstreamEmulator> {
-  const [ergast, openf1] = await Promise.all([loadErgastData(o.dataDir), loadOpenF1Data(o.dataDir)]);
+  const [ergast, openf1] = await Promise.all([loadErgastData(o.dataDir), loadOpenF1Data(o.dataDir, { recordings: o.openf1Recordings ?? true })]);
   const seasons = o.seasons ? new Set(o.seasons) : undefined;
   const serves = (season: number) => !seasons || seasons.has(season);
   const faults = createFaults(o.faults ?? DEFAULT_FAULTS);
