@@ -7,6 +7,7 @@ import type { Repository } from '../repository/index.js';
 import type { IngestionSource } from '../repository/ingestion-runs-store.js';
 import { openDumpSource, type DumpSourceDeps } from './dump/dump-source.js';
 import { readDump } from './dump/read-dump.js';
+import { keepSeasonsUpTo } from './dump/to-season.js';
 import { listLapFiles, readLapFiles } from './laps/read-laps.js';
 import { LoadFailedError, loadRecords } from './load.js';
 import type { LoadOptions, LoadSummary, RecordBatch } from './records.js';
@@ -41,8 +42,13 @@ export const ingestFileFields = z.object({
   openf1Sessions: location().optional(),
   /** Strictly one race per transaction (default: whole races grouped up to 20,000 rows). */
   racesPerTransaction: z.number().int().min(1).optional(),
+  /** Only the dump's seasons up to this one, with the drivers, teams and circuits in them (dump/to-season.ts). */
+  toSeason: z.number().int().min(1950).max(2100).optional(),
 });
-export const ingestRequest = ingestFileFields.strict().refine((r) => r.dump || r.laps, { message: 'give at least one of dump, laps' });
+export const ingestRequest = ingestFileFields
+  .strict()
+  .refine((r) => r.dump || r.laps, { message: 'give at least one of dump, laps' })
+  .refine((r) => r.toSeason === undefined || r.dump, { message: 'toSeason (--to-season) trims a dump: give dump too' });
 export type IngestRequest = z.infer<typeof ingestRequest>;
 
 export interface IngestDeps extends DumpSourceDeps {
@@ -151,11 +157,12 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
   const perTx = request.racesPerTransaction ? { racesPerTransaction: request.racesPerTransaction } : {};
   if (request.dump) {
     const location = request.dump;
+    const toSeason = request.toSeason;
     runs.push(
-      await runIngestion(deps, 'dump', { dump: location }, async () => {
+      await runIngestion(deps, 'dump', { dump: location, ...(toSeason !== undefined ? { toSeason } : {}) }, async () => {
         const { batch, rows, format } = await readDump(await openDumpSource(location, deps));
-        deps.logger.info('dump read', { dump: location, format, rows });
-        return batch;
+        deps.logger.info('dump read', { dump: location, format, rows, ...(toSeason !== undefined ? { toSeason } : {}) });
+        return toSeason === undefined ? batch : keepSeasonsUpTo(batch, toSeason);
       }, { ...perTx, refuseBadTables: true }),
     );
   }

@@ -13,12 +13,13 @@ import { flagCommand } from '../command.js';
 export const ingestCommand = flagCommand({
   summary: 'load an Ergast dump and/or lap files into the database (runs migrations first)',
   usage:
-    'pitwall ingest [--dump <folder|.zip|gs://...>] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction] [--jolpica SEASON[/ROUND]] [--jolpica-parts schedule,drivers,results,qualifying,sprint,pitstops,laps] [--openf1 YEAR|SESSION_KEY,...]',
+    'pitwall ingest [--dump <folder|.zip|gs://...>] [--to-season YEAR] [--laps <file|folder>] [--openf1-sessions <sessions.json>] [--race-per-transaction] [--jolpica SEASON[/ROUND]] [--jolpica-parts schedule,drivers,results,qualifying,sprint,pitstops,laps,standings] [--openf1 YEAR|SESSION_KEY,...]',
   flags: {
     dump: { type: 'string' },
     laps: { type: 'string' },
     'openf1-sessions': { type: 'string' },
     'race-per-transaction': { type: 'boolean' },
+    'to-season': { type: 'string' },
     jolpica: { type: 'string' },
     'jolpica-parts': { type: 'string' },
     openf1: { type: 'string' },
@@ -31,6 +32,8 @@ export const ingestCommand = flagCommand({
       ...(values.laps ? { laps: values.laps } : {}),
       ...(values['openf1-sessions'] ? { openf1Sessions: values['openf1-sessions'] } : {}),
       ...(values['race-per-transaction'] ? { racesPerTransaction: 1 } : {}),
+      // A non-number is left to the schema to refuse with its message.
+      ...(values['to-season'] ? { toSeason: /^\d+$/.test(values['to-season']) ? Number(values['to-season']) : values['to-season'] } : {}),
     });
     if (files && !parsed.success) throw new ValidationError(`${parsed.error.issues.map((i) => i.message).join('; ')}\nusage: ${this.usage}`);
     const db = await openDatabase(config.database);
