@@ -107,9 +107,9 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
       }
     }
     if (syncAt > now) jobs.push(call('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300));
-    if (postRace > now) jobs.push(call('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 900, jolpica(['pitstops', 'laps', 'standings'])));
+    if (postRace > now) jobs.push(call('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 540, jolpica(['pitstops', 'laps', 'standings'])));
     if (openf1At > now && race.season >= 2023) {
-      jobs.push(call('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 900, { openf1: { year: race.season, round: race.round } }));
+      jobs.push(call('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 540, { openf1: { year: race.season, round: race.round } }));
     }
   }
   return jobs;
