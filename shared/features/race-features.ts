@@ -38,6 +38,9 @@ export const featureNames = [
 
 export type FeatureName = (typeof featureNames)[number];
 
+/** A race's simulation seed: its season and round, never its database id. */
+export const raceSeed = (season: number, round: number): number => season * 100 + round;
+
 export interface DriverFeatures {
   driverId: number;
   constructorId: number;
@@ -46,6 +49,11 @@ export interface DriverFeatures {
 
 export interface RaceFeatures {
   raceId: number;
+  /**
+   * The race's simulation seed, from its season and round (raceSeed): the same race draws the
+   * same samples whichever path loaded it, and so whichever surrogate id it got.
+   */
+  seed: number;
   asOf: Date;
   drivers: DriverFeatures[];
 }
@@ -249,5 +257,5 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
     };
     return { driverId, constructorId, values: featureNames.map((n) => values[n]) };
   });
-  return { raceId, asOf, drivers };
+  return { raceId, seed: raceSeed(race.season, race.round), asOf, drivers };
 }

@@ -52,6 +52,7 @@ function fixtureModel(): RaceModel {
 
 const features: RaceFeatures = {
   raceId: 42,
+  seed: 202405,
   asOf: new Date('2024-05-01T12:00:00Z'),
   drivers: Array.from({ length: 20 }, (_, i) => ({
     driverId: 100 + i,

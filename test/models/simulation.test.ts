@@ -149,6 +149,7 @@ describe('baselines', () => {
   const qualiIndex = featureNames.indexOf('qualiPosition');
   const features = (slots: (number | null)[]): RaceFeatures => ({
     raceId: 1,
+    seed: 202401,
     asOf: new Date(0),
     drivers: slots.map((q, i) => ({ driverId: i + 1, constructorId: 1, values: featureNames.map((_, j) => (j === qualiIndex ? q : 0)) })),
   });

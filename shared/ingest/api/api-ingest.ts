@@ -70,7 +70,7 @@ export type OpenF1Request = z.infer<typeof openf1Request>;
 export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request): Promise<RunOutcome> {
   const openf1 = deps.openf1;
   if (!openf1) throw new Error('ingestOpenF1 needs an OpenF1 client');
-  return runIngestion(deps, 'openf1', { ...request }, async (): Promise<RecordBatch> => {
+  const outcome = await runIngestion(deps, 'openf1', { ...request }, async (): Promise<RecordBatch> => {
     // The full session list is one request (and cached); filtering here keeps a year and a key list on the same path.
     const all = await openf1.sessions();
     const now = deps.now().getTime();
@@ -134,4 +134,14 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
     }
     return { laps, sessionWeather, rejected, ...(warnings.length ? { warnings } : {}) };
   });
+  // One round (a scheduled post-race job): no lap yet means its session is not over or not served
+  // yet (OpenF1's times can differ from the calendar's: 2024 Las Vegas is a day later), so 503 and a retry.
+  if (request.round !== undefined && !(outcome.tables.laps?.read ?? 0)) {
+    throw new NotReadyError(
+      `OpenF1 has no lap data of ${request.year} round ${request.round} yet (its race session is not over, or not served yet; run ${outcome.runId}): retry later`,
+      UNPUBLISHED_RETRY_AFTER_SECONDS,
+      { runId: outcome.runId },
+    );
+  }
+  return outcome;
 }

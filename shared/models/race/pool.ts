@@ -25,6 +25,8 @@ import { simulateRace } from './simulate.js';
 /** One past race as the pool learns from it: what was known at the freeze and how it ended. */
 export interface PoolEvidence {
   raceId: number;
+  /** The race's simulation seed (race-features.ts raceSeed); evidence stored before it had none and draws by raceId. */
+  seed?: number;
   /** Grid terms per entrant (the same terms, in the same order, for every race). */
   grid: number[][];
   /** Each entrant's team (constructor id). */
@@ -483,7 +485,7 @@ const SCORE_SAMPLES = 1000;
 /** Log-likelihood of a race's win, podium and top-10 outcomes under the pool's simulation with bad-race probability b. */
 export function simulatedLogLik(c: PoolCoefficients, e: PoolEvidence, b: number): number {
   if (e.finishers.length < 2) return 0;
-  const sim = simulateRace({ strengths: poolStrengths(c, e), pDnf: poolDnf(c, e.dnfLogit), gapTable: { gaps: [] }, samples: SCORE_SAMPLES, seed: e.raceId, badRace: b });
+  const sim = simulateRace({ strengths: poolStrengths(c, e), pDnf: poolDnf(c, e.dnfLogit), gapTable: { gaps: [] }, samples: SCORE_SAMPLES, seed: e.seed ?? e.raceId, badRace: b });
   const place = new Map(e.finishers.map((i, k) => [i, k + 1]));
   const ll = (p: number, y: boolean) => Math.log(Math.min(1 - 1e-4, Math.max(1e-4, y ? p : 1 - p)));
   let sum = 0;

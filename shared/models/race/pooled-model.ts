@@ -49,6 +49,7 @@ export function poolEvidence(raceId: number, features: RaceFeatures, inputs: Poo
   const finishers = [...outcome.values()].filter((o) => !o.dnf).sort((a, b) => a.finish - b.finish).map((o) => index.get(o.driverId)!);
   return {
     raceId,
+    seed: features.seed,
     grid: inputs.grid,
     teams: inputs.teams,
     net: inputs.net,
@@ -76,7 +77,7 @@ export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRa
     pDnf: poolDnf(pool, inputs.dnfLogit),
     gapTable,
     samples,
-    seed: features.raceId,
+    seed: features.seed,
     badRace: pool.badRace ?? POOL_BAD_RACE,
   });
   return driverForecasts(features, sim, inputs.imputed, names.length);

@@ -66,7 +66,7 @@ export function rawOutputs(model: RaceModel, features: RaceFeatures): { strength
 }
 
 /** Per-driver forecast: calibrated strengths and DNF probabilities pushed through the simulation. */
-export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.raceId): DriverForecast[] {
+export function predictRace(model: RaceModel, features: RaceFeatures, seed = features.seed): DriverForecast[] {
   const { strength, dnfLogit, imputed } = rawOutputs(model, features);
   const { temperature, badRace, dnfCalibration: c, gapTable, samples, featureNames, gapInterval } = model.spec;
   const sim = simulateRace({
