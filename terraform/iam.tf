@@ -115,6 +115,13 @@ resource "google_project_iam_member" "schedule_scheduler_admin" {
   member  = "serviceAccount:${google_service_account.function["schedule"].email}"
 }
 
+# The api function reads the jobs' state for GET /jobs/status (list and get, nothing more).
+resource "google_project_iam_member" "api_scheduler_viewer" {
+  project = var.project_id
+  role    = "roles/cloudscheduler.viewer"
+  member  = "serviceAccount:${google_service_account.function["api"].email}"
+}
+
 # ... and gives them the scheduler identity, which it must be allowed to act as.
 resource "google_service_account_iam_member" "schedule_acts_as_scheduler" {
   service_account_id = google_service_account.scheduler.name

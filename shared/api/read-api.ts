@@ -1,4 +1,4 @@
-import { freezeStatus, freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
+import { freezeStatus, freezeWindow, policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { NotFoundError } from '../errors.js';
 import { cacheable, etagOf, json, type HttpRequest } from '../http/handler.js';
@@ -10,7 +10,10 @@ import type { TtlCache } from '../cache/ttl-cache.js';
 import type { Names, PredictionRef } from '../repository/predictions-store.js';
 import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
+import type { FreezeRefusals } from '../repository/freeze-attempts-store.js';
 import { seasonReliability } from './season-reliability.js';
+import { jobsStatus } from './jobs-status.js';
+import type { Scheduler } from '../scheduler/port.js';
 import { readRoutes as r } from './read-routes.js';
 import { modelLabel, type ModelLabel, type PoolMetrics } from '../models/race/version-rules.js';
 
@@ -30,6 +33,8 @@ export interface ReadApiDeps {
   presented?: LruCache<PresentedPrediction>;
   /** Which snapshot is the official one of a race, re-read after a few seconds while there is none. */
   officialRefs?: TtlCache<PredictionRef | undefined, number>;
+  /** The scheduler whose jobs GET /jobs/status lists (without it, the route says none is configured). */
+  scheduler?: () => Promise<Scheduler>;
 }
 
 /** Frozen snapshots never change, nor does which one is official once one is. */
@@ -48,11 +53,12 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
     if (races.length === 0) throw await missingSeason(repo, season);
     return races;
   };
-  const summarise = (races: Race[], official: Map<number, number>) => {
+  const summarise = (races: Race[], official: Map<number, number>, refusals: Map<number, FreezeRefusals>) => {
     const now = deps.clock.now();
     return races.map((race) => {
       const w = freezeWindow(race, deps.policy);
       const predictionId = official.get(race.id) ?? null;
+      const refused = predictionId === null ? refusals.get(race.id) : undefined;
       return {
         id: race.id,
         season: race.season,
@@ -62,10 +68,15 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
         freezeAllowedAt: w.allowedAt.toISOString(),
         freezeStatus: freezeStatus(w, now, predictionId !== null),
         predictionId,
+        freezeRefusals: refused ? { attempts: refused.attempts, lastAt: refused.last.attemptedAt.toISOString(), status: refused.last.status, code: refused.last.code, reason: refused.last.reason } : null,
       };
     });
   };
-  const withOfficial = async (races: Race[]) => summarise(races, await repo.predictions.officialIdsByRace(races.map((r) => r.id), deps.policy));
+  const withOfficial = async (races: Race[]) => {
+    const ids = races.map((r) => r.id);
+    const [official, refusals] = await Promise.all([repo.predictions.officialIdsByRace(ids, deps.policy), repo.freezeAttempts.refusals(ids, policyKey(deps.policy))]);
+    return summarise(races, official, refusals);
+  };
   const serveSnapshot = async (req: HttpRequest, raceId: number, ref: PredictionRef) => {
     const etag = etagOf(`prediction:${ref.id}:${ref.inputsHash}`);
     const notModified = cacheable(req, undefined, etag, SNAPSHOT_CACHE);
@@ -227,6 +238,7 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
         })),
       });
     }),
+    bind(r.jobsStatus, async ({ query }) => json(200, await jobsStatus(deps, query), { 'Cache-Control': 'no-store' })),
     bind(r.health, async () => {
       const checks = Object.fromEntries(
         await Promise.all(

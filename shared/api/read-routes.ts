@@ -19,6 +19,7 @@ import {
   standingsBody,
   teamBody,
 } from './schemas.js';
+import { jobsStatusBody, jobsStatusQuery } from './jobs-status.js';
 
 const get = <const P extends z.ZodObject | undefined = undefined, const Q extends z.ZodObject | undefined = undefined>(
   path: string,
@@ -50,6 +51,7 @@ export const readRoutes = {
   teams: get('/teams', 'Teams of a season', z.object({ season: z.number(), teams: z.array(teamBody) }), { query: seasonQuery }),
   standings: get('/standings', 'Championship standings after the latest round with standings', standingsBody, { query: seasonQuery }),
   models: get('/models', 'Model versions and their evaluated performance', modelsBody),
+  jobsStatus: get('/jobs/status', "The current season's scheduled jobs (last run, outcome, next run) and the ingestion runs with their counts, newest first (paged)", jobsStatusBody, { query: jobsStatusQuery }),
   health: get('/health', 'Database, model and artifact store checks (503 when degraded)', healthBody, {}, { 503: { description: 'degraded: a check failed', schema: healthBody } }),
   openapi: get('/openapi.json', 'This document: the OpenAPI 3.1 contract of every route, generated from their declarations', z.record(z.string(), z.unknown())),
 };

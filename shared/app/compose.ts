@@ -63,6 +63,13 @@ export function createComposition(deps: CompositionDeps) {
   let forecaster: CurrentForecaster | undefined;
   const sharedForecaster = () => (forecaster ??= deps.forecaster ?? currentForecaster(app));
   const loggerOf = (name: EntryPoint) => app.logger.child({ function: name });
+  // One scheduler per process: GET /jobs/status lists the jobs the schedule function keeps (in memory locally).
+  let scheduler: Promise<Scheduler> | undefined;
+  const sharedScheduler = () => {
+    scheduler ??= (deps.scheduler ?? (() => createScheduler(app.config, clock)))();
+    scheduler.catch(() => (scheduler = undefined));
+    return scheduler;
+  };
   const router = (name: EntryPoint, routes: BoundRoute[]): Handler =>
     createRouter(routes, { name: functionSpec(name).name, logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
 
@@ -84,19 +91,19 @@ export function createComposition(deps: CompositionDeps) {
       }),
     syncResults: async () =>
       syncFunction({
-        repo: app.repo, clock, policy: app.config.freezePolicy, source: deps.resultsSource ?? resultsSourceOf(app),
+        repo: app.repo, clock, policy: app.config.freezePolicy, source: deps.resultsSource ?? resultsSourceOf(app, clock),
         updateModel: modelUpdater(app, loggerOf('syncResults'), sharedForecaster()),
       }),
     evaluate: async () => evaluateFunction({ repo: app.repo, policy: app.config.freezePolicy }),
     ingest: async () => {
       const storage: Pick<Storage, 'bucket'> = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
-      return ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...createApiClients(app.config, loggerOf('ingest')) });
+      return ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...createApiClients(app.config, loggerOf('ingest'), clock) });
     },
     schedule: async () => {
-      const { jolpica } = createApiClients(app.config, loggerOf('schedule'));
+      const { jolpica } = createApiClients(app.config, loggerOf('schedule'), clock);
       const ingestDeps = { repo: app.repo, logger: loggerOf('schedule'), jolpica, now: () => clock.now() };
       return scheduleFunction({
-        repo: app.repo, clock, config: app.config, scheduler: deps.scheduler ?? (() => createScheduler(app.config)),
+        repo: app.repo, clock, config: app.config, scheduler: sharedScheduler,
         ingestCalendar: (season) => ingestJolpica(ingestDeps, { season, parts: ['schedule'] }),
       });
     },
@@ -116,6 +123,7 @@ export function createComposition(deps: CompositionDeps) {
           openapi: async () => (openapi ??= (await import('../api/openapi.js')).buildOpenApiDocument({ version: app.config.revision ?? 'dev' }, mountedRoutes())),
           presented: new LruCache(),
           officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
+          scheduler: sharedScheduler,
         }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),
@@ -138,8 +146,9 @@ export function createComposition(deps: CompositionDeps) {
   };
 }
 
-function resultsSourceOf(app: AppContext): ResultsSource {
+/** The API clients pace, back off and keep deadlines on the composition's clock (a replay's simulated one). */
+function resultsSourceOf(app: AppContext, clock: Clock): ResultsSource {
   if (app.config.resultsSource === 'dump') return storedResultsSource(app.repo);
-  const { jolpica } = createApiClients(app.config, app.logger);
+  const { jolpica } = createApiClients(app.config, app.logger, clock);
   return fetchedResultsSource((season, round) => fetchRaceResults(jolpica, season, round, { withinMs: app.config.upstream.syncDeadlineMs }));
 }

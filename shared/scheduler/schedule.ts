@@ -14,8 +14,9 @@ import type { Scheduler } from './port.js';
 export const SCHEDULE_HORIZON_DAYS = 21;
 
 /** Cloud Scheduler when a GCP project is configured (SCHEDULER_API_ENDPOINT for a local fake), else in memory. */
-export async function createScheduler(config: Config): Promise<Scheduler> {
-  if (!config.gcp.project) return new InMemoryScheduler();
+export async function createScheduler(config: Config, clock?: Pick<Clock, 'now'>): Promise<Scheduler> {
+  // In memory the next runs are computed on `clock` (the replay's simulated one).
+  if (!config.gcp.project) return new InMemoryScheduler(clock);
   // Loaded only when used: the client library (gax, protobufs) costs cold-start time.
   const { CloudSchedulerClient } = await import('@google-cloud/scheduler');
   let endpoint = {};

@@ -109,3 +109,26 @@ export async function startFakeScheduler(opts: { now?: () => Date } = {}): Promi
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The real @google-cloud/scheduler client over the fake, in REST fallback mode, as a port
+ * implementation; a static token, since the fake checks no credentials and none must be looked up.
+ */
+export async function googleSchedulerOver(fake: FakeScheduler, location = { project: 'proj', region: 'europe-west1' }) {
+  const { CloudSchedulerClient } = await import('@google-cloud/scheduler');
+  const { GoogleCloudScheduler } = await import('../../shared/scheduler/google.js');
+  const client = new CloudSchedulerClient({
+    fallback: true,
+    apiEndpoint: '127.0.0.1',
+    port: fake.port,
+    protocol: 'http',
+    authClient: {
+      getRequestHeaders: async () => new Headers({ Authorization: 'Bearer test' }),
+      fetch: (url: string, init: RequestInit & { headers: Headers }) => {
+        init.headers.set('Authorization', 'Bearer test');
+        return fetch(url, init);
+      },
+    },
+  } as ConstructorParameters<typeof CloudSchedulerClient>[0]);
+  return { scheduler: new GoogleCloudScheduler(client, location), close: () => client.close() };
+}
