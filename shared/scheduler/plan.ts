@@ -15,6 +15,8 @@ export interface PlanOptions {
   syncAfterHours: number;
   /** Only races starting within this many days are scheduled. */
   horizonDays: number;
+  /** Ids of the jobs the scheduler holds: a job whose time is past is kept (its retries may run), never created. */
+  existing?: ReadonlySet<string>;
 }
 
 /**
@@ -33,7 +35,8 @@ const HOUR = 60 * MINUTE;
 
 /** Retries every ≤ 30 min from the freeze instant until the race start, then the freeze is missed (and says why). */
 const retryUntil = (from: Date, until: Date, minBackoffSeconds: number, maxBackoffSeconds: number): RetryPolicy => ({
-  retryCount: 5,
+  // One retry at least; the duration sets how long (Scheduler stops once both are used up).
+  retryCount: 1,
   minBackoffSeconds,
   maxBackoffSeconds,
   maxDoublings: 3,
@@ -45,6 +48,9 @@ const syncRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 900, maxBacko
 /** Post-race data (laps, standings) is retried for two days; the calendar and weather only briefly (they run again). */
 const dataRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 600, maxBackoffSeconds: 3600, maxDoublings: 3, maxRetryDurationSeconds: 2 * 86_400 };
 const weatherRetry: RetryPolicy = { retryCount: 2, minBackoffSeconds: 300, maxBackoffSeconds: 900, maxDoublings: 1, maxRetryDurationSeconds: 3600 };
+
+/** How long Cloud Scheduler may keep retrying a failed run: until both limits are used up. */
+export const retryWindowSeconds = (r: RetryPolicy): number => Math.max(r.maxRetryDurationSeconds, r.retryCount * r.maxBackoffSeconds);
 
 /** A one-shot instant as a cron line (minute hour day month *); the job is deleted once its race is past. */
 export function cronAt(at: Date): string {
@@ -72,15 +78,24 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
   const jobs: JobSpec[] = [];
   for (const race of races) {
     const start = sessionStartsAt(race.sessions.race);
+    if (start.getTime() > horizon) continue;
     const syncAt = new Date(start.getTime() + o.syncAfterHours * HOUR);
     const openf1At = new Date(start.getTime() + AFTER_START_MINUTES.openf1 * MINUTE);
     const postRace = new Date(start.getTime() + AFTER_START_MINUTES.postRace * MINUTE);
-    if (Math.max(syncAt.getTime(), openf1At.getTime(), postRace.getTime()) <= now.getTime() || start.getTime() > horizon) continue;
     const id = `${JOB_PREFIX}${race.season}-r${pad(race.round)}`;
-    const call = (kind: string, fn: string, path: string, at: Date | string, retry: RetryPolicy, deadline: number, body?: object): JobSpec => ({
+    /**
+     * A one-shot job, planned until its time and its retries are past: deleting it sooner would
+     * cancel them. Past its time it is only kept, never created (it would not fire until next year).
+     */
+    const once = (kind: string, fn: string, path: string, at: Date | undefined, retry: RetryPolicy, deadline: number, body?: object) => {
+      if (!at || at.getTime() + retryWindowSeconds(retry) * 1000 <= now.getTime()) return;
+      if (at <= now && !o.existing?.has(`${id}-${kind}`)) return;
+      jobs.push(call(kind, fn, path, cronAt(at), retry, deadline, body));
+    };
+    const call = (kind: string, fn: string, path: string, schedule: string, retry: RetryPolicy, deadline: number, body?: object): JobSpec => ({
       id: `${id}-${kind}`,
       description: `${describe[kind]} of the ${race.season} ${race.name}`,
-      schedule: typeof at === 'string' ? at : cronAt(at),
+      schedule,
       timeZone: 'Etc/UTC',
       uri: `${base}/${fn}${path}`,
       httpMethod: 'POST',
@@ -93,24 +108,17 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
     const jolpica = (parts: string[]) => ({ jolpica: { season: race.season, round: race.round, parts, require: true } });
     const freezeAt = freezeWindow(race, o.policy).allowedAt;
     const quali = after(race.sessions.qualifying, AFTER_START_MINUTES.qualifying);
-    if (quali && quali > now && quali < start) {
-      jobs.push(call('qualifying', INGEST_FUNCTION, '', quali, retryUntil(quali, start, 300, 1800), 300, jolpica(['drivers', 'qualifying'])));
-    }
-    const sprint = after(race.sessions.sprint, AFTER_START_MINUTES.sprint);
-    if (sprint && sprint > now) jobs.push(call('sprint', INGEST_FUNCTION, '', sprint, dataRetry, 300, jolpica(['sprint'])));
+    if (quali && quali < start) once('qualifying', INGEST_FUNCTION, '', quali, retryUntil(quali, start, 300, 1800), 300, jolpica(['drivers', 'qualifying']));
+    once('sprint', INGEST_FUNCTION, '', after(race.sessions.sprint, AFTER_START_MINUTES.sprint), dataRetry, 300, jolpica(['sprint']));
     // Called once the entry list should be in (the snapshot is as of freezeAt however late it is frozen).
     const callAt = quali ? new Date(Math.min(Math.max(freezeAt.getTime(), quali.getTime() + 15 * MINUTE), start.getTime() - 5 * MINUTE)) : freezeAt;
-    if (callAt > now) {
-      jobs.push(call('freeze', FREEZE_FUNCTION, `?year=${race.season}&race=${race.round}`, callAt, retryUntil(callAt, start, 300, 1800), 120));
-      if (freezeAt.getTime() - now.getTime() <= WEATHER_LEAD_DAYS * 86_400_000) {
-        jobs.push(call('weather', INGEST_FUNCTION, '', WEATHER_CRON, weatherRetry, 60, { weather: { season: race.season, round: race.round } }));
-      }
+    once('freeze', FREEZE_FUNCTION, `?year=${race.season}&race=${race.round}`, callAt, retryUntil(callAt, start, 300, 1800), 120);
+    if (callAt > now && freezeAt.getTime() - now.getTime() <= WEATHER_LEAD_DAYS * 86_400_000) {
+      jobs.push(call('weather', INGEST_FUNCTION, '', WEATHER_CRON, weatherRetry, 60, { weather: { season: race.season, round: race.round } }));
     }
-    if (syncAt > now) jobs.push(call('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300));
-    if (postRace > now) jobs.push(call('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 540, jolpica(['pitstops', 'laps', 'standings'])));
-    if (openf1At > now && race.season >= 2023) {
-      jobs.push(call('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 540, { openf1: { year: race.season, round: race.round } }));
-    }
+    once('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300);
+    once('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 540, jolpica(['pitstops', 'laps', 'standings']));
+    if (race.season >= 2023) once('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 540, { openf1: { year: race.season, round: race.round } });
   }
   return jobs;
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Repository } from '../repository/index.js';
 import { GoogleCloudScheduler } from './google.js';
 import { InMemoryScheduler } from './memory.js';
-import { planJobs, reconcileJobs, type ReconcileSummary } from './plan.js';
+import { JOB_PREFIX, planJobs, reconcileJobs, type ReconcileSummary } from './plan.js';
 import type { Scheduler } from './port.js';
 
 export const SCHEDULE_HORIZON_DAYS = 21;
@@ -65,7 +65,9 @@ export async function scheduleRaces(deps: ScheduleDeps): Promise<ReconcileSummar
     }
   }
   const races = await deps.repo.races.list({ fromSeason: now.getUTCFullYear() - 1 });
+  const existing = new Set((await deps.scheduler.list(JOB_PREFIX)).map((j) => j.id));
   const desired = planJobs(races, now, {
+    existing,
     policy: deps.config.freezePolicy,
     functionsBaseUrl: base,
     ...(deps.config.gcp.schedulerServiceAccount ? { serviceAccountEmail: deps.config.gcp.schedulerServiceAccount } : {}),

@@ -184,7 +184,7 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
       const again = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
       expect(again.created).toEqual([]);
       expect(again.unchanged).toHaveLength(first.created.length);
-      clock.set(new Date('2024-05-28T00:00:00Z'));
+      clock.set(new Date('2024-05-29T00:00:00Z'));
       const later = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
       expect([...later.deleted].sort()).toEqual(jobsOf(8, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']).sort());
       expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/2024/9');

@@ -38,13 +38,21 @@ describe('job planning', () => {
     for (const j of jobs) expect(j.retry.retryCount).toBeGreaterThan(0);
   });
 
-  it('a sprint weekend also ingests the sprint; a job whose time is past is not planned again', () => {
+  it('a sprint weekend also ingests the sprint; a job stays planned while Cloud Scheduler may still retry it, then is dropped', () => {
     const sprintRace = { ...calendar[0]!, sessions: { ...calendar[0]!.sessions, sprint: { date: '2025-03-15', time: '10:00:00' } } };
     const friday = planJobs([sprintRace], new Date('2025-03-14T00:00:00Z'), options);
     expect(friday.find((j) => j.id.endsWith('-sprint'))).toMatchObject({ schedule: '30 11 15 3 *', body: { jolpica: { parts: ['sprint'] } } });
-    // Sunday morning: qualifying, sprint, freeze and weather are done; the race-day jobs remain.
-    const sunday = planJobs([sprintRace], new Date('2025-03-16T08:00:00Z'), options);
-    expect(sunday.map((j) => j.id.replace('pitwall-race-2025-r01-', ''))).toEqual(['sync', 'postrace', 'openf1']);
+    // What the scheduler holds from Friday's plan: a past job is kept while it may be retried, never created anew.
+    const existing = new Set(friday.map((j) => j.id));
+    const kinds = (at: string, held = existing) => planJobs([sprintRace], new Date(at), { ...options, existing: held }).map((j) => j.id.replace('pitwall-race-2025-r01-', ''));
+    // Sunday morning: the freeze and the qualifying ingest may still be retried until the start, the sprint's for two days.
+    expect(kinds('2025-03-16T08:00:00Z')).toEqual(['qualifying', 'sprint', 'freeze', 'sync', 'postrace', 'openf1']);
+    // After the start only the post-race work; on Tuesday the sync's day of retries is over, the ingests' two days not yet.
+    expect(kinds('2025-03-16T13:30:00Z')).toEqual(['sprint', 'sync', 'postrace', 'openf1']);
+    expect(kinds('2025-03-18T12:00:00Z')).toEqual(['postrace', 'openf1']);
+    expect(kinds('2025-03-19T12:00:00Z')).toEqual([]);
+    // A first plan on Sunday evening creates only what is still to come.
+    expect(kinds('2025-03-16T18:00:00Z', new Set())).toEqual(['postrace']);
   });
 
   it('t_minus freezes N minutes before the race; a race between freeze and sync keeps only its sync', () => {
@@ -79,7 +87,7 @@ describe('scheduling the coming race weekends from the stored calendar', () => {
   it('a later run drops the jobs of races that are over and adds the next ones; a re-run changes nothing', async () => {
     const { repo, config, scheduler } = await setup();
     await scheduleRaces({ repo, scheduler, config, clock: new SimulatedClock(new Date('2025-03-10T00:00:00Z')) });
-    const clock = new SimulatedClock(new Date('2025-03-17T00:00:00Z'));
+    const clock = new SimulatedClock(new Date('2025-03-19T00:00:00Z'));
     const later = await scheduleRaces({ repo, scheduler, config, clock });
     const round = (r: number, ids: string[]) => ids.filter((id) => id.startsWith(`pitwall-race-2025-r0${r}-`));
     expect(later.deleted.sort()).toEqual(round(1, later.deleted).sort());

@@ -50,9 +50,9 @@ function reconcileContract(name: string, make: () => Promise<SchedulerUnderTest>
         expect(listed.find((j) => j.id === id)).toEqual(planned.find((j) => j.id === id));
       }
 
-      // R2's race moves two hours later; by the 17th R1 is over and R3 enters the horizon.
+      // R2's race moves two hours later; by the 19th R1's retries are over and R3 is within the horizon.
       const moved = [race(1, '2025-03-16', '2025-03-15'), { ...race(2, '2025-03-23', '2025-03-22'), sessions: { race: { date: '2025-03-23', time: '15:00:00' }, qualifying: { date: '2025-03-22', time: '14:00:00' } } }, calendar[2]!];
-      const replanned = planJobs(moved, new Date('2025-03-17T00:00:00Z'), options);
+      const replanned = planJobs(moved, new Date('2025-03-19T00:00:00Z'), options);
       const later = await reconcileJobs(env.scheduler, replanned);
       const r = (round: number, kinds: string[]) => kinds.map((k) => `pitwall-race-2025-r0${round}-${k}`).sort();
       expect(later.deleted.sort()).toEqual(r(1, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']));
