@@ -81,6 +81,10 @@ export const raceSummary = z.object({
   freezeAllowedAt: isoDate,
   freezeStatus: z.enum(['frozen', 'open', 'waiting', 'missed']).describe('missed: the race started with no forecast frozen'),
   predictionId: z.number().int().nullable().describe('the official snapshot under the server\'s freeze policy'),
+  freezeRefusals: z
+    .object({ attempts: z.number().int(), lastAt: isoDate, status: z.number().int(), code: z.string(), reason: z.string() })
+    .nullable()
+    .describe('while no forecast is frozen: how many scheduled freezes were refused and why the last one was (e.g. no entry list yet); a missed race keeps it'),
 });
 
 /** A model version with the data it has seen, as every forecast and /health name it. */
