@@ -67,7 +67,11 @@ export async function runJobsUntil(deps: JobRunnerDeps, until: Date): Promise<Jo
       const candidate = pending.has(job.id) ? { at: retry!.at, retry: true } : fire !== undefined ? { at: fire, retry: false } : undefined;
       if (candidate && (!next || candidate.at < next.at)) next = { job, ...candidate };
     }
-    for (const id of firedUpTo.keys()) if (!jobs.some((j) => j.id === id)) (firedUpTo.delete(id), pending.delete(id));
+    for (const id of firedUpTo.keys()) {
+      if (jobs.some((j) => j.id === id)) continue;
+      firedUpTo.delete(id);
+      pending.delete(id);
+    }
     if (!next || next.at > until.getTime()) return stats;
 
     const { job, retry } = next;
