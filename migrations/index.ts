@@ -10,6 +10,7 @@ import * as m008 from './008_ingestion_heartbeat.js';
 import * as m009 from './009_result_versions.js';
 import * as m010 from './010_weather.js';
 import * as m011 from './011_freeze_attempts.js';
+import * as m012 from './012_race_control.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['009_result_versions', m009],
   ['010_weather', m010],
   ['011_freeze_attempts', m011],
+  ['012_race_control', m012],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -66,8 +66,27 @@ export const openf1Weather = z.object({
   wind_speed: z.number().nullable(),
 });
 
+/**
+ * /race_control, as OpenF1 documents it (openf1.org docs, "Race control"): no id; driver_number,
+ * lap_number, flag, scope and sector are null where they do not apply (a track-wide message, a
+ * message before the first lap). Newer responses add qualifying_phase, which is dropped.
+ */
+export const openf1RaceControl = z.object({
+  date: z.string(),
+  session_key: int,
+  meeting_key: int,
+  driver_number: int.nullable(),
+  lap_number: int.nullable(),
+  category: z.string(),
+  flag: z.string().nullable(),
+  scope: z.string().nullable(),
+  sector: int.nullable(),
+  message: z.string(),
+});
+
 export type OpenF1Session = z.output<typeof openf1Session>;
 export type OpenF1Stint = z.output<typeof openf1Stint>;
 export type OpenF1Pit = z.output<typeof openf1Pit>;
 export type OpenF1Lap = z.output<typeof openf1Lap>;
 export type OpenF1Weather = z.output<typeof openf1Weather>;
+export type OpenF1RaceControl = z.output<typeof openf1RaceControl>;

@@ -4,11 +4,13 @@ import type { HttpClient } from './http-client.js';
 import {
   openf1Lap,
   openf1Pit,
+  openf1RaceControl,
   openf1Session,
   openf1Stint,
   openf1Weather,
   type OpenF1Lap,
   type OpenF1Pit,
+  type OpenF1RaceControl,
   type OpenF1Session,
   type OpenF1Stint,
   type OpenF1Weather,
@@ -45,6 +47,8 @@ export interface OpenF1Client {
   pit(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1Pit[]>;
   laps(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1Lap[]>;
   weather(query: OpenF1Query, invalid?: InvalidSink): Promise<OpenF1Weather[]>;
+  /** The race control messages (flags, safety car, VSC, penalties) of one session. */
+  raceControl(sessionKey: number, invalid?: InvalidSink): Promise<OpenF1RaceControl[]>;
 }
 
 export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
@@ -88,6 +92,7 @@ export function createOpenF1Client(options: OpenF1ClientOptions): OpenF1Client {
     pit: (sessionKey, invalid) => list('pit', openf1Pit, { session_key: sessionKey }, undefined, invalid),
     laps: (sessionKey, invalid) => list('laps', openf1Lap, { session_key: sessionKey }, undefined, invalid),
     weather: (query, invalid) => list('weather', openf1Weather, query, undefined, invalid),
+    raceControl: (sessionKey, invalid) => list('race_control', openf1RaceControl, { session_key: sessionKey }, undefined, invalid),
     // Per-session data is cached for good: ingestion only asks for sessions that have ended.
   };
 }

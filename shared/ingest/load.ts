@@ -15,6 +15,7 @@ import {
   lapRecord,
   pitStopRecord,
   qualifyingRecord,
+  raceControlRecord,
   raceRecord,
   resultRecord,
   seasonRecord,
@@ -55,6 +56,7 @@ const perRaceTables: { table: PerRaceTable; field: keyof RecordBatch; schema: z.
   { table: 'pit_stops', field: 'pitStops', schema: pitStopRecord },
   { table: 'laps', field: 'laps', schema: lapRecord },
   { table: 'session_weather', field: 'sessionWeather', schema: sessionWeatherRecord },
+  { table: 'race_control', field: 'raceControl', schema: raceControlRecord },
 ];
 
 /** Natural key of a record within its table (duplicates in a batch are quarantined). */
@@ -74,6 +76,7 @@ const naturalKey: Record<TableName, (r: Record<string, unknown>) => string> = {
   pit_stops: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.stop}`,
   laps: (r) => `${r.season}/${r.round}/${r.driverRef}/${r.lap}/${r.source}`,
   session_weather: (r) => `${r.season}/${r.round}/${r.session}/${r.sampledAt}`,
+  race_control: (r) => `${r.season}/${r.round}/${r.session}/${r.at}/${r.message}`,
 };
 
 const DEFAULT_ROWS_PER_TRANSACTION = 20_000;
@@ -289,7 +292,9 @@ function resolve(table: PerRaceTable, r: Row, keys: ReferenceKeys): { raceId: nu
   let driverId: number | undefined;
   let constructorId: number | undefined;
   let statusId: number | undefined;
-  if (r.driverRef !== undefined) {
+  // A null driverRef (race control's track-wide messages) is a row about no driver.
+  if (r.driverRef === null) r.driverId = null;
+  else if (r.driverRef !== undefined) {
     driverId = keys.drivers.get(r.driverRef as string);
     if (driverId === undefined) return { reason: `unknown driverRef ${r.driverRef}` };
   }

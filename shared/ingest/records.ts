@@ -222,6 +222,27 @@ export const sessionWeatherRecord = z.object({
   windSpeed: z.number().min(0).max(100).nullable(),
 });
 
+/**
+ * One OpenF1 race control message of a session (natural key: race, session, at, message; OpenF1
+ * has no id). driverRef null: a track-wide message, or a car number no entrant of the race had.
+ */
+export const raceControlRecord = z.object({
+  ...raceKey,
+  session: z.enum(['fp1', 'fp2', 'fp3', 'sprint_qualifying', 'sprint', 'qualifying', 'race']),
+  sessionKey: int.min(1),
+  /** The message's instant, normalised to ISO UTC so the natural key is one spelling. */
+  at: text()
+    .refine((v) => !Number.isNaN(Date.parse(v)) && /[zZ]|[+-]\d{2}:?\d{2}$/.test(v), 'must be an ISO instant with its offset')
+    .transform((v) => new Date(v).toISOString()),
+  lap: int.min(1).nullable(),
+  driverRef: ref.nullable(),
+  category: text().min(1),
+  flag: nullableText,
+  scope: nullableText,
+  sector: int.min(1).nullable(),
+  message: text().min(1),
+});
+
 export type SeasonRecord = z.input<typeof seasonRecord>;
 export type CircuitRecord = z.input<typeof circuitRecord>;
 export type DriverRecord = z.input<typeof driverRecord>;
@@ -237,6 +258,7 @@ export type ConstructorResultRecord = z.input<typeof constructorResultRecord>;
 export type PitStopRecord = z.input<typeof pitStopRecord>;
 export type LapRecord = z.input<typeof lapRecord>;
 export type SessionWeatherRecord = z.input<typeof sessionWeatherRecord>;
+export type RaceControlRecord = z.input<typeof raceControlRecord>;
 
 /** A source row a reader could not even map to a record (e.g. unknown raceId); the loader quarantines it. */
 export interface RejectedRow {
@@ -277,6 +299,7 @@ export interface RecordBatch {
   pitStops?: PitStopRecord[];
   laps?: LapRecord[];
   sessionWeather?: SessionWeatherRecord[];
+  raceControl?: RaceControlRecord[];
   rejected?: RejectedRow[];
   corrections?: CorrectedRow[];
   warnings?: WarningRow[];
@@ -299,6 +322,7 @@ export const tableNames = [
   'pit_stops',
   'laps',
   'session_weather',
+  'race_control',
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

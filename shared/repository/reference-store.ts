@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { RaceControlMessage, RaceControlSession } from '../domain/race-control.js';
 import type { SessionWeatherSample, WeatherSession } from '../domain/weather.js';
 import type {
   CarStrategy,
@@ -38,7 +39,8 @@ export type ReferenceTable =
   | 'constructor_results'
   | 'pit_stops'
   | 'laps'
-  | 'session_weather';
+  | 'session_weather'
+  | 'race_control';
 
 /** camelCase field → column, per table; the field order is the column order. */
 const columnsOf: Record<ReferenceTable, Record<string, string>> = {
@@ -97,6 +99,10 @@ const columnsOf: Record<ReferenceTable, Record<string, string>> = {
     trackTemperature: 'track_temperature', humidity: 'humidity', pressure: 'pressure', rainfall: 'rainfall',
     windDirection: 'wind_direction', windSpeed: 'wind_speed',
   },
+  race_control: {
+    raceId: 'race_id', session: 'session', at: 'issued_at', message: 'message', sessionKey: 'session_key', lap: 'lap',
+    driverId: 'driver_id', category: 'category', flag: 'flag', scope: 'scope', sector: 'sector',
+  },
 };
 
 const specs: Record<ReferenceTable, UpsertSpec> = {
@@ -115,6 +121,7 @@ const specs: Record<ReferenceTable, UpsertSpec> = {
   pit_stops: { table: 'pit_stops', key: ['race_id', 'driver_id', 'stop'], mode: 'replace' },
   laps: { table: 'laps', key: ['race_id', 'driver_id', 'lap'], mode: 'merge' },
   session_weather: { table: 'session_weather', key: ['race_id', 'session', 'sampled_at'], mode: 'replace' },
+  race_control: { table: 'race_control', key: ['race_id', 'session', 'issued_at', 'message'], mode: 'replace' },
 };
 
 /** The tables' fields and natural keys, shared with the in-memory repository (memory/reference.ts). */
@@ -168,6 +175,8 @@ export interface ReferenceStore {
   constructorResults(raceId: number): Promise<ConstructorRaceResult[]>;
   /** OpenF1 weather samples of a race weekend, by session then time; empty where none was ingested. */
   sessionWeather(raceId: number): Promise<SessionWeatherSample[]>;
+  /** OpenF1 race control messages of a race weekend, by session, instant, then text; empty where none was ingested. */
+  raceControl(raceId: number): Promise<RaceControlMessage[]>;
 }
 
 const num = (v: unknown) => Number(v);
@@ -354,6 +363,14 @@ export function createReferenceStore(db: Knex | Knex.Transaction): ReferenceStor
         sampledAt: new Date(r.sampled_at as string).toISOString(), airTemperature: numberOrNull(r.air_temperature),
         trackTemperature: numberOrNull(r.track_temperature), humidity: numberOrNull(r.humidity), pressure: numberOrNull(r.pressure),
         rainfall: numberOrNull(r.rainfall), windDirection: numberOrNull(r.wind_direction), windSpeed: numberOrNull(r.wind_speed),
+      }));
+    },
+    async raceControl(raceId) {
+      // COLLATE "C": the in-memory store orders texts by code unit, as JavaScript does.
+      return (await db('race_control').where({ race_id: raceId }).orderBy(['session', 'issued_at']).orderByRaw('message COLLATE "C"')).map((r: Record<string, unknown>) => ({
+        raceId: num(r.race_id), session: r.session as RaceControlSession, sessionKey: num(r.session_key),
+        at: new Date(r.issued_at as string).toISOString(), lap: numberOrNull(r.lap), driverId: numberOrNull(r.driver_id),
+        category: String(r.category), flag: text(r.flag), scope: text(r.scope), sector: numberOrNull(r.sector), message: String(r.message),
       }));
     },
   };

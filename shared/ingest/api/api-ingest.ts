@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { JolpicaClient } from '../../clients/jolpica.js';
 import type { OpenF1Client, OpenF1InvalidRow } from '../../clients/openf1.js';
 import { runIngestion, type IngestDeps, type RunOutcome } from '../ingest.js';
-import type { LapRecord, RecordBatch, RejectedRow, SessionWeatherRecord, TableName, WarningRow } from '../records.js';
+import type { LapRecord, RaceControlRecord, RecordBatch, RejectedRow, SessionWeatherRecord, TableName, WarningRow } from '../records.js';
 import { readJolpica, type JolpicaPart, type JolpicaRequest } from './jolpica-ingest.js';
 import { NotReadyError } from '../../errors.js';
 import { openf1LapRecords, raceForSession } from './openf1-records.js';
+import { sessionRaceControl } from './openf1-race-control.js';
 import { meetingWeather } from './openf1-weather.js';
 
 /**
@@ -63,8 +64,8 @@ export const openf1Request = z
 export type OpenF1Request = z.infer<typeof openf1Request>;
 
 /**
- * Lap data (times, pit-out, tyres, pit-in laps) of OpenF1 Race sessions onto races that
- * are already in the database (from the dump or Jolpica): sessions are matched to races
+ * Lap data (times, pit-out, tyres, pit-in laps), the weekend's weather and the race control
+ * messages of OpenF1 Race sessions onto races that are already in the database (from the dump or Jolpica): sessions are matched to races
  * by date, cars to drivers by the race's entrants.
  */
 export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request): Promise<RunOutcome> {
@@ -86,6 +87,7 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
     const races = (await deps.repo.races.list()).map((r) => ({ season: r.season, round: r.round, date: r.sessions.race.date }));
     const laps: LapRecord[] = [];
     const sessionWeather: SessionWeatherRecord[] = [];
+    const raceControl: RaceControlRecord[] = [];
     const warnings: WarningRow[] = [];
     const rejected: RejectedRow[] = [];
     for (const key of request.sessionKeys ?? []) {
@@ -126,13 +128,18 @@ export async function ingestOpenF1(deps: ApiIngestDeps, request: OpenF1Request):
         sessionWeather.push(...weather.records);
         rejected.push(...weather.rejected);
         warnings.push(...weather.warnings);
-        deps.logger.info('openf1 session read', { session: session.session_key, ...race, laps: mapped.laps.length, weather: weather.records.length, rejected: mapped.rejected.length });
+        // Flags, safety car, VSC and penalties with their instants (the live pit model's track status).
+        const control = await sessionRaceControl(openf1, session, race, byNumber);
+        raceControl.push(...control.records);
+        rejected.push(...control.rejected);
+        warnings.push(...control.warnings);
+        deps.logger.info('openf1 session read', { session: session.session_key, ...race, laps: mapped.laps.length, weather: weather.records.length, raceControl: control.records.length, rejected: mapped.rejected.length });
         bar?.tick(1, `${race.season} R${race.round}`);
       }
     } finally {
       bar?.stop();
     }
-    return { laps, sessionWeather, rejected, ...(warnings.length ? { warnings } : {}) };
+    return { laps, sessionWeather, raceControl, rejected, ...(warnings.length ? { warnings } : {}) };
   });
   // One round (a scheduled post-race job): no lap yet means its session is not over or not served
   // yet (OpenF1's times can differ from the calendar's: 2024 Las Vegas is a day later), so 503 and a retry.

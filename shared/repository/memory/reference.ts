@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type {
   Circuit, Compound, Constructor, ConstructorRaceResult, Driver, Lap, PitStop, QualifyingResult, Race, RaceResult, SessionName, Standing,
 } from '../../domain/reference.js';
+import type { RaceControlMessage } from '../../domain/race-control.js';
 import type { SessionWeatherSample } from '../../domain/weather.js';
 import { referenceColumns, referenceUpsertSpecs, type ReferenceStore, type ReferenceTable } from '../reference-store.js';
 import type { UpsertCounts } from '../reference-upsert.js';
@@ -32,7 +33,11 @@ const references: Partial<Record<ReferenceTable, Record<string, ReferenceTable>>
   pit_stops: { raceId: 'races', driverId: 'drivers' },
   laps: { raceId: 'races', driverId: 'drivers' },
   session_weather: { raceId: 'races' },
+  race_control: { raceId: 'races', driverId: 'drivers' },
 };
+
+/** Foreign keys whose column is nullable (a null refers to nothing). */
+const nullableReferences: Partial<Record<ReferenceTable, string[]>> = { race_control: ['driverId'] };
 
 /** The CHECK constraints of migrations/001 that domain data can trip over. */
 function check(table: ReferenceTable, r: Fields): void {
@@ -151,6 +156,7 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
           }
           check(table, next);
           for (const [f, target] of Object.entries(references[table] ?? {})) {
+            if (next[f] == null && nullableReferences[table]?.includes(f)) continue;
             if (next[f] == null || !t.get(target, next[f] as number)) {
               throw new ConstraintError(`insert or update on table "${table}" violates foreign key (${f} = ${String(next[f])} not in ${target})`, '23503');
             }
@@ -272,6 +278,10 @@ export function createMemoryReferenceStore(s: Session): ReferenceStore {
     async sessionWeather(raceId) {
       return where('session_weather', (r) => r.raceId === raceId).sort(by((r) => r.session, (r) => r.sampledAt))
         .map((r) => pick<SessionWeatherSample>(r, ['raceId', 'session', 'sessionKey', 'sampledAt', 'airTemperature', 'trackTemperature', 'humidity', 'pressure', 'rainfall', 'windDirection', 'windSpeed']));
+    },
+    async raceControl(raceId) {
+      return where('race_control', (r) => r.raceId === raceId).sort(by((r) => r.session, (r) => r.at, (r) => r.message))
+        .map((r) => pick<RaceControlMessage>(r, ['raceId', 'session', 'sessionKey', 'at', 'lap', 'driverId', 'category', 'flag', 'scope', 'sector', 'message']));
     },
   };
   return store;

@@ -72,7 +72,7 @@ for (const backend of backends) {
     });
     beforeEach(async () => {
       await db.knex('session_weather').del();
-      for (const endpoint of ['laps', 'stints', 'pit']) server.inject(`/v1/${endpoint}?session_key=${RACE_SESSION}`, [noResults]);
+      for (const endpoint of ['laps', 'stints', 'pit', 'race_control']) server.inject(`/v1/${endpoint}?session_key=${RACE_SESSION}`, [noResults]);
     });
 
     it('stores every sample of the weekend, per session, through the loader; a second run changes nothing', async () => {
@@ -97,7 +97,7 @@ for (const backend of backends) {
         });
       }
 
-      for (const endpoint of ['laps', 'stints', 'pit']) server.inject(`/v1/${endpoint}?session_key=${RACE_SESSION}`, [noResults]);
+      for (const endpoint of ['laps', 'stints', 'pit', 'race_control']) server.inject(`/v1/${endpoint}?session_key=${RACE_SESSION}`, [noResults]);
       const again = await ingestOpenF1(deps, { sessionKeys: [RACE_SESSION] });
       expect(again.tables.session_weather).toEqual({ read: recorded.length, inserted: 0, updated: 0, unchanged: recorded.length, quarantined: 0 });
       expect(await repo.reference.sessionWeather(raceId)).toHaveLength(recorded.length);
