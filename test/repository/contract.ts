@@ -537,6 +537,33 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
       });
     });
 
+    describe('race control', () => {
+      const message = (raceId: number, at: string, text: string, over: Record<string, unknown> = {}) => ({
+        raceId, session: 'race', sessionKey: 9472, at, lap: 12, driverId: null, category: 'Flag', flag: 'YELLOW', scope: 'Sector', sector: 4, message: text, ...over,
+      });
+
+      it('upserts messages on race, session, instant and text, keeps a message about no driver, and reads them in time order', async () => {
+        const s = await buildSeason(repo, { races: 1, qualifying: false });
+        const raceId = s.races[0]!.id;
+        const driverId = s.drivers[0]!;
+        const rows = [
+          message(raceId, '2024-03-02T15:31:58.000Z', 'YELLOW IN TRACK SECTOR 4'),
+          message(raceId, '2024-03-02T15:40:00.000Z', 'BLACK AND WHITE FLAG FOR CAR 1 - TRACK LIMITS', { driverId, flag: 'BLACK AND WHITE', scope: 'Driver', sector: null, lap: 20 }),
+          // Same instant, another message: both are kept (OpenF1 gives messages no id).
+          message(raceId, '2024-03-02T15:31:58.000Z', 'CLEAR IN TRACK SECTOR 3', { flag: 'CLEAR', sector: 3 }),
+          message(raceId, '2024-03-02T15:02:00.000Z', 'DRS ENABLED', { category: 'Drs', flag: null, scope: null, sector: null, lap: null }),
+        ];
+        expect(await repo.reference.upsert('race_control', rows)).toEqual({ inserted: 4, updated: 0, unchanged: 0 });
+        expect(await repo.reference.upsert('race_control', [rows[0]!, { ...rows[1]!, lap: 21 }])).toEqual({ inserted: 0, updated: 1, unchanged: 1 });
+        expect(await repo.reference.raceControl(raceId)).toEqual([rows[3], rows[2], rows[0], { ...rows[1], lap: 21 }]);
+        expect((await repo.reference.rowCounts()).race_control).toBe(4);
+        await expect(repo.reference.upsert('race_control', [message(raceId, '2024-03-02T15:50:00.000Z', 'X', { driverId: 999_999 })])).rejects.toThrow(/foreign key/i);
+        await expect(repo.reference.upsert('race_control', [message(999_999, '2024-03-02T15:50:00.000Z', 'X')])).rejects.toThrow(/foreign key/i);
+        expect(await repo.reference.raceControl(999_999)).toEqual([]);
+        expect(await repo.reference.raceControl(raceId)).toHaveLength(4);
+      });
+    });
+
     describe('history', () => {
       it('as of an instant, holds the results and standings of races started before it and the qualifying of sessions started before it', async () => {
         const s = await buildSeason(repo, { races: 3 });
