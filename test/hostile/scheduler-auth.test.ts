@@ -44,7 +44,7 @@ describe("the Scheduler's calls in production with an API key configured", () =>
     for (const job of [freeze, jobs.find((j) => j.id.endsWith('-sync'))!]) {
       const url = localUrl(stack.url, job.uri);
       const body = job.body ? JSON.stringify(job.body) : undefined;
-      const json = body ? { 'Content-Type': 'application/json' } : {};
+      const json: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
       const token = google.sign(schedulerClaims(job.oidc!.audience, job.oidc!.serviceAccountEmail));
       const signed = await fetch(url, { method: 'POST', headers: { ...json, Authorization: `Bearer ${token}` }, ...(body ? { body } : {}) });
       // Past the auth check: the function answers for itself (too early to freeze, no result yet), never 401/403.
