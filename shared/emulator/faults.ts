@@ -1,3 +1,4 @@
+import { seededRandom } from '../evaluation/bootstrap.js';
 /**
  * Seeded, deterministic upstream faults: a share of requests answers 429 (with Retry-After)
  * and a share 5xx. The same URL never faults twice in a row, so a client that retries
@@ -16,20 +17,8 @@ export const DEFAULT_FAULTS: FaultOptions = { seed: 15, throttleRate: 0.02, erro
 
 export type Fault = { kind: 'throttle'; retryAfterSeconds: number } | { kind: 'error'; status: 500 | 502 | 503 };
 
-/** mulberry32: a small PRNG, good enough to spread faults and reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function createFaults(options: FaultOptions): { next(url: string): Fault | undefined } {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const faultedLast = new Set<string>();
   return {
     next(url) {
