@@ -30,3 +30,27 @@ export class SimulatedClock implements Clock {
     this.current = new Date(this.current.getTime() + Math.max(0, ms));
   }
 }
+
+/**
+ * A clock that runs from `start` at `speed` times real time (a race replayed as live at
+ * 60×: a 30 s poll interval takes half a second). Labelled simulated: what it freezes or
+ * stamps is not of the wall clock.
+ */
+export class ScaledClock implements Clock {
+  readonly kind = 'simulated' as const;
+  private readonly wallStart: number;
+  constructor(
+    private readonly start: Date,
+    readonly speed: number,
+    private readonly wall: () => number = Date.now,
+  ) {
+    if (!(speed > 0)) throw new RangeError(`speed must be positive, got ${speed}`);
+    this.wallStart = wall();
+  }
+  now(): Date {
+    return new Date(this.start.getTime() + (this.wall() - this.wallStart) * this.speed);
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms) / this.speed));
+  }
+}
