@@ -17,6 +17,8 @@ export interface PlanOptions {
   horizonDays: number;
   /** Ids of the jobs the scheduler holds: a job whose time is past is kept (its retries may run), never created. */
   existing?: ReadonlySet<string>;
+  /** Poll live timing during each race (OpenF1 serves a live session only with a token: set when one is configured). */
+  live?: boolean;
 }
 
 /**
@@ -33,6 +35,24 @@ const WEATHER_CRON = '17 */6 * * *';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** Live timing is polled from just before the start until this long after it (a race has a 2-hour limit, plus suspensions). */
+export const LIVE_WINDOW_MINUTES = { before: 5, after: 3 * 60 } as const;
+
+/**
+ * Every minute through the race window, one cron line: Cloud Scheduler's finest interval is
+ * a minute, so each call polls for about a minute itself. A window across midnight UTC fires
+ * its hours on both days (a call outside the window answers at once, polling nothing); across
+ * a month's end it stops at midnight, which cron cannot span.
+ */
+export function liveCron(start: Date): string {
+  const from = new Date(start.getTime() - LIVE_WINDOW_MINUTES.before * MINUTE);
+  let to = new Date(start.getTime() + LIVE_WINDOW_MINUTES.after * MINUTE);
+  if (to.getUTCMonth() !== from.getUTCMonth()) to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1) - 1);
+  const month = from.getUTCMonth() + 1;
+  if (to.getUTCDate() === from.getUTCDate()) return `* ${from.getUTCHours()}-${to.getUTCHours()} ${from.getUTCDate()} ${month} *`;
+  return `* ${from.getUTCHours()}-23,0-${to.getUTCHours()} ${from.getUTCDate()},${to.getUTCDate()} ${month} *`;
+}
+
 /** Retries every ≤ 30 min from the freeze instant until the race start, then the freeze is missed (and says why). */
 const retryUntil = (from: Date, until: Date, minBackoffSeconds: number, maxBackoffSeconds: number): RetryPolicy => ({
   // One retry at least; the duration sets how long (Scheduler stops once both are used up).
@@ -47,6 +67,7 @@ const retryUntil = (from: Date, until: Date, minBackoffSeconds: number, maxBacko
 const syncRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 900, maxBackoffSeconds: 7200, maxDoublings: 3, maxRetryDurationSeconds: 86_400 };
 /** Post-race data (laps, standings) is retried for two days; the calendar and weather only briefly (they run again). */
 const dataRetry: RetryPolicy = { retryCount: 5, minBackoffSeconds: 600, maxBackoffSeconds: 3600, maxDoublings: 3, maxRetryDurationSeconds: 2 * 86_400 };
+const noRetry: RetryPolicy = { retryCount: 0, minBackoffSeconds: 5, maxBackoffSeconds: 5, maxDoublings: 0, maxRetryDurationSeconds: 0 };
 const weatherRetry: RetryPolicy = { retryCount: 2, minBackoffSeconds: 300, maxBackoffSeconds: 900, maxDoublings: 1, maxRetryDurationSeconds: 3600 };
 
 /** How long Cloud Scheduler may keep retrying a failed run: until both limits are used up. */
@@ -119,6 +140,10 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
     once('sync', SYNC_FUNCTION, `/${race.season}/${race.round}`, syncAt, syncRetry, 300);
     once('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 540, jolpica(['pitstops', 'laps', 'standings']));
     if (race.season >= 2023) once('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 540, { openf1: { year: race.season, round: race.round } });
+    // No retries: the next minute's call polls again. Gone from the plan once the window is past.
+    if (o.live && start.getTime() + LIVE_WINDOW_MINUTES.after * MINUTE > now.getTime()) {
+      jobs.push(call('live', INGEST_FUNCTION, '/live', liveCron(start), noRetry, 90, { season: race.season, round: race.round }));
+    }
   }
   return jobs;
 }
@@ -131,6 +156,7 @@ const describe: Record<string, string> = {
   sync: 'Sync and evaluate the result',
   postrace: 'Ingest the pit stops, laps and standings',
   openf1: "Ingest OpenF1's laps, stints and pit data",
+  live: 'Poll live timing and forecast the race as it runs',
 };
 
 export interface ReconcileSummary {

@@ -3,7 +3,7 @@ import { parseConfig } from '../../shared/config/config.js';
 import { SimulatedClock } from '../../shared/clock.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';
 import { InMemoryScheduler } from '../../shared/scheduler/memory.js';
-import { cronAt, planJobs } from '../../shared/scheduler/plan.js';
+import { cronAt, liveCron, planJobs } from '../../shared/scheduler/plan.js';
 import { scheduleRaces } from '../../shared/scheduler/schedule.js';
 import { buildSeason } from '../helpers/builders.js';
 import { calendar, options } from '../scheduler/calendar.js';
@@ -59,6 +59,30 @@ describe('job planning', () => {
     const jobs = planJobs(calendar, new Date('2025-03-16T13:30:00Z'), { ...options, policy: { kind: 't_minus', minutes: 30 } });
     expect(jobs[0]!.id).toBe('pitwall-race-2025-r01-sync');
     expect(jobs.find((j) => j.id === 'pitwall-race-2025-r02-freeze')!.schedule).toBe(cronAt(new Date('2025-03-23T12:30:00Z')));
+  });
+});
+
+describe('the live timing job', () => {
+  const live = (at: string) => planJobs([calendar[0]!], new Date(at), { ...options, live: true }).find((j) => j.id.endsWith('-live'));
+
+  it('polls every minute from 5 minutes before the start until 3 hours after, with no retries (the next minute polls again), only when live timing is on', () => {
+    expect(live('2025-03-14T00:00:00Z')).toMatchObject({
+      uri: expect.stringMatching(/\/ingest\/live$/),
+      body: { season: 2025, round: 1 },
+      retry: { retryCount: 0 },
+    });
+    expect(live('2025-03-14T00:00:00Z')!.schedule).toBe(liveCron(new Date(`${calendar[0]!.sessions.race.date}T${calendar[0]!.sessions.race.time}Z`)));
+    expect(planJobs([calendar[0]!], new Date('2025-03-14T00:00:00Z'), options).some((j) => j.id.endsWith('-live'))).toBe(false);
+    // Gone once the window is over; still planned during the race.
+    const start = Date.parse(`${calendar[0]!.sessions.race.date}T${calendar[0]!.sessions.race.time}Z`);
+    expect(live(new Date(start + 170 * 60_000).toISOString())).toBeDefined();
+    expect(live(new Date(start + 181 * 60_000).toISOString())).toBeUndefined();
+  });
+
+  it('spans the race window as cron lines: within a day, across midnight UTC, and cut at a month end cron cannot cross', () => {
+    expect(liveCron(new Date('2025-03-16T04:00:00Z'))).toBe('* 3-7 16 3 *');
+    expect(liveCron(new Date('2024-11-23T22:00:00Z'))).toBe('* 21-23,0-1 23,24 11 *');
+    expect(liveCron(new Date('2024-11-30T22:00:00Z'))).toBe('* 21-23 30 11 *');
   });
 });
 

@@ -17,11 +17,12 @@ const jobs = planJobs([race], new Date('2025-03-01T00:00:00Z'), {
   serviceAccountEmail: 'pitwall-scheduler@proj.iam.gserviceaccount.com',
   syncAfterHours: 4,
   horizonDays: 30,
+  live: true,
 });
 
 describe('per-race Scheduler jobs and the function manifest', () => {
   it("call the function whose scheduledBy names their kind, at its URL, with its URL as audience", () => {
-    expect(jobs.map((j) => j.id.slice(`${JOB_PREFIX}2025-r01-`.length)).sort()).toEqual(['freeze', 'openf1', 'postrace', 'qualifying', 'sprint', 'sync', 'weather']);
+    expect(jobs.map((j) => j.id.slice(`${JOB_PREFIX}2025-r01-`.length)).sort()).toEqual(['freeze', 'live', 'openf1', 'postrace', 'qualifying', 'sprint', 'sync', 'weather']);
     expect(checkPerRaceJobs(jobs, functionManifest, base)).toEqual([]);
   });
 
