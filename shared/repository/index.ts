@@ -3,6 +3,7 @@ import { createEvaluationsStore, type EvaluationsStore } from './evaluations-sto
 import { createFreezeAttemptsStore, type FreezeAttemptsStore } from './freeze-attempts-store.js';
 import { createHistoryStore, type HistoryStore } from './history-store.js';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
+import { createLiveTicksStore, type LiveTicksStore } from './live-ticks-store.js';
 import { createModelVersionsStore, type ModelVersionsStore } from './model-versions-store.js';
 import { createPredictionsStore, type PredictionsStore } from './predictions-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
@@ -27,6 +28,7 @@ export interface Repository {
   history: HistoryStore;
   modelVersions: ModelVersionsStore;
   weather: WeatherStore;
+  liveTicks: LiveTicksStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -42,6 +44,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     history: createHistoryStore(db),
     modelVersions: createModelVersionsStore(db),
     weather: createWeatherStore(db),
+    liveTicks: createLiveTicksStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

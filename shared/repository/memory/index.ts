@@ -4,6 +4,7 @@ import { createMemoryFreezeAttemptsStore } from './freeze-attempts.js';
 import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
 import { createMemoryReferenceStore } from './reference.js';
 import { createMemoryResultVersionsStore } from './result-versions.js';
+import { createMemoryLiveTicksStore } from './live-ticks.js';
 import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
 import { Session, Tables } from './tables.js';
 import { createMemoryWeatherStore } from './weather.js';
@@ -37,6 +38,7 @@ function over(session: Session): Repository {
     history: createMemoryHistoryStore(session),
     modelVersions: createMemoryModelVersionsStore(session),
     weather: createMemoryWeatherStore(session),
+    liveTicks: createMemoryLiveTicksStore(session),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };
 }
