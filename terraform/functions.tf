@@ -59,6 +59,16 @@ resource "google_cloudfunctions2_function" "function" {
         version    = "latest"
       }
     }
+
+    dynamic "secret_environment_variables" {
+      for_each = var.openf1_token_secret_id != "" && each.key == "ingest" ? [var.openf1_token_secret_id] : []
+      content {
+        key        = "OPENF1_TOKEN"
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
   }
 
   # An instance connects at start-up: its access must exist before the first revision.

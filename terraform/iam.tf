@@ -74,6 +74,16 @@ resource "google_secret_manager_secret_iam_member" "api_key" {
   member    = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
+resource "google_secret_manager_secret_iam_member" "openf1_token" {
+  # Only the ingest function polls OpenF1 live.
+  for_each = { for name, f in local.functions : name => f if var.openf1_token_secret_id != "" && name == "ingest" }
+
+  project   = var.project_id
+  secret_id = var.openf1_token_secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
 # --- Artifacts -------------------------------------------------------------------------
 
 resource "google_storage_bucket_iam_member" "artifacts_viewer" {

@@ -61,11 +61,13 @@ locals {
       env             = local.schedule_env
     }
     api = {
-      artifacts       = "viewer"
-      memory          = "512Mi"
-      cpu             = "1"
-      timeout_seconds = 60
-      concurrency     = 40
+      artifacts = "viewer"
+      memory    = "512Mi"
+      cpu       = "1"
+      # A live view holds one Server-Sent Events request open (it reconnects with Last-Event-ID
+      # when the timeout ends it), so an instance takes many mostly idle requests at once.
+      timeout_seconds = 900
+      concurrency     = 250
       # functions-framework answers /favicon.ico and /robots.txt with 404 itself unless told not to;
       # pages on other origins may read the API when var.allowed_origins names them (CORS).
       env = { IGNORED_ROUTES = "", ALLOWED_ORIGINS = join(",", var.allowed_origins) }
@@ -108,6 +110,8 @@ locals {
   schedule_env = {
     SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
     FUNCTIONS_BASE_URL        = local.functions_base_url
+    # A live-timing job per race only when the ingest function has an OpenF1 token to poll with.
+    LIVE_TIMING = var.openf1_token_secret_id != "" ? "true" : "false"
   }
 
   job_env = {

@@ -194,6 +194,12 @@ variable "api_key_secret_id" {
   default     = ""
 }
 
+variable "openf1_token_secret_id" {
+  type        = string
+  description = "Optional Secret Manager secret (in this project) holding an OpenF1 access token. OpenF1 serves a session while it runs only to authenticated users: when set, the ingest function gets it as OPENF1_TOKEN and the schedule function plans a live-timing job for each race (LIVE_TIMING)."
+  default     = ""
+}
+
 variable "function_min_instances" {
   type        = map(number)
   description = "Minimum instances by function directory name (e.g. { api = 1 } to avoid cold starts); unlisted functions scale to zero."
