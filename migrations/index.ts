@@ -11,6 +11,7 @@ import * as m009 from './009_result_versions.js';
 import * as m010 from './010_weather.js';
 import * as m011 from './011_freeze_attempts.js';
 import * as m012 from './012_race_control.js';
+import * as m013 from './013_live_timing.js';
 import * as m014 from './014_live_ticks.js';
 
 interface Migration {
@@ -35,6 +36,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['010_weather', m010],
   ['011_freeze_attempts', m011],
   ['012_race_control', m012],
+  ['013_live_timing', m013],
   ['014_live_ticks', m014],
 ];
 

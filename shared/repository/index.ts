@@ -4,6 +4,7 @@ import { createFreezeAttemptsStore, type FreezeAttemptsStore } from './freeze-at
 import { createHistoryStore, type HistoryStore } from './history-store.js';
 import { createIngestionRunsStore, type IngestionRunsStore } from './ingestion-runs-store.js';
 import { createLiveTicksStore, type LiveTicksStore } from './live-ticks-store.js';
+import { createLiveTimingStore, type LiveTimingStore } from './live-timing-store.js';
 import { createModelVersionsStore, type ModelVersionsStore } from './model-versions-store.js';
 import { createPredictionsStore, type PredictionsStore } from './predictions-store.js';
 import { createRacesStore, type RacesStore } from './races-store.js';
@@ -29,6 +30,7 @@ export interface Repository {
   modelVersions: ModelVersionsStore;
   weather: WeatherStore;
   liveTicks: LiveTicksStore;
+  liveTiming: LiveTimingStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -45,6 +47,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     modelVersions: createModelVersionsStore(db),
     weather: createWeatherStore(db),
     liveTicks: createLiveTicksStore(db),
+    liveTiming: createLiveTimingStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

@@ -5,6 +5,7 @@ import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './pr
 import { createMemoryReferenceStore } from './reference.js';
 import { createMemoryResultVersionsStore } from './result-versions.js';
 import { createMemoryLiveTicksStore } from './live-ticks.js';
+import { createMemoryLiveTimingStore } from './live-timing.js';
 import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
 import { Session, Tables } from './tables.js';
 import { createMemoryWeatherStore } from './weather.js';
@@ -39,6 +40,7 @@ function over(session: Session): Repository {
     modelVersions: createMemoryModelVersionsStore(session),
     weather: createMemoryWeatherStore(session),
     liveTicks: createMemoryLiveTicksStore(session),
+    liveTiming: createMemoryLiveTimingStore(session),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };
 }
