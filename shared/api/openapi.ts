@@ -28,7 +28,7 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
         ...(op.headers ? { headers: op.headers } : {}),
         ...(op.body ? { body: { content: { 'application/json': { schema: op.body } } } } : {}),
       },
-      responses: Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) }])),
+      responses: Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, { description: r.description, ...(r.schema ? { content: { [r.mediaType ?? 'application/json']: { schema: r.schema } } } : {}) }])),
       ...(op.write ? { security: [{ apiKey: [] }, { identityToken: [] }] } : {}),
     });
   }

@@ -28,6 +28,9 @@ import { ingestFunction } from '../ingest/handler.js';
 import type { Scheduler } from '../scheduler/port.js';
 import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
 import { ingestJolpica } from '../ingest/api/api-ingest.js';
+import { createLiveApi } from '../api/live-routes.js';
+import { createLiveBus } from '../live/create-live-bus.js';
+import type { LiveBus } from '../live/live-bus.js';
 
 /** How late GET /predictions may notice a race's first (official) freeze. */
 export const OFFICIAL_REF_TTL_MS = 5_000;
@@ -43,6 +46,8 @@ export interface CompositionOverrides {
   scheduler?: () => Promise<Scheduler>;
   /** The freeze's race-day forecast fetch (default: Open-Meteo on a wall clock, none on a simulated one); null: none. */
   weather?: RaceWeatherRefresh | null;
+  /** The fan-out of live ticks (default: chosen by the database, shared/live/create-live-bus.ts). */
+  liveBus?: LiveBus;
 }
 
 export interface CompositionDeps extends CompositionOverrides {
@@ -70,6 +75,9 @@ export function createComposition(deps: CompositionDeps) {
     scheduler.catch(() => (scheduler = undefined));
     return scheduler;
   };
+  // One live bus per process: each instance LISTENs once and fans out to its own SSE clients.
+  let liveBus: LiveBus | undefined;
+  const sharedLiveBus = () => (liveBus ??= deps.liveBus ?? createLiveBus({ database: app.config.database, dbKind: app.db.kind, knex: app.db.knex, logger: app.logger.child({ component: 'live-bus' }) }));
   const router = (name: EntryPoint, routes: BoundRoute[]): Handler =>
     createRouter(routes, { name: functionSpec(name).name, logger: loggerOf(name), auth, checkResponses: app.config.checkResponses });
 
@@ -125,6 +133,7 @@ export function createComposition(deps: CompositionDeps) {
           officialRefs: new TtlCache(OFFICIAL_REF_TTL_MS),
           scheduler: sharedScheduler,
         }),
+        ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),
       ];
@@ -143,6 +152,13 @@ export function createComposition(deps: CompositionDeps) {
     },
     /** The forecaster the functions of this composition share. */
     forecaster: sharedForecaster,
+    /** The live bus the api function's event streams listen on: publish ticks stored in this process through it (storeAndPublish). */
+    liveBus: sharedLiveBus,
+    /** Releases what the composition holds open (the live bus's LISTEN connection). */
+    close: async () => {
+      // An injected bus is its owner's to close.
+      if (liveBus && !deps.liveBus) await liveBus.close();
+    },
   };
 }
 

@@ -77,6 +77,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(() => composition.close()),
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { logRefusal, toErrorResponse } from './errors.js';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { announcesBody, arrivedMalformed, parseBody, readBody, restoreContentType } from './body.js';
-import type { Handler, HttpRequest, HttpResponse } from './handler.js';
+import type { Handler, HttpRequest, HttpResponse, ResponseStream } from './handler.js';
 
 /**
  * Express error middleware for what fails before a Handler runs (functions-framework's body
@@ -54,6 +54,7 @@ export function toHttpFunction(handler: Handler, logger: Logger): (req: Request,
     }
     // A body left unread (or read only up to its cap) is not drained: the connection closes.
     res.status(out.status).set({ ...out.headers, ...(pending && (!read || out.status === 413) ? { Connection: 'close' } : {}) });
+    if (out.stream) return streamTo(req, res, out.stream, logger);
     if (out.body === undefined || out.status === 304) res.end();
     else if (Buffer.isBuffer(out.body)) res.send(out.body);
     else if (out.stableBody && typeof out.body === 'object' && out.body !== null) {
@@ -68,4 +69,30 @@ export function toHttpFunction(handler: Handler, logger: Logger): (req: Request,
 function frameworkBody(req: Request & { rawBody?: Buffer }, maxBytes: number): unknown {
   if (req.rawBody && req.rawBody.length > maxBytes) throw new PayloadTooLargeError(`the request body is larger than this endpoint takes (${maxBytes} bytes at most)`, { maxBytes });
   return req.body;
+}
+
+/**
+ * A streamed answer: headers out at once, each write flushed, the stream's signal aborted
+ * when the connection closes. A HEAD gets the headers only (a stream has no length to give).
+ */
+async function streamTo(req: Request, res: Response, stream: NonNullable<HttpResponse['stream']>, logger: Logger): Promise<void> {
+  res.flushHeaders();
+  if (req.method.toUpperCase() === 'HEAD') return void res.end();
+  res.socket?.setNoDelay(true);
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
+  const out: ResponseStream = {
+    write: (text) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    },
+    signal: gone.signal,
+  };
+  try {
+    await stream(out);
+  } catch (err) {
+    // The status is sent: the fault can only be logged, and the stream ended.
+    logger.error('a streamed response failed', { err, path: req.path });
+  } finally {
+    if (!res.writableEnded) res.end();
+  }
 }

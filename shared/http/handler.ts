@@ -30,6 +30,20 @@ export interface HttpResponse {
    * the edge may serialise it once and reuse the JSON.
    */
   stableBody?: boolean;
+  /**
+   * A streamed answer (Server-Sent Events): the edge sends the status and headers, then runs
+   * this until it returns or the client goes (`signal`), and ends the response. Errors before
+   * it starts are mapped as any other; once streaming, the status is already sent.
+   */
+  stream?: (out: ResponseStream) => Promise<void>;
+}
+
+/** Where a streamed answer writes. */
+export interface ResponseStream {
+  /** Sends the text now (no buffering); ignored once the client is gone. */
+  write(text: string): void;
+  /** Aborted when the client disconnects (or the edge shuts down). */
+  signal: AbortSignal;
 }
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse>;

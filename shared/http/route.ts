@@ -22,7 +22,7 @@ export interface RouteSpec {
   write?: boolean;
   /** The largest body read; without a body schema or write, none is read. */
   maxBytes?: number;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
   /** Served, but not part of the API document (the dashboard's assets). */
   hidden?: boolean;
 }

@@ -1,0 +1,90 @@
+import http from 'node:http';
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+export interface SseClient {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  events: SseEvent[];
+  /** Comment lines received (heartbeats). */
+  comments: string[];
+  /** Resolves once `predicate` holds for the events so far (rejects after `timeoutMs`). */
+  waitFor(predicate: (events: SseEvent[]) => boolean, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** A minimal EventSource over node:http: parses the stream as the browser does (id, event, data, comments). */
+export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
+      const events: SseEvent[] = [];
+      const comments: string[] = [];
+      const waiters = new Set<() => void>();
+      let buffer = '';
+      let endResolve!: () => void;
+      const ended = new Promise<void>((r) => (endResolve = r));
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let at: number;
+        while ((at = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          const event: SseEvent = { data: '' };
+          let hasData = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            const m = /^(id|event|data|retry): ?(.*)$/.exec(line);
+            if (!m) continue;
+            if (m[1] === 'data') {
+              event.data += (hasData ? '\n' : '') + m[2];
+              hasData = true;
+            } else if (m[1] === 'id') event.id = m[2];
+            else if (m[1] === 'event') event.event = m[2];
+          }
+          if (hasData) events.push(event);
+        }
+        for (const w of [...waiters]) w();
+      });
+      res.on('end', () => endResolve());
+      res.on('close', () => endResolve());
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        events,
+        comments,
+        ended,
+        waitFor(predicate, timeoutMs = 10_000) {
+          return new Promise((ok, fail) => {
+            const check = () => {
+              if (!predicate(events)) return;
+              waiters.delete(check);
+              clearTimeout(timer);
+              ok(events);
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`SSE: condition not met within ${timeoutMs} ms; events: ${events.map((e) => e.id).join(',')}`));
+            }, timeoutMs);
+            waiters.add(check);
+            check();
+          });
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (err) => {
+      if ((err as { code?: string }).code !== 'ECONNRESET') reject(err);
+    });
+  });
+}
+
+/** The tick ids of an event list. */
+export const idsOf = (events: SseEvent[]) => events.map((e) => Number(e.id));
+export const lapsOf = (events: SseEvent[]) => events.map((e) => (JSON.parse(e.data) as { state: { lap: number } }).state.lap);
