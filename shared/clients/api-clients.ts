@@ -11,6 +11,8 @@ import { createResponseCache } from './response-cache.js';
 export interface ApiClientsConfig {
   jolpicaBaseUrl: string;
   openf1BaseUrl: string;
+  /** OPENF1_TOKEN: a bearer for live sessions. */
+  openf1Token?: string;
   openMeteoBaseUrl: string;
   /** On-disk response cache; created when missing. */
   httpCacheDir: string;
@@ -41,7 +43,7 @@ export function createApiClients(config: ApiClientsConfig, logger: Logger, clock
       // Deadlines are placed on the HTTP client's clock.
       ...(clock ? { now: () => clock.now().getTime() } : {}),
     }),
-    openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl }),
+    openf1: createOpenF1Client({ http: createHttpClient({ ...common, limits: openf1Limits }), baseUrl: config.openf1BaseUrl, ...(config.openf1Token ? { token: config.openf1Token } : {}) }),
     openMeteo: createOpenMeteoClient({ http: createHttpClient({ ...common, limits: openMeteoLimits }), baseUrl: config.openMeteoBaseUrl }),
   };
 }

@@ -48,6 +48,8 @@ export interface GetOptions<T> {
   maxAgeMs?: number;
   /** Instant (the client's clock, ms) after which the call fails rather than wait or send again. */
   deadlineAt?: number;
+  /** Extra request headers (e.g. Authorization); not part of the cache key. */
+  headers?: Record<string, string>;
 }
 
 export interface HttpClient {
@@ -122,7 +124,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   const backoff = (attempt: number) => Math.min(maxDelay, random() * baseDelay * 2 ** (attempt - 1));
 
-  async function fetchBody(url: string, deadlineAt?: number): Promise<unknown> {
+  async function fetchBody(url: string, deadlineAt?: number, extraHeaders: Record<string, string> = {}): Promise<unknown> {
     const host = new URL(url).host;
     let lastProblem = '';
     let lastStatus: number | undefined;
@@ -144,7 +146,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       let text: string;
       try {
         response = await doFetch(url, {
-          headers: { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) },
+          headers: { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}), ...extraHeaders },
           signal: AbortSignal.timeout(attemptTimeout),
         });
         // Reading the body is part of the exchange: a connection lost mid-body is retried too.
@@ -213,7 +215,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           await cache?.delete(url);
         }
       }
-      const raw = await fetchBody(url, opts.deadlineAt);
+      const raw = await fetchBody(url, opts.deadlineAt, opts.headers);
       const value = validate(url, raw, parse);
       if (cache && (opts.cacheable?.(value) ?? true)) {
         // The raw body is cached (not the parsed value), so a hit goes through the same parser.

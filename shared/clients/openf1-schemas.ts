@@ -84,6 +84,34 @@ export const openf1RaceControl = z.object({
   message: z.string(),
 });
 
+/**
+ * A gap as OpenF1 sends it in /intervals: seconds, null (the leader's gap, a car without
+ * timing yet) or a text for a lapped car ("+1 LAP", "+2 LAPS").
+ */
+const gap = z.union([z.number().nonnegative(), z.string().regex(/^\+\d+ LAPS?$/i, 'must be seconds or "+N LAP"'), z.null()]).optional();
+
+/** /position: a car's place in the running order from `date` on. */
+export const openf1Position = z.object({
+  date: z.string(),
+  session_key: int,
+  meeting_key: int.optional(),
+  driver_number: int,
+  position: int.positive(),
+});
+
+/** /intervals (race sessions only, about every 4 s per car). */
+export const openf1Interval = z.object({
+  date: z.string(),
+  session_key: int,
+  meeting_key: int.optional(),
+  driver_number: int,
+  gap_to_leader: gap,
+  interval: gap,
+});
+
+export type OpenF1Position = z.output<typeof openf1Position>;
+export type OpenF1Interval = z.output<typeof openf1Interval>;
+export type OpenF1Gap = z.output<typeof gap>;
 export type OpenF1Session = z.output<typeof openf1Session>;
 export type OpenF1Stint = z.output<typeof openf1Stint>;
 export type OpenF1Pit = z.output<typeof openf1Pit>;

@@ -93,6 +93,10 @@ export const configSchema = z
     F1_DUMP_DIR: optionalString,
     JOLPICA_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.jolpi.ca/ergast/f1')),
     OPENF1_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.openf1.org/v1')),
+    // OpenF1 serves a running session only to authenticated users; history needs no token.
+    OPENF1_TOKEN: optionalString,
+    // Seconds between two polls of a live race session.
+    LIVE_POLL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(600).default(30)),
     OPEN_METEO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.open-meteo.com/v1')),
     HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
     JOLPICA_PAGE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(100)),
@@ -240,6 +244,10 @@ export interface Config {
   dumpDir?: string;
   jolpicaBaseUrl: string;
   openf1BaseUrl: string;
+  /** OpenF1 access token (OPENF1_TOKEN), sent as a bearer: needed for a session while it runs. */
+  openf1Token?: string;
+  /** Live race polling: seconds between two polls (LIVE_POLL_SECONDS, default 30). */
+  live: { pollSeconds: number };
   /** Open-Meteo's forecast API (race-day weather; no key). */
   openMeteoBaseUrl: string;
   httpCacheDir: string;
@@ -329,6 +337,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     ...(c.F1_DUMP_DIR ? { dumpDir: abs(c.F1_DUMP_DIR) } : {}),
     jolpicaBaseUrl: c.JOLPICA_BASE_URL.replace(/\/+$/, ''),
     openf1BaseUrl: c.OPENF1_BASE_URL.replace(/\/+$/, ''),
+    ...(c.OPENF1_TOKEN ? { openf1Token: c.OPENF1_TOKEN } : {}),
+    live: { pollSeconds: c.LIVE_POLL_SECONDS },
     openMeteoBaseUrl: c.OPEN_METEO_BASE_URL.replace(/\/+$/, ''),
     httpCacheDir: abs(c.HTTP_CACHE_DIR),
     jolpicaPageSize: c.JOLPICA_PAGE_SIZE,
