@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { backtestCommand } from './backtest.js';
 import { backtestPitsCommand } from './backtest-pits.js';
+import { backtestLiveCommand } from './backtest-live.js';
 import { ingestCommand } from './ingest.js';
 import { migrateCommand } from './migrate.js';
 import { trainCommand } from './train.js';
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   replay: replayCommand,
   schedule: scheduleCommand,
   'backtest-pits': backtestPitsCommand,
+  'backtest-live': backtestLiveCommand,
   train: trainCommand,
   backtest: backtestCommand,
 };
