@@ -117,7 +117,7 @@ describe.skipIf(pgReq.skip)('the PostgreSQL live bus (LISTEN/NOTIFY on the real 
     bus.subscribe((e) => got.push(e));
     await bus.listening();
     const [pid] = await listeners();
-    await knex.raw('SELECT pg_terminate_backend(?)', [pid]);
+    await knex.raw('SELECT pg_terminate_backend(?)', [pid!]);
     // Until it LISTENs again, what is published is lost to it (the stream's heartbeat catches up from the store).
     let again: number[] = [];
     for (let i = 0; i < 200 && (again.length === 0 || again.includes(pid!)); i++) {

@@ -5,7 +5,7 @@ import type { LiveTick } from '../../shared/live/types.js';
  * order): the leader's win probability grows with the laps run, the rest share what is left,
  * so a chart over laps has something to draw. `at` advances 90 s a lap from the start.
  */
-export function tickAt(race: { id: number; season: number; round: number }, drivers: readonly number[], lap: number, options: { totalLaps?: number; start?: string; at?: string } = {}): LiveTick {
+export function tickAt(race: { id: number; season: number; round: number }, drivers: readonly number[], lap: number, options: { totalLaps?: number; start?: string; at?: string; teamOf?: ReadonlyMap<number, number> } = {}): LiveTick {
   const totalLaps = options.totalLaps ?? 57;
   const start = Date.parse(options.start ?? `${race.season}-03-03T15:00:00Z`);
   const lead = Math.min(0.95, 0.3 + (0.6 * lap) / totalLaps);
@@ -21,7 +21,7 @@ export function tickAt(race: { id: number; season: number; round: number }, driv
       lap,
       trackStatus: lap % 10 === 7 ? 'sc' : 'green',
       cars: drivers.map((driverId, i) => ({
-        driverId, constructorId: null, position: i + 1, lapsCompleted: lap,
+        driverId, constructorId: options.teamOf?.get(driverId) ?? null, position: i + 1, lapsCompleted: lap,
         gapToLeaderMs: i === 0 ? null : i * 1_500 + lap * 10, intervalMs: i === 0 ? null : 1_500 + lap,
         lastLapMs: 91_000 + i * 100, compound: lap < 20 ? 'MEDIUM' : 'HARD', tyreLife: lap < 20 ? lap : lap - 20, stops: lap < 20 ? 0 : 1, retired: false,
       })),

@@ -180,6 +180,7 @@ async function loadRace() {
     return;
   }
   history.replaceState(null, '', `?season=${state.season}&race=${state.raceId}`);
+  updateLiveLink();
   const [prediction, results, metrics] = await Promise.all([
     api(`/predictions/${state.raceId}`),
     api(`/results/${state.raceId}`),
@@ -516,7 +517,197 @@ async function run(work) {
   }
 }
 
+// ---- The live view (?live=<raceId>): ticks pushed over Server-Sent Events, no reload ----
+
+const liveColours = ['#ff5a36', '#7fb2ff', '#5ad17a', '#ffd54a', '#c78bff', '#4fd1c5'];
+/** Drivers drawn in the win chart: the most likely winners at the latest tick. */
+const LIVE_TOP = 5;
+const live = { raceId: null, race: null, drivers: new Map(), points: new Map(), latest: null, refreshing: null, lostTimer: null };
+const pct0 = (p) => (p == null ? '–' : `${Math.round(p * 100)}%`);
+
+/** The races with live ticks, as links in the header; the picker links the selected race when it is one. */
+async function loadLiveNav() {
+  const body = await api('/live').catch(() => null);
+  // The live view's own race is the page itself: the header links the others.
+  const races = (body?.races ?? []).filter((r) => r.race.id !== live.raceId);
+  state.liveRaces = new Map(races.map((r) => [r.race.id, r]));
+  const nav = $('#live-nav');
+  nav.hidden = races.length === 0;
+  nav.innerHTML = races
+    .map((r) => `<a href="?live=${r.race.id}" class="live-race" data-race-id="${r.race.id}"><span class="live-dot" aria-hidden="true"></span>Live: ${r.race.season} ${esc(r.race.name)}, lap ${r.lap}/${r.totalLaps}</a>`)
+    .join('');
+  updateLiveLink();
+}
+
+function updateLiveLink() {
+  const el = $('#live-link');
+  const r = state.liveRaces?.get(state.raceId);
+  el.hidden = !r;
+  el.innerHTML = r ? `<a href="?live=${r.race.id}"><span class="live-dot" aria-hidden="true"></span>This race is live (lap ${r.lap} of ${r.totalLaps}): open the live view</a>` : '';
+}
+
+async function startLive(raceId) {
+  for (const id of ['picker-section', 'forecast-section', 'result-section', 'season-section', 'reliability-section', 'pits-section']) $(`#${id}`).hidden = true;
+  $('#live-section').hidden = false;
+  live.raceId = raceId;
+  await refreshLiveRace();
+  openLiveStream();
+}
+
+/** The race's drivers, its history over laps and its latest tick (GET /live/{raceId}). */
+async function refreshLiveRace() {
+  const res = await fetch(`/live/${live.raceId}`, { headers: { Accept: 'application/json' } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    // 404: an unknown race, or no tick yet (the stream sends the first one when it is stored).
+    $('#live-note').textContent = body?.error?.message ?? `the server answered HTTP ${res.status}`;
+    return;
+  }
+  $('#live-note').textContent = '';
+  live.race = body.race;
+  $('#live-title').textContent = `Live — ${body.race.season} ${body.race.name}`;
+  document.title = `Live: ${body.race.name} — pitwall`;
+  for (const d of body.drivers) live.drivers.set(d.driverId, d);
+  for (const h of body.history) live.points.set(h.tickId, { lap: h.lap, win: new Map(h.win.map((w) => [w.driverId, w.p])) });
+  applyTick(body.latest);
+}
+
+function openLiveStream() {
+  const source = new window.EventSource(`/live/${live.raceId}/events`);
+  source.addEventListener('tick', (e) => applyTick(JSON.parse(e.data)));
+  source.addEventListener('open', () => {
+    window.clearTimeout(live.lostTimer);
+    setConnection('live', 'live');
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState === window.EventSource.CLOSED) {
+      setConnection('lost', 'disconnected: reload the page');
+      return;
+    }
+    // The server ends each stream after a while and the browser resumes it at once (Last-Event-ID): say so only if that takes long.
+    window.clearTimeout(live.lostTimer);
+    live.lostTimer = window.setTimeout(() => setConnection('waiting', 'reconnecting…'), 3000);
+  });
+}
+
+function setConnection(kind, text) {
+  const el = $('#live-connection');
+  el.className = `badge ${kind}`;
+  el.textContent = text;
+  $('#live-section').dataset.connection = kind;
+}
+
+const driverName = (id) => live.drivers.get(id) ?? null;
+const driverCode = (id) => driverName(id)?.code ?? driverName(id)?.name ?? `#${id}`;
+
+function applyTick(tick) {
+  if (!tick) return;
+  live.points.set(tick.id, { lap: tick.state.lap, win: new Map(tick.finish.map((f) => [f.driverId, f.win])) });
+  if (live.latest && tick.id < live.latest.id) return renderLiveChart();
+  live.latest = tick;
+  if (!live.race) live.race = { id: tick.raceId, season: tick.season, round: tick.round, name: `round ${tick.round}` };
+  if (tick.state.cars.some((c) => !live.drivers.has(c.driverId)) && !live.refreshing) {
+    // A car the page has no name for: the race's drivers again (once at a time).
+    live.refreshing = refreshLiveRace().catch(() => {}).finally(() => (live.refreshing = null));
+  }
+  $('#live-note').textContent = '';
+  const section = $('#live-section');
+  section.dataset.lap = String(tick.state.lap);
+  section.dataset.tickId = String(tick.id);
+  $('#live-lap').textContent = `Lap ${tick.state.lap} / ${tick.state.totalLaps}`;
+  const track = $('#live-track');
+  track.className = `badge track-${tick.state.trackStatus}`;
+  track.textContent = { green: 'Green', yellow: 'Yellow flag', vsc: 'Virtual safety car', sc: 'Safety car', red: 'Red flag' }[tick.state.trackStatus] ?? tick.state.trackStatus;
+  $('#live-updated').textContent = `data as of ${when(tick.at)}${tick.source === 'replay' ? ' (replay)' : ''}${tick.finishBasis === 'pre-race' ? '; odds: the pre-race forecast' : ''}`;
+  renderLiveOrder(tick);
+  renderLiveChart();
+}
+
+function gapText(car, leaderLaps) {
+  if (car.position === 1) return 'Leader';
+  const down = leaderLaps - car.lapsCompleted;
+  if (down >= 1 && !car.retired) return `+${down} lap${down === 1 ? '' : 's'}`;
+  return car.gapToLeaderMs == null ? '–' : `+${(car.gapToLeaderMs / 1000).toFixed(1)}`;
+}
+
+function renderLiveOrder(tick) {
+  const pits = new Map((tick.pits ?? []).map((p) => [p.driverId, p]));
+  const finish = new Map(tick.finish.map((f) => [f.driverId, f]));
+  const cars = [...tick.state.cars].sort((a, b) => Number(a.retired) - Number(b.retired) || a.position - b.position);
+  const leaderLaps = Math.max(0, ...cars.map((c) => c.lapsCompleted));
+  $('#live-order tbody').innerHTML = cars
+    .map((c) => {
+      const d = driverName(c.driverId);
+      const p = pits.get(c.driverId);
+      const f = finish.get(c.driverId);
+      const tyre = c.compound ? `<span class="tyre ${esc(c.compound)}" title="${esc(c.compound)}">${esc(c.compound[0])}</span>${c.tyreLife ?? '–'}` : '–';
+      return `<tr data-driver-id="${c.driverId}" class="${c.retired ? 'retired' : ''}"><td>${c.retired ? 'OUT' : c.position}</td>` +
+        `<td title="${esc(d?.name ?? '')}">${esc(driverCode(c.driverId))} <span class="hint wide">${esc(d?.team ?? '')}</span></td>` +
+        `<td>${gapText(c, leaderLaps)}</td><td class="wide">${c.intervalMs == null ? '–' : `+${(c.intervalMs / 1000).toFixed(1)}`}</td>` +
+        `<td class="tyre-cell">${tyre}</td><td class="wide">${c.stops}</td>` +
+        `<td class="prob${p?.alarm ? ' alarm' : ''}">${pct0(p?.within1)}</td><td class="prob">${pct0(p?.within3)}</td><td class="prob">${pct0(p?.within5)}</td>` +
+        `<td class="prob">${pct(f?.win)}</td></tr>`;
+    })
+    .join('');
+  if (!tick.pits) $('#live-note').textContent = 'No pit model is trained yet: the pit odds are empty (npx pitwall train).';
+}
+
+/** The win probability of the likeliest winners over the laps, as SVG lines (the last tick of each lap). */
+function renderLiveChart() {
+  const el = $('#live-chart');
+  const byLap = new Map();
+  for (const [, point] of [...live.points.entries()].sort((a, b) => a[0] - b[0])) byLap.set(point.lap, point.win);
+  const laps = [...byLap.keys()].sort((a, b) => a - b);
+  if (laps.length === 0) {
+    el.innerHTML = '<p>No ticks yet.</p>';
+    return;
+  }
+  const latestWin = byLap.get(laps.at(-1));
+  const top = [...latestWin.entries()].sort((a, b) => b[1] - a[1]).slice(0, LIVE_TOP).map(([id]) => id);
+  const total = Math.max(live.latest?.state.totalLaps ?? 0, laps.at(-1), 1);
+  // Drawn at the width it is shown at, so its labels stay readable on a phone.
+  const W = Math.max(300, Math.min(960, el.clientWidth || 640));
+  const H = W < 500 ? 220 : 260;
+  const m = { l: 40, r: 12, t: 10, b: 30 };
+  const highest = Math.max(0.05, ...top.flatMap((id) => laps.map((l) => byLap.get(l).get(id) ?? 0)));
+  const maxP = Math.min(1, Math.ceil(highest * 10) / 10);
+  const x = (lap) => m.l + ((W - m.l - m.r) * lap) / total;
+  const y = (p) => H - m.b - ((H - m.t - m.b) * p) / maxP;
+  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxP);
+  const step = total > 40 ? 10 : 5;
+  const xTicks = Array.from({ length: Math.floor(total / step) + 1 }, (_, i) => i * step);
+  const grid = yTicks.map((p) => `<line class="gridline" x1="${m.l}" x2="${W - m.r}" y1="${y(p).toFixed(1)}" y2="${y(p).toFixed(1)}"/><text x="${m.l - 6}" y="${(y(p) + 4).toFixed(1)}" text-anchor="end">${Math.round(p * 100)}%</text>`).join('') +
+    xTicks.map((l) => `<text x="${x(l).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${l}</text>`).join('') +
+    `<line class="axis" x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}"/><text x="${W - m.r}" y="${H - 2}" text-anchor="end">lap</text>`;
+  const lines = top.map((id, i) => {
+    const pts = laps.filter((l) => byLap.get(l).has(id)).map((l) => `${x(l).toFixed(1)},${y(byLap.get(l).get(id)).toFixed(1)}`);
+    const colour = liveColours[i % liveColours.length];
+    return `<polyline data-driver-id="${id}" fill="none" stroke="${colour}" stroke-width="2.5" stroke-linejoin="round" points="${pts.join(' ')}"><title>${esc(driverCode(id))}: ${pct(latestWin.get(id))} at lap ${laps.at(-1)}</title></polyline>`;
+  }).join('');
+  const legend = top.map((id, i) => `<li style="--swatch:${liveColours[i % liveColours.length]}">${esc(driverCode(id))} ${pct(latestWin.get(id))}</li>`).join('');
+  el.innerHTML = `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMidYMid meet" aria-hidden="true">${grid}${lines}</svg><ul class="live-legend">${legend}</ul>`;
+  el.dataset.rendered = 'true';
+  el.dataset.lastLap = String(laps.at(-1));
+  el.dataset.laps = String(laps.length);
+}
+
 window.addEventListener('DOMContentLoaded', () => {
+  const liveParam = new URLSearchParams(location.search).get('live');
+  if (liveParam != null) {
+    if (/^\d{1,12}$/.test(liveParam.trim())) {
+      live.raceId = Number(liveParam);
+      run(() => Promise.all([startLive(live.raceId), loadLiveNav()]));
+      let resized;
+      window.addEventListener('resize', () => {
+        window.clearTimeout(resized);
+        resized = window.setTimeout(renderLiveChart, 150);
+      });
+      return;
+    }
+    setNotice(`“${liveParam}” is not a race id; showing the forecasts.`);
+  }
   wire();
-  run(() => Promise.all([loadUpcoming(), loadSeasons()]));
+  run(() => Promise.all([loadUpcoming(), loadSeasons(), loadLiveNav()]));
+  // A race that goes live while the page is open gets its link within a minute.
+  window.setInterval(() => loadLiveNav(), 60_000);
 });
