@@ -85,8 +85,8 @@ function eventAt(events: readonly TrackStatusEvent[], t: number): TrackStatusEve
 }
 
 /**
- * The FastF1 digits of a lap run over [start, end]: the status in effect at its start, then
- * each status that took effect during it, each digit once in order of first appearance
+ * The FastF1 digits of a lap run over [start, end): the status in effect at its start, then
+ * each status that took effect during it (a change on the line at its end is the next lap's), each digit once in order of first appearance
  * (FastF1's "1264": green, yellow, VSC, SC).
  */
 export function lapTrackStatus(events: readonly TrackStatusEvent[], start: string, end: string): string {
@@ -94,7 +94,7 @@ export function lapTrackStatus(events: readonly TrackStatusEvent[], start: strin
   const digits: TrackStatusDigit[] = [eventAt(events, from)?.digit ?? '1'];
   for (const e of events) {
     const t = Date.parse(e.at);
-    if (t > from && t <= to && !digits.includes(e.digit)) digits.push(e.digit);
+    if (t > from && t < to && !digits.includes(e.digit)) digits.push(e.digit);
   }
   return digits.join('');
 }

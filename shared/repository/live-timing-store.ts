@@ -33,7 +33,7 @@ export interface LiveTimingLatest {
 }
 
 export interface LiveTimingStore {
-  /** Natural-key upsert on (race, driver, at); a null does not erase a value an earlier sample of the instant gave. */
+  /** Natural-key upsert on (race, driver, at), counted per key; a null does not erase a value an earlier sample of the instant gave. */
   upsert(rows: readonly LiveTimingRow[]): Promise<UpsertCounts>;
   /** Per driver of the race, the latest position and the latest gaps at or before `atOrBefore` (default: all), by driver id. */
   latest(raceId: number, atOrBefore?: string): Promise<LiveTimingLatest[]>;
@@ -55,13 +55,25 @@ export function foldLatest(driverId: number, rows: readonly LiveTimingRow[]): Li
   return out;
 }
 
+/** Rows of one key in a batch become one (a later non-null wins): one INSERT may not touch a row twice. */
+export function mergeSamples(rows: readonly LiveTimingRow[]): LiveTimingRow[] {
+  const byKey = new Map<string, LiveTimingRow>();
+  for (const r of rows) {
+    const key = `${r.raceId}/${r.driverId}/${Date.parse(r.at)}`;
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...r });
+    else for (const f of ['position', 'gapToLeaderMs', 'lapsDown', 'intervalMs', 'intervalLaps'] as const) seen[f] = r[f] ?? seen[f];
+  }
+  return [...byKey.values()];
+}
+
 const iso = (v: unknown) => new Date(v as string).toISOString();
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export function createLiveTimingStore(db: Knex | Knex.Transaction): LiveTimingStore {
   return {
     async upsert(rows) {
-      const snake = rows.map((r) => ({
+      const snake = mergeSamples(rows).map((r) => ({
         race_id: r.raceId, driver_id: r.driverId, at: iso(r.at), position: r.position,
         gap_to_leader_ms: r.gapToLeaderMs, laps_down: r.lapsDown, interval_ms: r.intervalMs, interval_laps: r.intervalLaps,
       }));

@@ -1,4 +1,4 @@
-import { foldLatest, type LiveTimingRow, type LiveTimingStore } from '../live-timing-store.js';
+import { foldLatest, mergeSamples, type LiveTimingRow, type LiveTimingStore } from '../live-timing-store.js';
 import type { UpsertCounts } from '../reference-upsert.js';
 import { ConstraintError, type Session } from './tables.js';
 
@@ -22,7 +22,7 @@ export function createMemoryLiveTimingStore(s: Session): LiveTimingStore {
       const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
       // One statement in SQL: a refused row leaves none of the batch behind.
       await s.transaction(async (tx) => {
-        for (const r of rows) {
+        for (const r of mergeSamples(rows)) {
           refuse(r);
           const key = keyOf(r);
           const stored = t.get('live_timing', key) as LiveTimingRow | undefined;
