@@ -64,12 +64,16 @@ export const defaultLiveFinishParams: LiveFinishParams = {
 
 const wet = (c: string | null | undefined) => c === 'INTERMEDIATE' || c === 'WET';
 
-/** Stops a running car still owes: one if the two-compound rule is unmet in a dry race, else what the circuit's typical count leaves. */
+/**
+ * Stops a running car still owes: one while a dry race's two-compound rule is unmet (a car
+ * that has run intermediates or wets is exempt; unknown tyres owe nothing), else what the
+ * circuit's typical count leaves, unless the race is nearly run.
+ */
 export function stopsOwed(car: LiveCar, lapsLeft: number, typicalStops: number): number {
   if (car.retired || lapsLeft <= 0) return 0;
-  const dryRace = !wet(car.compound);
-  const used = car.compoundsUsed ?? (car.compound ? [car.compound] : []);
-  const ruleOwed = dryRace && car.compoundsUsed !== undefined && used.length < 2 ? 1 : 0;
+  const used = car.compoundsUsed ?? [];
+  const dry = new Set(used.filter((c) => c === 'SOFT' || c === 'MEDIUM' || c === 'HARD'));
+  const ruleOwed = !used.some(wet) && !wet(car.compound) && dry.size === 1 ? 1 : 0;
   const usual = lapsLeft > LAST_LAPS_WITHOUT_OPTIONAL_STOP ? Math.max(0, typicalStops - car.stops) : 0;
   return Math.max(ruleOwed, usual);
 }

@@ -1,4 +1,4 @@
-import type { Compound, Lap } from '../domain/reference.js';
+import type { Lap } from '../domain/reference.js';
 import { stopLaps, type PitLap } from '../pits/labels.js';
 import type { LiveCar, LiveRaceState, TrackStatus } from './types.js';
 
@@ -18,8 +18,6 @@ export interface RaceStateInput {
   /** Race control's word when known; else the track status of the last lap. */
   trackStatus?: TrackStatus;
 }
-
-const DRY = new Set<Compound>(['SOFT', 'MEDIUM', 'HARD']);
 
 /** A car that has not crossed the line for this many of its own laps while the leader ran on has stopped. */
 const RETIRED_AFTER_LAPS = 1.6;
@@ -90,7 +88,9 @@ export function raceStateAt(input: RaceStateInput): LiveRaceState {
     const isRetired = i >= running.length;
     const k = done(r);
     // Gap on the road: this car's time at the end of its lap k against the leader's at the end of lap k.
-    const gap = i === 0 || k === 0 ? null : Math.max(0, timeAt(r) - (leaderCumulative[k - 1] ?? timeAt(r)));
+    // Never less than the car ahead's: the order is the data's, and a lap with no time (a pit
+    // lap, a red flag) counts only the field's median, so a time alone can undercount.
+    const gap = i === 0 || k === 0 ? null : Math.max(previousGap ?? 0, timeAt(r) - (leaderCumulative[k - 1] ?? timeAt(r)));
     const interval = isRetired || i === 0 || gap === null ? null : Math.max(0, gap - (previousGap ?? 0));
     if (!isRetired) previousGap = gap;
     cars.push({
@@ -105,7 +105,7 @@ export function raceStateAt(input: RaceStateInput): LiveRaceState {
       tyreLife: last?.tyreLife ?? null,
       stops: r.laps.length === 0 ? 0 : stopLaps(r.laps).length,
       retired: isRetired,
-      compoundsUsed: [...new Set(r.laps.flatMap((l) => (l.compound && DRY.has(l.compound) ? [l.compound] : [])))],
+      compoundsUsed: [...new Set(r.laps.flatMap((l) => (l.compound && l.compound !== 'UNKNOWN' ? [l.compound] : [])))],
     });
   }
   const leaderRow = leader?.laps.find((l) => l.lap === lap) ?? seen.find((l) => l.lap === lap);

@@ -23,7 +23,7 @@ export interface LiveCar {
   tyreLife: number | null;
   /** Stops made so far (tyre changes, not pit-lane passes). */
   stops: number;
-  /** Dry compounds run so far (the two-compound rule); absent where not known. */
+  /** Compounds run so far (the two-compound rule); absent where not known. */
   compoundsUsed?: Compound[];
   /** Out of the race (stopped completing laps while the leader ran on, or retired in the data). */
   retired: boolean;

@@ -97,6 +97,16 @@ describe('liveFinishForecast', () => {
     expect(stopsOwed(cars[1]!, 20, 1)).toBe(0);
   });
 
+  it('owes the two-compound stop only in a dry race on known tyres, and no optional stop in the last laps', () => {
+    const onOne = car(1, 1, 0, { stops: 1, compoundsUsed: ['MEDIUM'], compound: 'MEDIUM' });
+    expect(stopsOwed(onOne, 2, 1)).toBe(1);
+    expect(stopsOwed({ ...onOne, compoundsUsed: ['INTERMEDIATE', 'MEDIUM'] }, 20, 1)).toBe(0);
+    expect(stopsOwed({ ...onOne, compoundsUsed: [], compound: null }, 20, 1)).toBe(0);
+    const twoStop = car(2, 2, 0, { stops: 1 });
+    expect(stopsOwed(twoStop, 20, 2)).toBe(1);
+    expect(stopsOwed(twoStop, 3, 2)).toBe(0);
+  });
+
   it('counts the gaps less under a safety car', () => {
     const cars = field(10, 4);
     const green = odds(state(cars, { lap: 40 }));

@@ -42,6 +42,15 @@ describe('raceStateAt', () => {
     expect(s.cars.map((c) => c.driverId)).toEqual([2, 1, 3]);
   });
 
+  it("keeps the gaps in the data's order when a lap has no time (a pit lap counts only the field's median)", () => {
+    // Car 2's in-lap has no time: its time alone would put it ahead of car 3, which the data has ahead on the road.
+    const positionAt6 = new Map([[1, 1], [3, 2], [2, 3]]);
+    const laps = race().map((l) => (l.lap === 6 ? { ...l, position: positionAt6.get(l.driverId)!, timeMs: l.driverId === 2 ? null : l.timeMs } : l));
+    const s = raceStateAt({ raceId: 7, totalLaps: 20, laps, teams, lap: 6 });
+    expect(s.cars.map((c) => c.driverId)).toEqual([1, 3, 2]);
+    expect(s.cars.map((c) => c.gapToLeaderMs)).toEqual([null, 6_000, 6_000]);
+  });
+
   it("reads the track status of the last lap unless race control's is given", () => {
     const laps = race().map((l) => (l.lap === 5 ? { ...l, trackStatus: '14' } : l));
     expect(raceStateAt({ raceId: 7, totalLaps: 20, laps, teams, lap: 5 }).trackStatus).toBe('sc');
