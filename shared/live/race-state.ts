@@ -90,7 +90,7 @@ export function raceStateAt(input: RaceStateInput): LiveRaceState {
     // Gap on the road: this car's time at the end of its lap k against the leader's at the end of lap k.
     // Never less than the car ahead's: the order is the data's, and a lap with no time (a pit
     // lap, a red flag) counts only the field's median, so a time alone can undercount.
-    const gap = i === 0 || k === 0 ? null : Math.max(previousGap ?? 0, timeAt(r) - (leaderCumulative[k - 1] ?? timeAt(r)));
+    const gap: number | null = i === 0 || k === 0 ? null : Math.max(previousGap ?? 0, timeAt(r) - (leaderCumulative[k - 1] ?? timeAt(r)));
     const interval = isRetired || i === 0 || gap === null ? null : Math.max(0, gap - (previousGap ?? 0));
     if (!isRetired) previousGap = gap;
     cars.push({
