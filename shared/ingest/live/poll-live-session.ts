@@ -1,13 +1,14 @@
 import type { OpenF1Client, OpenF1InvalidRow } from '../../clients/openf1.js';
 import type { OpenF1Lap, OpenF1RaceControl, OpenF1Weather } from '../../clients/openf1-schemas.js';
-import { lapTrackStatus, trackStatusEvents } from '../../domain/track-status.js';
+import { lapTrackStatus, statusAt, trackStatusEvents, type TrackStatusEvent } from '../../domain/track-status.js';
+import type { TrackStatus } from '../../live/types.js';
 import { NotFoundError, NotReadyError } from '../../errors.js';
 import type { TableCounts } from '../../repository/ingestion-runs-store.js';
 import { openf1LapRecords, raceForSession, type RaceRef } from '../api/openf1-records.js';
 import { openf1RaceControlRecords } from '../api/openf1-race-control.js';
 import { openf1WeatherRecords } from '../api/openf1-weather.js';
 import { runIngestion, type IngestDeps } from '../ingest.js';
-import type { LoadSummary, RecordBatch, RejectedRow, WarningRow } from '../records.js';
+import type { LapRecord, LoadSummary, RecordBatch, RejectedRow, WarningRow } from '../records.js';
 import { raceCars } from './car-numbers.js';
 import { liveTimingRows } from './live-timing-records.js';
 
@@ -19,6 +20,11 @@ import { liveTimingRows } from './live-timing-records.js';
  * intervals (the bulk: a sample per car every few seconds) are read from the cursor on; the
  * rest is small and read whole, since a lap or a stint already read is updated as it ends.
  * Requests go one after the other through the OpenF1 client's pacer (its rate limit).
+ *
+ * A race that already has laps from a finished race's sources (FastF1, Ergast, Jolpica), or
+ * race control / race weather of another session key, is a replay of a stored race: those
+ * stored rows are history the models train on and are not overwritten (a warning says so);
+ * the poll's laps and track status are still returned, and live_timing is written.
  */
 
 export interface LivePollDeps extends IngestDeps {
@@ -48,6 +54,11 @@ export interface LivePollResult {
   cursor: LiveCursor;
   warnings: string[];
   runId: number;
+  /** The track status in effect at `at`, and its changes so far. */
+  trackStatus: TrackStatus;
+  trackEvents: TrackStatusEvent[];
+  /** The laps read, as lap records with their derived track status (what a tick may use without reading the table). */
+  laps: LapRecord[];
 }
 
 /**
@@ -116,10 +127,12 @@ export async function pollLiveSession(deps: LivePollDeps, ref: RaceRef, cursor?:
   const weatherRecords = openf1WeatherRecords(ref, [session], weather);
   rejected.push(...weatherRecords.rejected);
   const batchWarnings: WarningRow[] = controlRecords.warnings;
+  const kept = await storedHistory(repo, race.id, key);
+  for (const what of kept) warnings.push(`${ref.season} R${ref.round} already has ${what}: kept as stored, this poll's not written (a replay of a stored race)`);
   const batch: RecordBatch = {
-    laps: mapped.laps,
-    raceControl: controlRecords.records,
-    sessionWeather: weatherRecords.records,
+    laps: kept.some((k) => k.startsWith('laps')) ? [] : mapped.laps,
+    raceControl: kept.some((k) => k.startsWith('race control')) ? [] : controlRecords.records,
+    sessionWeather: kept.some((k) => k.startsWith('race weather')) ? [] : weatherRecords.records,
     rejected,
     ...(batchWarnings.length ? { warnings: batchWarnings } : {}),
   };
@@ -162,7 +175,22 @@ export async function pollLiveSession(deps: LivePollDeps, ref: RaceRef, cursor?:
     cursor: nextCursor,
     warnings: [...warnings, ...batchWarnings.map((w) => w.reason)],
     runId: outcome.runId,
+    trackStatus: statusAt(events, new Date(at).toISOString()),
+    trackEvents: events,
+    laps: mapped.laps,
   };
+}
+
+/** What of the race is stored from elsewhere than this live session (a finished race's sources, another session key). */
+async function storedHistory(repo: LivePollDeps['repo'], raceId: number, sessionKey: number): Promise<string[]> {
+  const kept: string[] = [];
+  const lapSources = new Set((await repo.reference.laps(raceId)).flatMap((l) => l.sources).filter((s) => s !== 'openf1'));
+  if (lapSources.size) kept.push(`laps from ${[...lapSources].sort().join(', ')}`);
+  const otherControl = (await repo.reference.raceControl(raceId)).find((m) => m.session === 'race' && m.sessionKey !== sessionKey);
+  if (otherControl) kept.push(`race control of session ${otherControl.sessionKey}`);
+  const otherWeather = (await repo.reference.sessionWeather(raceId)).find((w) => w.session === 'race' && w.sessionKey !== sessionKey);
+  if (otherWeather) kept.push(`race weather of session ${otherWeather.sessionKey}`);
+  return kept;
 }
 
 /** Race control or weather not read is a warning of the poll, not a failed poll: the next one reads them again. */

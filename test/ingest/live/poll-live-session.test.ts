@@ -116,3 +116,27 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('pollLiveSession replaying a stored race into its own database', () => {
+  it('keeps the stored laps and writes live timing, returning the laps it read with their track status', async () => {
+    const repo = createMemoryRepository();
+    const s = await buildLiveSeason(repo);
+    await storeLiveLaps(repo, s);
+    const before = await repo.reference.laps(s.races[0]!.id);
+    const clock = new SimulatedClock(new Date(lineAt(3, 5)));
+    const upstream = await startLiveOpenF1({ race: await liveReplayRace(repo, 2024, 1), raceStart: RACE_START, clock });
+    try {
+      const http = createHttpClient({ limits: openf1Limits, clock: virtualClock() });
+      const deps = { repo, logger: silentLogger, openf1: createOpenF1Client({ http, baseUrl: upstream.baseUrl }), now: () => clock.now() };
+      const poll = await pollLiveSession(deps, { season: 2024, round: 1 });
+      expect(poll.warnings).toContain('2024 R1 already has laps from fastf1: kept as stored, this poll\'s not written (a replay of a stored race)');
+      expect(await repo.reference.laps(s.races[0]!.id)).toEqual(before);
+      // 4 cars × 5 lines of gaps, and the 4 positions of lap 1's line on the same rows.
+      expect(poll.counts.live_timing).toMatchObject({ read: 4 * 5 + 4, inserted: 4 * 5, quarantined: 0 });
+      expect(poll.laps.filter((l) => l.driverRef === s.driverRefs[0] && l.trackStatus).map((l) => l.trackStatus)).toEqual(['1', '1', '1', '14', '4']);
+      expect(poll.trackStatus).toBe('sc');
+    } finally {
+      await upstream.close();
+    }
+  });
+});
