@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { header, json, type ResponseStream } from '../http/handler.js';
 import { bind, defineRoute, refusals, type BoundRoute } from '../http/route.js';
-import type { LiveBus } from '../live/live-bus.js';
+import type { LiveBus, LiveEvent } from '../live/live-bus.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import type { StoredLiveTick } from '../repository/live-ticks-store.js';
@@ -13,10 +13,10 @@ export const LIVE_WITHIN_HOURS = 6;
 /** A comment line this often keeps proxies and the platform from cutting an idle stream. */
 export const HEARTBEAT_MS = 15_000;
 /**
- * A stream ends itself after this long, before the api function's platform timeout (60 s in
- * terraform) cuts it mid-write: the browser reconnects with Last-Event-ID and loses nothing.
+ * A stream ends itself after this long, before the api function's platform timeout (900 s in
+ * terraform/main.tf) cuts it mid-write: the browser reconnects with Last-Event-ID and loses nothing.
  */
-export const STREAM_MAX_MS = 50_000;
+export const STREAM_MAX_MS = 600_000;
 /** What the browser waits before reconnecting (the SSE `retry:` field). */
 export const RECONNECT_MS = 1_000;
 /** Ticks read per query when a reconnecting client catches up. */
@@ -107,6 +107,7 @@ const raceRefOf = (r: { id: number; season: number; round: number; name: string 
 /** The live routes of the api function: the live races, one race's latest tick and history, its event stream. */
 export function createLiveApi(deps: LiveApiDeps): BoundRoute[] {
   const { repo } = deps;
+  const reads = sharedReads(repo);
   const withinHours = deps.withinHours ?? LIVE_WITHIN_HOURS;
   const raceOf = async (raceId: number) => {
     const race = await repo.races.byId(raceId);
@@ -150,7 +151,7 @@ export function createLiveApi(deps: LiveApiDeps): BoundRoute[] {
         status: 200,
         headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
         body: undefined,
-        stream: (out) => streamTicks({ ...deps, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS, streamMaxMs: deps.streamMaxMs ?? STREAM_MAX_MS }, race.id, after, out),
+        stream: (out) => streamTicks({ reads, bus: deps.bus, logger: deps.logger, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS, streamMaxMs: deps.streamMaxMs ?? STREAM_MAX_MS }, race.id, after, out),
       };
     }),
   ];
@@ -172,24 +173,30 @@ export const tickEvent = (t: StoredLiveTick): string => `id: ${t.id}\nevent: tic
  * repeated or coalesced event sends nothing twice). Each heartbeat also catches up, for
  * events lost while the bus was reconnecting.
  */
-async function streamTicks(deps: LiveApiDeps & { heartbeatMs: number; streamMaxMs: number }, raceId: number, after: number | undefined, out: ResponseStream): Promise<void> {
-  const { repo, bus, logger } = deps;
+async function streamTicks(
+  deps: { reads: SharedReads; bus: LiveBus; logger: Logger; heartbeatMs: number; streamMaxMs: number },
+  raceId: number,
+  after: number | undefined,
+  out: ResponseStream,
+): Promise<void> {
+  const { reads, bus, logger } = deps;
   let last = after;
   let running: Promise<void> | undefined;
   let again = false;
+  let wokenAt = 0;
   const send = (t: StoredLiveTick) => {
     out.write(tickEvent(t));
     last = t.id;
   };
   const pump = async () => {
     if (last === undefined) {
-      const latest = await repo.liveTicks.latest(raceId);
+      const latest = await reads.latest(raceId, wokenAt);
       last = 0;
       if (latest) send(latest);
       return;
     }
     for (;;) {
-      const page = await repo.liveTicks.list(raceId, { afterId: last, limit: CATCH_UP_PAGE });
+      const page = await reads.after(raceId, last, wokenAt);
       for (const t of page) {
         if (out.signal.aborted) return;
         send(t);
@@ -197,8 +204,9 @@ async function streamTicks(deps: LiveApiDeps & { heartbeatMs: number; streamMaxM
       if (page.length < CATCH_UP_PAGE) return;
     }
   };
-  const wake = () => {
+  const wake = (cause?: LiveEvent) => {
     if (out.signal.aborted) return;
+    wokenAt = reads.mark(cause);
     if (running) {
       again = true;
       return;
@@ -214,7 +222,7 @@ async function streamTicks(deps: LiveApiDeps & { heartbeatMs: number; streamMaxM
   };
 
   const unsubscribe = bus.subscribe((e) => {
-    if (e.raceId === raceId && e.tickId > (last ?? 0)) wake();
+    if (e.raceId === raceId && e.tickId > (last ?? 0)) wake(e);
   });
   const heartbeat = setInterval(() => {
     out.write(': heartbeat\n\n');
@@ -236,4 +244,48 @@ async function streamTicks(deps: LiveApiDeps & { heartbeatMs: number; streamMaxM
     unsubscribe();
     await running;
   }
+}
+
+interface SharedReads {
+  /**
+   * Where the reads stand when a stream is woken, by `cause`: the streams woken by one event
+   * (the bus hands each listener the same object) share an epoch, any other wake opens one.
+   */
+  mark(cause?: LiveEvent): number;
+  latest(raceId: number, notBefore: number): Promise<StoredLiveTick | undefined>;
+  after(raceId: number, afterId: number, notBefore: number): Promise<StoredLiveTick[]>;
+}
+
+/**
+ * One event wakes every stream of the race on this instance, and most of them ask the same
+ * question (the ticks after the one they all sent last): a read in flight is shared, so a
+ * hundred open dashboards cost one query, not a hundred pooled connections. Only a read that
+ * started in the stream's wake epoch or later is shared with it: an older one may predate
+ * the tick it was woken for.
+ */
+function sharedReads(repo: Repository): SharedReads {
+  let epoch = 0;
+  let lastCause: LiveEvent | undefined;
+  const inflight = new Map<string, { startedAt: number; read: Promise<unknown> }>();
+  const shared = <T>(key: string, notBefore: number, read: () => Promise<T>): Promise<T> => {
+    const current = inflight.get(key);
+    if (current && current.startedAt >= notBefore) return current.read as Promise<T>;
+    const entry: { startedAt: number; read: Promise<unknown> } = { startedAt: epoch, read: Promise.resolve() };
+    entry.read = read().finally(() => {
+      if (inflight.get(key) === entry) inflight.delete(key);
+    });
+    inflight.set(key, entry);
+    return entry.read as Promise<T>;
+  };
+  return {
+    mark(cause) {
+      if (cause === undefined || cause !== lastCause) {
+        lastCause = cause;
+        epoch++;
+      }
+      return epoch;
+    },
+    latest: (raceId, notBefore) => shared(`latest:${raceId}`, notBefore, () => repo.liveTicks.latest(raceId)),
+    after: (raceId, afterId, notBefore) => shared(`after:${raceId}:${afterId}`, notBefore, () => repo.liveTicks.list(raceId, { afterId, limit: CATCH_UP_PAGE })),
+  };
 }

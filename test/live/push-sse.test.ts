@@ -165,6 +165,23 @@ describe('the live push over Server-Sent Events (one instance)', () => {
     expect(body.drivers[0].code).toMatch(/^[A-Z]{3}$/);
   });
 
+  it('serves many clients of one race with one read per published tick', async () => {
+    let reads = 0;
+    const counted: Repository = { ...repo, liveTicks: { ...repo.liveTicks, list: (...a) => (reads++, repo.liveTicks.list(...a)) } };
+    const many = await serve({ repo: counted, bus, logger: silentLogger, heartbeatMs: 60_000, streamMaxMs: 60_000 });
+    await publish(0);
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openSse(`${many.url}/live/${race().id}/events`)));
+    await Promise.all(clients.map((c) => c.waitFor((e) => e.length === 1)));
+    reads = 0;
+    const next = await publish(1);
+    await Promise.all(clients.map((c) => c.waitFor((e) => e.length === 2)));
+    expect(clients.every((c) => idsOf(c.events).at(-1) === next.id)).toBe(true);
+    expect(reads).toBe(1);
+    for (const c of clients) c.close();
+    many.server.closeAllConnections();
+    await new Promise((r) => many.server.close(r));
+  });
+
   it('ends the stream itself after its longest life, for the browser to resume', async () => {
     const short = await serve({ repo, bus, logger: silentLogger, heartbeatMs: 1_000, streamMaxMs: 100 });
     const a = await openSse(`${short.url}/live/${race().id}/events`);
