@@ -2,7 +2,7 @@ import type { Compound } from '../domain/reference.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { fitHazardModel, lastYearCircuitMedian, type PastRaceStops, type StrategyForecast } from './baselines.js';
-import { buildWindows, pitNextLabels, type WindowSet } from './dataset.js';
+import { buildWindows, horizons, pitNextLabels, type WindowSet } from './dataset.js';
 import { buildSequences, type DriverSequence } from './features.js';
 import { loadPitRaces, type PitRace } from './load.js';
 import { brier, mean } from '../evaluation/metrics.js';
@@ -34,6 +34,9 @@ export const defaultBacktest: BacktestOptions = {
 
 export interface LapMetrics {
   prAuc: number;
+  /** PR-AUC of P(pit within the next 3 laps) and 5 laps, against those labels. */
+  prAucWithin3: number;
+  prAucWithin5: number;
   threshold: number;
   precision: number;
   recall: number;
@@ -56,6 +59,9 @@ export interface BacktestReport {
   testLaps: number;
   testStops: number;
   baseRate: number;
+  /** Share of test laps followed by a stop within 3 and 5 laps. */
+  baseRateWithin3: number;
+  baseRateWithin5: number;
   /**
    * Lap metrics of the BiLSTM; strategy metrics of the pre-race forecaster (prerace.ts),
    * with the BiLSTM rolled forward over the race beside it as `rollout`.
@@ -67,6 +73,8 @@ export interface BacktestReport {
   /** Early stopping on the threshold season: the epoch kept and every epoch's PR-AUC there. */
   epochKept: number;
   thresholdSeasonPrAucByEpoch: number[];
+  /** The same lap metrics on the threshold season (where every choice was made; F1 at its own best threshold). */
+  thresholdSeason: { model: LapMetrics; tyreLifeHazard: LapMetrics };
 }
 
 export interface BacktestDeps {
@@ -74,15 +82,22 @@ export interface BacktestDeps {
   logger: Logger;
 }
 
-function lapMetrics(val: { set: WindowSet; p: number[] }, test: { set: WindowSet; p: number[]; stops: Stop[] }): LapMetrics {
-  const threshold = bestF1Threshold(val.p, pitNextLabels(val.set));
+/** The labels of horizon j (0: next lap, 1: within 3, 2: within 5). */
+const horizonLabels = (set: WindowSet, j: number) => Array.from({ length: set.n }, (_, r) => set.targets[r * horizons.length + j]!);
+
+function lapMetrics(val: { set: WindowSet; p: number[][] }, test: { set: WindowSet; p: number[][]; stops: Stop[] }): LapMetrics {
+  const next = (p: number[][]) => p.map((r) => r[0]!);
+  const threshold = bestF1Threshold(next(val.p), pitNextLabels(val.set));
   const y = pitNextLabels(test.set);
+  const p = next(test.p);
   return {
-    prAuc: prAuc(test.p, y),
+    prAuc: prAuc(p, y),
+    prAucWithin3: prAuc(test.p.map((r) => r[1]!), horizonLabels(test.set, 1)),
+    prAucWithin5: prAuc(test.p.map((r) => r[2]!), horizonLabels(test.set, 2)),
     threshold,
-    ...atThreshold(test.p, y, threshold),
-    hitRateWithin1Lap: hitRateWithinOne(test.set.keys, test.p, test.stops, threshold),
-    brier: brier(test.p, y),
+    ...atThreshold(p, y, threshold),
+    hitRateWithin1Lap: hitRateWithinOne(test.set.keys, p, test.stops, threshold),
+    brier: brier(p, y),
   };
 }
 
@@ -146,9 +161,11 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     onEpoch: (epoch, loss, valPrAuc) => logger.info('pit model epoch', { epoch: epoch + 1, of: o.epochs, loss, valPrAuc }),
   });
   const trainSeconds = (Date.now() - started) / 1000;
-  const p1 = (set: WindowSet) => predictPits(model, set.windows, set.n, set.w).map((r) => r[0]!);
+  const pAll = (set: WindowSet) => predictPits(model, set.windows, set.n, set.w);
+  const p1 = (set: WindowSet) => pAll(set).map((r) => r[0]!);
   const hazard = await fitHazardModel(sets.train);
-  const h1 = (set: WindowSet) => hazard.predict(set).map((r) => r[0]!);
+  const hAll = (set: WindowSet) => hazard.predict(set);
+  const h1 = (set: WindowSet) => hAll(set).map((r) => r[0]!);
 
   const history = [...train.races, ...val.races];
   const pastStops: PastRaceStops[] = [...train.races, ...val.races].map((r) => ({
@@ -206,14 +223,16 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
     testLaps: sets.test.n,
     testStops: testStops.length,
     baseRate: mean(pitNextLabels(sets.test)),
+    baseRateWithin3: mean(horizonLabels(sets.test, 1)),
+    baseRateWithin5: mean(horizonLabels(sets.test, 2)),
     model: {
-      ...lapMetrics({ set: sets.val, p: p1(sets.val) }, { set: sets.test, p: p1(sets.test), stops: testStops }),
+      ...lapMetrics({ set: sets.val, p: pAll(sets.val) }, { set: sets.test, p: pAll(sets.test), stops: testStops }),
       ...strategyMetrics(seqs.test, preRaceFor),
       rollout: strategyMetrics(seqs.test, rollouts(p1)),
     },
     baselines: {
       tyreLifeHazard: {
-        ...lapMetrics({ set: sets.val, p: h1(sets.val) }, { set: sets.test, p: h1(sets.test), stops: testStops }),
+        ...lapMetrics({ set: sets.val, p: hAll(sets.val) }, { set: sets.test, p: hAll(sets.test), stops: testStops }),
         ...strategyMetrics(seqs.test, rollouts(h1)),
       },
       lastYearCircuitMedian: (() => {
@@ -228,6 +247,10 @@ export async function runPitBacktest(deps: BacktestDeps, o: BacktestOptions = de
           ...strategyMetrics(seqs.test, circuitMedian),
         };
       })(),
+    },
+    thresholdSeason: {
+      model: lapMetrics({ set: sets.val, p: pAll(sets.val) }, { set: sets.val, p: pAll(sets.val), stops: scorableStops(seqs.val) }),
+      tyreLifeHazard: lapMetrics({ set: sets.val, p: hAll(sets.val) }, { set: sets.val, p: hAll(sets.val), stops: scorableStops(seqs.val) }),
     },
     skippedRaces: [...train.skipped, ...val.skipped, ...test.skipped],
     trainSeconds,

@@ -1,8 +1,8 @@
 import type { Race } from '../domain/reference.js';
 import { isFinisher } from '../ingest/quirks.js';
 import type { Repository } from '../repository/index.js';
-import { median, type CircuitPitHistory, type RaceInput } from './features.js';
-import { alignRaceLaps } from './labels.js';
+import { median, type CircuitInput, type CircuitPitHistory, type RaceInput } from './features.js';
+import { alignRaceLaps, stopLaps, type PitLap } from './labels.js';
 
 /** A race ready for the pit dataset: its laps checked against the classification. */
 export interface PitRace extends RaceInput {
@@ -42,8 +42,60 @@ export async function circuitPitHistory(repo: Repository, race: Race, calendar?:
   return { medianStint: median(stints), medianFirstStop: median(firsts), medianStops: median(counts) };
 }
 
+const greenLap = (l: PitLap) => l.timeMs != null && l.lap > 1 && !l.pitIn && !l.pitOut && !/[4567]/.test(l.trackStatus ?? '');
+
+/**
+ * What stops cost in one race: per stop under green (in-lap and out-lap both green), the
+ * in-lap + out-lap − 2 × the car's green median lap. Implausible values (a slow stop, a
+ * repair, a missing time) are left out.
+ */
+export function racePitLosses(laps: PitLap[]): number[] {
+  const byDriver = new Map<number, PitLap[]>();
+  for (const l of laps) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);
+  const out: number[] = [];
+  for (const own of byDriver.values()) {
+    own.sort((a, b) => a.lap - b.lap);
+    const pace = median(own.filter(greenLap).map((l) => l.timeMs!));
+    if (!Number.isFinite(pace)) continue;
+    for (const s of stopLaps(own)) {
+      const inLap = own.find((l) => l.lap === s);
+      const outLap = own.find((l) => l.lap === s + 1);
+      if (!inLap?.timeMs || !outLap?.timeMs || /[4567]/.test(`${inLap.trackStatus ?? ''}${outLap.trackStatus ?? ''}`)) continue;
+      const loss = inLap.timeMs + outLap.timeMs - 2 * pace;
+      if (loss > 8_000 && loss < 45_000) out.push(loss);
+    }
+  }
+  return out;
+}
+
+/** Pit-loss samples per race id, so a race's laps are read once across a load. */
+export type PitLossCache = Map<number, number[]>;
+
+/**
+ * The circuit's pit loss from the laps of up to three earlier seasons there (known before
+ * the race); undefined when none has lap data (the features then use a default).
+ */
+export async function circuitPitLoss(repo: Repository, race: Race, calendar?: Race[], cache: PitLossCache = new Map()): Promise<number | undefined> {
+  const earlier = (calendar ?? (await repo.races.list({ fromSeason: race.season - 3, toSeason: race.season - 1 }))).filter(
+    (r) => r.circuitId === race.circuitId && r.season < race.season && r.season >= race.season - 3,
+  );
+  const samples: number[] = [];
+  for (const r of earlier) {
+    if (!cache.has(r.id)) cache.set(r.id, racePitLosses(await repo.reference.laps(r.id)));
+    samples.push(...cache.get(r.id)!);
+  }
+  return samples.length >= 3 ? median(samples) : undefined;
+}
+
+/** Everything the pit features read of the circuit before the race: pit history and pit loss. */
+export async function circuitInput(repo: Repository, race: Race, calendar?: Race[], cache?: PitLossCache): Promise<CircuitInput | undefined> {
+  const [history, pitLossMs] = await Promise.all([circuitPitHistory(repo, race, calendar), circuitPitLoss(repo, race, calendar, cache)]);
+  if (!history && pitLossMs === undefined) return undefined;
+  return { ...history, ...(pitLossMs === undefined ? {} : { pitLossMs }) };
+}
+
 /** Builds one race's input from the database, or says why it cannot be used. */
-export async function loadPitRace(repo: Repository, race: Race, calendar?: Race[]): Promise<PitRace | { skip: string }> {
+export async function loadPitRace(repo: Repository, race: Race, calendar?: Race[], cache?: PitLossCache): Promise<PitRace | { skip: string }> {
   const [laps, results] = await Promise.all([repo.reference.laps(race.id), repo.reference.results(race.id)]);
   if (laps.length === 0) return { skip: 'no lap data' };
   if (laps.every((l) => l.compound == null)) return { skip: 'no tyre data' };
@@ -53,7 +105,7 @@ export async function loadPitRace(repo: Repository, race: Race, calendar?: Race[
   );
   if (!check.use) return { skip: check.reason };
   const totalLaps = Math.max(...results.map((r) => r.laps), ...check.laps.map((l) => l.lap));
-  const circuit = await circuitPitHistory(repo, race, calendar);
+  const circuit = await circuitInput(repo, race, calendar, cache);
   return {
     raceId: race.id,
     season: race.season,
@@ -76,8 +128,9 @@ export async function loadPitRaces(
   );
   const calendar = await repo.races.list({ fromSeason: range.fromSeason - 3, toSeason: range.toSeason });
   const out: LoadOutcome = { races: [], skipped: [] };
+  const cache: PitLossCache = new Map();
   for (const race of races) {
-    const loaded = await loadPitRace(repo, race, calendar);
+    const loaded = await loadPitRace(repo, race, calendar, cache);
     if ('skip' in loaded) out.skipped.push({ season: race.season, round: race.round, reason: loaded.skip });
     else out.races.push(loaded);
     onRace?.(race);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { NotReadyError } from '../errors.js';
 import { horizons, type WindowSet } from './dataset.js';
 import { featureCount, featureNames } from './features.js';
 
@@ -148,9 +149,21 @@ export async function serializePitModel(
   };
 }
 
+/** Whether the artifact was trained on the features this code builds (same names, same order). */
+export function hasCurrentFeatures(artifact: Pick<PitModelArtifact, 'featureNames'>): boolean {
+  return artifact.featureNames.join() === featureNames.join();
+}
+
+/** A stored pit model built on another feature list: never fed the current features. */
+export class PitModelOutdatedError extends NotReadyError {
+  constructor() {
+    super('pit model predates the current features; run npx pitwall train', 3600);
+  }
+}
+
 export async function loadPitModel(artifact: PitModelArtifact): Promise<tf.LayersModel> {
   if (artifact.format !== 'pitwall-pit-model/1') throw new Error(`unknown pit model format ${String(artifact.format)}`);
-  if (artifact.featureNames.join() !== featureNames.join()) throw new Error('pit model was trained on a different feature set');
+  if (!hasCurrentFeatures(artifact)) throw new PitModelOutdatedError();
   const bytes = Buffer.from(artifact.weightData, 'base64');
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifact.modelTopology, weightSpecs: artifact.weightSpecs, weightData }));

@@ -5,8 +5,8 @@ import { pitsRoutes } from './routes.js';
 import type { Race } from '../domain/reference.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
-import { buildSequences, featureCount, replayWindows, windowAt, type CircuitPitHistory, type RaceInput } from './features.js';
-import { circuitPitHistory, loadPitRace } from './load.js';
+import { buildSequences, featureCount, replayWindows, windowAt, type CircuitInput, type DriverSequence, type RaceInput } from './features.js';
+import { circuitInput, loadPitRace } from './load.js';
 import type { TtlCache } from '../cache/ttl-cache.js';
 import { type LruCache } from '../cache/lru-cache.js';
 import { predictPits } from './model.js';
@@ -14,8 +14,8 @@ import { PitsBusyError, type WorkGate } from './work-gate.js';
 
 /**
  * Pit forecasts for a race at lap N: each driver still running at lap N gets
- * P(pit within the next 1, 3 and 5 laps), from laps 1..N only (later laps in the
- * database or the request are cut off before any feature is built).
+ * P(pit within the next 1, 3 and 5 laps), from what was known at each car's decision
+ * point (features.ts: no input timestamped after it, whatever else the race data holds).
  */
 export interface LoadedPitModel {
   version: string;
@@ -52,11 +52,29 @@ export interface PitTimelineResponse {
   drivers: (PitTimelineDriver & DriverName & { finish: number | null; status: string | null })[];
 }
 
+/**
+ * Each car's decision at its lap `lap` (pit at the end of lap+1), from what was known at its
+ * decision point: later rows of `race` (or trackEvents) are never read (features.ts), so a
+ * stored race and a live one give the same answer.
+ */
 export function forecastAtLap(loaded: LoadedPitModel, race: RaceInput, lap: number): DriverPitForecast[] {
-  const known = { ...race, laps: race.laps.filter((l) => l.lap <= lap) };
+  return forecastEach(loaded, race, (seq) => seq.laps.indexOf(lap));
+}
+
+/** Live: every car at the last lap it completed (a lapped car is a lap or more behind the leader). */
+export function forecastAtLatestLaps(loaded: LoadedPitModel, race: RaceInput): (DriverPitForecast & { lap: number })[] {
+  const lapOf = new Map<number, number>();
+  const out = forecastEach(loaded, race, (seq) => {
+    lapOf.set(seq.driverId, seq.laps.at(-1)!);
+    return seq.laps.length - 1;
+  });
+  return out.map((f) => ({ ...f, lap: lapOf.get(f.driverId)! }));
+}
+
+function forecastEach(loaded: LoadedPitModel, race: RaceInput, indexOf: (seq: DriverSequence) => number): DriverPitForecast[] {
   const rows: { driverId: number; window: Float32Array }[] = [];
-  for (const seq of buildSequences(known)) {
-    const index = seq.laps.indexOf(lap);
+  for (const seq of buildSequences(race)) {
+    const index = indexOf(seq);
     if (index >= 0) rows.push({ driverId: seq.driverId, window: windowAt(seq, index, loaded.window) });
   }
   if (rows.length === 0) return [];
@@ -102,9 +120,8 @@ export const timelineChunkRows = 64;
 
 /**
  * A stored race replayed lap by lap: at every lap t the forecast sees only laps 1..t
- * (the windows are those of forecastAtLap(race, t): replayWindows takes them from the
- * whole race's sequences where the features of laps ≤ t are the same, and cuts the race
- * at t where they are not) and says whether the car boxes at the end of lap t+1, so the
+ * (the windows are those of forecastAtLap(race, t), taken from the whole race's sequences:
+ * no feature reads past its decision point) and says whether the car boxes at the end of lap t+1, so the
  * cell of lap t+1 is what the model would have said live, one lap ahead.
  * `lastLaps` caps a car's cells at the laps the classification credits it with: source
  * laps of a retired car can run past the lap it stopped on (Monaco 2024's lap-1 retirees).
@@ -142,10 +159,9 @@ export async function pitTimeline(
     pending = [];
   };
   const forecastLaps = Array.from({ length: Math.max(0, lastForecast) }, (_, i) => i + 1);
-  for (const { lap: t, rows, rebuilt } of replayWindows(race, loaded.window, forecastLaps, sequences)) {
+  for (const { lap: t, rows } of replayWindows(race, loaded.window, forecastLaps, sequences)) {
     for (const r of rows) if (t + 1 <= lastLap.get(r.driverId)!) pending.push({ driverId: r.driverId, lap: t + 1, window: r.window });
-    // A lap cut and rebuilt is a lap's worth of CPU already: a turn after it, as before.
-    if (pending.length >= chunkRows || rebuilt) await predict();
+    if (pending.length >= chunkRows) await predict();
   }
   if (pending.length > 0) await predict();
   return [...byDriver].map(([driverId, laps]) => ({ driverId, lastLap: Math.max(0, lastLap.get(driverId)!), laps }));
@@ -284,11 +300,11 @@ export function pitsFunction(deps: PitsHandlerDeps): BoundRoute[] {
     bind(
       pitsRoutes.live,
       async ({ body: live }) => {
-        let circuit: CircuitPitHistory | undefined;
+        let circuit: CircuitInput | undefined;
         if (live.raceId !== undefined) {
           const race = await deps.repo.races.byId(live.raceId);
           if (!race) throw new NotFoundError('race', live.raceId);
-          circuit = await circuitPitHistory(deps.repo, race);
+          circuit = await circuitInput(deps.repo, race);
         }
         const loaded = await deps.models.latest();
         const input: RaceInput = {

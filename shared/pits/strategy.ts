@@ -1,6 +1,6 @@
 import type { Compound } from '../domain/reference.js';
 import { buildWindows, type WindowSet } from './dataset.js';
-import { buildSequences, type CircuitPitHistory } from './features.js';
+import { buildSequences, type CircuitInput } from './features.js';
 import type { PitLap } from './labels.js';
 import type { StrategyForecast } from './baselines.js';
 
@@ -21,7 +21,7 @@ const nextCompound: Record<string, Compound> = { SOFT: 'MEDIUM', MEDIUM: 'HARD',
 
 export function rolloutStrategy(
   predict: LapPredictor,
-  o: { totalLaps: number; startCompound: Compound; window: number; circuit?: CircuitPitHistory },
+  o: { totalLaps: number; startCompound: Compound; window: number; circuit?: CircuitInput },
 ): StrategyForecast & { stopLaps: number[] } {
   const stopLaps: number[] = [];
   const history: PitLap[] = [];
@@ -65,7 +65,7 @@ export function rolloutStrategy(
 
 function stintHazards(
   predict: LapPredictor,
-  o: { totalLaps: number; window: number; circuit?: CircuitPitHistory },
+  o: { totalLaps: number; window: number; circuit?: CircuitInput },
   before: PitLap[],
   from: number,
   compound: Compound,
@@ -99,7 +99,7 @@ function stintHazards(
  * whose stops spread ±4 laps around the circuit's usual first stop and stint (earlier
  * seasons), or 40% of the distance without history.
  */
-function rivals(o: { totalLaps: number; circuit?: CircuitPitHistory }): PitLap[] {
+function rivals(o: { totalLaps: number; circuit?: CircuitInput }): PitLap[] {
   const first = o.circuit?.medianFirstStop ?? Math.round(o.totalLaps * 0.4);
   const stint = o.circuit?.medianStint ?? Math.round(o.totalLaps * 0.4);
   const stops = Math.max(1, Math.round(o.circuit?.medianStops ?? 1));

@@ -67,21 +67,23 @@ describe('pit sequence dataset', () => {
     expect(Array.from(late.subarray(0, featureCount))).toEqual(Array.from(car1.features[15]!));
   });
 
-  it('never lets a later lap into the window of lap t', () => {
+  it("never lets the car's later laps, or the field's laps after lap t+1, into the window of lap t", () => {
     const w = 6;
+    const before = buildSequences(race);
     for (const t of [3, 9, 12, 19, 25]) {
-      const before = buildSequences(race);
-      // Rewrite everything after lap t for every car: times, tyres, stops, track status.
-      const changed = {
-        ...race,
-        laps: race.laps.map((l) =>
-          l.lap > t ? { ...l, timeMs: 200_000, compound: 'WET' as const, tyreLife: 40, trackStatus: '45', pitIn: true, pitOut: true, stint: 9 } : l,
-        ),
-      };
-      const after = buildSequences(changed);
       for (const d of [1, 2, 3, 4]) {
+        // Rewrite the car's laps after t and every car's laps after t+1 (none can have ended
+        // by the decision point; the field's lap t+1 is test/pits/decision-point.test.ts's).
+        const changed = {
+          ...race,
+          laps: race.laps.map((l) =>
+            l.lap > t + 1 || (l.driverId === d && l.lap > t)
+              ? { ...l, timeMs: 200_000, compound: 'WET' as const, tyreLife: 40, trackStatus: '45', pitIn: true, pitOut: true, stint: 9 }
+              : l,
+          ),
+        };
         const a = seqOf(before, d);
-        const b = seqOf(after, d);
+        const b = seqOf(buildSequences(changed), d);
         const i = a.laps.indexOf(t);
         expect(Array.from(windowAt(b, i, w)), `driver ${d} lap ${t}`).toEqual(Array.from(windowAt(a, i, w)));
       }

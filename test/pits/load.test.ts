@@ -1,13 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/connect.js';
 import { buildSequences, featureNames } from '../../shared/pits/features.js';
-import { loadPitRaces } from '../../shared/pits/load.js';
+import { loadPitRaces, racePitLosses } from '../../shared/pits/load.js';
 import { preRaceStrategy } from '../../shared/pits/prerace.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
 import { seedRace } from './seed.js';
+import { fourCars, syntheticRace } from './synthetic-race.js';
 
 const pglite = backends.find((b) => b.name === 'pglite')!;
+
+describe('pit loss', () => {
+  it('is the in-lap plus the out-lap less twice the green pace, per stop under green only', () => {
+    // Synthetic in- and out-laps are 20 s slow each; the lap-10 safety car is no stop lap.
+    const race = syntheticRace({ totalLaps: 30, scLap: 10, cars: fourCars });
+    const losses = racePitLosses(race.laps);
+    expect(losses).toHaveLength(fourCars.reduce((n, c) => n + c.stops.length, 0));
+    for (const loss of losses) expect(Math.abs(loss - 40_000)).toBeLessThan(1_500);
+    // A stop whose out-lap ran under the safety car says nothing of the green pit loss.
+    const underSc = syntheticRace({ totalLaps: 30, scLap: 13, cars: fourCars });
+    expect(racePitLosses(underSc.laps)).toHaveLength(losses.length - 1);
+  });
+});
 
 describe('loading pit races from the database', () => {
   let db: Database;

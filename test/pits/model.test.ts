@@ -67,7 +67,7 @@ describe('pit model (BiLSTM + attention)', () => {
   it('refuses an artifact trained on another feature set', async () => {
     const model = buildPitModel(options);
     const artifact = await serializePitModel(model, { options, featureNames: [...featureNames], threshold: 0.3, trainedOn: { seasons: [], rows: 0, positives: 0 } });
-    await expect(loadPitModel({ ...artifact, featureNames: ['a', 'b'] })).rejects.toThrow(/feature set/);
+    await expect(loadPitModel({ ...artifact, featureNames: ['a', 'b'] })).rejects.toThrow(/predates the current features; run npx pitwall train/);
     model.dispose();
   });
 

@@ -140,6 +140,19 @@ for (const backend of backends) {
       }
     });
 
+    it('refuses a stored pit model built on an older feature list with 503 and what to run', async () => {
+      await db.knex('model_versions').where({ kind: 'pit' }).delete();
+      try {
+        await registry.publish({ ...artifact, featureNames: artifact.featureNames.slice(0, 32) }, { threshold: artifact.threshold });
+        const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
+        expect(res.status).toBe(503);
+        expect(JSON.stringify(res.body)).toContain('pit model predates the current features; run npx pitwall train');
+      } finally {
+        await db.knex('model_versions').where({ kind: 'pit' }).delete();
+        await registry.publish(artifact, { threshold: artifact.threshold });
+      }
+    });
+
     it("gives every running driver's chance of pitting within 1, 3 and 5 laps at lap N, with the model version", async () => {
       const res = await call({ path: `/${raceId}`, query: { lap: '12' } });
       expect(res.status).toBe(200);
@@ -167,12 +180,12 @@ for (const backend of backends) {
       expect(Math.max(...laps)).toBe(TOTAL);
     });
 
-    it('uses only laps up to N: later laps in the database change nothing', async () => {
+    it("uses only what was known at each car's decision point: laps after N+1 in the database change nothing", async () => {
       const before = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
       // The other tests read these laps: they are put back afterwards.
-      const later = await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).select('id', 'race_id', 'driver_id', 'lap', 'time_ms', 'track_status', 'compound');
+      const later = await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 9).select('id', 'race_id', 'driver_id', 'lap', 'time_ms', 'track_status', 'compound');
       try {
-        await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 8).update({ time_ms: 150_000, track_status: '4', compound: 'WET' });
+        await db.knex('laps').where({ race_id: raceId }).where('lap', '>', 9).update({ time_ms: 150_000, track_status: '4', compound: 'WET' });
         const after = (await call({ path: `/${raceId}`, query: { lap: '8' } })).body as PitForecastResponse;
         expect(after.drivers).toEqual(before.drivers);
       } finally {
