@@ -122,6 +122,13 @@ describe('the live push over Server-Sent Events (one instance)', () => {
     a.close();
   });
 
+  it('answers HEAD with the stream headers only, and holds no subscription for it', async () => {
+    const head = await fetch(`${url}/live/${race().id}/events`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await until(() => bus.subscribers() === 0);
+  });
+
   it('drops the subscription when the client goes', async () => {
     const a = await openSse(`${url}/live/${race().id}/events`);
     const b = await openSse(`${url}/live/${race().id}/events`);
