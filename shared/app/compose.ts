@@ -6,6 +6,7 @@ import { healthChecks } from './health.js';
 import { assertServesDeclared, mountedRoutes } from './routes.js';
 import type { CurrentForecaster } from '../domain/forecast.js';
 import type { Clock } from '../clock.js';
+import type { LoadedPitModel } from '../pits/serve.js';
 import { withErrors, type Handler } from '../http/handler.js';
 import { bind, type BoundRoute } from '../http/route.js';
 import { createRouter } from '../http/router.js';
@@ -29,6 +30,7 @@ import type { Scheduler } from '../scheduler/port.js';
 import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
 import { ingestJolpica } from '../ingest/api/api-ingest.js';
 import { createLiveApi } from '../api/live-routes.js';
+import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
 import type { LiveBus } from '../live/live-bus.js';
 
@@ -105,7 +107,16 @@ export function createComposition(deps: CompositionDeps) {
     evaluate: async () => evaluateFunction({ repo: app.repo, policy: app.config.freezePolicy }),
     ingest: async () => {
       const storage: Pick<Storage, 'bucket'> = await createStorageClient({ gcsApiEndpoint: app.config.gcsApiEndpoint, projectId: app.config.gcp.project });
-      return ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...createApiClients(app.config, loggerOf('ingest'), clock) });
+      const clients = createApiClients(app.config, loggerOf('ingest'), clock);
+      return [
+        ...ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...clients }),
+        ...liveSessionFunction({
+          repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('ingest'), policy: app.config.freezePolicy, clock, openf1: clients.openf1, clients: app.config,
+          pollSeconds: app.config.live.pollSeconds,
+          // TensorFlow and the pit model load on the first tick, not at every ingest cold start.
+          pitModel: lazyPitModel(app),
+        }),
+      ];
     },
     schedule: async () => {
       const { jolpica } = createApiClients(app.config, loggerOf('schedule'), clock);
@@ -160,6 +171,11 @@ export function createComposition(deps: CompositionDeps) {
       if (liveBus && !deps.liveBus) await liveBus.close();
     },
   };
+}
+
+function lazyPitModel(app: AppContext) {
+  let model: Promise<() => Promise<LoadedPitModel | null>> | undefined;
+  return async () => (await (model ??= import('./pits.js').then((m) => m.livePitModel(app))))();
 }
 
 /** The API clients pace, back off and keep deadlines on the composition's clock (a replay's simulated one). */

@@ -4,6 +4,7 @@ import { readRoutes, dashboardRoutes } from '../api/read-routes.js';
 import { liveRoutes } from '../api/live-routes.js';
 import { evaluateRoutes, predictRoutes, syncRoutes } from '../api/write-handlers.js';
 import { ingestRoutes } from '../ingest/handler.js';
+import { liveSessionRoutes } from '../live/live-session-routes.js';
 import { pitsRoutes } from '../pits/routes.js';
 import { scheduleRoutes } from '../scheduler/schedule.js';
 
@@ -13,7 +14,7 @@ export const declaredRoutes: Record<EntryPoint, readonly RouteSpec[]> = {
   predict: Object.values(predictRoutes),
   syncResults: Object.values(syncRoutes),
   evaluate: Object.values(evaluateRoutes),
-  ingest: Object.values(ingestRoutes),
+  ingest: [...Object.values(ingestRoutes), ...Object.values(liveSessionRoutes)],
   schedule: Object.values(scheduleRoutes),
   pits: Object.values(pitsRoutes),
 };

@@ -3,6 +3,7 @@ import { backtestCommand } from './backtest.js';
 import { backtestPitsCommand } from './backtest-pits.js';
 import { backtestLiveCommand } from './backtest-live.js';
 import { ingestCommand } from './ingest.js';
+import { liveCommand } from './live.js';
 import { migrateCommand } from './migrate.js';
 import { trainCommand } from './train.js';
 import { replayCommand } from './replay.js';
@@ -15,6 +16,7 @@ export const commands: Record<string, Command> = {
   ingest: ingestCommand,
   serve: serveCommand,
   replay: replayCommand,
+  live: liveCommand,
   schedule: scheduleCommand,
   'backtest-pits': backtestPitsCommand,
   'backtest-live': backtestLiveCommand,

@@ -47,6 +47,8 @@ export interface LivePollResult {
   at: string;
   /** Laps the leader has completed. */
   leaderLap: number;
+  /** The lights out: the earliest start of a lap 1, ISO; null before any lap 1 is served. */
+  startedAt: string | null;
   /** Race control showed the chequered flag (or said the session is over). */
   ended: boolean;
   /** The loader's per-table counts, and live_timing's. */
@@ -169,6 +171,7 @@ export async function pollLiveSession(deps: LivePollDeps, ref: RaceRef, cursor?:
     raceId: race.id,
     sessionKey: key,
     at: new Date(at).toISOString(),
+    startedAt: startOf(laps),
     leaderLap: laps.reduce((max, l) => (lapEnd(l) !== undefined && l.lap_number > max ? l.lap_number : max), 0),
     ended: ended(control, now),
     counts: { ...outcome.tables, live_timing: liveTiming },
@@ -191,6 +194,11 @@ async function storedHistory(repo: LivePollDeps['repo'], raceId: number, session
   const otherWeather = (await repo.reference.sessionWeather(raceId)).find((w) => w.session === 'race' && w.sessionKey !== sessionKey);
   if (otherWeather) kept.push(`race weather of session ${otherWeather.sessionKey}`);
   return kept;
+}
+
+function startOf(laps: readonly OpenF1Lap[]): string | null {
+  const starts = laps.filter((l) => l.lap_number === 1 && l.date_start).map((l) => Date.parse(l.date_start!));
+  return starts.length ? new Date(Math.min(...starts)).toISOString() : null;
 }
 
 /** Race control or weather not read is a warning of the poll, not a failed poll: the next one reads them again. */

@@ -1,0 +1,93 @@
+import type { FreezePolicy } from '../domain/freeze-policy.js';
+import type { PredictionEntry } from '../domain/prediction.js';
+import type { Lap, Race } from '../domain/reference.js';
+import { trackStatusEvents } from '../domain/track-status.js';
+import type { Repository } from '../repository/index.js';
+import type { PitLap } from '../pits/labels.js';
+import type { RaceInput } from '../pits/features.js';
+import { circuitPitHistory } from '../pits/load.js';
+
+/**
+ * A race as a pit wall knows it at one instant: the laps that had ENDED by then (a lap's
+ * end is the race start plus the car's cumulative lap times), the race control messages
+ * issued by then, the entry list, the scheduled distance and the circuit's history from
+ * earlier seasons. The same cut serves a real session (whose later laps are not stored
+ * yet) and a replayed one (whose later laps are, and must stay unseen).
+ */
+export interface LiveRace {
+  race: Race;
+  /** Milliseconds since the start at the instant. */
+  raceClockMs: number;
+  input: RaceInput;
+  /** The official frozen pre-race forecast, the live forecast's prior; null when none was frozen. */
+  prior: PredictionEntry[] | null;
+}
+
+/** The laps each car had completed by `raceClockMs` (a lap without a time counts the lap's field median). */
+export function lapsEndedBy<L extends Lap>(laps: readonly L[], raceClockMs: number): L[] {
+  const medians = new Map<number, number>();
+  const byLap = new Map<number, number[]>();
+  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
+  for (const [lap, ts] of byLap) medians.set(lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!);
+  const byDriver = new Map<number, L[]>();
+  for (const l of laps) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);
+  const out: L[] = [];
+  for (const list of byDriver.values()) {
+    list.sort((a, b) => a.lap - b.lap);
+    let elapsed = 0;
+    for (const l of list) {
+      elapsed += l.timeMs ?? medians.get(l.lap) ?? 0;
+      if (elapsed > raceClockMs) break;
+      out.push(l);
+    }
+  }
+  return out;
+}
+
+/**
+ * The scheduled distance, known before the start: the race's distance at this circuit in
+ * the latest earlier season, else the race's own classification (a replayed race), else
+ * the laps seen so far.
+ */
+async function scheduledLaps(repo: Repository, race: Race, seen: number): Promise<number> {
+  const earlier = (await repo.races.list({ fromSeason: race.season - 3, toSeason: race.season - 1 }))
+    .filter((r) => r.circuitId === race.circuitId)
+    .sort((a, b) => b.season - a.season);
+  for (const r of [...earlier, race]) {
+    const results = await repo.reference.results(r.id);
+    if (results.length > 0) return Math.max(...results.map((x) => x.laps));
+  }
+  return Math.max(seen, 1);
+}
+
+/** The entry list: driver → team, from qualifying, else the frozen forecast, else the classification. */
+async function entrants(repo: Repository, raceId: number, prior: PredictionEntry[] | null): Promise<Map<number, number>> {
+  const quali = await repo.reference.qualifying(raceId);
+  if (quali.length > 0) return new Map(quali.map((q) => [q.driverId, q.constructorId]));
+  if (prior) return new Map(prior.map((e) => [e.driverId, e.constructorId]));
+  return new Map((await repo.reference.results(raceId)).map((r) => [r.driverId, r.constructorId]));
+}
+
+export async function loadLiveRace(repo: Repository, race: Race, known: { at: Date; startedAt: Date }, policy: FreezePolicy): Promise<LiveRace> {
+  const raceClockMs = Math.max(0, known.at.getTime() - known.startedAt.getTime());
+  const [allLaps, messages, official] = await Promise.all([
+    repo.reference.laps(race.id),
+    repo.reference.raceControl(race.id),
+    repo.predictions.official(race.id, policy),
+  ]);
+  const laps: PitLap[] = lapsEndedBy(allLaps, raceClockMs);
+  const prior = official?.entries ?? null;
+  const [teams, totalLaps, circuit] = await Promise.all([
+    entrants(repo, race.id, prior),
+    scheduledLaps(repo, race, Math.max(0, ...laps.map((l) => l.lap))),
+    circuitPitHistory(repo, race),
+  ]);
+  const trackEvents = trackStatusEvents(messages.filter((m) => m.session === 'race' && Date.parse(m.at) <= known.at.getTime()))
+    .map((e) => ({ atMs: Date.parse(e.at) - known.startedAt.getTime(), status: e.status }));
+  return {
+    race,
+    raceClockMs,
+    input: { raceId: race.id, totalLaps, laps, teams, ...(circuit ? { circuit } : {}), trackEvents },
+    prior,
+  };
+}

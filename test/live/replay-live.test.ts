@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
+import { systemClock } from '../../shared/clock.js';
+import { readEvents } from '../../shared/live/sse-client.js';
+import type { LiveTick } from '../../shared/live/types.js';
+import { createRepository } from '../../shared/repository/index.js';
+import { appOver } from '../api/stack.js';
+import { backends } from '../helpers/databases.js';
+import { LAPS, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
+
+const postgres = backends.find((b) => b.name === 'postgres')!;
+
+/**
+ * A stored race replayed as live through the ingest function's replay route, as
+ * `npx pitwall live --replay` calls it: the emulated OpenF1 serves the race on a scaled
+ * clock, the real client polls it, each tick is stored and pushed, and a dashboard's event
+ * stream sees the race unfold lap by lap. On the real PostgreSQL (LISTEN/NOTIFY).
+ */
+describe.skipIf(postgres.skip)('a stored race replayed as live', () => {
+  let db: Awaited<ReturnType<typeof postgres.open>>;
+  let server: DevServer;
+  let raceId: number;
+  const repo = () => createRepository(db.knex);
+
+  beforeAll(async () => {
+    db = await postgres.open();
+    const s = await buildLiveSeason(repo());
+    await storeLiveLaps(repo(), s);
+    raceId = s.races[0]!.id;
+    server = await startDevServer({ app: appOver(db, { DATABASE_URL: db.url! }), clock: systemClock, port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  it('plays the race lap by lap through the live ingest and forecasts, pushed to a dashboard stream, and leaves the stored race as it was', async () => {
+    const before = await repo().reference.laps(raceId);
+    const seen: LiveTick[] = [];
+    const abort = new AbortController();
+    const stream = readEvents(`${server.url}/live/${raceId}/events`, abort.signal, (e) => seen.push(JSON.parse(e.data) as LiveTick));
+    // 12 laps of about 80 s plus the minute before the start, at 200×: about 5 s.
+    const res = await fetch(`${server.url}/ingest/live/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ season: 2024, round: 1, speed: 200 }) });
+    const outcome = (await res.json()) as { ended: boolean; lastLap: number; ticks: number; tickMs: { p95: number } };
+    await new Promise((r) => setTimeout(r, 500));
+    abort.abort();
+    await stream;
+
+    expect(res.status, JSON.stringify(outcome)).toBe(200);
+    expect(outcome).toMatchObject({ ended: true, lastLap: LAPS });
+    const laps = seen.map((t) => t.state.lap);
+    // The grid first (the prior's own odds), then every lap, in order, none skipped.
+    expect(seen[0]).toMatchObject({ finishBasis: 'pre-race', source: 'replay' });
+    expect(laps).toEqual([...laps].sort((a, b) => a - b));
+    expect(new Set(laps)).toEqual(new Set(Array.from({ length: LAPS + 1 }, (_, i) => i)));
+    // Race control, derived by the emulator from the stored status and read back by the poll.
+    expect(seen.filter((t) => t.state.trackStatus === 'sc').map((t) => t.state.lap)).toEqual(expect.arrayContaining([4]));
+    for (const t of seen) {
+      expect(t.finish.reduce((sum, f) => sum + f.win, 0)).toBeCloseTo(1, 5);
+      expect(t.state.cars).toHaveLength(4);
+    }
+    // The leader at the end is the car that led every lap in the stored race.
+    const last = seen.at(-1)!;
+    const leader = last.state.cars.find((c) => c.position === 1)!;
+    expect(Math.max(...last.finish.map((f) => f.win))).toBe(last.finish.find((f) => f.driverId === leader.driverId)!.win);
+    // Every poll went through the loader: the live timing is stored, the race's laps unchanged.
+    expect((await repo().liveTiming.latest(raceId)).length).toBe(4);
+    const after = await repo().reference.laps(raceId);
+    const strip = (ls: typeof before) => ls.map(({ sources: _s, ...rest }) => rest);
+    expect(strip(after)).toEqual(strip(before));
+  }, 60_000);
+
+  it('refuses a second replay of the same race while one runs', async () => {
+    const body = JSON.stringify({ season: 2024, round: 1, speed: 400 });
+    const post = () => fetch(`${server.url}/ingest/live/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const first = post();
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await post();
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/being replayed already/);
+    expect((await first).status).toBe(200);
+  }, 60_000);
+});
