@@ -97,6 +97,8 @@ export const configSchema = z
     OPENF1_TOKEN: optionalString,
     // Seconds between two polls of a live race session.
     LIVE_POLL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(600).default(30)),
+    // Plan a live-timing job per race (the schedule function); default: on when OPENF1_TOKEN is set.
+    LIVE_TIMING: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
     OPEN_METEO_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.open-meteo.com/v1')),
     HTTP_CACHE_DIR: z.preprocess(emptyToUndefined, z.string().default('data/http-cache')),
     JOLPICA_PAGE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(100)),
@@ -246,8 +248,11 @@ export interface Config {
   openf1BaseUrl: string;
   /** OpenF1 access token (OPENF1_TOKEN), sent as a bearer: needed for a session while it runs. */
   openf1Token?: string;
-  /** Live race polling: seconds between two polls (LIVE_POLL_SECONDS, default 30). */
-  live: { pollSeconds: number };
+  /**
+   * Live race polling: seconds between two polls (LIVE_POLL_SECONDS, default 30); whether the
+   * schedule function plans a live job per race (LIVE_TIMING, default: when a token is set).
+   */
+  live: { pollSeconds: number; enabled: boolean };
   /** Open-Meteo's forecast API (race-day weather; no key). */
   openMeteoBaseUrl: string;
   httpCacheDir: string;
@@ -338,7 +343,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     jolpicaBaseUrl: c.JOLPICA_BASE_URL.replace(/\/+$/, ''),
     openf1BaseUrl: c.OPENF1_BASE_URL.replace(/\/+$/, ''),
     ...(c.OPENF1_TOKEN ? { openf1Token: c.OPENF1_TOKEN } : {}),
-    live: { pollSeconds: c.LIVE_POLL_SECONDS },
+    live: { pollSeconds: c.LIVE_POLL_SECONDS, enabled: c.LIVE_TIMING === undefined ? Boolean(c.OPENF1_TOKEN) : c.LIVE_TIMING === 'true' || c.LIVE_TIMING === '1' },
     openMeteoBaseUrl: c.OPEN_METEO_BASE_URL.replace(/\/+$/, ''),
     httpCacheDir: abs(c.HTTP_CACHE_DIR),
     jolpicaPageSize: c.JOLPICA_PAGE_SIZE,

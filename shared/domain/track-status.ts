@@ -1,4 +1,3 @@
-import type { TrackStatus } from '../live/types.js';
 import type { RaceControlMessage } from './race-control.js';
 
 /**
@@ -14,6 +13,9 @@ import type { RaceControlMessage } from './race-control.js';
  */
 
 /** FastF1's track status digits (laps.track_status): 1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending. */
+/** The track status in effect, from race control (live) or lap-level FastF1 status (history). */
+export type TrackStatus = 'green' | 'yellow' | 'vsc' | 'sc' | 'red';
+
 export type TrackStatusDigit = '1' | '2' | '4' | '5' | '6' | '7';
 
 export interface TrackStatusEvent {

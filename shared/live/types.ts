@@ -5,8 +5,10 @@ import type { Compound } from '../domain/reference.js';
  * forecasts, the stored tick, the push to dashboards and the backtest-live replay.
  */
 
-/** The track status in effect, from race control (live) or lap-level FastF1 status (history). */
-export type TrackStatus = 'green' | 'yellow' | 'vsc' | 'sc' | 'red';
+import type { TrackStatus } from '../domain/track-status.js';
+
+/** The track status in effect: one definition, in the domain. */
+export type { TrackStatus };
 
 /** One car's place in the running order at a tick. */
 export interface LiveCar {

@@ -73,6 +73,7 @@ export async function scheduleRaces(deps: ScheduleDeps): Promise<ReconcileSummar
     ...(deps.config.gcp.schedulerServiceAccount ? { serviceAccountEmail: deps.config.gcp.schedulerServiceAccount } : {}),
     syncAfterHours: SYNC_AFTER_RACE_HOURS,
     horizonDays: SCHEDULE_HORIZON_DAYS,
+    live: deps.config.live.enabled,
   });
   const summary = await reconcileJobs(deps.scheduler, desired);
   return { ...summary, races: new Set(desired.map((j) => j.id.slice(0, j.id.lastIndexOf('-')))).size, calendar };

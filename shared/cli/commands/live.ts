@@ -78,7 +78,7 @@ async function follow(server: string, config: Config, logger: Logger, stdout: No
   const codes = new Map((drivers.drivers ?? []).map((d) => [d.id, d.code ?? d.name]));
   const code = (id: number) => codes.get(id) ?? `#${id}`;
   const tty = (stdout as NodeJS.WriteStream).isTTY === true;
-  logger.info(`${o.replay ? 'replaying' : 'following'} ${o.season} ${race.name} live${o.replay ? ` at ${o.speed}×` : ''}: ${server}/?live=${race.id}`, { raceId: race.id, dashboard: `${server}/?live=${race.id}` });
+  logger.info(`${o.replay ? 'replaying' : 'following'} ${o.season} ${race.name} live${o.replay ? ` at ${o.speed}×` : ''}: ${server}/dashboard/?live=${race.id}`, { raceId: race.id, dashboard: `${server}/dashboard/?live=${race.id}` });
   const abort = new AbortController();
   let lastLap = -1;
   const watching = readEvents(`${server}/live/${race.id}/events`, abort.signal, (event) => {
