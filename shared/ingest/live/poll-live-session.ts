@@ -49,8 +49,13 @@ export interface LivePollResult {
   leaderLap: number;
   /** The lights out: the earliest start of a lap 1, ISO; null before any lap 1 is served. */
   startedAt: string | null;
-  /** Race control showed the chequered flag (or said the session is over). */
+  /**
+   * The chequered flag (or a message that the session is over) was shown FINISH_GRACE_MS ago or
+   * more: the field behind the winner has crossed the line too, so this poll read every final lap.
+   */
   ended: boolean;
+  /** When the chequered flag was shown (ISO), once it was. */
+  chequeredAt: string | null;
   /** The loader's per-table counts, and live_timing's. */
   counts: LoadSummary & { live_timing?: TableCounts };
   cursor: LiveCursor;
@@ -70,6 +75,8 @@ export interface LivePollResult {
  */
 export const CURSOR_OVERLAP_MS = 5_000;
 const NOT_STARTED_RETRY_SECONDS = 60;
+/** Every car still running crosses the line within a lap of the winner: three minutes covers the slowest lap. */
+export const FINISH_GRACE_MS = 3 * 60_000;
 
 const lapEnd = (l: OpenF1Lap): number | undefined =>
   l.date_start && l.lap_duration ? Date.parse(l.date_start) + Math.round(l.lap_duration * 1000) : undefined;
@@ -161,6 +168,7 @@ export async function pollLiveSession(deps: LivePollDeps, ref: RaceRef, cursor?:
   const at = latest([...laps.map(lapEnd), ...positions.map((p) => p.date), ...intervals.map((i) => i.date), ...control.map((m) => m.date)]);
   const maxDate = (rows: { date: string }[], previous?: string) =>
     rows.reduce<string | undefined>((max, r) => (!max || Date.parse(r.date) > Date.parse(max) ? new Date(r.date).toISOString() : max), previous);
+  const chequered = chequeredAt(control, now);
   const nextCursor: LiveCursor = { sessionKey: key };
   const positionSince = maxDate(positions, from.positionSince);
   const intervalsSince = maxDate(intervals, from.intervalsSince);
@@ -173,7 +181,8 @@ export async function pollLiveSession(deps: LivePollDeps, ref: RaceRef, cursor?:
     at: new Date(at).toISOString(),
     startedAt: startOf(laps),
     leaderLap: laps.reduce((max, l) => (lapEnd(l) !== undefined && l.lap_number > max ? l.lap_number : max), 0),
-    ended: ended(control, now),
+    ended: chequered !== undefined && chequered + FINISH_GRACE_MS <= now,
+    chequeredAt: chequered === undefined ? null : new Date(chequered).toISOString(),
     counts: { ...outcome.tables, live_timing: liveTiming },
     cursor: nextCursor,
     warnings: [...warnings, ...batchWarnings.map((w) => w.reason)],
@@ -212,7 +221,10 @@ async function optional<T extends OpenF1RaceControl | OpenF1Weather>(what: strin
   }
 }
 
-/** The chequered flag (or a message that the session is over) has been shown. */
-function ended(control: readonly OpenF1RaceControl[], now: number): boolean {
-  return control.some((m) => Date.parse(m.date) <= now && (m.flag?.toUpperCase() === 'CHEQUERED' || /SESSION (FINISHED|ENDED|COMPLETE)/i.test(m.message)));
+/** When the chequered flag (or a message that the session is over) was first shown, if it was by now. */
+function chequeredAt(control: readonly OpenF1RaceControl[], now: number): number | undefined {
+  const shown = control
+    .filter((m) => Date.parse(m.date) <= now && (m.flag?.toUpperCase() === 'CHEQUERED' || /SESSION (FINISHED|ENDED|COMPLETE)/i.test(m.message)))
+    .map((m) => Date.parse(m.date));
+  return shown.length ? Math.min(...shown) : undefined;
 }

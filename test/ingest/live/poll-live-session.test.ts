@@ -4,7 +4,7 @@ import { createOpenF1Client, OpenF1AuthError } from '../../../shared/clients/ope
 import { openf1Limits } from '../../../shared/clients/pacer.js';
 import { SimulatedClock } from '../../../shared/clock.js';
 import { liveReplayRace, startLiveOpenF1, type LiveOpenF1 } from '../../../shared/emulator/openf1-live.js';
-import { pollLiveSession, type LivePollDeps } from '../../../shared/ingest/live/poll-live-session.js';
+import { FINISH_GRACE_MS, pollLiveSession, type LivePollDeps } from '../../../shared/ingest/live/poll-live-session.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { createRepository, type Repository } from '../../../shared/repository/index.js';
 import { createMemoryRepository } from '../../../shared/repository/memory/index.js';
@@ -88,7 +88,8 @@ for (const backend of backends) {
       const mid = await pollLiveSession(deps, ref);
       // The leader's 9th line, now: the latest sample read.
       expect(mid.cursor.intervalsSince).toBe(new Date(lineAt(0, 9)).toISOString());
-      clock.set(new Date(upstream.endsAt + 60_000));
+      // The winner's line plus the grace for the field behind him.
+      clock.set(new Date(lineAt(0, LAPS) + FINISH_GRACE_MS));
       requests.length = 0;
       const end = await pollLiveSession(deps, ref, mid.cursor);
       const from = new Date(lineAt(0, 9) - 5_000).toISOString();
@@ -99,11 +100,17 @@ for (const backend of backends) {
       // Only what came after the cursor less its 5 s overlap: gaps at the leader's 9th line and after
       // (1 + 3 + 3 laps × 4 cars); positions never changed after lap 1, so its 4 samples are the edge re-read.
       expect(end.counts.live_timing?.read).toBe(1 + 3 + 3 * 4 + 4);
-      expect(end).toMatchObject({ leaderLap: LAPS, ended: true });
+      expect(end).toMatchObject({ leaderLap: LAPS, ended: true, chequeredAt: new Date(lineAt(0, LAPS)).toISOString() });
       const laps = await repo.reference.laps(raceId(), s.drivers[0]);
       expect(laps.map((l) => l.trackStatus)).toEqual(Array.from({ length: LAPS }, (_, k) => TRACK_STATUS[k + 1] ?? '1'));
       // Half a second a lap per place over 12 laps.
       expect((await repo.liveTiming.latest(raceId())).map((t) => t.gapToLeaderMs)).toEqual([null, 6_000, 12_000]);
+    });
+
+    it('is not ended at the chequered flag, while the field behind the winner still has its last lap to run', async () => {
+      clock.set(new Date(lineAt(0, LAPS) + 1_000));
+      const poll = await pollLiveSession(deps, ref);
+      expect(poll).toMatchObject({ ended: false, chequeredAt: new Date(lineAt(0, LAPS)).toISOString() });
     });
 
     it('without the token, fails with the message that says to set OPENF1_TOKEN', async () => {
