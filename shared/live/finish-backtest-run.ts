@@ -72,7 +72,8 @@ async function finishRaces(repo: Repository, loaded: PitRace[], priors: Readonly
       totalLaps: r.totalLaps,
       laps: r.laps,
       teams: r.teams,
-      ...(r.circuit ? { typicalStops: r.circuit.medianStops } : {}),
+      ...(r.circuit?.medianStint !== undefined ? { medianStint: r.circuit.medianStint } : {}),
+      ...(r.circuit?.pitLossMs !== undefined ? { pitLossSeconds: r.circuit.pitLossMs / 1000 } : {}),
       results: results.map((x) => ({ driverId: x.driverId, position: x.position, positionOrder: x.positionOrder })),
       prior,
     });

@@ -6,9 +6,9 @@ import type { LiveCar, LiveFinishOdds, LiveRaceState, TrackStatus } from './type
  * The live finishing forecast: every car's time behind the leader at the flag, sampled.
  * A car's projected deficit is its gap now (shrunk under a safety car, which bunches the
  * field), plus the pit-loss time of the stops it still owes (the two-compound rule, the
- * circuit's typical stops), plus its pre-race pace deficit over the laps left, plus noise
- * that grows with the square root of the laps left (so uncertainty shrinks as the race
- * runs); each car may retire over the remaining distance at its prior P(DNF)'s rate. All
+ * tyres' remaining life), plus its pre-race pace deficit over the laps left, plus noise
+ * that grows with the laps left (so uncertainty shrinks as the race runs), and the chance
+ * that a later safety car bunches the field; each car may retire over the remaining distance at its prior P(DNF)'s rate. All
  * probabilities and expected positions come from the same sampled orders, so they are
  * coherent across the field (P(win) sums to 1, P(podium) to 3, P(points) to 10).
  */
@@ -20,13 +20,21 @@ export type PriorEntry = Pick<
 >;
 
 export interface LiveFinishParams {
-  /** Noise of a car's deficit at the flag: seconds per √(laps left). */
-  sigmaPerSqrtLap: number;
+  /** Noise of a car's deficit at the flag with 25 laps left, seconds; with L left it is × (L / 25)^noiseExponent. */
+  sigmaAt25Laps: number;
+  /** 0.5: a random walk over the laps left; 1: a pace error that persists. */
+  noiseExponent: number;
+  /** Seconds added per place down the running order: track position holds more than the gaps alone say (overtaking is hard). */
+  holdSeconds: number;
+  /** Chance per lap left that a safety car bunches the field again (the current gaps × scGapFactor in that sample). */
+  futureScPerLap: number;
   /** Weight of the prior's per-lap pace deficit (its gap to the winner / race laps) over the laps left. */
   paceWeight: number;
   /** Share of the current gaps that still counts under a safety car, and under a VSC (or a red flag: SC's). */
   scGapFactor: number;
   vscGapFactor: number;
+  /** A stint lasts at most this many times the circuit's median stint (the tyres' stops owed). */
+  stintStretch: number;
   /** Multiplier on the prior's P(DNF) as a hazard over the remaining distance. */
   dnfScale: number;
   /** Pseudo-samples (share of the samples) spread evenly over the running cars: keeps a long shot off zero. */
@@ -38,26 +46,29 @@ export interface LiveFinishParams {
 export interface FinishContext {
   /** Time lost by one stop (pit lane plus stationary), seconds. */
   pitLossSeconds?: number;
-  /** The circuit's median stops per car in earlier seasons. */
-  typicalStops?: number;
+  /** The circuit's median stint length in earlier seasons, laps. */
+  medianStint?: number;
 }
 
 export const DEFAULT_PIT_LOSS_SECONDS = 22;
-const DEFAULT_TYPICAL_STOPS = 1;
 const PRIOR_GAP_CAP_SECONDS = 120;
-/** With fewer laps left a stop the rule does not force is no longer expected. */
-const LAST_LAPS_WITHOUT_OPTIONAL_STOP = 5;
 
 /**
- * Chosen by `npx pitwall backtest-live` (fitted on 2019–2022 by grid search, the best of
- * the top five chosen on 2023; run of 2026-12-03, see the report's `model.params`).
+ * Chosen by `npx pitwall backtest-live` (run of 2026-12-03 15:05 UTC): coordinate search on
+ * 2019–2022 at 11 shares of the race (76 trials, 600 samples each), the best of the five
+ * lowest training losses on 2023. The two-compound rule alone beat the tyres' stint
+ * estimate (stintStretch 100 = never a tyre stop), and no later safety car was chosen.
  */
 export const defaultLiveFinishParams: LiveFinishParams = {
-  sigmaPerSqrtLap: 1.2,
-  paceWeight: 0.5,
-  scGapFactor: 0.4,
-  vscGapFactor: 0.7,
-  dnfScale: 1,
+  sigmaAt25Laps: 15,
+  noiseExponent: 0.5,
+  holdSeconds: 4,
+  futureScPerLap: 0,
+  paceWeight: 1.5,
+  scGapFactor: 0.8,
+  vscGapFactor: 1,
+  stintStretch: 100,
+  dnfScale: 1.5,
   smoothing: 0.01,
   samples: 4000,
 };
@@ -66,16 +77,19 @@ const wet = (c: string | null | undefined) => c === 'INTERMEDIATE' || c === 'WET
 
 /**
  * Stops a running car still owes: one while a dry race's two-compound rule is unmet (a car
- * that has run intermediates or wets is exempt; unknown tyres owe nothing), else what the
- * circuit's typical count leaves, unless the race is nearly run.
+ * that has run intermediates or wets is exempt; unknown tyres owe nothing), or as many as
+ * its tyres need to reach the flag, a stint lasting at most `stintStretch` × the circuit's
+ * median stint (when the circuit's history is known). The circuit's median stops per car
+ * was tried instead and misled: one chaotic year (2023 Australia: 3) counts for every car.
  */
-export function stopsOwed(car: LiveCar, lapsLeft: number, typicalStops: number): number {
+export function stopsOwed(car: LiveCar, lapsLeft: number, medianStint: number | undefined, stintStretch: number): number {
   if (car.retired || lapsLeft <= 0) return 0;
   const used = car.compoundsUsed ?? [];
   const dry = new Set(used.filter((c) => c === 'SOFT' || c === 'MEDIUM' || c === 'HARD'));
   const ruleOwed = !used.some(wet) && !wet(car.compound) && dry.size === 1 ? 1 : 0;
-  const usual = lapsLeft > LAST_LAPS_WITHOUT_OPTIONAL_STOP ? Math.max(0, typicalStops - car.stops) : 0;
-  return Math.max(ruleOwed, usual);
+  const longest = medianStint !== undefined && medianStint > 0 ? stintStretch * medianStint : Infinity;
+  const tyreOwed = Number.isFinite(longest) ? Math.max(0, Math.ceil(((car.tyreLife ?? 0) + lapsLeft) / longest) - 1) : 0;
+  return Math.max(ruleOwed, tyreOwed);
 }
 
 function gapFactor(status: TrackStatus, p: LiveFinishParams): number {
@@ -106,19 +120,22 @@ export function liveFinishForecast(
   const lapsLeft = Math.max(0, state.totalLaps - state.lap);
   const share = state.totalLaps > 0 ? lapsLeft / state.totalLaps : 0;
   const pitLoss = context.pitLossSeconds ?? DEFAULT_PIT_LOSS_SECONDS;
-  const typicalStops = context.typicalStops ?? DEFAULT_TYPICAL_STOPS;
   const factor = gapFactor(state.trackStatus, params);
-  const sigma = params.sigmaPerSqrtLap * Math.sqrt(lapsLeft);
+  const sigma = params.sigmaAt25Laps * (lapsLeft / 25) ** params.noiseExponent;
+  const pFutureSc = 1 - (1 - params.futureScPerLap) ** lapsLeft;
 
   const running = state.cars.filter((c) => !c.retired);
   const retired = state.cars.filter((c) => c.retired).sort((a, b) => b.lapsCompleted - a.lapsCompleted);
   const m = running.length;
   const base = new Float64Array(m);
+  // The part of the deficit a (further) safety car bunches: the gap on the road.
+  const bunchable = new Float64Array(m);
   const retire = new Float64Array(m);
   for (const [i, c] of running.entries()) {
     const e = byDriver.get(c.driverId);
     const pacePerLap = e && state.totalLaps > 0 ? Math.min(PRIOR_GAP_CAP_SECONDS, Math.max(0, e.gapSeconds)) / state.totalLaps : 0;
-    base[i] = ((c.gapToLeaderMs ?? 0) / 1000) * factor + stopsOwed(c, lapsLeft, typicalStops) * pitLoss + params.paceWeight * pacePerLap * lapsLeft;
+    bunchable[i] = ((c.gapToLeaderMs ?? 0) / 1000) * factor;
+    base[i] = bunchable[i]! + params.holdSeconds * i + stopsOwed(c, lapsLeft, context.medianStint, params.stintStretch) * pitLoss + params.paceWeight * pacePerLap * lapsLeft;
     const pDnf = Math.min(0.95, Math.max(0, (e?.pDnf ?? 0.1) * params.dnfScale));
     retire[i] = 1 - (1 - pDnf) ** share;
   }
@@ -150,10 +167,12 @@ export function liveFinishForecast(
     if (position <= 10) points[car]! += 1;
     positionSum[car]! += position;
   };
+  const shrink = 1 - params.scGapFactor;
   for (let s = 0; s < S; s++) {
+    const bunched = pFutureSc > 0 && rand() < pFutureSc;
     for (let i = 0; i < m; i++) {
       // A retirement sorts behind every finisher (and keeps the running order among retirees).
-      deficit[i] = rand() < retire[i]! ? 1e9 + i : base[i]! + sigma * normal();
+      deficit[i] = rand() < retire[i]! ? 1e9 + i : base[i]! - (bunched ? shrink * bunchable[i]! : 0) + sigma * normal();
     }
     // Insertion sort: for a field of 20 faster than Array.prototype.sort with a comparator.
     for (let i = 0; i < m; i++) order[i] = i;
