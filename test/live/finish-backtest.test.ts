@@ -41,7 +41,7 @@ async function seasonWithLaps(repo: Repository, season: number, races: number) {
     const order = s.drivers.map((_, i) => s.drivers[(i + k) % s.drivers.length]!);
     const retired = [order.at(-1)!];
     await addResults(repo, s, race, order, retired);
-    await repo.reference.upsert('laps', racedLaps(race, order, retired));
+    await repo.reference.upsert('laps', racedLaps(race, order, retired).map((l) => ({ ...l })));
     out.push({ race, order, retired });
   }
   return { s, races: out };
