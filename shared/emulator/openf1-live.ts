@@ -79,7 +79,13 @@ export function liveRaceFeed(input: LiveReplayRace, raceStart: number) {
   const sessionKey = meetingKey * 10 + 7;
   const keys = { session_key: sessionKey, meeting_key: meetingKey };
   const numberOf = new Map(input.entrants.map((e) => [e.driverId, e.number]));
-  const laps = input.laps.filter((l) => numberOf.has(l.driverId)).sort((a, b) => a.driverId - b.driverId || a.lap - b.lap);
+  // A car's untimed laps past its last timed one are tyre-export artefacts (OpenF1's stints run to
+  // the in-lap after the flag), not laps it drove: the feed would count a lap the race never had.
+  const lastTimed = new Map<number, number>();
+  for (const l of input.laps) if (l.timeMs) lastTimed.set(l.driverId, Math.max(l.lap, lastTimed.get(l.driverId) ?? 0));
+  const laps = input.laps
+    .filter((l) => numberOf.has(l.driverId) && l.lap <= (lastTimed.get(l.driverId) ?? 0))
+    .sort((a, b) => a.driverId - b.driverId || a.lap - b.lap);
 
   // Lap times: a missing one (FastF1 has none for lap 1) is the lap's median across the field.
   const byLap = new Map<number, number[]>();

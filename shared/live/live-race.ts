@@ -68,26 +68,35 @@ async function entrants(repo: Repository, raceId: number, prior: PredictionEntry
   return new Map((await repo.reference.results(raceId)).map((r) => [r.driverId, r.constructorId]));
 }
 
-export async function loadLiveRace(repo: Repository, race: Race, known: { at: Date; startedAt: Date }, policy: FreezePolicy): Promise<LiveRace> {
-  const raceClockMs = Math.max(0, known.at.getTime() - known.startedAt.getTime());
-  const [allLaps, messages, official] = await Promise.all([
-    repo.reference.laps(race.id),
-    repo.reference.raceControl(race.id),
-    repo.predictions.official(race.id, policy),
-  ]);
-  const laps: PitLap[] = lapsEndedBy(allLaps, raceClockMs);
+/** What a race's live ticks share, known before the start: read once per session, not per tick. */
+export interface LiveRaceContext {
+  race: Race;
+  teams: Map<number, number>;
+  totalLaps: number;
+  circuit: RaceInput['circuit'];
+  prior: PredictionEntry[] | null;
+}
+
+export async function loadLiveRaceContext(repo: Repository, race: Race, policy: FreezePolicy): Promise<LiveRaceContext> {
+  const official = await repo.predictions.official(race.id, policy);
   const prior = official?.entries ?? null;
-  const [teams, totalLaps, circuit] = await Promise.all([
-    entrants(repo, race.id, prior),
-    scheduledLaps(repo, race, Math.max(0, ...laps.map((l) => l.lap))),
-    circuitPitHistory(repo, race),
-  ]);
+  const [teams, totalLaps, circuit] = await Promise.all([entrants(repo, race.id, prior), scheduledLaps(repo, race, 0), circuitPitHistory(repo, race)]);
+  return { race, teams, totalLaps, circuit, prior };
+}
+
+/** The race at one instant: the laps ended and the race control issued by then, over the shared context. */
+export async function loadLiveRace(repo: Repository, context: LiveRaceContext, known: { at: Date; startedAt: Date }): Promise<LiveRace> {
+  const { race } = context;
+  const raceClockMs = Math.max(0, known.at.getTime() - known.startedAt.getTime());
+  const [allLaps, messages] = await Promise.all([repo.reference.laps(race.id), repo.reference.raceControl(race.id)]);
+  const laps: PitLap[] = lapsEndedBy(allLaps, raceClockMs);
   const trackEvents = trackStatusEvents(messages.filter((m) => m.session === 'race' && Date.parse(m.at) <= known.at.getTime()))
     .map((e) => ({ atMs: Date.parse(e.at) - known.startedAt.getTime(), status: e.status }));
+  const totalLaps = Math.max(context.totalLaps, ...laps.map((l) => l.lap));
   return {
     race,
     raceClockMs,
-    input: { raceId: race.id, totalLaps, laps, teams, ...(circuit ? { circuit } : {}), trackEvents },
-    prior,
+    input: { raceId: race.id, totalLaps, laps, teams: context.teams, ...(context.circuit ? { circuit: context.circuit } : {}), trackEvents },
+    prior: context.prior,
   };
 }

@@ -36,7 +36,9 @@ const runBody = z.object({
 const replayBody = runBody.extend({
   speed: z.number(),
   clock: z.object({ sessionStart: z.string(), wallStart: z.string() }).describe("the replay's clock: the race instant it started at, and the wall instant"),
-  tickMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }).describe('each tick: poll and ingest, every forecast, store and push'),
+  tickMs: z
+    .object({ p50: z.number(), p95: z.number(), max: z.number(), parts: z.object({ pollP50: z.number(), forecastP50: z.number(), storeP50: z.number() }) })
+    .describe('each tick: poll and ingest, every forecast, store and push; the median of each part'),
   wallSeconds: z.number(),
 });
 

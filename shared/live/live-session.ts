@@ -61,14 +61,15 @@ export function followLiveSession(deps: LiveSessionDeps & { openf1: OpenF1Client
 
 /** The replay starts this long before the lights go out on its clock, so the first tick is the grid (the pre-race forecast). */
 export const REPLAY_LEAD_MS = 60_000;
+const REPLAY_TAIL_MS = 5 * 60_000;
 
 export interface ReplayOutcome extends SessionRun {
   raceId: number;
   speed: number;
   /** The replay's clock: the session instant it started at and the wall instant it started. */
   clock: { sessionStart: string; wallStart: string };
-  /** Each tick's own work, ms: p50, p95, max. */
-  tickMs: { p50: number; p95: number; max: number };
+  /** Each tick's own work, ms: p50, p95, max; and the median of its parts. */
+  tickMs: { p50: number; p95: number; max: number; parts: { pollP50: number; forecastP50: number; storeP50: number } };
   wallSeconds: number;
 }
 
@@ -96,13 +97,21 @@ export async function replayLiveRace(
   const { openf1 } = createApiClients({ ...deps.clients, openf1BaseUrl: upstream.baseUrl, openf1Token: token }, logger, clock);
   const race = (await deps.repo.races.byId(stored.race.id))!;
   const tickMs: number[] = [];
+  const parts = { poll: [] as number[], forecast: [] as number[], store: [] as number[] };
   try {
     const run = await runLiveSession(tickDeps({ ...deps, logger }, openf1, clock, 'replay'), race, {
       intervalMs: deps.pollSeconds * 1000,
-      // Until the flag; the session's end plus the lead is the limit should no flag come.
-      untilMs: upstream.endsAt - clock.now().getTime() + 2 * REPLAY_LEAD_MS,
+      // Until the race is over (a few minutes after the flag, once the field has run its last
+      // lap); the session's end plus that is the limit should no flag come.
+      untilMs: upstream.endsAt - clock.now().getTime() + REPLAY_LEAD_MS + REPLAY_TAIL_MS,
       onTick: (outcome) => {
-        if (outcome.tick) tickMs.push(outcome.timings.pollMs + outcome.timings.forecastMs + outcome.timings.storeMs);
+        if (outcome.tick) {
+          const { pollMs, forecastMs, storeMs } = outcome.timings;
+          tickMs.push(pollMs + forecastMs + storeMs);
+          parts.poll.push(pollMs);
+          parts.forecast.push(forecastMs);
+          parts.store.push(storeMs);
+        }
         o.onTick?.(outcome);
       },
     });
@@ -111,7 +120,10 @@ export async function replayLiveRace(
       raceId: race.id,
       speed: o.speed,
       clock: { sessionStart: new Date(raceStart.getTime() - REPLAY_LEAD_MS).toISOString(), wallStart: wallStart.toISOString() },
-      tickMs: { p50: percentile(tickMs, 0.5), p95: percentile(tickMs, 0.95), max: Math.max(0, ...tickMs) },
+      tickMs: {
+        p50: percentile(tickMs, 0.5), p95: percentile(tickMs, 0.95), max: Math.max(0, ...tickMs),
+        parts: { pollP50: percentile(parts.poll, 0.5), forecastP50: percentile(parts.forecast, 0.5), storeP50: percentile(parts.store, 0.5) },
+      },
       wallSeconds: (Date.now() - wallStart.getTime()) / 1000,
     };
   } finally {

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import { forecastAtLap, type LoadedPitModel } from '../pits/serve.js';
 import { defaultLiveFinishParams, liveFinishForecast } from './finish-forecast.js';
-import { loadLiveRace } from './live-race.js';
+import { loadLiveRace, loadLiveRaceContext, type LiveRaceContext } from './live-race.js';
 import type { LiveBus } from './live-bus.js';
 import { storeAndPublish } from './publish.js';
 import { raceStateAt } from './race-state.js';
@@ -55,12 +55,13 @@ const pitOdds = (model: LoadedPitModel | null, input: Parameters<typeof forecast
     ? forecastAtLap(model, input, lap).map((f) => ({ driverId: f.driverId, within1: f.withinLaps['1'], within3: f.withinLaps['3'], within5: f.withinLaps['5'], alarm: f.alarm }))
     : null;
 
-export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C): Promise<TickOutcome<C>> {
+export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C, context?: LiveRaceContext): Promise<TickOutcome<C>> {
   const t0 = performance.now();
   const poll = await deps.poll(race, cursor);
   const t1 = performance.now();
+  const shared = context ?? (await loadLiveRaceContext(deps.repo, race, deps.policy));
   // Before the first lap is served the race is its grid: no lap has ended, the prior stands.
-  const live = await loadLiveRace(deps.repo, race, { at: poll.at, startedAt: poll.startedAt ?? poll.at }, deps.policy);
+  const live = await loadLiveRace(deps.repo, shared, { at: poll.at, startedAt: poll.startedAt ?? poll.at });
   const lap = Math.min(poll.leaderLap, Math.max(0, ...live.input.laps.map((l) => l.lap)));
   // Race control's latest word, else the laps' own status (raceStateAt reads the last lap's).
   const trackStatus = (live.input.trackEvents ?? []).filter((e) => e.atMs <= live.raceClockMs).at(-1)?.status;
@@ -71,7 +72,7 @@ export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C)
   const circuit = live.input.circuit;
   const finish = liveFinishForecast(state, live.prior ?? [], defaultLiveFinishParams, race.id * 1000 + lap, {
     ...(circuit?.pitLossMs ? { pitLossSeconds: circuit.pitLossMs / 1000 } : {}),
-    ...(circuit ? { typicalStops: circuit.medianStops } : {}),
+    ...(circuit ? { medianStint: circuit.medianStint } : {}),
   });
   const t2 = performance.now();
   const tick: LiveTick = {
@@ -109,12 +110,14 @@ export async function runLiveSession<C>(
 ): Promise<SessionRun> {
   const until = deps.clock.now().getTime() + o.untilMs;
   let cursor: C | undefined;
+  // Known before the start (entry list, distance, circuit history, the frozen forecast): read once.
+  const context = await loadLiveRaceContext(deps.repo, race, deps.policy);
   const run: SessionRun = { ticks: 0, lastLap: 0, ended: false };
   let waiting: NotReadyError | undefined;
   for (;;) {
     const started = deps.clock.now().getTime();
     try {
-      const outcome = await liveTick(deps, race, cursor);
+      const outcome = await liveTick(deps, race, cursor, context);
       cursor = outcome.poll.cursor;
       if (outcome.tick) {
         run.ticks++;
