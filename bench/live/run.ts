@@ -55,7 +55,10 @@ try {
   const pushed = new Map<number, number>(); // lap → wall ms the stream first showed it
   const polled = new Map<number, number>(); // lap → wall ms a 1 s poller first saw it
   const abort = new AbortController();
+  // On connect the stream sends the race's current tick (a previous replay's): only ticks of this replay count.
+  let replaying = false;
   const stream = readEvents(`${server.url}/live/${race.id}/events`, abort.signal, (e) => {
+    if (!replaying) return;
     const tick = JSON.parse(e.data) as LiveTick;
     for (let lap = 1; lap <= tick.state.lap; lap++) if (!pushed.has(lap)) pushed.set(lap, Date.now());
   });
@@ -64,13 +67,15 @@ try {
       const res = await fetch(`${server.url}/live/${race.id}`, { signal: abort.signal }).catch(() => undefined);
       if (res?.ok) {
         const body = (await res.json()) as { latest?: LiveTick };
-        const lap = body.latest?.state.lap ?? 0;
+        const lap = replaying ? (body.latest?.state.lap ?? 0) : 0;
         for (let l = 1; l <= lap; l++) if (!polled.has(l)) polled.set(l, Date.now());
       } else await res?.body?.cancel();
       await new Promise((r) => setTimeout(r, 1000));
     }
   })().catch(() => undefined);
 
+  await new Promise((r) => setTimeout(r, 500));
+  replaying = true;
   const res = await fetch(`${server.url}/ingest/live/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ season, round, speed }) });
   const outcome = (await res.json()) as { ticks: number; lastLap: number; tickMs: { p50: number; p95: number; max: number; parts: { pollP50: number; forecastP50: number; storeP50: number } }; clock: { sessionStart: string; wallStart: string }; wallSeconds: number };
   if (!res.ok) throw new Error(`replay answered ${res.status}: ${JSON.stringify(outcome)}`);

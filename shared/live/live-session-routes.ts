@@ -63,7 +63,7 @@ export const liveSessionRoutes = {
     write: true,
     responses: {
       200: { description: 'the replay ran to the flag', schema: replayBody },
-      409: refusal('this race is being replayed already'),
+      409: refusal('this race is being replayed already, or was followed live (its ticks are kept)'),
       ...writeRefusals,
     },
   }),

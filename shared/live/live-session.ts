@@ -5,7 +5,7 @@ import type { OpenF1Client } from '../clients/openf1.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { liveReplayRace, startLiveOpenF1 } from '../emulator/openf1-live.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { pollLiveSession, type LiveCursor } from '../ingest/live/poll-live-session.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedPitModel } from '../pits/serve.js';
@@ -88,6 +88,11 @@ export async function replayLiveRace(
 ): Promise<ReplayOutcome> {
   const stored = await liveReplayRace(deps.repo, season, round);
   if (stored.laps.length === 0) throw new NotFoundError('lap data of race', `${season}/${round}`, 'a replay plays stored laps: load lap files with npx pitwall ingest --laps <dir>');
+  // A race followed live keeps its ticks: a replay would be read back as that session (same instants).
+  if (await deps.repo.liveTicks.hasLiveSession(stored.race.id)) throw new ConflictError(`${season}/${round} was followed live: its ticks are kept and a replay would mix with them`);
+  // A new replay is a new session at the same instants: the last replay's ticks go first.
+  const cleared = await deps.repo.liveTicks.clearReplay(stored.race.id);
+  if (cleared) deps.logger.info(`replay of ${season}/${round}: the previous replay's ${cleared} ticks cleared`, { raceId: stored.race.id, cleared });
   const raceStart = sessionStartsAt(stored.race.sessions.race);
   const wallStart = new Date();
   const clock = new ScaledClock(new Date(raceStart.getTime() - REPLAY_LEAD_MS), o.speed);

@@ -114,14 +114,17 @@ export async function runLiveSession<C>(
   const context = await loadLiveRaceContext(deps.repo, race, deps.policy);
   const run: SessionRun = { ticks: 0, lastLap: 0, ended: false };
   let waiting: NotReadyError | undefined;
+  let lastId: number | undefined;
   for (;;) {
     const started = deps.clock.now().getTime();
     try {
       const outcome = await liveTick(deps, race, cursor, context);
       cursor = outcome.poll.cursor;
-      if (outcome.tick) {
+      // A poll that found nothing newer stores no new tick (one per data instant).
+      if (outcome.tick && outcome.tick.id !== lastId) {
         run.ticks++;
         run.lastLap = outcome.tick.state.lap;
+        lastId = outcome.tick.id;
       }
       o.onTick?.(outcome);
       if (outcome.poll.ended) return { ...run, ended: true };

@@ -19,6 +19,10 @@ export const LIVE_TICKS_PAGE_MAX = 1000;
 export interface LiveTicksStore {
   /** Stores the tick; a tick of the same race and instant already stored is returned as it was stored (idempotent). */
   append(tick: LiveTick): Promise<StoredLiveTick>;
+  /** Drops a race's replayed ticks (a new replay is a new session of the same instants); how many went. */
+  clearReplay(raceId: number): Promise<number>;
+  /** Whether the race has ticks of a real live session (OpenF1), which a replay must not mix with. */
+  hasLiveSession(raceId: number): Promise<boolean>;
   latest(raceId: number): Promise<StoredLiveTick | undefined>;
   /** The race's ticks in id order, after `afterId` (exclusive), at most `limit` (default and cap LIVE_TICKS_PAGE_MAX). */
   list(raceId: number, options?: { afterId?: number; limit?: number }): Promise<StoredLiveTick[]>;
@@ -49,6 +53,12 @@ export function createLiveTicksStore(db: Knex | Knex.Transaction): LiveTicksStor
       if (row) return tickOf(row);
       const existing = await db('live_ticks').where({ race_id: tick.raceId, at: new Date(tick.at) }).first('id', 'payload');
       return tickOf(existing as Record<string, unknown>);
+    },
+    async clearReplay(raceId) {
+      return Number(await db('live_ticks').where({ race_id: raceId }).whereRaw("payload->>'source' = 'replay'").delete());
+    },
+    async hasLiveSession(raceId) {
+      return (await db('live_ticks').where({ race_id: raceId }).whereRaw("payload->>'source' = 'openf1'").first('id')) !== undefined;
     },
     async latest(raceId) {
       const row = await db('live_ticks').where({ race_id: raceId }).orderBy('id', 'desc').first('id', 'payload');

@@ -70,7 +70,8 @@ describe.skipIf(postgres.skip)('a stored race replayed as live', () => {
     expect(strip(after)).toEqual(strip(before));
   }, 60_000);
 
-  it('refuses a second replay of the same race while one runs', async () => {
+  it('refuses a second replay of the same race while one runs; a later one replaces the last replay, never a live session', async () => {
+    const earlier = await repo().liveTicks.list(raceId);
     const body = JSON.stringify({ season: 2024, round: 1, speed: 400 });
     const post = () => fetch(`${server.url}/ingest/live/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const first = post();
@@ -78,6 +79,16 @@ describe.skipIf(postgres.skip)('a stored race replayed as live', () => {
     const second = await post();
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/being replayed already/);
-    expect((await first).status).toBe(200);
+    const done = await first;
+    expect(done.status).toBe(200);
+    // The new replay's ticks, all new (the same instants as the last replay's, which are gone): a stream sees them as new.
+    const now = await repo().liveTicks.list(raceId);
+    expect(now).toHaveLength(((await done.json()) as { ticks: number }).ticks);
+    expect(Math.min(...now.map((t) => t.id!))).toBeGreaterThan(Math.max(...earlier.map((t) => t.id!)));
+    // A race followed live keeps its session: no replay over it.
+    await repo().liveTicks.append({ ...now.at(-1)!, id: undefined, at: '2024-03-03T16:00:00.000Z', source: 'openf1' });
+    const refused = await post();
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/followed live/);
   }, 60_000);
 });

@@ -24,6 +24,14 @@ export function createMemoryLiveTicksStore(s: Session): LiveTicksStore {
       s.write('live_ticks', id, { tick: stored, at, createdAt: s.now().getTime() });
       return copy(stored);
     },
+    async clearReplay(raceId) {
+      const replayed = rowsOf(raceId).filter((r) => r.tick.source === 'replay');
+      for (const r of replayed) s.delete('live_ticks', r.tick.id);
+      return replayed.length;
+    },
+    async hasLiveSession(raceId) {
+      return rowsOf(raceId).some((r) => r.tick.source === 'openf1');
+    },
     async latest(raceId) {
       const last = rowsOf(raceId).at(-1);
       return last ? copy(last.tick) : undefined;
