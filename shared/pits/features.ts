@@ -59,6 +59,7 @@ export const featureNames = [
   'stintSlopeLaps', // green laps in that slope / 20
   'owesCompound', // dry race, one dry compound used: a second is still owed
   'owesUrgency', // ... against the laps remaining
+  'compoundStintRatio', // tyre life / median stint on this compound at this circuit in earlier seasons (0 unknown)
 ] as const;
 export const featureCount = featureNames.length;
 
@@ -84,6 +85,8 @@ export interface CircuitPitHistory {
 export interface CircuitInput extends Partial<CircuitPitHistory> {
   /** Time a stop costs at this circuit (in-lap + out-lap − 2 × green pace), from earlier seasons' laps. */
   pitLossMs?: number;
+  /** Median length of stints ended by a stop, per dry compound, from earlier seasons' laps. */
+  medianStintByCompound?: Record<string, number>;
 }
 
 /** Pit loss where the circuit has no history (the usual 20–24 s). */
@@ -242,14 +245,15 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
       const E = myEnds[i]!;
       let latest = -Infinity;
       const traced: TimedInput[] | undefined = inputs ? [] : undefined;
-      const use = (what: string, atMs: number) => {
+      // Every input goes through here with its timestamp (described only when traced).
+      const use = (what: () => string, atMs: number) => {
         if (atMs > latest) latest = atMs;
-        traced?.push({ what, atMs });
+        traced?.push({ what: what(), atMs });
       };
       // A row is known at D if it ended by then; the car's own later laps never are.
       const known = (r: Row) => r.endMs <= D && (r.driverId !== driverId || r.index <= i);
-      use(`own laps 1..${l.lap}`, E);
-      use('circuit history', 0);
+      use(() => `own laps 1..${l.lap}`, E);
+      use(() => 'circuit history', 0);
 
       const f = new Float32Array(featureCount);
       const stopsSoFar = stops.filter((s) => s < l.lap).length;
@@ -261,7 +265,7 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
         stintYs = [];
       }
       const lapRows = (rowsByLap.get(l.lap) ?? []).filter(known);
-      for (const r of lapRows) use(`lap ${l.lap} of car ${r.driverId}`, r.endMs);
+      for (const r of lapRows) use(() => `lap ${l.lap} of car ${r.driverId}`, r.endMs);
       const med = median(lapRows.filter((r) => r.lap.timeMs).map((r) => r.lap.timeMs!));
       const rel = l.timeMs && med ? clip(l.timeMs / med - 1, -0.3, 1) : 0;
       const green = !has(l.trackStatus, '4') && !has(l.trackStatus, '6') && !has(l.trackStatus, '5') && !l.pitOut && !l.pitIn;
@@ -302,14 +306,14 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
 
       // Pit entries known at D (the car's own entry at the end of lap t+1 is its label).
       const entered = (lap: number) =>
-        (entries.get(lap) ?? []).filter((e) => e.atMs <= D && (e.driverId !== driverId || lap <= l.lap)).map((e) => (use(`pit entry of car ${e.driverId} on lap ${lap}`, e.atMs), e.driverId));
+        (entries.get(lap) ?? []).filter((e) => e.atMs <= D && (e.driverId !== driverId || lap <= l.lap)).map((e) => (use(() => `pit entry of car ${e.driverId} on lap ${lap}`, e.atMs), e.driverId));
       const pittedNow = entered(l.lap);
       const pittedNext = entered(l.lap + 1);
       f[24] = mates.some((m) => pittedNow.includes(m)) ? 1 : 0;
       f[25] = pittedNow.length / 5;
       f[26] = (entered(l.lap - 2).length + entered(l.lap - 1).length + pittedNow.length) / 10;
       const knownStops = stopEvents.filter((e) => (e.driverId === driverId ? e.lap < l.lap : e.atMs <= D));
-      for (const e of knownStops) use(`stop of car ${e.driverId} on lap ${e.lap}`, e.driverId === driverId ? E : e.atMs);
+      for (const e of knownStops) use(() => `stop of car ${e.driverId} on lap ${e.lap}`, e.driverId === driverId ? E : e.atMs);
       const others = firstKnown.filter((c) => c.driverId !== driverId && c.atMs <= D).length;
       const stopsBy = new Map<number, number>();
       for (const e of knownStops) stopsBy.set(e.driverId, (stopsBy.get(e.driverId) ?? 0) + 1);
@@ -325,8 +329,8 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
       // Track status at D: laps of any car that ended since my lap t, and race control.
       const since = rows.slice(countUpTo(rowEnds, E), countUpTo(rowEnds, D)).filter(known);
       const sinceEvents = events.slice(countUpTo(eventTimes, E), countUpTo(eventTimes, D));
-      for (const r of since) use(`lap ${r.lap.lap} of car ${r.driverId}`, r.endMs);
-      for (const e of sinceEvents) use(`race control ${e.status}`, e.atMs);
+      for (const r of since) use(() => `lap ${r.lap.lap} of car ${r.driverId}`, r.endMs);
+      for (const e of sinceEvents) use(() => `race control ${e.status}`, e.atMs);
       const seen = (digits: string[], status: string) => since.some((r) => digits.some((d) => has(r.lap.trackStatus, d))) || sinceEvents.some((e) => e.status === status);
       f[F.scNew] = !has(l.trackStatus, '4') && seen(['4'], 'sc') ? 1 : 0;
       f[F.vscNew] = !has(l.trackStatus, '6') && !has(l.trackStatus, '7') && seen(['6'], 'vsc') ? 1 : 0;
@@ -335,8 +339,8 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
       for (let k = countUpTo(rowEnds, D) - 1; k >= 0 && !lastRow; k--) if (known(rows[k]!)) lastRow = rows[k];
       const lastEvent = events[countUpTo(eventTimes, D) - 1];
       const now =
-        lastEvent && (!lastRow || lastEvent.atMs >= lastRow.endMs) ? (use('race control', lastEvent.atMs), lastEvent.status) : statusOfDigit(lastRow?.lap.trackStatus?.at(-1));
-      if (lastRow) use(`lap ${lastRow.lap.lap} of car ${lastRow.driverId}`, lastRow.endMs);
+        lastEvent && (!lastRow || lastEvent.atMs >= lastRow.endMs) ? (use(() => 'race control', lastEvent.atMs), lastEvent.status) : statusOfDigit(lastRow?.lap.trackStatus?.at(-1));
+      if (lastRow) use(() => `lap ${lastRow.lap.lap} of car ${lastRow.driverId}`, lastRow.endMs);
       f[F.scNow] = now === 'sc' ? 1 : 0;
       f[F.vscNow] = now === 'vsc' ? 1 : 0;
       f[F.redNow] = now === 'red' ? 1 : 0;
@@ -359,6 +363,8 @@ export function buildSequencesWith(race: RaceInput, o: BuildOptions): DriverSequ
       const owes = !wetUsed && compoundsUsed.size === 1;
       f[F.owesCompound] = owes ? 1 : 0;
       f[F.owesUrgency] = owes ? clip(10 / Math.max(1, race.totalLaps - l.lap), 0, 2) / 2 : 0;
+      const usual = l.compound ? c?.medianStintByCompound?.[l.compound] : undefined;
+      f[F.compoundStintRatio] = usual && l.tyreLife != null ? clip(l.tyreLife / Math.max(1, usual), 0, 3) : 0;
 
       prevRel = rel;
       features.push(f);

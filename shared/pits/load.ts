@@ -68,30 +68,60 @@ export function racePitLosses(laps: PitLap[]): number[] {
   return out;
 }
 
-/** Pit-loss samples per race id, so a race's laps are read once across a load. */
-export type PitLossCache = Map<number, number[]>;
+/** Stints ended by a stop, their length (the in-lap's tyre life) by dry compound. */
+export function raceStintLengths(laps: PitLap[]): Record<string, number[]> {
+  const byDriver = new Map<number, PitLap[]>();
+  for (const l of laps) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);
+  const out: Record<string, number[]> = {};
+  for (const own of byDriver.values()) {
+    for (const s of stopLaps(own)) {
+      const inLap = own.find((l) => l.lap === s);
+      if (!inLap?.compound || !['SOFT', 'MEDIUM', 'HARD'].includes(inLap.compound) || !inLap.tyreLife) continue;
+      (out[inLap.compound] ??= []).push(inLap.tyreLife);
+    }
+  }
+  return out;
+}
+
+/** What one race says of its circuit, per race id, so a race's laps are read once across a load. */
+export type PitLossCache = Map<number, { losses: number[]; stints: Record<string, number[]> }>;
 
 /**
  * The circuit's pit loss from the laps of up to three earlier seasons there (known before
  * the race); undefined when none has lap data (the features then use a default).
  */
 export async function circuitPitLoss(repo: Repository, race: Race, calendar?: Race[], cache: PitLossCache = new Map()): Promise<number | undefined> {
+  return (await circuitLapHistory(repo, race, calendar, cache)).pitLossMs;
+}
+
+/** Pit loss and the median stint per dry compound at the circuit, from the laps of up to three earlier seasons. */
+async function circuitLapHistory(repo: Repository, race: Race, calendar: Race[] | undefined, cache: PitLossCache): Promise<Pick<CircuitInput, 'pitLossMs' | 'medianStintByCompound'>> {
   const earlier = (calendar ?? (await repo.races.list({ fromSeason: race.season - 3, toSeason: race.season - 1 }))).filter(
     (r) => r.circuitId === race.circuitId && r.season < race.season && r.season >= race.season - 3,
   );
-  const samples: number[] = [];
+  const losses: number[] = [];
+  const stints: Record<string, number[]> = {};
   for (const r of earlier) {
-    if (!cache.has(r.id)) cache.set(r.id, racePitLosses(await repo.reference.laps(r.id)));
-    samples.push(...cache.get(r.id)!);
+    if (!cache.has(r.id)) {
+      const laps = await repo.reference.laps(r.id);
+      cache.set(r.id, { losses: racePitLosses(laps), stints: raceStintLengths(laps) });
+    }
+    const h = cache.get(r.id)!;
+    losses.push(...h.losses);
+    for (const [c, xs] of Object.entries(h.stints)) (stints[c] ??= []).push(...xs);
   }
-  return samples.length >= 3 ? median(samples) : undefined;
+  const byCompound = Object.fromEntries(Object.entries(stints).filter(([, xs]) => xs.length >= 3).map(([c, xs]) => [c, median(xs)]));
+  return {
+    ...(losses.length >= 3 ? { pitLossMs: median(losses) } : {}),
+    ...(Object.keys(byCompound).length > 0 ? { medianStintByCompound: byCompound } : {}),
+  };
 }
 
 /** Everything the pit features read of the circuit before the race: pit history and pit loss. */
 export async function circuitInput(repo: Repository, race: Race, calendar?: Race[], cache?: PitLossCache): Promise<CircuitInput | undefined> {
-  const [history, pitLossMs] = await Promise.all([circuitPitHistory(repo, race, calendar), circuitPitLoss(repo, race, calendar, cache)]);
-  if (!history && pitLossMs === undefined) return undefined;
-  return { ...history, ...(pitLossMs === undefined ? {} : { pitLossMs }) };
+  const [history, laps] = await Promise.all([circuitPitHistory(repo, race, calendar), circuitLapHistory(repo, race, calendar, cache ?? new Map())]);
+  if (!history && Object.keys(laps).length === 0) return undefined;
+  return { ...history, ...laps };
 }
 
 /** Builds one race's input from the database, or says why it cannot be used. */

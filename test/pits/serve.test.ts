@@ -9,7 +9,7 @@ import { setupTensorflow } from '../../shared/models/tf.js';
 import { buildWindows } from '../../shared/pits/dataset.js';
 import { buildSequences, featureNames } from '../../shared/pits/features.js';
 import { buildPitModel, fitPitModel, serializePitModel, type PitModelArtifact } from '../../shared/pits/model.js';
-import { forecastAtLap, pitsFunction, pitTimeline, type LoadedPitModel, type PitForecastResponse, type PitTimelineResponse } from '../../shared/pits/serve.js';
+import { forecastAtLap, forecastAtLatestLaps, pitsFunction, pitTimeline, type LoadedPitModel, type PitForecastResponse, type PitTimelineResponse } from '../../shared/pits/serve.js';
 import { createPitModelRegistry, type PitModelRegistry } from '../../shared/pits/registry.js';
 import { createPitModelSource } from '../../shared/pits/train.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
@@ -72,6 +72,14 @@ describe('pit timeline lap numbering', () => {
     const ranDuring = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!done)));
     expect(ranDuring).toBe(true);
     await computing;
+  });
+
+  it('forecasts every car at the last lap it completed when the field is spread over laps (live)', () => {
+    const spread = { ...race, laps: race.laps.filter((l) => l.lap <= (l.driverId === 4 ? 11 : 12)) };
+    const latest = forecastAtLatestLaps(loaded, spread);
+    expect(latest.map((f) => [f.driverId, f.lap]).sort((a, b) => a[0]! - b[0]!)).toEqual([[1, 12], [2, 12], [3, 12], [4, 11]]);
+    const car4 = forecastAtLap(loaded, spread, 11).find((f) => f.driverId === 4)!;
+    expect(latest.find((f) => f.driverId === 4)!.withinLaps).toEqual(car4.withinLaps);
   });
 
   it('has no cell after the last lap of a car that retired', async () => {
