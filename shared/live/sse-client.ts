@@ -32,26 +32,38 @@ export async function readEvents(url: string, signal: AbortSignal, onEvent: (eve
 
 async function readStream(body: AsyncIterable<Uint8Array>, onEvent: (event: SseEvent) => void): Promise<void> {
   const decoder = new TextDecoder();
+  const parser = createSseParser({ onEvent });
+  for await (const chunk of body) parser.push(decoder.decode(chunk, { stream: true }));
+}
+
+/**
+ * The event-stream format, as a browser's EventSource parses it: `field: value` lines, an
+ * event per blank line, `:` comments (heartbeats). Fed text chunks as they arrive.
+ */
+export function createSseParser(handlers: { onEvent: (event: SseEvent) => void; onComment?: (text: string) => void }): { push(text: string): void } {
   let buffer = '';
   let current: { id?: string; event?: string; data?: string } = {};
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).replace(/\r$/, '');
-      buffer = buffer.slice(newline + 1);
-      if (line === '') {
-        if (current.data !== undefined) onEvent({ event: current.event ?? 'message', data: current.data, ...(current.id !== undefined ? { id: current.id } : {}) });
-        current = {};
-      } else if (!line.startsWith(':')) {
-        // field: value (a comment line, ':' first, is a heartbeat)
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
-        else if (field === 'event') current.event = value;
-        else if (field === 'id') current.id = value;
+  return {
+    push(text) {
+      buffer += text;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).replace(/\r$/, '');
+        buffer = buffer.slice(newline + 1);
+        if (line === '') {
+          if (current.data !== undefined) handlers.onEvent({ event: current.event ?? 'message', data: current.data, ...(current.id !== undefined ? { id: current.id } : {}) });
+          current = {};
+        } else if (line.startsWith(':')) {
+          handlers.onComment?.(line.slice(1).trim());
+        } else {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
+          else if (field === 'event') current.event = value;
+          else if (field === 'id') current.id = value;
+        }
       }
-    }
-  }
+    },
+  };
 }

@@ -1,10 +1,7 @@
 import http from 'node:http';
+import { createSseParser, type SseEvent } from '../../shared/live/sse-client.js';
 
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
+export type { SseEvent };
 
 export interface SseClient {
   status: number;
@@ -19,37 +16,19 @@ export interface SseClient {
   close(): void;
 }
 
-/** A minimal EventSource over node:http: parses the stream as the browser does (id, event, data, comments). */
+/** A minimal EventSource over node:http, with the status, headers and comments a test checks (the stream parsed by the app's parser). */
 export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       const events: SseEvent[] = [];
       const comments: string[] = [];
       const waiters = new Set<() => void>();
-      let buffer = '';
       let endResolve!: () => void;
       const ended = new Promise<void>((r) => (endResolve = r));
       res.setEncoding('utf8');
+      const parser = createSseParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c) });
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          const event: SseEvent = { data: '' };
-          let hasData = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            const m = /^(id|event|data|retry): ?(.*)$/.exec(line);
-            if (!m) continue;
-            if (m[1] === 'data') {
-              event.data += (hasData ? '\n' : '') + m[2];
-              hasData = true;
-            } else if (m[1] === 'id') event.id = m[2];
-            else if (m[1] === 'event') event.event = m[2];
-          }
-          if (hasData) events.push(event);
-        }
+        parser.push(chunk);
         for (const w of [...waiters]) w();
       });
       res.on('end', () => endResolve());
