@@ -6,6 +6,7 @@ import { TtlCache } from '../cache/ttl-cache.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { createPitModelRegistry } from '../pits/registry.js';
 import { pitsFunction, sharedModelLoads, type DriverNames, type LoadedPitModel, type PitModelSource } from '../pits/serve.js';
+import { PitModelOutdatedError } from '../pits/model.js';
 import { createPitModelSource, PitModelMissingError } from '../pits/train.js';
 import { WorkGate } from '../pits/work-gate.js';
 
@@ -33,7 +34,8 @@ export function livePitModel(app: AppContext): () => Promise<LoadedPitModel | nu
     try {
       return await (await source).latest();
     } catch (err) {
-      if (err instanceof PitModelMissingError) return null;
+      // None trained yet, or one trained on an older feature list: the tick goes on without pit odds.
+      if (err instanceof PitModelMissingError || err instanceof PitModelOutdatedError) return null;
       throw err;
     }
   };

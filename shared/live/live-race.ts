@@ -5,7 +5,7 @@ import { trackStatusEvents } from '../domain/track-status.js';
 import type { Repository } from '../repository/index.js';
 import type { PitLap } from '../pits/labels.js';
 import type { RaceInput } from '../pits/features.js';
-import { circuitPitHistory } from '../pits/load.js';
+import { circuitInput } from '../pits/load.js';
 
 /**
  * A race as a pit wall knows it at one instant: the laps that had ENDED by then (a lap's
@@ -80,7 +80,7 @@ export interface LiveRaceContext {
 export async function loadLiveRaceContext(repo: Repository, race: Race, policy: FreezePolicy): Promise<LiveRaceContext> {
   const official = await repo.predictions.official(race.id, policy);
   const prior = official?.entries ?? null;
-  const [teams, totalLaps, circuit] = await Promise.all([entrants(repo, race.id, prior), scheduledLaps(repo, race, 0), circuitPitHistory(repo, race)]);
+  const [teams, totalLaps, circuit] = await Promise.all([entrants(repo, race.id, prior), scheduledLaps(repo, race, 0), circuitInput(repo, race)]);
   return { race, teams, totalLaps, circuit, prior };
 }
 

@@ -5,7 +5,8 @@ import { OpenF1AuthError } from '../clients/openf1.js';
 import { NotReadyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
-import { forecastAtLap, type LoadedPitModel } from '../pits/serve.js';
+import type { RaceInput } from '../pits/features.js';
+import { forecastAtLatestLaps, type LoadedPitModel } from '../pits/serve.js';
 import { defaultLiveFinishParams, liveFinishForecast } from './finish-forecast.js';
 import { loadLiveRace, loadLiveRaceContext, type LiveRaceContext } from './live-race.js';
 import type { LiveBus } from './live-bus.js';
@@ -50,9 +51,12 @@ export interface TickOutcome<C = unknown> {
   timings: { pollMs: number; forecastMs: number; storeMs: number };
 }
 
-const pitOdds = (model: LoadedPitModel | null, input: Parameters<typeof forecastAtLap>[1], lap: number): LivePitOdds[] | null =>
+/** Every running car at its own last lap (a lapped car's decision comes later than the leader's). */
+const pitOdds = (model: LoadedPitModel | null, input: RaceInput, running: ReadonlySet<number>): LivePitOdds[] | null =>
   model
-    ? forecastAtLap(model, input, lap).map((f) => ({ driverId: f.driverId, within1: f.withinLaps['1'], within3: f.withinLaps['3'], within5: f.withinLaps['5'], alarm: f.alarm }))
+    ? forecastAtLatestLaps(model, input)
+        .filter((f) => running.has(f.driverId))
+        .map((f) => ({ driverId: f.driverId, within1: f.withinLaps['1'], within3: f.withinLaps['3'], within5: f.withinLaps['5'], alarm: f.alarm }))
     : null;
 
 export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C, context?: LiveRaceContext): Promise<TickOutcome<C>> {
@@ -67,7 +71,7 @@ export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C,
   const trackStatus = (live.input.trackEvents ?? []).filter((e) => e.atMs <= live.raceClockMs).at(-1)?.status;
   const state = raceStateAt({ raceId: race.id, totalLaps: live.input.totalLaps, laps: live.input.laps, teams: live.input.teams, lap, ...(trackStatus ? { trackStatus } : {}) });
   const model = await deps.pitModel();
-  const pits = lap > 0 ? pitOdds(model, live.input, lap) : null;
+  const pits = lap > 0 ? pitOdds(model, live.input, new Set(state.cars.filter((c) => !c.retired).map((c) => c.driverId))) : null;
   if (!live.prior) deps.logger.warn('no frozen pre-race forecast: the live forecast starts from an even field', { raceId: race.id });
   const circuit = live.input.circuit;
   const finish = liveFinishForecast(state, live.prior ?? [], defaultLiveFinishParams, race.id * 1000 + lap, {
