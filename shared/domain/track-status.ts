@@ -12,11 +12,22 @@ import type { RaceControlMessage } from './race-control.js';
  * counts as yellow, as in FastF1's status 2 (the timing feed's "Yellow" is any yellow).
  */
 
-/** FastF1's track status digits (laps.track_status): 1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending. */
 /** The track status in effect, from race control (live) or lap-level FastF1 status (history). */
 export type TrackStatus = 'green' | 'yellow' | 'vsc' | 'sc' | 'red';
 
+/** FastF1's track status digits (laps.track_status): 1 green, 2 yellow, 4 SC, 5 red, 6 VSC, 7 VSC ending. */
 export type TrackStatusDigit = '1' | '2' | '4' | '5' | '6' | '7';
+
+const digitStatus: Record<string, TrackStatus> = { '1': 'green', '2': 'yellow', '4': 'sc', '5': 'red', '6': 'vsc', '7': 'vsc' };
+
+/** The status one FastF1 digit stands for (undefined for none or an unknown one). */
+export const statusOfDigit = (digit: string | undefined): TrackStatus | undefined => (digit === undefined ? undefined : digitStatus[digit]);
+
+/** The most severe status among a lap's digits (red, SC, VSC, yellow, then green). */
+export function mostSevereStatus(digits: string | null | undefined): TrackStatus {
+  const seen = new Set([...(digits ?? '')].map((d) => digitStatus[d]));
+  return (['red', 'sc', 'vsc', 'yellow'] as const).find((x) => seen.has(x)) ?? 'green';
+}
 
 export interface TrackStatusEvent {
   /** ISO instant the status took effect (the race control message's). */

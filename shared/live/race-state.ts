@@ -1,5 +1,6 @@
 import type { Lap } from '../domain/reference.js';
 import { stopLaps, type PitLap } from '../pits/labels.js';
+import { mostSevereStatus } from '../domain/track-status.js';
 import type { LiveCar, LiveRaceState, TrackStatus } from './types.js';
 
 /**
@@ -22,15 +23,6 @@ export interface RaceStateInput {
 /** A car that has not crossed the line for this many of its own laps while the leader ran on has stopped. */
 const RETIRED_AFTER_LAPS = 1.6;
 
-/** FastF1 status digits seen during a lap, the most severe first. */
-export function lapTrackStatus(status: string | null | undefined): TrackStatus {
-  const s = status ?? '';
-  if (s.includes('5')) return 'red';
-  if (s.includes('4')) return 'sc';
-  if (s.includes('6') || s.includes('7')) return 'vsc';
-  if (s.includes('2')) return 'yellow';
-  return 'green';
-}
 
 interface CarRun {
   driverId: number;
@@ -113,7 +105,7 @@ export function raceStateAt(input: RaceStateInput): LiveRaceState {
     raceId: input.raceId,
     totalLaps: input.totalLaps,
     lap,
-    trackStatus: input.trackStatus ?? (lap === 0 ? 'green' : lapTrackStatus(leaderRow?.trackStatus)),
+    trackStatus: input.trackStatus ?? (lap === 0 ? 'green' : mostSevereStatus(leaderRow?.trackStatus)),
     cars,
   };
 }

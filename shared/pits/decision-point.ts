@@ -1,4 +1,4 @@
-import type { TrackStatus } from '../live/types.js';
+import type { TrackStatus } from '../domain/track-status.js';
 import type { PitLap } from './labels.js';
 
 /**
@@ -67,21 +67,5 @@ export function countUpTo(times: number[], at: number): number {
   return lo;
 }
 
-/** FastF1 track status digits in the order seen; the last one is the status at the lap's end. */
-export function statusOfDigit(digit: string | undefined): TrackStatus | undefined {
-  switch (digit) {
-    case '1':
-      return 'green';
-    case '2':
-      return 'yellow';
-    case '4':
-      return 'sc';
-    case '5':
-      return 'red';
-    case '6':
-    case '7':
-      return 'vsc';
-    default:
-      return undefined;
-  }
-}
+/** The digits of a lap are in the order seen: the last one is the status at the lap's end. */
+export { statusOfDigit } from '../domain/track-status.js';

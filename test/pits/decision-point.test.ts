@@ -105,7 +105,7 @@ describe('decision point', () => {
     });
     const seen = seqOf(buildSequences(shifted(0)), 2).features[t - 1]!;
     const unseen = seqOf(buildSequences(shifted(1)), 2).features[t - 1]!;
-    expect([seen[f('scNew')], seen[f('carsPittedThisLap')] > 0 ? 1 : 0, seen[f('teammatePittedThisLap')], seen[f('aheadPitted')]]).toEqual([1, 1, 1, 1]);
+    expect([seen[f('scNew')], seen[f('carsPittedThisLap')]! > 0 ? 1 : 0, seen[f('teammatePittedThisLap')], seen[f('aheadPitted')]]).toEqual([1, 1, 1, 1]);
     expect([unseen[f('scNew')], unseen[f('carsPittedThisLap')], unseen[f('teammatePittedThisLap')], unseen[f('aheadPitted')]]).toEqual([0, 0, 0, 0]);
   });
 

@@ -1,7 +1,7 @@
 import type { OpenF1Client, OpenF1InvalidRow } from '../../clients/openf1.js';
 import type { OpenF1Lap, OpenF1RaceControl, OpenF1Weather } from '../../clients/openf1-schemas.js';
 import { lapTrackStatus, statusAt, trackStatusEvents, type TrackStatusEvent } from '../../domain/track-status.js';
-import type { TrackStatus } from '../../live/types.js';
+import type { TrackStatus } from '../../domain/track-status.js';
 import { NotFoundError, NotReadyError } from '../../errors.js';
 import type { TableCounts } from '../../repository/ingestion-runs-store.js';
 import { openf1LapRecords, raceForSession, type RaceRef } from '../api/openf1-records.js';
