@@ -11,6 +11,7 @@ import { defaultBacktest, runPitBacktest } from '../../pits/backtest.js';
 import { createRepository, type Repository } from '../../repository/index.js';
 import { runBacktest, WARMUP_SEASONS } from '../../training/backtest.js';
 import type { Logger } from '../../log/logger.js';
+import { writeJsonReport } from '../json-report.js';
 import { flagCommand } from '../command.js';
 
 const usage = 'pitwall backtest-live [--json FILE] [--skip-pits] [--priors FILE (a cache of the pre-race forecasts: read if present, else written)]';
@@ -226,14 +227,7 @@ export const backtestLiveCommand = flagCommand({
         },
       };
       stdout.write(`${formatLiveTable(finish, pits)}\n`);
-      if (values.json) {
-        const file = path.resolve(values.json);
-        await fs.mkdir(path.dirname(file), { recursive: true });
-        await fs.writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
-        logger.info(`backtest written to ${file}`, { file });
-      } else {
-        logger.info('nothing written: pass --json FILE to keep the report');
-      }
+      await writeJsonReport(values.json, out, logger);
       return 0;
     } finally {
       await db.close();

@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { openDatabase } from '../../db/connect.js';
 import { ValidationError } from '../../errors.js';
 import { setupTensorflow } from '../../models/tf.js';
 import { defaultBacktest, runPitBacktest } from '../../pits/backtest.js';
 import { formatBacktest } from '../../pits/report.js';
 import { createRepository } from '../../repository/index.js';
+import { writeJsonReport } from '../json-report.js';
 import { flagCommand } from '../command.js';
 
 export const backtestPitsCommand = flagCommand({
@@ -21,13 +20,7 @@ export const backtestPitsCommand = flagCommand({
     try {
       const report = await runPitBacktest({ repo: createRepository(db.knex), logger }, { ...defaultBacktest, epochs });
       stdout.write(`${formatBacktest(report)}\n`);
-      if (values.json) {
-        const file = path.resolve(values.json);
-        await fs.writeFile(file, `${JSON.stringify({ backend, ...report }, null, 2)}\n`);
-        logger.info(`backtest written to ${file}`, { file });
-      } else {
-        logger.info('nothing written: pass --json FILE to keep the report');
-      }
+      await writeJsonReport(values.json, { backend, ...report }, logger);
       return 0;
     } finally {
       await db.close();
