@@ -112,6 +112,7 @@ export function createComposition(deps: CompositionDeps) {
         ...ingestFunction({ repo: app.repo, logger: loggerOf('ingest'), clock, ingest: app.config.ingest, storage, ...clients }),
         ...liveSessionFunction({
           repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('ingest'), policy: app.config.freezePolicy, clock, openf1: clients.openf1, clients: app.config,
+          ...(app.config.openf1Token ? { openf1Token: app.config.openf1Token } : {}),
           pollSeconds: app.config.live.pollSeconds,
           // TensorFlow and the pit model load on the first tick, not at every ingest cold start.
           pitModel: lazyPitModel(app),

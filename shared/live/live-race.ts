@@ -23,7 +23,7 @@ export interface LiveRace {
   prior: PredictionEntry[] | null;
 }
 
-/** The laps each car had completed by `raceClockMs` (a lap without a time counts the lap's field median). */
+/** The laps each car had completed by `raceClockMs` (a lap without a time counts the lap's field median; one no car timed, none). */
 export function lapsEndedBy<L extends Lap>(laps: readonly L[], raceClockMs: number): L[] {
   const medians = new Map<number, number>();
   const byLap = new Map<number, number[]>();
@@ -36,7 +36,10 @@ export function lapsEndedBy<L extends Lap>(laps: readonly L[], raceClockMs: numb
     list.sort((a, b) => a.lap - b.lap);
     let elapsed = 0;
     for (const l of list) {
-      elapsed += l.timeMs ?? medians.get(l.lap) ?? 0;
+      // A lap no car has a time for is no lap run (tyre exports list the in-lap after the flag).
+      const ms = l.timeMs ?? medians.get(l.lap);
+      if (ms === undefined) break;
+      elapsed += ms;
       if (elapsed > raceClockMs) break;
       out.push(l);
     }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { ApiClientsConfig } from '../clients/api-clients.js';
 import type { OpenF1Client } from '../clients/openf1.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { liveWindow } from '../domain/live-window.js';
+import { ConflictError, NotFoundError, NotReadyError } from '../errors.js';
 import { json } from '../http/handler.js';
 import { bind, defineRoute, refusal, writeRefusals, type BoundRoute } from '../http/route.js';
 import { followLiveSession, replayLiveRace, type LiveSessionDeps } from './live-session.js';
@@ -51,6 +52,7 @@ export const liveSessionRoutes = {
     write: true,
     responses: {
       200: { description: 'the ticks this call made', schema: runBody },
+      409: refusal('the race is not running now (outside its live window): error.message gives the window'),
       503: refusal('the session has not started, OpenF1 lists it not yet, or no OPENF1_TOKEN: error.message says which; retry after Retry-After'),
       ...writeRefusals,
     },
@@ -72,8 +74,9 @@ export const liveSessionRoutes = {
 export interface LiveSessionRouteDeps extends LiveSessionDeps {
   openf1: OpenF1Client;
   clock: Clock;
-  /** The API client settings a replay's own OpenF1 client is built from (its base URL replaced). */
+  /** The API client settings a replay's own OpenF1 client is built from (its base URL replaced); its token polls a live session. */
   clients: ApiClientsConfig;
+  openf1Token?: string;
 }
 
 const DEFAULT_POLL_CALL_SECONDS = 55;
@@ -89,6 +92,14 @@ export function liveSessionFunction(deps: LiveSessionRouteDeps): BoundRoute[] {
   return [
     bind(liveSessionRoutes.live, async ({ body }) => {
       const race = await raceOf(body.season, body.round);
+      const window = liveWindow(race);
+      const now = deps.clock.now();
+      if (now < window.from || now > window.to) {
+        throw new ConflictError(
+          `${body.season}/${body.round} is not running now: it is followed live from ${window.from.toISOString()} to ${window.to.toISOString()}; a past race can be replayed (POST /ingest/live/replay, npx pitwall live --replay ${body.season}/${body.round})`,
+        );
+      }
+      if (!deps.openf1Token) throw new NotReadyError('OpenF1 serves a session while it runs only to authenticated users: set OPENF1_TOKEN', 3600);
       const run = await followLiveSession(deps, race, body.seconds ?? DEFAULT_POLL_CALL_SECONDS);
       return json(200, { raceId: race.id, ...run });
     }),

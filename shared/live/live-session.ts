@@ -30,9 +30,14 @@ export interface LiveSessionDeps {
 
 /** The tick's view of one poll: the data instant, the start, the leader's lap, the flag. */
 function poller(deps: LiveSessionDeps, openf1: OpenF1Client, clock: Clock, logger: Logger) {
+  const warned = new Set<string>();
   return async (race: Race, cursor: LiveCursor | undefined): Promise<LivePoll<LiveCursor>> => {
     const poll = await pollLiveSession({ repo: deps.repo, logger, openf1, now: () => clock.now() }, { season: race.season, round: race.round }, cursor);
-    for (const warning of poll.warnings) logger.warn(warning, { raceId: race.id, sessionKey: poll.sessionKey });
+    // Once per session each: a replay's "kept as stored" would otherwise come twice a second.
+    for (const warning of poll.warnings.filter((w) => !warned.has(w))) {
+      warned.add(warning);
+      logger.warn(warning, { raceId: race.id, sessionKey: poll.sessionKey });
+    }
     return {
       at: new Date(poll.at),
       startedAt: poll.startedAt ? new Date(poll.startedAt) : null,

@@ -65,7 +65,8 @@ export function raceStateAt(input: RaceStateInput): LiveRaceState {
 
   const retiredOf = (r: CarRun): boolean => {
     if (lap === 0) return false;
-    if (r.laps.length === 0) return true;
+    // No lap yet: out once the leader has been round long enough for it to have crossed the line.
+    if (r.laps.length === 0) return leaderTime > RETIRED_AFTER_LAPS * typicalLap;
     // Time since the car last crossed the line, against its own last lap (a slow lap under SC is no retirement).
     const ownLap = Math.max(typicalLap, r.laps.at(-1)!.timeMs ?? 0);
     return done(r) < lap && leaderTime - timeAt(r) > RETIRED_AFTER_LAPS * ownLap;

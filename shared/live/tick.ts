@@ -71,7 +71,9 @@ export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C,
   const trackStatus = (live.input.trackEvents ?? []).filter((e) => e.atMs <= live.raceClockMs).at(-1)?.status;
   const state = raceStateAt({ raceId: race.id, totalLaps: live.input.totalLaps, laps: live.input.laps, teams: live.input.teams, lap, ...(trackStatus ? { trackStatus } : {}) });
   const model = await deps.pitModel();
-  const pits = lap > 0 ? pitOdds(model, live.input, new Set(state.cars.filter((c) => !c.retired).map((c) => c.driverId))) : null;
+  // No stop to forecast before the start or once the leader has run the distance.
+  const racing = lap > 0 && lap < state.totalLaps;
+  const pits = racing ? pitOdds(model, live.input, new Set(state.cars.filter((c) => !c.retired).map((c) => c.driverId))) : null;
   if (!live.prior) deps.logger.warn('no frozen pre-race forecast: the live forecast starts from an even field', { raceId: race.id });
   const circuit = live.input.circuit;
   const finish = liveFinishForecast(state, live.prior ?? [], defaultLiveFinishParams, race.id * 1000 + lap, {

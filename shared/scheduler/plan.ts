@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { functionSpec } from '../app/manifest.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
+import { LIVE_WINDOW_MINUTES } from '../domain/live-window.js';
 import { sessionStartsAt, type Race, type SessionTime } from '../domain/reference.js';
 import type { JobSpec, RetryPolicy, Scheduler } from './port.js';
 
@@ -35,8 +36,6 @@ const WEATHER_CRON = '17 */6 * * *';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** Live timing is polled from just before the start until this long after it (a race has a 2-hour limit, plus suspensions). */
-export const LIVE_WINDOW_MINUTES = { before: 5, after: 3 * 60 } as const;
 
 /**
  * Every minute through the race window, one cron line: Cloud Scheduler's finest interval is

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
-import { systemClock } from '../../shared/clock.js';
+import { SimulatedClock, systemClock } from '../../shared/clock.js';
 import { readEvents } from '../../shared/live/sse-client.js';
 import type { LiveTick } from '../../shared/live/types.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { appOver } from '../api/stack.js';
 import { backends } from '../helpers/databases.js';
-import { LAPS, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
+import { LAPS, RACE_START, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
 
 const postgres = backends.find((b) => b.name === 'postgres')!;
 
@@ -68,6 +68,22 @@ describe.skipIf(postgres.skip)('a stored race replayed as live', () => {
     const after = await repo().reference.laps(raceId);
     const strip = (ls: typeof before) => ls.map(({ sources: _s, ...rest }) => rest);
     expect(strip(after)).toEqual(strip(before));
+  }, 60_000);
+
+  it('polls a race live only within its live window, and only with an OpenF1 token, saying which is missing', async () => {
+    const poll = (url: string) => fetch(`${url}/ingest/live`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ season: 2024, round: 1, seconds: 1 }) });
+    const past = await poll(server.url);
+    expect(past.status).toBe(409);
+    expect(((await past.json()) as { error: { message: string } }).error.message).toMatch(/not running now: it is followed live from 2024-03-03T12:55:00.000Z to 2024-03-03T16:00:00.000Z.*--replay 2024\/1/);
+    // During the race, without OPENF1_TOKEN: the 503 says what to set (OpenF1 serves a running session only with one).
+    const during = await startDevServer({ app: appOver(db, { DATABASE_URL: db.url! }), clock: new SimulatedClock(new Date(RACE_START)), port: 0 });
+    try {
+      const refused = await poll(during.url);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/set OPENF1_TOKEN/);
+    } finally {
+      await during.close();
+    }
   }, 60_000);
 
   it('refuses a second replay of the same race while one runs; a later one replaces the last replay, never a live session', async () => {

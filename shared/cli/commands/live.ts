@@ -73,16 +73,25 @@ export function tickLine(tick: LiveTick, code: (driverId: number) => string): st
 async function follow(server: string, config: Config, logger: Logger, stdout: NodeJS.WritableStream, o: { season: number; round: number; replay: boolean; speed: number }) {
   const races = (await call(server, config, `/races?season=${o.season}`)) as { races?: { id: number; round: number; name: string }[] };
   const race = races.races?.find((r) => r.round === o.round);
-  if (!race) throw new ValidationError(`no round ${o.round} in the ${o.season} calendar of ${server}: ingest the season first (npx pitwall ingest)`);
+  if (!race) {
+    const rounds = (races.races ?? []).map((r) => r.round);
+    throw new ValidationError(rounds.length ? `${o.season} has rounds ${Math.min(...rounds)}–${Math.max(...rounds)}, not ${o.round}` : `no ${o.season} calendar at ${server}: ingest the season first (npx pitwall ingest)`);
+  }
   const drivers = (await call(server, config, `/drivers?season=${o.season}`).catch(() => ({}))) as { drivers?: { id: number; code: string | null; name: string }[] };
   const codes = new Map((drivers.drivers ?? []).map((d) => [d.id, d.code ?? d.name]));
   const code = (id: number) => codes.get(id) ?? `#${id}`;
   const tty = (stdout as NodeJS.WriteStream).isTTY === true;
-  logger.info(`${o.replay ? 'replaying' : 'following'} ${o.season} ${race.name} live${o.replay ? ` at ${o.speed}×` : ''}: ${server}/dashboard/?live=${race.id}`, { raceId: race.id, dashboard: `${server}/dashboard/?live=${race.id}` });
+  const dashboard = `${server}/dashboard/?live=${race.id}`;
+  // The stream opens on the race's current tick (an earlier session's): only newer ones are this one's.
+  const before = (await call(server, config, `/live/${race.id}`).catch(() => ({}))) as { latest?: { id: number } };
+  const after = before.latest?.id ?? 0;
+  logger.info(`${o.replay ? `starting the replay of ${o.season} ${race.name} at ${o.speed}×` : `following ${o.season} ${race.name}`}`, { raceId: race.id });
   const abort = new AbortController();
   let lastLap = -1;
   const watching = readEvents(`${server}/live/${race.id}/events`, abort.signal, (event) => {
     const tick = JSON.parse(event.data) as LiveTick;
+    if ((tick.id ?? 0) <= after) return;
+    if (lastLap === -1) logger.info(`live on the dashboard: ${dashboard}`, { raceId: race.id, dashboard });
     if (tick.state.lap === lastLap) return;
     lastLap = tick.state.lap;
     if (tty) stdout.write(`${tickLine(tick, code)}\n`);
@@ -106,7 +115,14 @@ async function follow(server: string, config: Config, logger: Logger, stdout: No
 
 export const liveCommand = flagCommand({
   summary: 'follow a race live (OpenF1, OPENF1_TOKEN) or replay a stored one as live, pushed to the dashboard',
-  usage: 'pitwall live --replay <season>/<round> [--speed 60] | pitwall live --race <season>/<round>   [--server <url>] [--exit]',
+  usage: [
+    'pitwall live --replay <season>/<round> [--speed 60] | pitwall live --race <season>/<round>   [--server <url>] [--exit]',
+    '  --replay   a stored race (any with lap data: 2019–2024 R18 here) played as live through an emulated OpenF1',
+    '  --speed    times real time for a replay (1–600, default 60: a 90-minute race in 90 s)',
+    '  --race     a race running now, polled from OpenF1 every LIVE_POLL_SECONDS (needs OPENF1_TOKEN)',
+    '  --server   the running npm start to do it (default http://127.0.0.1:$PORT); none: this command starts the stack',
+    '  --exit     with no server running, stop once the race is over instead of serving the dashboard on',
+  ].join('\n'),
   flags: { replay: { type: 'string' }, race: { type: 'string' }, speed: { type: 'string' }, server: { type: 'string' }, exit: { type: 'boolean' } },
   async run({ config, logger, stdout }, values) {
     if ((values.replay === undefined) === (values.race === undefined)) throw new ValidationError(`give one of --replay <season>/<round> or --race <season>/<round>\nusage: ${this.usage}`);

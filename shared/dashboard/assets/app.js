@@ -602,6 +602,8 @@ const driverCode = (id) => driverName(id)?.code ?? driverName(id)?.name ?? `#${i
 
 function applyTick(tick) {
   if (!tick) return;
+  // A newer tick at an earlier lap is a new replay of the race: the last one's chart goes.
+  if (live.latest && tick.id > live.latest.id && tick.state.lap < live.latest.state.lap) live.points.clear();
   live.points.set(tick.id, { lap: tick.state.lap, win: new Map(tick.finish.map((f) => [f.driverId, f.win])) });
   if (live.latest && tick.id < live.latest.id) return renderLiveChart();
   live.latest = tick;
@@ -623,10 +625,15 @@ function applyTick(tick) {
   renderLiveChart();
 }
 
-function gapText(car, leaderLaps) {
+/**
+ * A car a lap behind the leader's count may only not have crossed the line yet: it is lapped
+ * when its gap (at the same lap) is a lap of the leader's or more.
+ */
+function gapText(car, leaderLaps, leaderLapMs) {
   if (car.position === 1) return 'Leader';
   const down = leaderLaps - car.lapsCompleted;
-  if (down >= 1 && !car.retired) return `+${down} lap${down === 1 ? '' : 's'}`;
+  const lapped = car.gapToLeaderMs != null && leaderLapMs ? Math.floor(car.gapToLeaderMs / leaderLapMs) : down;
+  if (lapped >= 1 && !car.retired) return `+${lapped} lap${lapped === 1 ? '' : 's'}`;
   return car.gapToLeaderMs == null ? '–' : `+${(car.gapToLeaderMs / 1000).toFixed(1)}`;
 }
 
@@ -635,6 +642,7 @@ function renderLiveOrder(tick) {
   const finish = new Map(tick.finish.map((f) => [f.driverId, f]));
   const cars = [...tick.state.cars].sort((a, b) => Number(a.retired) - Number(b.retired) || a.position - b.position);
   const leaderLaps = Math.max(0, ...cars.map((c) => c.lapsCompleted));
+  const leaderLapMs = cars.find((c) => c.position === 1)?.lastLapMs ?? null;
   $('#live-order tbody').innerHTML = cars
     .map((c) => {
       const d = driverName(c.driverId);
@@ -643,7 +651,7 @@ function renderLiveOrder(tick) {
       const tyre = c.compound ? `<span class="tyre ${esc(c.compound)}" title="${esc(c.compound)}">${esc(c.compound[0])}</span>${c.tyreLife ?? '–'}` : '–';
       return `<tr data-driver-id="${c.driverId}" class="${c.retired ? 'retired' : ''}"><td>${c.retired ? 'OUT' : c.position}</td>` +
         `<td title="${esc(d?.name ?? '')}">${esc(driverCode(c.driverId))} <span class="hint wide">${esc(d?.team ?? '')}</span></td>` +
-        `<td>${gapText(c, leaderLaps)}</td><td class="wide">${c.intervalMs == null ? '–' : `+${(c.intervalMs / 1000).toFixed(1)}`}</td>` +
+        `<td>${gapText(c, leaderLaps, leaderLapMs)}</td><td class="wide">${c.intervalMs == null ? '–' : `+${(c.intervalMs / 1000).toFixed(1)}`}</td>` +
         `<td class="tyre-cell">${tyre}</td><td class="wide">${c.stops}</td>` +
         `<td class="prob${p?.alarm ? ' alarm' : ''}">${pct0(p?.within1)}</td><td class="prob">${pct0(p?.within3)}</td><td class="prob">${pct0(p?.within5)}</td>` +
         `<td class="prob">${pct(f?.win)}</td></tr>`;

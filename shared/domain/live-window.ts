@@ -1,0 +1,10 @@
+import { sessionStartsAt, type Race } from './reference.js';
+
+/** A race is live from just before the start until this long after it (a 2-hour limit, plus suspensions). */
+export const LIVE_WINDOW_MINUTES = { before: 5, after: 3 * 60 } as const;
+
+/** When a race's live timing is polled: the scheduled live job's window, and the only time `POST /ingest/live` polls. */
+export function liveWindow(race: Pick<Race, 'sessions'>): { from: Date; to: Date } {
+  const start = sessionStartsAt(race.sessions.race).getTime();
+  return { from: new Date(start - LIVE_WINDOW_MINUTES.before * 60_000), to: new Date(start + LIVE_WINDOW_MINUTES.after * 60_000) };
+}
