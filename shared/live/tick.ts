@@ -74,7 +74,6 @@ export async function liveTick<C>(deps: LiveTickDeps<C>, race: Race, cursor?: C,
   // No stop to forecast before the start or once the leader has run the distance.
   const racing = lap > 0 && lap < state.totalLaps;
   const pits = racing ? pitOdds(model, live.input, new Set(state.cars.filter((c) => !c.retired).map((c) => c.driverId))) : null;
-  if (!live.prior) deps.logger.warn('no frozen pre-race forecast: the live forecast starts from an even field', { raceId: race.id });
   const circuit = live.input.circuit;
   const finish = liveFinishForecast(state, live.prior ?? [], defaultLiveFinishParams, race.id * 1000 + lap, {
     ...(circuit?.pitLossMs ? { pitLossSeconds: circuit.pitLossMs / 1000 } : {}),
@@ -118,6 +117,7 @@ export async function runLiveSession<C>(
   let cursor: C | undefined;
   // Known before the start (entry list, distance, circuit history, the frozen forecast): read once.
   const context = await loadLiveRaceContext(deps.repo, race, deps.policy);
+  if (!context.prior) deps.logger.warn('no frozen pre-race forecast: the live forecast starts from an even field', { raceId: race.id });
   const run: SessionRun = { ticks: 0, lastLap: 0, ended: false };
   let waiting: NotReadyError | undefined;
   let lastId: number | undefined;

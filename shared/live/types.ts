@@ -74,7 +74,7 @@ export interface LiveTick {
   pits: LivePitOdds[] | null;
   pitModelVersion: string | null;
   finish: LiveFinishOdds[];
-  /** 'pre-race' at lap 0 (the frozen forecast's own probabilities), 'live' after. */
+  /** 'pre-race' at lap 0 (the frozen forecast's own probabilities; an even field when none was frozen), 'live' after. */
   finishBasis: 'pre-race' | 'live';
   /** 'openf1' for a real session, 'replay' for `pitwall live --replay`. */
   source: 'openf1' | 'replay';
