@@ -2,6 +2,7 @@ import { createAppContext } from '../../app/context.js';
 import { startDevServer, type DevServer } from '../../app/dev-server.js';
 import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config.js';
+import { DatabaseInUseError } from '../../db/pglite-lock.js';
 import { PitwallError, ValidationError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { LiveTick } from '../../live/types.js';
@@ -137,7 +138,11 @@ export const liveCommand = flagCommand({
     }
     if (values.server) throw new ValidationError(`nothing answers at ${values.server}: start it (npm start) or leave --server out to run the stack here`);
     // No server: this process is the local stack (as npm start, without its first-start season replay).
-    const app = await createAppContext({ ...config, env: 'local' }, logger);
+    const app = await createAppContext({ ...config, env: 'local' }, logger).catch((err: unknown) => {
+      // npm start holds the database but does not answer yet: it is still starting.
+      if (err instanceof DatabaseInUseError) throw new ValidationError(`${err.message}\nIf that is npm start, it is still starting: run this again once it logs "pitwall listening on ${server}"`);
+      throw err;
+    });
     let dev: DevServer | undefined;
     try {
       await prepareLocalStack(app, { train: true });
