@@ -1,34 +1,25 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
-import { systemClock } from '../../shared/clock.js';
-import { createRepository } from '../../shared/repository/index.js';
-import { appOver } from '../api/stack.js';
-import { backends } from '../helpers/databases.js';
 import { onCi } from '../helpers/settings.js';
-import { LAPS, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
+import type { DevServer } from '../../shared/app/dev-server.js';
+import { LAPS } from '../ingest/live/live-race.js';
+import { postgres, startLiveRaceStack, type LiveRaceStack } from '../live/live-race-stack.js';
 import { cliBuilt, cliPath, rawLines, runCli } from './run-cli.js';
 
 if (onCi && !cliBuilt) throw new Error(`${cliPath} is missing: npm run build first`);
-const postgres = backends.find((b) => b.name === 'postgres')!;
 
 /** `pitwall live --replay` as a user runs it against a running stack (npm start): its own process, its log lines. */
 describe.skipIf(!cliBuilt || postgres.skip)('pitwall live', () => {
-  let db: Awaited<ReturnType<typeof postgres.open>>;
+  let stack: LiveRaceStack;
   let server: DevServer;
   let raceId: number;
 
   beforeAll(async () => {
-    db = await postgres.open();
-    const repo = createRepository(db.knex);
-    const s = await buildLiveSeason(repo);
-    await storeLiveLaps(repo, s);
-    raceId = s.races[0]!.id;
-    server = await startDevServer({ app: appOver(db, { DATABASE_URL: db.url! }), clock: systemClock, port: 0 });
+    stack = await startLiveRaceStack();
+    ({ server, raceId } = stack);
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await stack?.close();
   });
 
   const lines = (stderr: string) => stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; lap?: number; lastLap?: number; ended?: boolean });

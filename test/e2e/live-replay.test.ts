@@ -2,18 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
-import { systemClock } from '../../shared/clock.js';
 import { buildDashboardAssets } from '../../shared/dashboard/build-assets.js';
-import { createRepository } from '../../shared/repository/index.js';
-import { appOver } from '../api/stack.js';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
-import { backends } from '../helpers/databases.js';
-import { LAPS, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
+import type { DevServer } from '../../shared/app/dev-server.js';
+import { LAPS } from '../ingest/live/live-race.js';
+import { postgres, startLiveRaceStack, type LiveRaceStack } from '../live/live-race-stack.js';
 import { openLiveView } from './live-view-page.js';
 
 const chromium = requireChromium();
-const postgres = backends.find((b) => b.name === 'postgres')!;
 
 /**
  * A stored race replayed as live (the route `npx pitwall live --replay` calls) while the
@@ -21,27 +17,22 @@ const postgres = backends.find((b) => b.name === 'postgres')!;
  * ticks are pushed, without a reload, to the flag.
  */
 describe.skipIf(chromium.skip || postgres.skip)('a replayed race on the live dashboard', () => {
-  let db: Awaited<ReturnType<typeof postgres.open>>;
+  let stack: LiveRaceStack;
   let server: DevServer;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let dashboardDir: string;
   let raceId: number;
 
   beforeAll(async () => {
-    db = await postgres.open();
-    const repo = createRepository(db.knex);
-    const s = await buildLiveSeason(repo);
-    await storeLiveLaps(repo, s);
-    raceId = s.races[0]!.id;
     dashboardDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitwall-live-replay-'));
     buildDashboardAssets(path.resolve(import.meta.dirname, '../../shared/dashboard/assets'), dashboardDir);
-    server = await startDevServer({ app: appOver(db, { DATABASE_URL: db.url! }), clock: systemClock, port: 0, dashboardDir });
+    stack = await startLiveRaceStack({ dashboardDir });
+    ({ server, raceId } = stack);
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await db?.close();
+    await stack?.close();
     if (dashboardDir) fs.rmSync(dashboardDir, { recursive: true, force: true });
   });
 

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
-import { SimulatedClock, systemClock } from '../../shared/clock.js';
+import { SimulatedClock } from '../../shared/clock.js';
 import { readEvents } from '../../shared/live/sse-client.js';
 import type { LiveTick } from '../../shared/live/types.js';
-import { createRepository } from '../../shared/repository/index.js';
 import { appOver } from '../api/stack.js';
-import { backends } from '../helpers/databases.js';
-import { LAPS, RACE_START, buildLiveSeason, storeLiveLaps } from '../ingest/live/live-race.js';
+import { LAPS, RACE_START } from '../ingest/live/live-race.js';
+import { postgres, startLiveRaceStack, type LiveRaceStack } from './live-race-stack.js';
 
-const postgres = backends.find((b) => b.name === 'postgres')!;
 
 /**
  * A stored race replayed as live through the ingest function's replay route, as
@@ -17,21 +15,18 @@ const postgres = backends.find((b) => b.name === 'postgres')!;
  * stream sees the race unfold lap by lap. On the real PostgreSQL (LISTEN/NOTIFY).
  */
 describe.skipIf(postgres.skip)('a stored race replayed as live', () => {
-  let db: Awaited<ReturnType<typeof postgres.open>>;
+  let stack: LiveRaceStack;
+  let db: LiveRaceStack['db'];
   let server: DevServer;
   let raceId: number;
-  const repo = () => createRepository(db.knex);
+  const repo = () => stack.repo;
 
   beforeAll(async () => {
-    db = await postgres.open();
-    const s = await buildLiveSeason(repo());
-    await storeLiveLaps(repo(), s);
-    raceId = s.races[0]!.id;
-    server = await startDevServer({ app: appOver(db, { DATABASE_URL: db.url! }), clock: systemClock, port: 0 });
+    stack = await startLiveRaceStack();
+    ({ db, server, raceId } = stack);
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await stack?.close();
   });
 
   it('plays the race lap by lap through the live ingest and forecasts, pushed to a dashboard stream, and leaves the stored race as it was', async () => {
