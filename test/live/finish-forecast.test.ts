@@ -117,13 +117,11 @@ describe('liveFinishForecast', () => {
     expect(sc.get(5)!.podium).toBeGreaterThan(green.get(5)!.podium);
   });
 
-  it('is the same for the same seed, and forecasts 20 cars well inside the live tick budget', () => {
+  // Its speed is measured where speed is: npx pitwall backtest-live and npm run bench:live (a timed test fails on a busy machine).
+  it('is the same for the same seed, and differs for another', () => {
     const s = state(field(20, 1.5), { lap: 20 });
     expect(liveFinishForecast(s, prior(20), defaultLiveFinishParams, 9)).toEqual(liveFinishForecast(s, prior(20), defaultLiveFinishParams, 9));
-    liveFinishForecast(s, prior(20), defaultLiveFinishParams, 1);
-    const t0 = performance.now();
-    liveFinishForecast(s, prior(20), defaultLiveFinishParams, 2);
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(liveFinishForecast(s, prior(20), defaultLiveFinishParams, 10)).not.toEqual(liveFinishForecast(s, prior(20), defaultLiveFinishParams, 9));
   });
 
   it('forecasts from an even field when no pre-race forecast was frozen', () => {
