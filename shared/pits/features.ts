@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { countUpTo, decisionTimes, lapEnds, statusOfDigit, type TimedInput, type TrackEvent } from './decision-point.js';
 import { labelsAt, stopLaps, type LapLabels, type PitLap } from './labels.js';
 
@@ -62,6 +63,8 @@ export const featureNames = [
   'compoundStintRatio', // tyre life / median stint on this compound at this circuit in earlier seasons (0 unknown)
 ] as const;
 export const featureCount = featureNames.length;
+/** The feature list's fingerprint, registered with each pit model: a model on another list is not served these features. */
+export const featureSetId = createHash('sha1').update(featureNames.join(',')).digest('hex').slice(0, 12);
 
 export interface RaceInput {
   raceId: number;

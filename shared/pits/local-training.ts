@@ -1,3 +1,4 @@
+import { featureSetId } from './features.js';
 import type { TrainPitOptions } from './train.js';
 
 /**
@@ -13,6 +14,9 @@ export function localPitTraining(defaults: TrainPitOptions, trainedBefore?: numb
   return { ...quick, trainSeasons: [defaults.trainSeasons[0], trainedBefore - 2], thresholdSeason: trainedBefore - 1 };
 }
 
-/** Whether a registered pit model may serve a replay of `trainedBefore` (any may outside a replay). */
-export const pitModelUsableBefore = (v: { dataToSeason: number }, trainedBefore?: number) =>
-  trainedBefore === undefined || v.dataToSeason <= trainedBefore - 2;
+/**
+ * Whether a registered pit model may serve: trained on the features this code builds (an
+ * older one would be refused at load), and for a replay of `trainedBefore` on nothing of it.
+ */
+export const pitModelUsableBefore = (v: { dataToSeason: number; metrics?: Record<string, unknown> }, trainedBefore?: number) =>
+  v.metrics?.featureSet === featureSetId && (trainedBefore === undefined || v.dataToSeason <= trainedBefore - 2);

@@ -7,7 +7,7 @@ import type { PitModelArtifact } from './model.js';
  * model_versions row of kind 'pit'. The training job publishes; serving reads the latest.
  */
 export interface PitModelRegistry {
-  publish(artifact: PitModelArtifact, metrics: Record<string, number>): Promise<{ version: string }>;
+  publish(artifact: PitModelArtifact, metrics: Record<string, number | string>): Promise<{ version: string }>;
   latest(): Promise<{ version: string; artifact: PitModelArtifact } | undefined>;
 }
 

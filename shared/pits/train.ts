@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import type { Repository } from '../repository/index.js';
 import { buildWindows, pitNextLabels } from './dataset.js';
-import { buildSequences, featureNames } from './features.js';
+import { buildSequences, featureNames, featureSetId } from './features.js';
 import { loadPitRaces } from './load.js';
 import { bestF1Threshold, prAuc } from './metrics.js';
 import { buildPitModel, defaultModelOptions, fitPitModel, loadPitModel, predictPits, serializePitModel, type PitModelOptions } from './model.js';
@@ -113,7 +113,7 @@ async function fitAndPublish(deps: TrainPitDeps & { registry: PitModelRegistry }
     },
   });
   model.dispose();
-  const { version } = await deps.registry.publish(artifact, { threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, rows: set.n, epochKept });
+  const { version } = await deps.registry.publish(artifact, { threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, rows: set.n, epochKept, featureSet: featureSetId });
   logger.info('pit model published', { version, threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds, epochKept });
   return { version, rows: set.n, positives, threshold, thresholdSeasonPrAuc: heldPrAuc, fitSeconds };
 }
