@@ -6,6 +6,7 @@ import type { Repository } from '../repository/index.js';
 import type { PitLap } from '../pits/labels.js';
 import type { RaceInput } from '../pits/features.js';
 import { circuitInput } from '../pits/load.js';
+import { fieldLapMedians } from './race-state.js';
 
 /**
  * A race as a pit wall knows it at one instant: the laps that had ENDED by then (a lap's
@@ -25,10 +26,7 @@ export interface LiveRace {
 
 /** The laps each car had completed by `raceClockMs` (a lap without a time counts the lap's field median; one no car timed, none). */
 export function lapsEndedBy<L extends Lap>(laps: readonly L[], raceClockMs: number): L[] {
-  const medians = new Map<number, number>();
-  const byLap = new Map<number, number[]>();
-  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
-  for (const [lap, ts] of byLap) medians.set(lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!);
+  const medians = fieldLapMedians(laps);
   const byDriver = new Map<number, L[]>();
   for (const l of laps) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);
   const out: L[] = [];

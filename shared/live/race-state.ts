@@ -31,14 +31,18 @@ interface CarRun {
   cumulative: number[];
 }
 
+/** Each lap's field median lap time (the upper one of an even count), over the cars that have a time for it. */
+export function fieldLapMedians(laps: readonly Lap[]): Map<number, number> {
+  const byLap = new Map<number, number[]>();
+  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
+  return new Map([...byLap].map(([lap, ts]) => [lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!]));
+}
+
 export function raceStateAt(input: RaceStateInput): LiveRaceState {
   const lap = Math.max(0, Math.floor(input.lap));
   const seen = (input.laps as PitLap[]).filter((l) => l.lap >= 1 && l.lap <= lap);
   // A lap without a time counts the field's median of that lap (as lapsEndedBy does).
-  const timesByLap = new Map<number, number[]>();
-  for (const l of seen) if (l.timeMs) timesByLap.set(l.lap, [...(timesByLap.get(l.lap) ?? []), l.timeMs]);
-  const medianOf = new Map<number, number>();
-  for (const [k, ts] of timesByLap) medianOf.set(k, [...ts].sort((a, b) => a - b)[ts.length >> 1]!);
+  const medianOf = fieldLapMedians(seen);
 
   const byDriver = new Map<number, PitLap[]>();
   for (const l of seen) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);

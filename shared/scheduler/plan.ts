@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { functionSpec } from '../app/manifest.js';
 import { freezeWindow, type FreezePolicy } from '../domain/freeze-policy.js';
-import { LIVE_WINDOW_MINUTES } from '../domain/live-window.js';
+import { liveWindowFrom } from '../domain/live-window.js';
 import { sessionStartsAt, type Race, type SessionTime } from '../domain/reference.js';
 import type { JobSpec, RetryPolicy, Scheduler } from './port.js';
 
@@ -44,8 +44,9 @@ const HOUR = 60 * MINUTE;
  * a month's end it stops at midnight, which cron cannot span.
  */
 export function liveCron(start: Date): string {
-  const from = new Date(start.getTime() - LIVE_WINDOW_MINUTES.before * MINUTE);
-  let to = new Date(start.getTime() + LIVE_WINDOW_MINUTES.after * MINUTE);
+  const window = liveWindowFrom(start);
+  const from = window.from;
+  let to = window.to;
   if (to.getUTCMonth() !== from.getUTCMonth()) to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1) - 1);
   const month = from.getUTCMonth() + 1;
   if (to.getUTCDate() === from.getUTCDate()) return `* ${from.getUTCHours()}-${to.getUTCHours()} ${from.getUTCDate()} ${month} *`;
@@ -140,7 +141,7 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
     once('postrace', INGEST_FUNCTION, '', postRace, dataRetry, 540, jolpica(['pitstops', 'laps', 'standings']));
     if (race.season >= 2023) once('openf1', INGEST_FUNCTION, '', openf1At, dataRetry, 540, { openf1: { year: race.season, round: race.round } });
     // No retries: the next minute's call polls again. Gone from the plan once the window is past.
-    if (o.live && start.getTime() + LIVE_WINDOW_MINUTES.after * MINUTE > now.getTime()) {
+    if (o.live && liveWindowFrom(start).to > now) {
       jobs.push(call('live', INGEST_FUNCTION, '/live', liveCron(start), noRetry, 90, { season: race.season, round: race.round }));
     }
   }
