@@ -1,3 +1,5 @@
+import type { Lap } from './reference.js';
+
 /**
  * A time as F1 timing text writes it, in milliseconds: the one parser for lap times (the
  * dump's qualifying q1–q3, Jolpica's Q1–Q3 and lap timings), pit-stop durations and race
@@ -23,4 +25,11 @@ export function timingMs(text: string | null | undefined): number | null {
   const ms =
     (Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds)) * 1000 + Math.round(Number(`0.${fraction ?? '0'}`) * 1000);
   return ms > 0 ? ms : null;
+}
+
+/** Each lap's field median lap time (the upper one of an even count), over the cars that have a time for it. */
+export function fieldLapMedians(laps: readonly Lap[]): Map<number, number> {
+  const byLap = new Map<number, number[]>();
+  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
+  return new Map([...byLap].map(([lap, ts]) => [lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!]));
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { Lap, PitStop, Race } from '../domain/reference.js';
+import { fieldLapMedians } from '../domain/timing.js';
 import type { SessionWeatherSample } from '../domain/weather.js';
 import { raceCars } from '../ingest/live/car-numbers.js';
 import type { Repository } from '../repository/index.js';
@@ -88,14 +89,14 @@ export function liveRaceFeed(input: LiveReplayRace, raceStart: number) {
     .sort((a, b) => a.driverId - b.driverId || a.lap - b.lap);
 
   // Lap times: a missing one (FastF1 has none for lap 1) is the lap's median across the field.
-  const byLap = new Map<number, number[]>();
-  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
+  const byLap = fieldLapMedians(laps);
+  const overall = median(laps.flatMap((l) => (l.timeMs ? [l.timeMs] : [])));
   const ends = new Map<number, Map<number, { start: number; end: number; lap: Lap }>>();
   for (const l of laps) {
     const car = ends.get(l.driverId) ?? new Map();
     ends.set(l.driverId, car);
     const start = car.get(l.lap - 1)?.end ?? raceStart;
-    const ms = l.timeMs ?? median(byLap.get(l.lap) ?? []) ?? median([...byLap.values()].flat()) ?? FALLBACK_LAP_MS;
+    const ms = l.timeMs ?? byLap.get(l.lap) ?? overall ?? FALLBACK_LAP_MS;
     car.set(l.lap, { start, end: start + ms, lap: l });
   }
   const totalLaps = Math.max(0, ...laps.map((l) => l.lap));

@@ -1,12 +1,12 @@
 import type { FreezePolicy } from '../domain/freeze-policy.js';
 import type { PredictionEntry } from '../domain/prediction.js';
 import type { Lap, Race } from '../domain/reference.js';
+import { fieldLapMedians } from '../domain/timing.js';
 import { trackStatusEvents } from '../domain/track-status.js';
 import type { Repository } from '../repository/index.js';
 import type { PitLap } from '../pits/labels.js';
 import type { RaceInput } from '../pits/features.js';
 import { circuitInput } from '../pits/load.js';
-import { fieldLapMedians } from './race-state.js';
 
 /**
  * A race as a pit wall knows it at one instant: the laps that had ENDED by then (a lap's

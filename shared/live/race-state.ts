@@ -1,5 +1,6 @@
 import type { Lap } from '../domain/reference.js';
 import { stopLaps, type PitLap } from '../pits/labels.js';
+import { fieldLapMedians } from '../domain/timing.js';
 import { mostSevereStatus } from '../domain/track-status.js';
 import type { LiveCar, LiveRaceState, TrackStatus } from './types.js';
 
@@ -29,13 +30,6 @@ interface CarRun {
   laps: PitLap[];
   /** cumulative[k-1]: race time at the end of lap k. */
   cumulative: number[];
-}
-
-/** Each lap's field median lap time (the upper one of an even count), over the cars that have a time for it. */
-export function fieldLapMedians(laps: readonly Lap[]): Map<number, number> {
-  const byLap = new Map<number, number[]>();
-  for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
-  return new Map([...byLap].map(([lap, ts]) => [lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!]));
 }
 
 export function raceStateAt(input: RaceStateInput): LiveRaceState {
