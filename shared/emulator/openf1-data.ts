@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readDelimited, toObjects } from '../ingest/csv.js';
+import { matchesQuery, parseOpenF1Query } from './openf1-query.js';
 import { openf1PublishedAt } from './publication.js';
 
 /**
@@ -75,20 +76,20 @@ export interface OpenF1Answer {
 const noResults = (endpoint: string): OpenF1Answer => ({ status: 404, body: { detail: 'No results found.' }, endpoint });
 
 /** Equality filters on the row's fields (OpenF1's plain `field=value`); comparison operators are not emulated. */
-const matches = (row: Row, query: URLSearchParams) => [...query.entries()].every(([k, v]) => String(row[k]) === v);
-
-export function answerOpenF1(view: OpenF1View, endpoint: string, query: URLSearchParams): OpenF1Answer {
+/** `rawQuery`: the URL's query string, as OpenF1 reads it (its `date>` filters do not survive URLSearchParams). */
+export function answerOpenF1(view: OpenF1View, endpoint: string, rawQuery: string): OpenF1Answer {
+  const query = parseOpenF1Query(rawQuery);
   if (!(openf1Endpoints as readonly string[]).includes(endpoint)) return { status: 404, body: { detail: 'Not Found' }, endpoint: 'unknown' };
   const served = view.data.sessions.filter((s) => view.serves(Number(s.year)));
   let rows: Row[];
   if (endpoint === 'sessions') {
     // The session list is the calendar: always visible.
-    rows = served.filter((s) => matches(s, query));
+    rows = served.filter((s) => matchesQuery(s, query));
   } else {
     const published = new Set(
       served.filter((s) => openf1PublishedAt(s as { date_start: string; date_end?: string | null }) <= view.now).map((s) => s.session_key),
     );
-    rows = (view.data.rows.get(endpoint) ?? []).filter((r) => published.has(r.session_key) && matches(r, query));
+    rows = (view.data.rows.get(endpoint) ?? []).filter((r) => published.has(r.session_key) && matchesQuery(r, query));
   }
   return rows.length ? { status: 200, body: rows, endpoint } : noResults(endpoint);
 }

@@ -5,6 +5,7 @@ import type { Lap, PitStop, Race } from '../domain/reference.js';
 import { fieldLapMedians } from '../domain/timing.js';
 import type { SessionWeatherSample } from '../domain/weather.js';
 import { raceCars } from '../ingest/live/car-numbers.js';
+import { matchesQuery, parseOpenF1Query } from './openf1-query.js';
 import type { Repository } from '../repository/index.js';
 
 /**
@@ -225,39 +226,6 @@ function raceControlFeed(
   return rows.sort((a, b) => a.visibleAt - b.visibleAt);
 }
 
-type Filter = { field: string; op: '=' | '>' | '>=' | '<' | '<='; value: string };
-
-/** OpenF1's query: `field=value` and `field>value`, `field>=value`, … (percent-encoded or not). */
-export function parseOpenF1Query(rawQuery: string): Filter[] {
-  return rawQuery
-    .split('&')
-    .filter(Boolean)
-    .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')))
-    .flatMap((part) => {
-      const m = /^([a-z_0-9]+)(>=|<=|>|<|=)(.*)$/.exec(part);
-      return m ? [{ field: m[1]!, op: m[2] as Filter['op'], value: m[3]! }] : [];
-    });
-}
-
-function matches(row: Row, f: Filter): boolean {
-  const v = row[f.field];
-  if (v === undefined || v === null) return false;
-  const dated = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v);
-  const [a, b] = dated ? [Date.parse(v), Date.parse(f.value)] : typeof v === 'number' ? [v, Number(f.value)] : [String(v), f.value];
-  switch (f.op) {
-    case '=':
-      return a === b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-  }
-}
-
 export async function startLiveOpenF1(options: LiveOpenF1Options): Promise<LiveOpenF1> {
   const raceStart = new Date(options.raceStart).getTime();
   const feed = liveRaceFeed(options.race, raceStart);
@@ -284,7 +252,7 @@ export async function startLiveOpenF1(options: LiveOpenF1Options): Promise<LiveO
       endpoint === 'sessions'
         ? [feed.session]
         : latestVersions(endpoint, feed.endpoints[endpoint as keyof typeof feed.endpoints].filter((t) => t.visibleAt <= now).map((t) => t.row));
-    const rows = all.filter((r) => filters.every((f) => matches(r, f)));
+    const rows = all.filter((r) => matchesQuery(r, filters));
     if (rows.length === 0) send(404, { detail: 'No results found.' });
     else send(200, rows);
   });

@@ -77,7 +77,7 @@ export async function startUpstreamEmulator(o: UpstreamEmulatorOptions): Promise
     const now = o.clock.now().getTime();
     const answer = ergastPath
       ? { api: 'jolpica', ...answerErgast({ data: ergast, now, serves, baseUrl: `${base}/ergast/f1` }, ergastPath, url.searchParams) }
-      : { api: 'openf1', ...answerOpenF1({ data: openf1, now, serves }, openf1Endpoint!, url.searchParams) };
+      : { api: 'openf1', ...answerOpenF1({ data: openf1, now, serves }, openf1Endpoint!, url.search.slice(1)) };
     const endpoint = `${answer.api}/${answer.endpoint}`;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
     const fault = faults.next(`${url.pathname}${url.search}`);

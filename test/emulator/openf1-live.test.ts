@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../shared/clock.js';
-import { liveReplayRace, parseOpenF1Query, startLiveOpenF1, type LiveOpenF1 } from '../../shared/emulator/openf1-live.js';
+import { liveReplayRace, startLiveOpenF1, type LiveOpenF1 } from '../../shared/emulator/openf1-live.js';
+import { parseOpenF1Query } from '../../shared/emulator/openf1-query.js';
 import { createMemoryRepository } from '../../shared/repository/memory/index.js';
 import { buildLiveSeason, lineAt, NUMBERS, RACE_START, storeLiveLaps } from '../ingest/live/live-race.js';
 
