@@ -19,6 +19,7 @@ import { systemClock } from '../../shared/clock.js';
 import { parseConfig } from '../../shared/config/config.js';
 import { readEnvironment } from '../../shared/config/env.js';
 import { sessionStartsAt } from '../../shared/domain/reference.js';
+import { fieldLapMedians } from '../../shared/domain/timing.js';
 import { readEvents } from '../../shared/live/sse-client.js';
 import type { LiveTick } from '../../shared/live/types.js';
 import { createLogger } from '../../shared/log/logger.js';
@@ -43,10 +44,14 @@ try {
   const ends = new Map<number, number[]>();
   const byDriver = new Map<number, typeof laps>();
   for (const l of laps) byDriver.set(l.driverId, [...(byDriver.get(l.driverId) ?? []), l]);
+  // As the emulated upstream times them: a lap without a time takes the field's median of it; one no car timed is none.
+  const medians = fieldLapMedians(laps);
   for (const list of byDriver.values()) {
     let t = 0;
     for (const l of list.sort((a, b) => a.lap - b.lap)) {
-      t += l.timeMs ?? 90_000;
+      const ms = l.timeMs ?? medians.get(l.lap);
+      if (ms === undefined) break;
+      t += ms;
       ends.set(l.lap, [...(ends.get(l.lap) ?? []), t]);
     }
   }
