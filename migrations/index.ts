@@ -13,6 +13,7 @@ import * as m011 from './011_freeze_attempts.js';
 import * as m012 from './012_race_control.js';
 import * as m013 from './013_live_timing.js';
 import * as m014 from './014_live_ticks.js';
+import * as m015 from './015_forecast_explanations.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['012_race_control', m012],
   ['013_live_timing', m013],
   ['014_live_ticks', m014],
+  ['015_forecast_explanations', m015],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

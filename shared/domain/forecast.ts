@@ -4,6 +4,31 @@
  * P(win) sums to 1, P(podium) to 3, P(top 10) to 10 (min(n, k) for small fields).
  */
 
+/**
+ * One reason a forecast says what it says, model-agnostic: a feature (or a model term such as the
+ * team offset) and how much it moves this driver away from what the grid slot alone would say (for a
+ * pre-weekend model, away from its own baseline). Reasons come sorted by |effect|, biggest first.
+ */
+export interface ForecastReason {
+  /** Machine name: a feature name (e.g. "constructorRaceGain") or a model term ("teamOffset"). */
+  feature: string;
+  /** What the feature is, for a reader: "team's places gained from the grid, last 20 starts". */
+  label: string;
+  /** The feature's value in its own unit; null when it was missing (imputed) or is a model term. */
+  value: number | null;
+  /** The value in words with its unit: "+1.3 a race", "missing". */
+  valueText: string;
+  /**
+   * The effect in expected finishing positions: negative = finishes higher up (better) than
+   * without this reason, e.g. -0.8 means about 0.8 places better.
+   */
+  effect: number;
+  /** The effect in words: "≈ 0.8 places better". */
+  effectText: string;
+  /** One sentence: "team's places gained from the grid, last 20 starts: +1.3 a race, ≈ 0.8 places better than the grid suggests". */
+  text: string;
+}
+
 export interface DriverForecast {
   driverId: number;
   constructorId: number;
@@ -28,6 +53,8 @@ export interface DriverForecast {
   /** Share of this driver's features that were observed (not imputed), 0..1. */
   featureCoverage: number;
   imputedCount: number;
+  /** The biggest reasons (at most 3), from the model itself; absent for forecasters without a model (baselines). */
+  reasons?: ForecastReason[];
 }
 
 export interface RaceForecast {
@@ -36,6 +63,13 @@ export interface RaceForecast {
   asOf: Date;
   modelVersion: string;
   drivers: DriverForecast[];
+  /**
+   * Pairwise P(i finishes ahead of j), in `drivers` order: headToHead[i][j] is the share of sampled
+   * orders where drivers[i] finished ahead of drivers[j] (a classified finisher is ahead of a
+   * retirement), so headToHead[i][j] + headToHead[j][i] = 1; the diagonal is 0. Absent when the
+   * forecaster does not sample orders.
+   */
+  headToHead?: number[][];
 }
 
 /** Anything that can forecast a race as of an instant: the trained model, or a baseline. */

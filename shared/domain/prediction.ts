@@ -1,3 +1,4 @@
+import type { ForecastReason } from './forecast.js';
 import type { FreezePolicy, SessionType } from './freeze-policy.js';
 import type { SnapshotWeather } from './weather.js';
 
@@ -22,6 +23,17 @@ export interface PredictionEntry {
   imputedCount: number;
   /** Optional strategy forecast (stops, first pit window), null until a pit-stop model fills it. */
   strategy: Record<string, unknown> | null;
+  /** The forecast's biggest reasons; null in snapshots frozen before reasons were stored (migration 015) or by a model without them. */
+  reasons: ForecastReason[] | null;
+}
+
+/**
+ * P(driver A finishes ahead of driver B) for every pair of a snapshot, from the same sampled orders
+ * as its other probabilities: p[i][j] for driverIds[i] ahead of driverIds[j] (3 decimals).
+ */
+export interface HeadToHead {
+  driverIds: number[];
+  p: number[][];
 }
 
 /**
@@ -58,6 +70,11 @@ export interface Prediction {
   entries: PredictionEntry[];
   /** The race-day forecast the freeze saw, or why it saw none; null: frozen before weather was recorded (migration 010). */
   weather: SnapshotWeather | null;
+  /** Pairwise head-to-head odds; null: frozen before they were stored (migration 015), or a forecaster that samples no orders. */
+  headToHead: HeadToHead | null;
 }
 
-export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official' | 'weather'> & { weather?: SnapshotWeather | null };
+export type NewPrediction = Omit<Prediction, 'id' | 'status' | 'recordedAt' | 'official' | 'weather' | 'headToHead'> & {
+  weather?: SnapshotWeather | null;
+  headToHead?: HeadToHead | null;
+};

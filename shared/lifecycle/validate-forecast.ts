@@ -85,6 +85,7 @@ export function validateForecast(forecast: RaceForecast, entrants: readonly numb
       featureCoverage: d.featureCoverage,
       imputedCount: d.imputedCount,
       strategy: null,
+      reasons: d.reasons ?? null,
     };
   });
   return { entries, warnings, featureCoverage, imputedCount };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
-import type { NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
+import type { ForecastReason } from '../domain/forecast.js';
+import type { HeadToHead, NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 import type { SnapshotWeather } from '../domain/weather.js';
 
 /** A snapshot's identity: one per race, model version, freeze policy and kind. */
@@ -46,6 +47,8 @@ export interface Names {
   constructors: Map<number, string>;
 }
 
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
 function mapEntry(r: Record<string, unknown>): PredictionEntry {
   return {
     driverId: Number(r.driver_id),
@@ -64,10 +67,9 @@ function mapEntry(r: Record<string, unknown>): PredictionEntry {
     featureCoverage: Number(r.feature_coverage),
     imputedCount: Number(r.imputed_count),
     strategy: (r.strategy as Record<string, unknown> | null) ?? null,
+    reasons: r.reasons == null ? null : (json(r.reasons) as ForecastReason[]),
   };
 }
-
-const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): Prediction {
   return {
@@ -91,6 +93,7 @@ function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): 
     warnings: json(r.warnings) as string[],
     entries,
     weather: r.weather == null ? null : (json(r.weather) as SnapshotWeather),
+    headToHead: r.head_to_head == null ? null : (json(r.head_to_head) as HeadToHead),
   };
 }
 
@@ -123,6 +126,7 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
           status: 'frozen',
           warnings: JSON.stringify(p.warnings),
           weather: p.weather == null ? null : JSON.stringify(p.weather),
+          head_to_head: p.headToHead == null ? null : JSON.stringify(p.headToHead),
         })
         .onConflict(['race_id', 'model_version', 'policy_key', 'kind'])
         .ignore()
@@ -152,6 +156,7 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
           feature_coverage: e.featureCoverage,
           imputed_count: e.imputedCount,
           strategy: e.strategy === null ? null : JSON.stringify(e.strategy),
+          reasons: e.reasons == null ? null : JSON.stringify(e.reasons),
         })),
       );
       return { prediction: (await this.byId(id))!, created: true };

@@ -14,11 +14,11 @@ import { addResults, buildSeason, raceNamed, resultBatch } from '../helpers/buil
 
 const entry = (driverId: number, predictedPosition: number, medianPosition: number | null): PredictionEntry => ({
   driverId, constructorId: 1, predictedPosition, expectedPosition: predictedPosition, medianPosition, gapSeconds: 0, gapLowSeconds: 0,
-  gapHighSeconds: 1, gapFlagged: false, pWin: 0.25, pPodium: 0.75, pPoints: 1, pDnf: 0.1, featureCoverage: 1, imputedCount: 0, strategy: null,
+  gapHighSeconds: 1, gapFlagged: false, pWin: 0.25, pPodium: 0.75, pPoints: 1, pDnf: 0.1, featureCoverage: 1, imputedCount: 0, strategy: null, reasons: null,
 });
 const prediction = (entries: PredictionEntry[]): Prediction => ({
   id: 1, raceId: 1, modelVersion: 'm', kind: 'forecast', clock: 'simulated', official: true, recordedAt: new Date(0), createdAt: new Date(0), freezePolicy: { kind: 'post_qualifying' }, snapshotAt: new Date(0),
-  sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [], entries, weather: null,
+  sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [], entries, weather: null, headToHead: null,
 });
 const result = (driverId: number, positionOrder: number, grid: number): RaceResult => ({
   raceId: 1, driverId, constructorId: 1, number: null, grid, position: positionOrder, positionText: String(positionOrder), positionOrder,

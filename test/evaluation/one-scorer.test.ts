@@ -49,6 +49,7 @@ describe('one scorer, one outcome model, one freeze instant', () => {
       sessionType: 'qualifying', inputsHash: '0'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, status: 'frozen', warnings: [],
       entries: checked.entries.map((e) => ({ ...e, strategy: null })),
       weather: null,
+      headToHead: null,
     };
     const live = scorePrediction(prediction, results);
     const backtest = pointMetrics([scoreRace(forecast, 2024, results)!]);

@@ -134,7 +134,7 @@ export function entriesFor(s: BuiltSeason, order: readonly number[]): Prediction
   return order.map((driverId, i) => ({
     driverId, constructorId: s.teamOf.get(driverId)!, predictedPosition: i + 1, expectedPosition: i + 1, medianPosition: i + 1,
     gapSeconds: i * 3, gapLowSeconds: i * 1.5, gapHighSeconds: i * 5 + 2, gapFlagged: false, pWin: i === 0 ? 0.5 : 0.5 / (n - 1),
-    pPodium: n <= 3 ? 1 : i < 3 ? 0.6 : 1.2 / (n - 3), pPoints: 1, pDnf: 0.08, featureCoverage: 1, imputedCount: 0, strategy: null,
+    pPodium: n <= 3 ? 1 : i < 3 ? 0.6 : 1.2 / (n - 3), pPoints: 1, pDnf: 0.08, featureCoverage: 1, imputedCount: 0, strategy: null, reasons: null,
   }));
 }
 

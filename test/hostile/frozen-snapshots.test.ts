@@ -113,7 +113,7 @@ describe.skipIf(postgres.skip || data.skip)('a frozen snapshot cannot change, on
         createPredictionsStore(sub).freeze({
           raceId: bahrain.id, modelVersion: f.modelVersion, kind: 'forecast', clock: 'simulated', createdAt: at, freezePolicy: policy, snapshotAt: at,
           sessionType: 'qualifying', inputsHash: 'b'.repeat(64), confidence: 0.5, featureCoverage: 1, imputedCount: 0, warnings: [],
-          entries: f.drivers.map((d) => ({ ...d, gapFlagged: false, strategy: null })),
+          entries: f.drivers.map((d) => ({ ...d, gapFlagged: false, strategy: null, reasons: null })),
         }),
       );
       // The savepoint is released; the transaction that froze it is still open.

@@ -93,8 +93,11 @@ export function createMemoryPredictionsStore(s: Session): PredictionsStore {
         freezePolicy: p.freezePolicy.kind === 't_minus' ? { kind: 't_minus', minutes: p.freezePolicy.minutes } : { kind: 'post_qualifying' },
         snapshotAt: p.snapshotAt, sessionType: p.sessionType, inputsHash: p.inputsHash, confidence: p.confidence, featureCoverage: p.featureCoverage,
         imputedCount: p.imputedCount, status: 'frozen', warnings: jsonb(p.warnings),
-        entries: [...p.entries].sort((a, b) => a.predictedPosition - b.predictedPosition).map((e) => ({ ...e, strategy: e.strategy === null ? null : jsonb(e.strategy) })),
+        entries: [...p.entries]
+          .sort((a, b) => a.predictedPosition - b.predictedPosition)
+          .map((e) => ({ ...e, strategy: e.strategy === null ? null : jsonb(e.strategy), reasons: e.reasons == null ? null : jsonb(e.reasons) })),
         weather: p.weather == null ? null : jsonb(p.weather),
+        headToHead: p.headToHead == null ? null : jsonb(p.headToHead),
       };
       s.write('predictions', id, { prediction, policyKey: key } satisfies StoredPrediction);
       return { prediction: copy(prediction), created: true };
