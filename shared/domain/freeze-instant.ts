@@ -19,3 +19,24 @@ export function postQualifyingFreezeAt(race: Pick<Race, 'sessions'>): Date {
   else at = sessionStartsAt(quali).getTime() + 24 * 60 * MINUTE;
   return new Date(Math.min(at, raceStartsAt.getTime()));
 }
+
+/**
+ * When a race weekend starts: first practice when its start is on record; else two days before
+ * the race day (the Friday of a Sunday race, 00:00 UTC), which is when older weekends began.
+ */
+export function weekendStartsAt(race: Pick<Race, 'sessions'>): Date {
+  const fp1 = race.sessions.fp1;
+  if (fp1) return sessionStartsAt(fp1);
+  return new Date(sessionStartsAt({ date: race.sessions.race.date, time: null }).getTime() - 2 * 24 * 60 * MINUTE);
+}
+
+/** PRE_WEEKEND_FREEZE_HOURS when unset: a day before first practice, after the previous race's result and the week's news. */
+export const PRE_WEEKEND_HOURS_DEFAULT = 24;
+
+/**
+ * The pre-weekend freeze instant, shared by the lifecycle and the pre-weekend backtest: `hours`
+ * before the weekend starts (PRE_WEEKEND_FREEZE_HOURS), so nothing of the weekend is known.
+ */
+export function preWeekendFreezeAt(race: Pick<Race, 'sessions'>, hours: number): Date {
+  return new Date(weekendStartsAt(race).getTime() - hours * 60 * MINUTE);
+}

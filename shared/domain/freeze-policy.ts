@@ -1,14 +1,19 @@
-import { postQualifyingFreezeAt } from './freeze-instant.js';
+import { postQualifyingFreezeAt, preWeekendFreezeAt } from './freeze-instant.js';
 import { sessionStartsAt, type Race } from './reference.js';
 
 /**
  * When a race's forecast is frozen (PREDICTION_FREEZE_POLICY): once qualifying is over, or N
- * minutes before the race start.
+ * minutes before the race start. pre_weekend is the second forecast of every race, frozen N
+ * hours before first practice by the pre-weekend model (PRE_WEEKEND_FREEZE_HOURS), beside
+ * the configured policy's.
  */
-export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number };
+export type FreezePolicy = { kind: 'post_qualifying' } | { kind: 't_minus'; minutes: number } | { kind: 'pre_weekend'; hours: number };
 
-/** The last session whose outcome a snapshot includes: qualifying (post_qualifying) or none after it (t_minus). */
-export type SessionType = 'qualifying' | 'pre_race';
+/**
+ * The last session whose outcome a snapshot includes: qualifying (post_qualifying), none after
+ * it (t_minus), or none of the weekend (pre_weekend).
+ */
+export type SessionType = 'qualifying' | 'pre_race' | 'pre_weekend';
 
 const MINUTE = 60_000;
 
@@ -26,6 +31,7 @@ export interface FreezeWindow {
  */
 export function freezeWindow(race: Race, policy: FreezePolicy): FreezeWindow {
   const raceStartsAt = sessionStartsAt(race.sessions.race);
+  if (policy.kind === 'pre_weekend') return { allowedAt: preWeekendFreezeAt(race, policy.hours), sessionType: 'pre_weekend', raceStartsAt };
   if (policy.kind === 't_minus') {
     return { allowedAt: new Date(raceStartsAt.getTime() - policy.minutes * MINUTE), sessionType: 'pre_race', raceStartsAt };
   }
@@ -33,7 +39,8 @@ export function freezeWindow(race: Race, policy: FreezePolicy): FreezeWindow {
 }
 
 /** A policy as the database keys it (predictions.policy_key): one official snapshot per race and key. */
-export const policyKey = (policy: FreezePolicy): string => (policy.kind === 't_minus' ? `t_minus:${policy.minutes}` : policy.kind);
+export const policyKey = (policy: FreezePolicy): string =>
+  policy.kind === 't_minus' ? `t_minus:${policy.minutes}` : policy.kind === 'pre_weekend' ? `pre_weekend:${policy.hours * 60}` : policy.kind;
 
 export type FreezeStatus = 'frozen' | 'open' | 'waiting' | 'missed';
 

@@ -1,4 +1,4 @@
-import { postQualifyingFreezeAt } from './freeze-instant.js';
+import { postQualifyingFreezeAt, PRE_WEEKEND_HOURS_DEFAULT, weekendStartsAt } from './freeze-instant.js';
 import { sessionStartsAt, type Race } from './reference.js';
 
 /**
@@ -16,6 +16,8 @@ export interface HistoryRace {
   raceStart: Date;
   qualiStart: Date;
   sprintStart: Date | null;
+  /** When the weekend starts (first practice; freeze-instant.ts weekendStartsAt). */
+  weekendStart: Date;
   /** The post-qualifying freeze instant (freeze-instant.ts). */
   freezeAt: Date;
 }
@@ -87,12 +89,16 @@ export function toHistoryRace(race: Race, roundsInSeason: number): HistoryRace {
     raceStart: sessionStartsAt(race.sessions.race),
     qualiStart: qualifyingStartsAt(race),
     sprintStart: race.sessions.sprint ? sessionStartsAt(race.sessions.sprint) : null,
+    weekendStart: weekendStartsAt(race),
     freezeAt: postQualifyingFreezeAt(race),
   };
 }
 
 /** The instant a race is forecast at: the lifecycle's post-qualifying freeze. */
 export const postQualifyingFreeze = (race: Pick<HistoryRace, 'freezeAt'>): Date => race.freezeAt;
+
+/** The instant a race's pre-weekend forecast is made: `hours` before its weekend starts (freeze-instant.ts preWeekendFreezeAt). */
+export const preWeekendFreeze = (race: Pick<HistoryRace, 'weekendStart'>, hours = PRE_WEEKEND_HOURS_DEFAULT): Date => new Date(race.weekendStart.getTime() - hours * 3_600_000);
 
 /** Keeps only what was known strictly before `asOf` (results and standings of races that started before it). */
 export function historyAsOf(h: History, asOf: Date): History {

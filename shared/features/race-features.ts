@@ -186,9 +186,9 @@ export function computeRaceFeatures(ix: HistoryIndex, raceId: number, asOf: Date
 
   let entries: { driverId: number; constructorId: number }[] = quali.map((q) => ({ driverId: q.driverId, constructorId: q.constructorId }));
   if (entries.length === 0) {
-    // No qualifying yet: the latest known race's line-up.
-    const seasonPast = (ix.seasonRaces.get(race.season) ?? []).filter((r) => r.raceStart.getTime() < t && r.id !== raceId);
-    const latest = seasonPast.at(-1);
+    // No qualifying yet: the latest known race's line-up (before round 1, the previous season's last).
+    const known = (season: number) => (ix.seasonRaces.get(season) ?? []).filter((r) => r.raceStart.getTime() < t && r.id !== raceId && ix.byRace.has(r.id));
+    const latest = known(race.season).at(-1) ?? known(race.season - 1).at(-1);
     entries = latest ? (ix.byRace.get(latest.id) ?? []).map((r) => ({ driverId: r.driverId, constructorId: r.constructorId })) : [];
   }
   const fieldSize = Math.max(1, entries.length);

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { backtestCommand } from './backtest.js';
 import { backtestPitsCommand } from './backtest-pits.js';
 import { backtestLiveCommand } from './backtest-live.js';
+import { backtestPreWeekendCommand } from './backtest-pre-weekend.js';
 import { ingestCommand } from './ingest.js';
 import { liveCommand } from './live.js';
 import { migrateCommand } from './migrate.js';
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   schedule: scheduleCommand,
   'backtest-pits': backtestPitsCommand,
   'backtest-live': backtestLiveCommand,
+  'backtest-pre-weekend': backtestPreWeekendCommand,
   train: trainCommand,
   backtest: backtestCommand,
 };

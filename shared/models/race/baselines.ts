@@ -33,9 +33,17 @@ export interface SlotTable {
 
 /** Frequencies by qualifying slot over past races (their qualifying joined with their results). */
 export function fitSlotTable(races: Iterable<{ qualifying: readonly HistoryQualifying[]; results: readonly HistoryResult[] }>): SlotTable {
+  return fitSlotTableBy([...races].map(({ qualifying, results }) => ({ slots: new Map(qualifying.map((x) => [x.driverId, x.position])), results })));
+}
+
+/**
+ * Frequencies by slot over past races, for any slot of a driver known before the race (the
+ * qualifying position; the championship rank or the previous race's finish for the pre-weekend
+ * baselines). A starter without a slot counts at the back of the field.
+ */
+export function fitSlotTableBy(races: Iterable<{ slots: ReadonlyMap<number, number>; results: readonly HistoryResult[] }>): SlotTable {
   const slots: Slot[] = [];
-  for (const { qualifying, results } of races) {
-    const q = new Map(qualifying.map((x) => [x.driverId, x.position]));
+  for (const { slots: q, results } of races) {
     if (q.size === 0) continue;
     for (const o of raceOutcome(results)) {
       const slot = q.get(o.driverId) ?? results.length;
@@ -88,9 +96,9 @@ export function slotRate(table: SlotTable, slot: number, k: 'win' | 'podium' | '
   return s.n ? (s[k] + 0.1) / (s.n + 1) : 0.01;
 }
 
-export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable): DriverForecast[] {
+/** A slot baseline's forecast; `slotOf` is each entrant's slot (features order), the grid slot unless given. */
+export function baselinePrediction(kind: BaselineKind, features: RaceFeatures, table: SlotTable, gapTable: GapTable, slotOf: readonly number[] = gridSlots(features)): DriverForecast[] {
   const n = features.drivers.length;
-  const slotOf = gridSlots(features);
   const stat = (i: number) => slotStat(table, slotOf[i]!);
   const rate = (i: number, k: 'win' | 'podium' | 'top10' | 'dnf') => slotRate(table, slotOf[i]!, k);
   // Both slot baselines read the slot's past finishes; grid order is its own slot.

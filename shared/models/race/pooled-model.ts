@@ -4,7 +4,7 @@ import { ConflictError } from '../../errors.js';
 import type { RaceFeatures } from '../../features/race-features.js';
 import { gridSlots, slotRate, type SlotTable } from './baselines.js';
 import { poolDnf, poolStrengths, type PoolCoefficients, type PoolEvidence, type PoolInputsOf } from './pool.js';
-import { driverForecasts, rawOutputs, type RaceModel } from './race-model.js';
+import { driverForecasts, rawOutputs, type RaceModel, type RaceModelSpec } from './race-model.js';
 import { simulateRace } from './simulate.js';
 
 /**
@@ -70,7 +70,12 @@ export function poolEvidence(raceId: number, features: RaceFeatures, inputs: Poo
 export const POOL_BAD_RACE = 0.1;
 
 export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs = poolInputs(model, features)): DriverForecast[] {
-  const { gapTable, samples, featureNames: names, gapInterval } = model.spec;
+  return simulatePool(model.spec, pool, features, inputs);
+}
+
+/** A pool's strengths and DNF probabilities through the simulation: the forecast entries of any pooled model. */
+export function simulatePool(spec: Pick<RaceModelSpec, 'gapTable' | 'samples' | 'featureNames' | 'gapInterval'>, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs: PoolInputs): DriverForecast[] {
+  const { gapTable, samples, featureNames: names, gapInterval } = spec;
   const sim = simulateRace({
     ...(gapInterval ? { gapInterval } : {}),
     strengths: poolStrengths(pool, inputs),
