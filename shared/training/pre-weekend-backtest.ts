@@ -1,12 +1,11 @@
 import type { RaceForecast } from '../domain/forecast.js';
 import type { History } from '../domain/history.js';
-import { computeRaceFeatures, indexHistory, type RaceFeatures } from '../features/race-features.js';
+import { indexHistory } from '../features/race-features.js';
 import { fitSlotTableBy } from '../models/race/baselines.js';
 import { fitGapTable } from '../models/race/gap-table.js';
 import { baselineSlots, preWeekendBaselinePrediction, preWeekendBaselines, type PreWeekendBaseline } from '../models/pre-weekend/baselines.js';
-import { newPreWeekendLearner, predictPreWeekend, preWeekendEvidence } from '../models/pre-weekend/model.js';
+import { predictPreWeekend, preWeekendWalk } from '../models/pre-weekend/model.js';
 import { poolSummary, type PoolSummary } from '../models/race/pool.js';
-import { preWeekendFreeze } from '../domain/history.js';
 import { scoreRace, summarise, type MetricReport, type ScoredRace } from '../evaluation/score-race.js';
 
 /**
@@ -53,26 +52,18 @@ export function runPreWeekendBacktest(history: History, options: PreWeekendBackt
   const { fromSeason, toSeason, hours, slotSeasons = 8, resamples = 1000 } = options;
   const warmupFrom = options.warmupFrom ?? fromSeason - 10;
   const ix = indexHistory(history);
-  const learner = newPreWeekendLearner();
   const scored = Object.fromEntries(preWeekendCompetitors.map((c) => [c, [] as ScoredRace[]])) as Record<PreWeekendCompetitor, ScoredRace[]>;
   const forecasts = Object.fromEntries(preWeekendCompetitors.map((c) => [c, [] as RaceForecast[]])) as Record<PreWeekendCompetitor, RaceForecast[]>;
   // Each past race's baseline slots, as of its own freeze: what the slot lookups learn from.
   const slotsOf = new Map<PreWeekendBaseline, Map<number, Map<number, number>>>(preWeekendBaselines.map((k) => [k, new Map()]));
   const poolBySeason: Record<string, PoolSummary> = {};
-  const races = [...history.races].filter((r) => r.season >= warmupFrom && r.season <= toSeason).sort((a, b) => a.raceStart.getTime() - b.raceStart.getTime());
+  const races = history.races.filter((r) => r.season >= warmupFrom && r.season <= toSeason);
   const done: number[] = [];
-  for (const race of races) {
+  for (const { race, features, before } of preWeekendWalk(ix, races, hours)) {
     const results = ix.byRace.get(race.id) ?? [];
-    let features: RaceFeatures;
-    try {
-      features = computeRaceFeatures(ix, race.id, preWeekendFreeze(race, hours));
-    } catch {
-      continue;
-    }
-    if (features.drivers.length < 2) continue;
     const slots = new Map(preWeekendBaselines.map((k) => [k, baselineSlots(k, ix, features)]));
     if (race.season >= fromSeason && results.length) {
-      if (!(String(race.season) in poolBySeason)) poolBySeason[String(race.season)] = poolSummary(learner.current());
+      if (!(String(race.season) in poolBySeason)) poolBySeason[String(race.season)] = poolSummary(before);
       const t = features.asOf.getTime();
       const past = done.filter((id) => {
         const r = ix.races.get(id)!;
@@ -80,7 +71,7 @@ export function runPreWeekendBacktest(history: History, options: PreWeekendBackt
       });
       const gapTable = fitGapTable(past.map((id) => ix.byRace.get(id) ?? []));
       const made: Record<PreWeekendCompetitor, RaceForecast['drivers']> = {
-        model: predictPreWeekend(learner.current(), features, gapTable),
+        model: predictPreWeekend(before, features, gapTable),
         ...(Object.fromEntries(
           preWeekendBaselines.map((k) => {
             const table = fitSlotTableBy(past.map((id) => ({ slots: slotsOf.get(k)!.get(id)!, results: ix.byRace.get(id) ?? [] })));
@@ -98,7 +89,6 @@ export function runPreWeekendBacktest(history: History, options: PreWeekendBackt
       options.onRace?.(`${race.season} R${race.round}`);
     }
     if (results.length) {
-      learner.observe(preWeekendEvidence(features, results));
       for (const k of preWeekendBaselines) slotsOf.get(k)!.set(race.id, new Map(features.drivers.map((d, i) => [d.driverId, slots.get(k)![i]!])));
       done.push(race.id);
     }
