@@ -52,9 +52,19 @@ export function currentForecaster(app: AppContext, options: { trainedBefore?: nu
       .map((v, i) => ({ v, i, through: dataThrough(v) }))
       .sort((a, b) => b.through - a.through || a.i - b.i)[0]?.v;
     if (!usable) return baseline;
-    return { version: usable.version, forecast: async (raceId, at) => (await load(usable.version, usable.artifactUri)).forecast(raceId, at) };
+    return { version: usable.version, forecast: async (raceId, at, more) => (await load(usable.version, usable.artifactUri)).forecast(raceId, at, more) };
   };
   current.invalidate = () => versionList.delete('race');
+  current.byVersion = async (version) => {
+    if (version === baseline.version) return baseline;
+    const v = (await versionList.get('race', () => app.repo.modelVersions.list('race', 200))).find((x) => x.version === version) ?? (await app.repo.modelVersions.byVersion('race', version));
+    if (!v) return undefined;
+    try {
+      return await load(v.version, v.artifactUri);
+    } catch {
+      return undefined; // its artifacts are gone or unreadable: the caller falls back to the current version
+    }
+  };
   return current;
 }
 

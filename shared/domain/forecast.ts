@@ -1,3 +1,5 @@
+import type { GridChange } from './grid-change.js';
+
 /**
  * A pre-race forecast for one race, as the model produces it and the prediction
  * lifecycle freezes it. Probabilities are coherent across the field: over the starters
@@ -72,10 +74,16 @@ export interface RaceForecast {
   headToHead?: number[][];
 }
 
+/** How a forecast may be asked to differ from the freeze's: a what-if's changed grid (never frozen). */
+export interface ForecastOptions {
+  /** Applied to the race's qualifying classification (the grid proxy) before anything reads it. */
+  gridChanges?: readonly GridChange[];
+}
+
 /** Anything that can forecast a race as of an instant: the trained model, or a baseline. */
 export interface Forecaster {
   readonly version: string;
-  forecast(raceId: number, asOf: Date): Promise<RaceForecast>;
+  forecast(raceId: number, asOf: Date, options?: ForecastOptions): Promise<RaceForecast>;
 }
 
 /**
@@ -83,4 +91,8 @@ export interface Forecaster {
  * (trained on seasons before it, and having learnt no race that started at or after it);
  * without `asOf`, the latest. `invalidate` drops a cached version list (after an update).
  */
-export type CurrentForecaster = ((asOf?: Date) => Promise<Forecaster>) & { invalidate?: () => void };
+export type CurrentForecaster = ((asOf?: Date) => Promise<Forecaster>) & {
+  invalidate?: () => void;
+  /** A registered version by name, if it can still be loaded (a what-if re-asks the model of a frozen snapshot). */
+  byVersion?: (version: string) => Promise<Forecaster | undefined>;
+};

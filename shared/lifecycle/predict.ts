@@ -12,6 +12,7 @@ import type { PredictionRef } from '../repository/predictions-store.js';
 import type { Race } from '../domain/reference.js';
 import { forecastConfidence, validateForecast } from './validate-forecast.js';
 import { weatherAtFreeze } from './freeze-weather.js';
+import { snapshotHeadToHead } from '../domain/head-to-head.js';
 import type { RaceWeatherRefresh } from '../domain/weather.js';
 
 export interface RaceRef {
@@ -154,6 +155,7 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
       entries: checked.entries.map((e) => ({ ...e, strategy: strategy as PredictionEntry['strategy'] })),
       // Not in inputsHash: no model reads it yet (the hash covers what the forecast was built from); the row is immutable anyway.
       weather,
+      headToHead: snapshotHeadToHead(forecast),
     }),
   );
 }

@@ -1,4 +1,5 @@
-import type { DriverForecast, Forecaster, RaceForecast } from '../domain/forecast.js';
+import type { DriverForecast, ForecastOptions, Forecaster, RaceForecast } from '../domain/forecast.js';
+import { applyGridChanges } from '../domain/grid-change.js';
 import type { Repository } from '../repository/index.js';
 
 /**
@@ -12,8 +13,9 @@ export class QualifyingOrderForecaster implements Forecaster {
   readonly version = 'qualifying-order-v1';
   constructor(private readonly repo: Repository) {}
 
-  async forecast(raceId: number, asOf: Date): Promise<RaceForecast> {
-    const quali = [...(await this.repo.reference.qualifying(raceId))].sort((a, b) => a.position - b.position);
+  /** A what-if's changed grid is simply the new order (no model to ask). */
+  async forecast(raceId: number, asOf: Date, options: ForecastOptions = {}): Promise<RaceForecast> {
+    const quali = applyGridChanges(await this.repo.reference.qualifying(raceId), options.gridChanges ?? []);
     const n = quali.length;
     const topK = (k: number, scale: number) => {
       const raw = quali.map((_, i) => 1 / (1 + Math.exp((i + 1 - k - 0.5) / scale)));

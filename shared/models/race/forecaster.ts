@@ -2,12 +2,14 @@ import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import type { Forecaster, RaceForecast } from '../../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { History } from '../../domain/history.js';
+import { applyGridChanges, type GridChange } from '../../domain/grid-change.js';
 import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, featureNames, indexHistory, type RaceFeatures } from '../../features/race-features.js';
 import type { Repository } from '../../repository/index.js';
 import { baselinePrediction, fitSlotTable, type BaselineKind } from './baselines.js';
 import { fitGapTable } from './gap-table.js';
 import { learnerOf, type PoolArtifact } from './pool-artifacts.js';
-import { predictPooled } from './pooled-model.js';
+import { poolInputs } from './pooled-model.js';
+import { explainedPooledForecast } from './attribution.js';
 import { predictRace, type RaceModel } from './race-model.js';
 
 type ForecastRepo = Pick<Repository, 'races' | 'history'>;
@@ -22,10 +24,18 @@ async function historyFor(repo: ForecastRepo, raceId: number, asOf: Date, season
   return { race, history };
 }
 
-/** A race's features as of an instant, from the database: what a freeze at `asOf` reads, and what the post-race update learns from. */
-export async function raceFeaturesAsOf(repo: ForecastRepo, raceId: number, asOf: Date): Promise<RaceFeatures> {
+/**
+ * A race's features as of an instant, from the database: what a freeze at `asOf` reads, and what
+ * the post-race update learns from; with `gridChanges`, of the race's qualifying as changed (what-if).
+ */
+export async function raceFeaturesAsOf(repo: ForecastRepo, raceId: number, asOf: Date, gridChanges: readonly GridChange[] = []): Promise<RaceFeatures> {
   const { history } = await historyFor(repo, raceId, asOf, HISTORY_SEASONS);
-  return computeRaceFeatures(indexHistory(history), raceId, asOf);
+  return computeRaceFeatures(indexHistory(gridChanges.length ? withGridChanges(history, raceId, gridChanges) : history), raceId, asOf);
+}
+
+function withGridChanges(history: History, raceId: number, changes: readonly GridChange[]): History {
+  const others = history.qualifying.filter((q) => q.raceId !== raceId);
+  return { ...history, qualifying: [...others, ...applyGridChanges(history.qualifying.filter((q) => q.raceId === raceId), changes)] };
 }
 
 function entryListOrThrow(raceId: number, asOf: Date, n: number): void {
@@ -45,7 +55,7 @@ export function createRaceForecaster({ repo, model, version, pool = null }: { re
   const coefficients = pool ? learnerOf(pool).current() : null;
   return {
     version,
-    async forecast(raceId, asOf): Promise<RaceForecast> {
+    async forecast(raceId, asOf, options = {}): Promise<RaceForecast> {
       if (pool?.through && new Date(pool.through.raceStart) >= asOf) {
         const t = pool.through;
         throw new ConflictError(`model ${version} has learnt the result of ${t.season} round ${t.round}, which started at or after this freeze (${asOf.toISOString()}); a forecast by it would have seen the outcome`, {
@@ -54,10 +64,12 @@ export function createRaceForecaster({ repo, model, version, pool = null }: { re
           learntThrough: t,
         });
       }
-      const features = await raceFeaturesAsOf(repo, raceId, asOf);
+      const features = await raceFeaturesAsOf(repo, raceId, asOf, options.gridChanges);
       entryListOrThrow(raceId, asOf, features.drivers.length);
-      const drivers = coefficients ? predictPooled(model, coefficients, features) : predictRace(model, features);
-      return { raceId, asOf, modelVersion: version, drivers };
+      // A network without a pool has no grid terms to explain against: no reasons, no head-to-head.
+      if (!coefficients) return { raceId, asOf, modelVersion: version, drivers: predictRace(model, features) };
+      const { drivers, headToHead } = explainedPooledForecast(model, coefficients, features, poolInputs(model, features));
+      return { raceId, asOf, modelVersion: version, drivers, headToHead };
     },
   };
 }

@@ -27,6 +27,17 @@ export interface SimulationInput {
   keepGapSamples?: boolean;
 }
 
+/** The simulated field: per-driver outputs, and (when asked) who finished ahead of whom. */
+export interface SimulatedField {
+  drivers: SimulatedDriver[];
+  /**
+   * headToHead[i][j]: the share of sampled orders in which driver i finished ahead of driver j
+   * (input order; a classified finisher is ahead of a retirement). The same samples as every
+   * other probability, so headToHead[i][j] + headToHead[j][i] = 1; the diagonal is 0.
+   */
+  headToHead: number[][] | null;
+}
+
 export interface SimulatedDriver {
   predictedPosition: number;
   expectedPosition: number;
@@ -42,8 +53,15 @@ export interface SimulatedDriver {
   gapSamples?: number[];
 }
 
-export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], badRace = 0, keepGapSamples = false }: SimulationInput): SimulatedDriver[] {
+export function simulateRace(input: SimulationInput): SimulatedDriver[] {
+  return simulateField(input).drivers;
+}
+
+/** simulateRace, with the pairwise head-to-head shares of the same sampled orders when `headToHead` is set. */
+export function simulateField({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], badRace = 0, keepGapSamples = false, headToHead = false }: SimulationInput & { headToHead?: boolean }): SimulatedField {
   const n = strengths.length;
+  // ahead[i * n + j]: samples in which driver i finished ahead of driver j.
+  const ahead = headToHead ? new Uint32Array(n * n) : null;
   const weakest = Math.min(...strengths);
   const rand = seededRandom(seed);
   const win = new Float64Array(n);
@@ -65,6 +83,12 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
       keys[i] = strength - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
     }
     order.sort((a, b) => keys[b]! - keys[a]!);
+    if (ahead) {
+      for (let p = 0; p < n; p++) {
+        const row = order[p]! * n;
+        for (let q = p + 1; q < n; q++) ahead[row + order[q]!]!++;
+      }
+    }
     for (let p = 0; p < n; p++) {
       const i = order[p]!;
       posSum[i]! += p + 1;
@@ -106,7 +130,10 @@ export function simulateRace({ strengths, pDnf, gapTable, samples, seed, gapInte
       ...(keepGapSamples ? { gapSamples: g } : {}),
     };
   });
-  return monotoneGaps(drivers, ranking);
+  return {
+    drivers: monotoneGaps(drivers, ranking),
+    headToHead: ahead ? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => ahead[i * n + j]! / samples)) : null,
+  };
 }
 
 /**
