@@ -39,7 +39,7 @@ export interface ReadApiDeps {
 
 /** Frozen snapshots never change, nor does which one is official once one is. */
 const SNAPSHOT_CACHE = 'public, max-age=300, stale-while-revalidate=60';
-const LISTING_CACHE = 'public, max-age=60';
+export const LISTING_CACHE = 'public, max-age=60';
 
 export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
   const { repo } = deps;

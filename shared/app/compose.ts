@@ -30,6 +30,7 @@ import type { Scheduler } from '../scheduler/port.js';
 import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
 import { ingestJolpica } from '../ingest/api/api-ingest.js';
 import { createLiveApi } from '../api/live-routes.js';
+import { createAnalyticsApi } from '../api/analytics-routes.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
 import type { LiveBus } from '../live/live-bus.js';
@@ -146,6 +147,7 @@ export function createComposition(deps: CompositionDeps) {
           scheduler: sharedScheduler,
         }),
         ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
+        ...createAnalyticsApi({ repo: app.repo }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),
       ];

@@ -28,7 +28,7 @@ export function timingMs(text: string | null | undefined): number | null {
 }
 
 /** Each lap's field median lap time (the upper one of an even count), over the cars that have a time for it. */
-export function fieldLapMedians(laps: readonly Lap[]): Map<number, number> {
+export function fieldLapMedians(laps: readonly Pick<Lap, 'lap' | 'timeMs'>[]): Map<number, number> {
   const byLap = new Map<number, number[]>();
   for (const l of laps) if (l.timeMs) byLap.set(l.lap, [...(byLap.get(l.lap) ?? []), l.timeMs]);
   return new Map([...byLap].map(([lap, ts]) => [lap, [...ts].sort((a, b) => a - b)[ts.length >> 1]!]));

@@ -14,6 +14,37 @@ export function mean(xs: readonly number[]): number {
   return s / xs.length;
 }
 
+/** The median (the mean of the middle two of an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Sample standard deviation (n − 1); NaN under 2 values. */
+export function standardDeviation(xs: readonly number[]): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** Least-squares slope of ys on xs (NaN under 3 points, or when every x is the same). */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  assertSameLength(xs, ys);
+  const n = xs.length;
+  if (n < 3) return NaN;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : NaN;
+}
+
 /** Mean absolute error between paired arrays. */
 export function mae(predicted: readonly number[], actual: readonly number[]): number {
   assertSameLength(predicted, actual);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { countUpTo, decisionTimes, lapEnds, statusOfDigit, type TimedInput, type TrackEvent } from './decision-point.js';
 import { labelsAt, stopLaps, type LapLabels, type PitLap } from './labels.js';
+import { median, slope } from '../evaluation/metrics.js';
 
 /**
  * Lap features for the pit-stop model. The features of lap t are those of the decision
@@ -117,12 +118,8 @@ export interface BuildOptions {
   marginMs?: number;
 }
 
-export const median = (xs: number[]) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+// The metrics' one median and slope (shared/evaluation/metrics.ts); median is re-exported for the pit tests.
+export { median };
 const clip = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : 0);
 const has = (status: string | null, digit: string) => (status ?? '').includes(digit);
 const compoundIndex: Record<string, number> = { SOFT: 8, MEDIUM: 9, HARD: 10, INTERMEDIATE: 11, WET: 12 };
@@ -136,21 +133,6 @@ interface Row {
   index: number;
   endMs: number;
   lap: PitLap;
-}
-
-/** Least-squares slope of ys on xs (NaN under 3 points). */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 3) return NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-  }
-  return sxx > 0 ? sxy / sxx : NaN;
 }
 
 /**

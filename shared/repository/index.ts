@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createAnalyticsStore, type AnalyticsStore } from './analytics-store.js';
 import { createEvaluationsStore, type EvaluationsStore } from './evaluations-store.js';
 import { createFreezeAttemptsStore, type FreezeAttemptsStore } from './freeze-attempts-store.js';
 import { createHistoryStore, type HistoryStore } from './history-store.js';
@@ -31,6 +32,8 @@ export interface Repository {
   weather: WeatherStore;
   liveTicks: LiveTicksStore;
   liveTiming: LiveTimingStore;
+  /** The driver and team analytics' season reads. */
+  analytics: AnalyticsStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -48,6 +51,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     weather: createWeatherStore(db),
     liveTicks: createLiveTicksStore(db),
     liveTiming: createLiveTimingStore(db),
+    analytics: createAnalyticsStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

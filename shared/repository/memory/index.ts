@@ -1,4 +1,5 @@
 import type { Repository } from '../index.js';
+import { analyticsStoreOver } from '../analytics-store.js';
 import { createMemoryHistoryStore, createMemoryRacesStore } from './calendar.js';
 import { createMemoryFreezeAttemptsStore } from './freeze-attempts.js';
 import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
@@ -28,10 +29,12 @@ export function createMemoryRepository(options: MemoryRepositoryOptions = {}): R
 }
 
 function over(session: Session): Repository {
+  const races = createMemoryRacesStore(session);
+  const reference = createMemoryReferenceStore(session);
   return {
-    races: createMemoryRacesStore(session),
+    races,
     ingestionRuns: createMemoryIngestionRunsStore(session),
-    reference: createMemoryReferenceStore(session),
+    reference,
     predictions: createMemoryPredictionsStore(session),
     evaluations: createMemoryEvaluationsStore(session),
     freezeAttempts: createMemoryFreezeAttemptsStore(session),
@@ -41,6 +44,7 @@ function over(session: Session): Repository {
     weather: createMemoryWeatherStore(session),
     liveTicks: createMemoryLiveTicksStore(session),
     liveTiming: createMemoryLiveTimingStore(session),
+    analytics: analyticsStoreOver(races, reference),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };
 }
