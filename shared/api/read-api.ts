@@ -12,6 +12,7 @@ import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { Repository } from '../repository/index.js';
 import type { FreezeRefusals } from '../repository/freeze-attempts-store.js';
 import { seasonReliability } from './season-reliability.js';
+import { teammatePairs } from '../domain/head-to-head.js';
 import { jobsStatus } from './jobs-status.js';
 import type { Scheduler } from '../scheduler/port.js';
 import { readRoutes as r } from './read-routes.js';
@@ -312,7 +313,11 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
       featureCoverage: e.featureCoverage,
       imputedCount: e.imputedCount,
       strategy: e.strategy,
+      reasons: e.reasons,
     })),
+    teammates: p.headToHead
+      ? teammatePairs(p.headToHead, p.entries).map((t) => ({ constructorId: t.constructorId, team: names.constructors.get(t.constructorId) ?? String(t.constructorId), a: person(names, t.a), b: person(names, t.b), pAhead: t.pAhead }))
+      : null,
     weather: p.weather?.forecast ?? null,
     weatherReason: p.weather ? p.weather.reason : 'frozen before pitwall recorded the weather a freeze saw',
   };
@@ -392,6 +397,9 @@ export async function seasonMetrics(repo: Repository, season: number, policy: Fr
 }
 
 export type { HttpRequest };
+
+/** A driver as the API names one. */
+export const person = (names: Names, driverId: number) => ({ driverId, driver: names.drivers.get(driverId)?.name ?? String(driverId), code: names.drivers.get(driverId)?.code ?? null });
 
 /** Driver and team as the API shows them, by id, with the ids kept beside the names. */
 function who(names: Names, x: { driverId: number; constructorId: number }) {

@@ -117,6 +117,26 @@ const raceEntrant = z.object({
   team: z.string(),
 });
 
+/** One reason a forecast says what it says (shared/domain/forecast.ts ForecastReason). */
+export const forecastReason = z.object({
+  feature: z.string().describe('a feature name, or a model term such as teamOffset'),
+  label: z.string(),
+  value: z.number().nullable().describe("the feature's value in its own unit; null: unknown (imputed)"),
+  valueText: z.string(),
+  effect: z.number().describe('expected finishing places it moves the driver against the grid: negative = further up'),
+  effectText: z.string(),
+  text: z.string().describe('the reason in one sentence'),
+});
+
+/** A team's two drivers and P(the first finishes ahead of the second), from the snapshot's sampled orders. */
+export const teammateHeadToHead = z.object({
+  constructorId: z.number().int(),
+  team: z.string(),
+  a: z.object({ driverId: z.number().int(), driver: z.string(), code: z.string().nullable() }),
+  b: z.object({ driverId: z.number().int(), driver: z.string(), code: z.string().nullable() }),
+  pAhead: z.number().describe('P(a finishes ahead of b); P(b ahead of a) = 1 − pAhead'),
+});
+
 export const predictionEntry = raceEntrant.extend({
   qualifyingPosition: z.number().int().nullable().describe('the qualifying classification the forecast was frozen with (null: not classified)'),
   predictedPosition: z.number().int(),
@@ -132,6 +152,7 @@ export const predictionEntry = raceEntrant.extend({
   featureCoverage: z.number(),
   imputedCount: z.number().int(),
   strategy: z.record(z.string(), z.unknown()).nullable(),
+  reasons: z.array(forecastReason).nullable().describe('the biggest reasons (at most 3) against what the grid slot alone would say; [] when none matters; null: frozen before reasons were stored, or by a baseline'),
 });
 
 const weatherHour = z.object({
@@ -176,6 +197,7 @@ export const predictionBody = z.object({
   status: z.literal('frozen'),
   warnings: z.array(z.string()),
   entries: z.array(predictionEntry),
+  teammates: z.array(teammateHeadToHead).nullable().describe('each team\'s P(one driver finishes ahead of the other); null: frozen before head-to-head odds were stored (any pair: /predictions/{raceId}/head-to-head)'),
   weather: snapshotWeather.nullable().describe('the race-day forecast (Open-Meteo) the freeze saw; null: none, see weatherReason'),
   weatherReason: z.string().nullable().describe('why weather is null (no forecast in range or stored, a failed fetch, frozen before weather was recorded), or what went wrong with the fresh fetch when an older forecast was used'),
 });
