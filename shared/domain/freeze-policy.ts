@@ -38,9 +38,22 @@ export function freezeWindow(race: Race, policy: FreezePolicy): FreezeWindow {
   return { allowedAt: postQualifyingFreezeAt(race), sessionType: 'qualifying', raceStartsAt };
 }
 
+/** The minutes a policy stores beside its kind (predictions.freeze_minutes); null for post_qualifying. */
+export const policyMinutes = (policy: FreezePolicy): number | null =>
+  policy.kind === 't_minus' ? policy.minutes : policy.kind === 'pre_weekend' ? policy.hours * 60 : null;
+
+/** A policy from its stored kind and minutes. */
+export function storedPolicy(kind: string, minutes: number | null): FreezePolicy {
+  if (kind === 't_minus') return { kind, minutes: Number(minutes) };
+  if (kind === 'pre_weekend') return { kind, hours: Number(minutes) / 60 };
+  return { kind: 'post_qualifying' };
+}
+
 /** A policy as the database keys it (predictions.policy_key): one official snapshot per race and key. */
-export const policyKey = (policy: FreezePolicy): string =>
-  policy.kind === 't_minus' ? `t_minus:${policy.minutes}` : policy.kind === 'pre_weekend' ? `pre_weekend:${policy.hours * 60}` : policy.kind;
+export const policyKey = (policy: FreezePolicy): string => {
+  const minutes = policyMinutes(policy);
+  return minutes === null ? policy.kind : `${policy.kind}:${minutes}`;
+};
 
 export type FreezeStatus = 'frozen' | 'open' | 'waiting' | 'missed';
 

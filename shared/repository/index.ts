@@ -12,6 +12,7 @@ import { createRacesStore, type RacesStore } from './races-store.js';
 import { createReferenceStore, type ReferenceStore } from './reference-store.js';
 import { createResultVersionsStore, type ResultVersionsStore } from './result-versions-store.js';
 import { createWeatherStore, type WeatherStore } from './weather-store.js';
+import { createPreWeekendStore, type PreWeekendStore } from './pre-weekend-store.js';
 
 /**
  * The repository: the one module that writes SQL. Every store is built over the same
@@ -32,6 +33,8 @@ export interface Repository {
   weather: WeatherStore;
   liveTicks: LiveTicksStore;
   liveTiming: LiveTimingStore;
+  /** The pre-weekend learner's states (migrations/018). */
+  preWeekend: PreWeekendStore;
   /** The driver and team analytics' season reads. */
   analytics: AnalyticsStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
@@ -51,6 +54,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     weather: createWeatherStore(db),
     liveTicks: createLiveTicksStore(db),
     liveTiming: createLiveTimingStore(db),
+    preWeekend: createPreWeekendStore(db),
     analytics: createAnalyticsStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };

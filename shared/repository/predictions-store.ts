@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { policyKey, type FreezePolicy } from '../domain/freeze-policy.js';
+import { policyKey, policyMinutes, storedPolicy, type FreezePolicy } from '../domain/freeze-policy.js';
 import type { ForecastReason } from '../domain/forecast.js';
 import type { HeadToHead, NewPrediction, Prediction, PredictionEntry, SnapshotKind } from '../domain/prediction.js';
 import type { SnapshotWeather } from '../domain/weather.js';
@@ -81,8 +81,7 @@ function mapPrediction(r: Record<string, unknown>, entries: PredictionEntry[]): 
     createdAt: new Date(r.created_at as string),
     recordedAt: new Date(r.recorded_at as string),
     official: Boolean(r.official),
-    freezePolicy:
-      r.freeze_policy === 't_minus' ? { kind: 't_minus', minutes: Number(r.freeze_minutes) } : { kind: 'post_qualifying' },
+    freezePolicy: storedPolicy(String(r.freeze_policy), r.freeze_minutes === null ? null : Number(r.freeze_minutes)),
     snapshotAt: new Date(r.snapshot_at as string),
     sessionType: r.session_type as Prediction['sessionType'],
     inputsHash: String(r.inputs_hash),
@@ -116,7 +115,7 @@ export function createPredictionsStore(db: Knex | Knex.Transaction): Predictions
           clock: p.clock,
           created_at: p.createdAt,
           freeze_policy: p.freezePolicy.kind,
-          freeze_minutes: p.freezePolicy.kind === 't_minus' ? p.freezePolicy.minutes : null,
+          freeze_minutes: policyMinutes(p.freezePolicy),
           snapshot_at: p.snapshotAt,
           session_type: p.sessionType,
           inputs_hash: p.inputsHash,

@@ -2,9 +2,8 @@ import type { RaceForecast } from '../domain/forecast.js';
 import type { History } from '../domain/history.js';
 import { indexHistory } from '../features/race-features.js';
 import { fitSlotTableBy } from '../models/race/baselines.js';
-import { fitGapTable } from '../models/race/gap-table.js';
 import { baselineSlots, preWeekendBaselinePrediction, preWeekendBaselines, type PreWeekendBaseline } from '../models/pre-weekend/baselines.js';
-import { predictPreWeekend, preWeekendWalk } from '../models/pre-weekend/model.js';
+import { predictPreWeekend, PRE_WEEKEND_TABLE_SEASONS, preWeekendGapTable, preWeekendWalk } from '../models/pre-weekend/model.js';
 import { poolSummary, type PoolSummary } from '../models/race/pool.js';
 import { scoreRace, summarise, type MetricReport, type ScoredRace } from '../evaluation/score-race.js';
 
@@ -49,7 +48,7 @@ export interface PreWeekendBacktestResult {
 }
 
 export function runPreWeekendBacktest(history: History, options: PreWeekendBacktestOptions): PreWeekendBacktestResult {
-  const { fromSeason, toSeason, hours, slotSeasons = 8, resamples = 1000 } = options;
+  const { fromSeason, toSeason, hours, slotSeasons = PRE_WEEKEND_TABLE_SEASONS, resamples = 1000 } = options;
   const warmupFrom = options.warmupFrom ?? fromSeason - 10;
   const ix = indexHistory(history);
   const scored = Object.fromEntries(preWeekendCompetitors.map((c) => [c, [] as ScoredRace[]])) as Record<PreWeekendCompetitor, ScoredRace[]>;
@@ -69,7 +68,7 @@ export function runPreWeekendBacktest(history: History, options: PreWeekendBackt
         const r = ix.races.get(id)!;
         return r.season >= race.season - slotSeasons && r.raceStart.getTime() < t;
       });
-      const gapTable = fitGapTable(past.map((id) => ix.byRace.get(id) ?? []));
+      const gapTable = preWeekendGapTable(ix, race.season, t);
       const made: Record<PreWeekendCompetitor, RaceForecast['drivers']> = {
         model: predictPreWeekend(before, features, gapTable),
         ...(Object.fromEntries(

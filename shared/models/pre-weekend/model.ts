@@ -1,11 +1,15 @@
 import type { DriverForecast } from '../../domain/forecast.js';
 import { preWeekendFreeze, type HistoryRace } from '../../domain/history.js';
 import type { OutcomeRow } from '../../domain/race-outcome.js';
-import { computeRaceFeatures, type HistoryIndex, type RaceFeatures } from '../../features/race-features.js';
-import type { GapTable } from '../race/gap-table.js';
+import { computeRaceFeatures, featureNames, type HistoryIndex, type RaceFeatures } from '../../features/race-features.js';
+import { fitGapTable, type GapTable } from '../race/gap-table.js';
 import { defaultPoolSettings, poolDnf, poolStrengths, PoolLearner, type PoolEvidence, type PoolSettings, type PoolState } from '../race/pool.js';
-import { poolEvidence, simulatePool } from '../race/pooled-model.js';
-import { preWeekendInputs, preWeekendTermNames } from './terms.js';
+import { POOL_BAD_RACE, poolEvidence, simulatePool } from '../race/pooled-model.js';
+import { placesOf } from '../race/attribution.js';
+import { driverForecasts } from '../race/race-model.js';
+import { simulateField } from '../race/simulate.js';
+import { reasonOf, topReasons } from '../../features/feature-labels.js';
+import { preWeekendInputs, preWeekendTermNames, preWeekendTerms } from './terms.js';
 
 /**
  * The pre-weekend model: a linear Plackett–Luce strength over the pre-weekend terms
@@ -40,9 +44,44 @@ export function preWeekendEvidence(features: RaceFeatures, results: readonly Out
   return poolEvidence(features.raceId, features, preWeekendInputs(features), results);
 }
 
-/** The pre-weekend forecast of a race from the learner's current state. */
+/** The pre-weekend forecast of a race from the learner's current state (the backtest's; explainedPreWeekend adds the reasons). */
 export function predictPreWeekend(pool: PoolState, features: RaceFeatures, gapTable: GapTable): DriverForecast[] {
   return simulatePool({ gapTable, samples: PRE_WEEKEND_SAMPLES, featureNames: preWeekendTermNames as string[] }, pool, features, preWeekendInputs(features));
+}
+
+const AGAINST = 'an average driver in this field';
+
+/**
+ * The forecast as production freezes it: the same entries as predictPreWeekend (the same
+ * simulation input and seed), each with its biggest reasons, and the head-to-head shares of
+ * the same sampled orders. The strength is linear in the terms, so a term's part in a driver's
+ * departure from the field's average is exactly c_g·(x_g − field mean of x_g); the newcomer
+ * indicator is read with the driver's form (it is that form's absence), the team offset on its
+ * own. Each part is read as places, as the race model's reasons are (attribution.ts placesOf).
+ */
+export function explainedPreWeekend(pool: PoolState, features: RaceFeatures, gapTable: GapTable): { drivers: DriverForecast[]; headToHead: number[][] } {
+  const inputs = preWeekendInputs(features);
+  const strengths = poolStrengths(pool, inputs);
+  const pDnf = poolDnf(pool, inputs.dnfLogit);
+  const badRace = pool.badRace ?? POOL_BAD_RACE;
+  const sim = simulateField({ strengths, pDnf, gapTable, samples: PRE_WEEKEND_SAMPLES, seed: features.seed, badRace, headToHead: true });
+  const n = features.drivers.length;
+  const P = preWeekendTerms.length;
+  const mean = (k: number) => inputs.grid.reduce((sum, x) => sum + x[k]!, 0) / n;
+  const means = inputs.grid[0]!.map((_, k) => mean(k));
+  const offsetOf = (i: number) => pool.teamOffsets?.[String(inputs.teams[i])] ?? 0;
+  const meanOffset = inputs.teams.reduce((sum, _, i) => sum + offsetOf(i), 0) / n;
+  const column = new Map(featureNames.map((f, j) => [f, j]));
+  const drivers = driverForecasts(features, sim.drivers, inputs.imputed, preWeekendTermNames.length).map((d, i) => {
+    const part = (k: number) => pool.strength[k]! * (inputs.grid[i]![k]! - means[k]!);
+    const reasons = preWeekendTerms.map((t, k) => {
+      const delta = part(k) + (t.feature === 'driverFormPosition' ? part(P) : 0);
+      return reasonOf(t.feature, features.drivers[i]!.values[column.get(t.feature)!] ?? null, placesOf(i, delta, strengths, pDnf, badRace), AGAINST);
+    });
+    if (pool.teamOffsets) reasons.push(reasonOf('teamOffset', offsetOf(i), placesOf(i, offsetOf(i) - meanOffset, strengths, pDnf, badRace), AGAINST));
+    return { ...d, reasons: topReasons(reasons) };
+  });
+  return { drivers, headToHead: sim.headToHead! };
 }
 
 /** Each entrant's Plackett–Luce strength and P(DNF) under the learner's state: what a race simulation draws from. */
@@ -94,4 +133,13 @@ export function* preWeekendWalk(ix: HistoryIndex, races: readonly HistoryRace[],
     if (results.length) learner.observe(preWeekendEvidence(features, results));
     yield { race, features, before, learner };
   }
+}
+
+/** Seasons of finished races the gap table (and the baselines' slot lookups) learn from: the race's own and the 8 before. */
+export const PRE_WEEKEND_TABLE_SEASONS = 8;
+
+/** The race-time gaps a pre-weekend forecast samples: of the races of the last seasons that started before `t`. */
+export function preWeekendGapTable(ix: HistoryIndex, season: number, t: number): GapTable {
+  const past = [...ix.races.values()].filter((r) => r.season >= season - PRE_WEEKEND_TABLE_SEASONS && r.season <= season && r.raceStart.getTime() < t && ix.byRace.has(r.id));
+  return fitGapTable(past.sort((a, b) => a.raceStart.getTime() - b.raceStart.getTime()).map((r) => ix.byRace.get(r.id)!));
 }

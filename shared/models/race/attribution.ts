@@ -61,7 +61,7 @@ export function expectedPosition(i: number, strengths: readonly number[], pDnf: 
 }
 
 /** Places gained (negative) or lost by driver i through a strength contribution `delta`: with it against without it. */
-function placesOf(i: number, delta: number, strengths: readonly number[], pDnf: readonly number[], badRace: number): number {
+export function placesOf(i: number, delta: number, strengths: readonly number[], pDnf: readonly number[], badRace: number): number {
   const without = strengths.map((s, k) => (k === i ? s - delta : s));
   return expectedPosition(i, strengths, pDnf, badRace) - expectedPosition(i, without, pDnf, badRace);
 }

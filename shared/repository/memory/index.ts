@@ -10,6 +10,7 @@ import { createMemoryLiveTimingStore } from './live-timing.js';
 import { createMemoryIngestionRunsStore, createMemoryModelVersionsStore } from './runs.js';
 import { Session, Tables } from './tables.js';
 import { createMemoryWeatherStore } from './weather.js';
+import { createMemoryPreWeekendStore } from './pre-weekend.js';
 
 export { ConstraintError } from './tables.js';
 
@@ -44,6 +45,7 @@ function over(session: Session): Repository {
     weather: createMemoryWeatherStore(session),
     liveTicks: createMemoryLiveTicksStore(session),
     liveTiming: createMemoryLiveTimingStore(session),
+    preWeekend: createMemoryPreWeekendStore(session),
     analytics: analyticsStoreOver(races, reference),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };

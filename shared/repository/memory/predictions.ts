@@ -1,7 +1,7 @@
 import { sessionStartsAt } from '../../domain/reference.js';
 import type { Evaluation, SupersededEvaluation } from '../../domain/scoring.js';
 import type { Prediction, PredictionEntry } from '../../domain/prediction.js';
-import { policyKey } from '../../domain/freeze-policy.js';
+import { policyKey, policyMinutes, storedPolicy } from '../../domain/freeze-policy.js';
 import type { EvaluationsStore } from '../evaluations-store.js';
 import type { PredictionsStore, SnapshotKey } from '../predictions-store.js';
 import { raceOf } from './reference.js';
@@ -61,7 +61,8 @@ export function createMemoryPredictionsStore(s: Session): PredictionsStore {
       if (!p.modelVersion) refuse('predictions.model_version must not be empty');
       if (!HASH.test(p.inputsHash)) refuse('predictions.inputs_hash must be 64 hex digits');
       if (!unit(p.confidence) || !unit(p.featureCoverage) || !(p.imputedCount >= 0)) refuse('predictions: confidence and feature coverage in [0, 1], imputed count >= 0');
-      if (p.freezePolicy.kind === 't_minus' && !(p.freezePolicy.minutes > 0)) refuse('predictions.freeze_minutes must be positive');
+      const minutes = policyMinutes(p.freezePolicy);
+      if (minutes !== null && !(minutes > 0)) refuse('predictions.freeze_minutes must be positive');
 
       // The admission trigger runs before the unique index is consulted, as in migrations/006.
       const recordedAt = s.now();
@@ -71,8 +72,10 @@ export function createMemoryPredictionsStore(s: Session): PredictionsStore {
         refuse(`a snapshot of race ${p.raceId} stands for ${p.snapshotAt.toISOString()}, after the race start ${starts.toISOString()}`);
       }
       const model = t.rows('model_versions').find((r) => (r.version as { kind: string; version: string }).kind === 'race' && (r.version as { version: string }).version === p.modelVersion);
-      if (!model && !FORECAST_BASELINES.has(p.modelVersion)) refuse(`model ${p.modelVersion} is neither a registered race model nor a baseline`, '23503');
-      const through = model ? (model.dataThrough as Date).getTime() : -Infinity;
+      // migrations/018: a pre-weekend learner's version has seen the races through its latest one.
+      const learner = model ? undefined : (t.get('pre_weekend_learners', p.modelVersion)?.learner as { throughRaceStart: Date | null } | undefined);
+      if (!model && !learner && !FORECAST_BASELINES.has(p.modelVersion)) refuse(`model ${p.modelVersion} is neither a registered race model nor a baseline`, '23503');
+      const through = model ? (model.dataThrough as Date).getTime() : (learner?.throughRaceStart?.getTime() ?? -Infinity);
       const key = policyKey(p.freezePolicy);
       if (p.kind === 'forecast') {
         if (createdAt >= starts) {
@@ -90,7 +93,7 @@ export function createMemoryPredictionsStore(s: Session): PredictionsStore {
       const prediction: Prediction = {
         id, raceId: p.raceId, modelVersion: p.modelVersion, kind: p.kind, clock: p.clock, createdAt, recordedAt,
         official: p.kind === 'forecast' && !officialRow(p.raceId, key),
-        freezePolicy: p.freezePolicy.kind === 't_minus' ? { kind: 't_minus', minutes: p.freezePolicy.minutes } : { kind: 'post_qualifying' },
+        freezePolicy: storedPolicy(p.freezePolicy.kind, policyMinutes(p.freezePolicy)),
         snapshotAt: p.snapshotAt, sessionType: p.sessionType, inputsHash: p.inputsHash, confidence: p.confidence, featureCoverage: p.featureCoverage,
         imputedCount: p.imputedCount, status: 'frozen', warnings: jsonb(p.warnings),
         entries: [...p.entries]

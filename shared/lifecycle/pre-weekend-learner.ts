@@ -1,0 +1,65 @@
+import type { History, HistoryRace } from '../domain/history.js';
+import { FEATURE_HISTORY_SEASONS, indexHistory } from '../features/race-features.js';
+import type { Progress } from '../log/progress.js';
+import { newPreWeekendLearner, preWeekendWalk } from '../models/pre-weekend/model.js';
+import { PoolLearner, type PoolState } from '../models/race/pool.js';
+import type { Repository } from '../repository/index.js';
+
+/**
+ * The pre-weekend learner as production holds it: a stored state per race it learnt
+ * (repository pre-weekend-store), caught up on demand. The learner for a freeze at `asOf` has
+ * learnt every race with results that started before `asOf`, in calendar order, from the
+ * latest stored state that had learnt only such races (else from scratch, 10 seasons before),
+ * and is stored when it learnt anything new: the next freeze resumes from it.
+ */
+export const PRE_WEEKEND_MODEL = 'pre-weekend-v1';
+
+/** Seasons a learner started from scratch learns before the freeze's season. */
+export const PRE_WEEKEND_COLD_START_SEASONS = 10;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A learner state's version: the model and the latest race it learnt ("pre-weekend-v1+2024r05"). */
+export const preWeekendVersion = (through: Pick<HistoryRace, 'season' | 'round'> | null): string =>
+  through ? `${PRE_WEEKEND_MODEL}+${through.season}r${pad(through.round)}` : `${PRE_WEEKEND_MODEL}+none`;
+
+/** The latest race with results that started before `asOf`: the last one a freeze then may have learnt. */
+export function lastLearnable(history: History, asOf: Date): HistoryRace | null {
+  const withResults = new Set(history.results.map((r) => r.raceId));
+  const t = asOf.getTime();
+  return [...history.races].filter((r) => r.raceStart.getTime() < t && withResults.has(r.id)).sort((a, b) => a.raceStart.getTime() - b.raceStart.getTime()).at(-1) ?? null;
+}
+
+export interface PreWeekendLearnerAt {
+  learner: PoolLearner;
+  pool: PoolState;
+  version: string;
+  through: HistoryRace | null;
+}
+
+export async function preWeekendLearnerAt(repo: Pick<Repository, 'history' | 'preWeekend'>, asOf: Date, options: { hours: number; progress?: (total: number) => Progress }): Promise<PreWeekendLearnerAt> {
+  const stored = await repo.preWeekend.latestBefore(asOf);
+  const season = asOf.getUTCFullYear();
+  const resumeFrom = stored?.throughRaceStart ?? null;
+  const firstSeason = resumeFrom ? resumeFrom.getUTCFullYear() : season - PRE_WEEKEND_COLD_START_SEASONS;
+  const history = await repo.history.load({ fromSeason: firstSeason - FEATURE_HISTORY_SEASONS, toSeason: season, asOf });
+  const withResults = new Set(history.results.map((r) => r.raceId));
+  const toLearn = history.races.filter(
+    (r) => r.season >= firstSeason && withResults.has(r.id) && r.raceStart.getTime() < asOf.getTime() && (!resumeFrom || r.raceStart.getTime() > resumeFrom.getTime()),
+  );
+  const learner = stored ? PoolLearner.restore(stored.state) : newPreWeekendLearner();
+  let through: HistoryRace | null = stored?.throughRaceId ? (history.races.find((r) => r.id === stored.throughRaceId) ?? null) : null;
+  if (stored && toLearn.length === 0) return { learner, pool: learner.current(), version: stored.version, through };
+  const bar = toLearn.length ? options.progress?.(toLearn.length) : undefined;
+  const ix = indexHistory(history);
+  try {
+    for (const step of preWeekendWalk(ix, toLearn, options.hours, learner)) bar?.tick(1, `${step.race.season} R${step.race.round}`);
+  } finally {
+    bar?.stop();
+  }
+  // Named by the last race it could learn (one without an entry list to learn from is passed over).
+  through = toLearn.at(-1) ?? through;
+  const version = preWeekendVersion(through);
+  await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
+  return { learner, pool: learner.current(), version, through };
+}
