@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapCi, quantile, seededRandom } from '../../shared/evaluation/bootstrap.js';
 import {
+  median as medianOf,
+  slope,
+  standardDeviation,
   brier,
   ece,
   intervalCoverage,
@@ -89,5 +92,22 @@ describe('bootstrap', () => {
     const xs = Array.from({ length: 10_000 }, r);
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     expect(xs.reduce((a, b) => a + b, 0) / xs.length).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('median, standard deviation and slope', () => {
+  it('takes the middle value, or the mean of the middle two', () => {
+    expect(medianOf([3, 1, 2])).toBe(2);
+    expect(medianOf([4, 1, 3, 2])).toBe(2.5);
+    expect(medianOf([])).toBeNaN();
+  });
+  it('is the sample standard deviation (n − 1)', () => {
+    expect(standardDeviation([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(standardDeviation([1])).toBeNaN();
+  });
+  it('fits the least-squares slope, NaN under 3 points or with one x', () => {
+    expect(slope([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(0.8, 12);
+    expect(slope([1, 2], [1, 2])).toBeNaN();
+    expect(slope([2, 2, 2], [1, 2, 3])).toBeNaN();
   });
 });
