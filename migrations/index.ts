@@ -14,6 +14,7 @@ import * as m012 from './012_race_control.js';
 import * as m013 from './013_live_timing.js';
 import * as m014 from './014_live_ticks.js';
 import * as m015 from './015_forecast_explanations.js';
+import * as m016 from './016_championship_odds.js';
 import * as m018 from './018_pre_weekend.js';
 
 interface Migration {
@@ -41,6 +42,7 @@ export const migrations: [name: string, migration: Migration][] = [
   ['013_live_timing', m013],
   ['014_live_ticks', m014],
   ['015_forecast_explanations', m015],
+  ['016_championship_odds', m016],
   ['018_pre_weekend', m018],
 ];
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createAnalyticsStore, type AnalyticsStore } from './analytics-store.js';
+import { createChampionshipStore, type ChampionshipStore } from './championship-store.js';
 import { createEvaluationsStore, type EvaluationsStore } from './evaluations-store.js';
 import { createFreezeAttemptsStore, type FreezeAttemptsStore } from './freeze-attempts-store.js';
 import { createHistoryStore, type HistoryStore } from './history-store.js';
@@ -37,6 +38,8 @@ export interface Repository {
   preWeekend: PreWeekendStore;
   /** The driver and team analytics' season reads. */
   analytics: AnalyticsStore;
+  /** The title odds after each round (shared/championship). */
+  championship: ChampionshipStore;
   withTransaction<T>(work: (trx: Repository) => Promise<T>): Promise<T>;
 }
 
@@ -56,6 +59,7 @@ export function createRepository(db: Knex | Knex.Transaction): Repository {
     liveTiming: createLiveTimingStore(db),
     preWeekend: createPreWeekendStore(db),
     analytics: createAnalyticsStore(db),
+    championship: createChampionshipStore(db),
     withTransaction: (work) => db.transaction((trx) => work(createRepository(trx))),
   };
 }

@@ -2,6 +2,7 @@ import type { Repository } from '../index.js';
 import { analyticsStoreOver } from '../analytics-store.js';
 import { createMemoryHistoryStore, createMemoryRacesStore } from './calendar.js';
 import { createMemoryFreezeAttemptsStore } from './freeze-attempts.js';
+import { createMemoryChampionshipStore } from './championship.js';
 import { createMemoryEvaluationsStore, createMemoryPredictionsStore } from './predictions.js';
 import { createMemoryReferenceStore } from './reference.js';
 import { createMemoryResultVersionsStore } from './result-versions.js';
@@ -47,6 +48,7 @@ function over(session: Session): Repository {
     liveTiming: createMemoryLiveTimingStore(session),
     preWeekend: createMemoryPreWeekendStore(session),
     analytics: analyticsStoreOver(races, reference),
+    championship: createMemoryChampionshipStore(session),
     withTransaction: (work) => session.transaction((trx) => work(over(trx))),
   };
 }
