@@ -30,6 +30,7 @@ import type { Scheduler } from '../scheduler/port.js';
 import { createScheduler, scheduleFunction } from '../scheduler/schedule.js';
 import { ingestJolpica } from '../ingest/api/api-ingest.js';
 import { createLiveApi } from '../api/live-routes.js';
+import { createExplainApi } from '../api/explain-routes.js';
 import { createAnalyticsApi } from '../api/analytics-routes.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
@@ -147,6 +148,7 @@ export function createComposition(deps: CompositionDeps) {
           scheduler: sharedScheduler,
         }),
         ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
+        ...createExplainApi({ repo: app.repo, policy: app.config.freezePolicy, forecaster: forecast }),
         ...createAnalyticsApi({ repo: app.repo }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),

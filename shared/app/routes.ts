@@ -2,6 +2,7 @@ import { functionManifest, type EntryPoint } from './manifest.js';
 import type { RouteSpec } from '../http/route.js';
 import { readRoutes, dashboardRoutes } from '../api/read-routes.js';
 import { liveRoutes } from '../api/live-routes.js';
+import { explainRoutes } from '../api/explain-routes.js';
 import { analyticsRoutes } from '../api/analytics-routes.js';
 import { evaluateRoutes, predictRoutes, syncRoutes } from '../api/write-handlers.js';
 import { ingestRoutes } from '../ingest/handler.js';
@@ -11,7 +12,7 @@ import { scheduleRoutes } from '../scheduler/schedule.js';
 
 /** Every function's route declarations (without their handlers, which need the app's dependencies). */
 export const declaredRoutes: Record<EntryPoint, readonly RouteSpec[]> = {
-  api: [...Object.values(readRoutes), ...Object.values(liveRoutes), ...Object.values(analyticsRoutes), ...dashboardRoutes],
+  api: [...Object.values(readRoutes), ...Object.values(liveRoutes), ...Object.values(analyticsRoutes), ...Object.values(explainRoutes), ...dashboardRoutes],
   predict: Object.values(predictRoutes),
   syncResults: Object.values(syncRoutes),
   evaluate: Object.values(evaluateRoutes),

@@ -4,6 +4,7 @@ import type { Database } from '../../shared/db/connect.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository } from '../../shared/repository/index.js';
 import { SimulatedClock } from '../../shared/clock.js';
+import type { CurrentForecaster } from '../../shared/domain/forecast.js';
 import { startDevServer, type DevServer } from '../../shared/app/dev-server.js';
 import type { ResultsSource } from '../../shared/lifecycle/sync-results.js';
 import { freezeWindow } from '../../shared/domain/freeze-policy.js';
@@ -18,10 +19,10 @@ export function appOver(db: Database, env: Record<string, string> = {}): AppCont
 }
 
 /** The dev server (every function on one port) over a test database, with a simulated clock. */
-export async function startStack(db: Database, opts: { env?: Record<string, string>; now?: Date; resultsSource?: ResultsSource } = {}) {
+export async function startStack(db: Database, opts: { env?: Record<string, string>; now?: Date; resultsSource?: ResultsSource; forecaster?: CurrentForecaster } = {}) {
   const clock = new SimulatedClock(opts.now ?? new Date('2025-01-01T00:00:00Z'));
   const app = appOver(db, opts.env);
-  const server: DevServer = await startDevServer({ app, clock, port: 0, ...(opts.resultsSource ? { resultsSource: opts.resultsSource } : {}) });
+  const server: DevServer = await startDevServer({ app, clock, port: 0, ...(opts.resultsSource ? { resultsSource: opts.resultsSource } : {}), ...(opts.forecaster ? { forecaster: opts.forecaster } : {}) });
   return { app, clock, server, url: server.url };
 }
 
