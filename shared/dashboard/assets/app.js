@@ -1,6 +1,10 @@
 // pitwall dashboard: plain ES module over the read API of the same origin. Charts are
 // Vega-Lite specs rendered by Vega (served by the function itself, no CDN).
 
+import { reasonsCell, renderTeammates, setupWhatIf } from './explain.js';
+
+import { analyticsHref, analyticsTarget, startAnalytics } from './analytics.js';
+
 const $ = (sel) => document.querySelector(sel);
 const pct = (p) => (p == null ? '–' : `${(p * 100).toFixed(1)}%`);
 const num = (x, d = 2) => (x == null ? '–' : Number(x).toFixed(d));
@@ -227,6 +231,8 @@ function ordinal(n) {
 
 function renderForecast(p) {
   const body = $('#forecast-table tbody');
+  renderTeammates(p, { esc, pct });
+  setupWhatIf(p, { esc, pct });
   const chartEl = $('#forecast-chart');
   const lead = $('#forecast-lead');
   if (!p) {
@@ -255,10 +261,10 @@ function renderForecast(p) {
       const q = e.qualifyingPosition;
       const grid = q == null ? '—' : `P${q}`;
       const gridTitle = q == null ? 'qualifying position not known' : `${ordinal(e.predictedPosition)} forecast from P${q} in qualifying`;
-      return `<tr><td>${e.predictedPosition}</td><td>${esc(e.code ?? e.driver)} <span class="hint wide">${esc(e.driver)}</span></td><td class="wide">${esc(e.team)}</td>` +
+      return `<tr><td>${e.predictedPosition}</td><td><a href="${analyticsHref('driver', e.driverId, p.race.season)}" class="driver-link">${esc(e.code ?? e.driver)} <span class="hint wide">${esc(e.driver)}</span></a></td><td class="wide"><a href="${analyticsHref('team', e.constructorId, p.race.season)}" class="team-link">${esc(e.team)}</a></td>` +
         `<td class="grid-pos" title="${esc(gridTitle)}">${grid}</td>` +
         `<td class="wide">${e.predictedPosition === 1 ? 'leader' : `+${num(e.gapSeconds, 1)} s`} (${num(e.gapInterval[0], 1)}–${num(e.gapInterval[1], 1)})${e.gapFlagged ? ' ⚑' : ''}</td>` +
-        `<td class="prob">${pct(e.pWin)}</td><td class="prob">${pct(e.pPodium)}</td><td class="prob">${pct(e.pPoints)}</td><td class="prob">${pct(e.pDnf)}</td></tr>`;
+        `<td class="prob">${pct(e.pWin)}</td><td class="prob">${pct(e.pPodium)}</td><td class="prob">${pct(e.pPoints)}</td><td class="prob">${pct(e.pDnf)}</td><td class="why">${reasonsCell(e, { esc })}</td></tr>`;
     })
     .join('');
   const rows = p.entries.flatMap((e) =>
@@ -700,6 +706,13 @@ function renderLiveChart() {
 }
 
 window.addEventListener('DOMContentLoaded', () => {
+  // A driver or team page (analytics.js) replaces the race views, as the live view does.
+  const analytics = analyticsTarget(new URLSearchParams(location.search));
+  if (analytics) {
+    for (const section of document.querySelectorAll('main > section')) section.hidden = section.id !== 'analytics-section';
+    run(() => startAnalytics(analytics, { chart, esc, palette }));
+    return;
+  }
   const liveParam = new URLSearchParams(location.search).get('live');
   if (liveParam != null) {
     if (/^\d{1,12}$/.test(liveParam.trim())) {
