@@ -26,6 +26,8 @@ export interface ReadApiDeps {
   repo: Repository;
   clock: Clock;
   policy: FreezePolicy;
+  /** The pre-weekend forecast's policy (?policy=pre_weekend), when the deployment freezes one. */
+  preWeekendPolicy?: FreezePolicy;
   /** The model version predict would use now. */
   currentModel: () => Promise<string>;
   health: Record<string, HealthCheck>;
@@ -44,6 +46,11 @@ export const LISTING_CACHE = 'public, max-age=60';
 
 export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
   const { repo } = deps;
+  const policyOf = (query: { policy?: 'configured' | 'pre_weekend' | undefined }): FreezePolicy => {
+    if (query.policy !== 'pre_weekend') return deps.policy;
+    if (!deps.preWeekendPolicy) throw new NotFoundError('pre-weekend forecasts', 'policy', 'this deployment freezes none');
+    return deps.preWeekendPolicy;
+  };
   const raceOr404 = async (raceId: number) => {
     const race = await repo.races.byId(raceId);
     if (!race) throw new NotFoundError('race', raceId, 'race ids are listed by GET /races?season=YYYY');
@@ -54,12 +61,14 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
     if (races.length === 0) throw await missingSeason(repo, season);
     return races;
   };
-  const summarise = (races: Race[], official: Map<number, number>, refusals: Map<number, FreezeRefusals>) => {
+  const summarise = (races: Race[], official: Map<number, number>, refusals: Map<number, FreezeRefusals>, preWeekend: Map<number, number>) => {
     const now = deps.clock.now();
     return races.map((race) => {
       const w = freezeWindow(race, deps.policy);
       const predictionId = official.get(race.id) ?? null;
       const refused = predictionId === null ? refusals.get(race.id) : undefined;
+      const pw = deps.preWeekendPolicy ? freezeWindow(race, deps.preWeekendPolicy) : null;
+      const preWeekendId = preWeekend.get(race.id) ?? null;
       return {
         id: race.id,
         season: race.season,
@@ -70,13 +79,18 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
         freezeStatus: freezeStatus(w, now, predictionId !== null),
         predictionId,
         freezeRefusals: refused ? { attempts: refused.attempts, lastAt: refused.last.attemptedAt.toISOString(), status: refused.last.status, code: refused.last.code, reason: refused.last.reason } : null,
+        ...(pw ? { preWeekend: { freezeAllowedAt: pw.allowedAt.toISOString(), freezeStatus: freezeStatus(pw, now, preWeekendId !== null), predictionId: preWeekendId } } : {}),
       };
     });
   };
   const withOfficial = async (races: Race[]) => {
     const ids = races.map((r) => r.id);
-    const [official, refusals] = await Promise.all([repo.predictions.officialIdsByRace(ids, deps.policy), repo.freezeAttempts.refusals(ids, policyKey(deps.policy))]);
-    return summarise(races, official, refusals);
+    const [official, refusals, preWeekend] = await Promise.all([
+      repo.predictions.officialIdsByRace(ids, deps.policy),
+      repo.freezeAttempts.refusals(ids, policyKey(deps.policy)),
+      deps.preWeekendPolicy ? repo.predictions.officialIdsByRace(ids, deps.preWeekendPolicy) : new Map<number, number>(),
+    ]);
+    return summarise(races, official, refusals, preWeekend);
   };
   const serveSnapshot = async (req: HttpRequest, raceId: number, ref: PredictionRef) => {
     const etag = etagOf(`prediction:${ref.id}:${ref.inputsHash}`);
@@ -87,17 +101,18 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
     return cacheable(req, body, etag, SNAPSHOT_CACHE);
   };
   /** Why a race has no official snapshot, and what would give it one. */
-  const noOfficial = async (race: Race, what: string) => {
-    const others = (await repo.predictions.snapshots(race.id)).length;
-    const w = freezeWindow(race, deps.policy);
+  const noOfficial = async (race: Race, what: string, policy = deps.policy) => {
+    const others = (await repo.predictions.snapshots(race.id)).filter((p) => policyKey(p.freezePolicy) === policyKey(policy)).length;
+    const w = freezeWindow(race, policy);
     const now = deps.clock.now();
+    const ask = policy.kind === 'pre_weekend' ? '&policy=pre_weekend' : '';
     const hint =
       others > 0
-        ? `${race.name} ${race.season} has ${others} snapshot(s) but no official ${deps.policy.kind} forecast; they are listed at /predictions/${race.id}/snapshots`
+        ? `${race.name} ${race.season} has ${others} snapshot(s) but no official ${policy.kind} forecast; they are listed at /predictions/${race.id}/snapshots`
         : now < w.allowedAt
-          ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} can be frozen from ${w.allowedAt.toISOString()}`
+          ? `the ${policy.kind} forecast of ${race.name} ${race.season} can be frozen from ${w.allowedAt.toISOString()}`
           : now < w.raceStartsAt
-            ? `the ${deps.policy.kind} forecast of ${race.name} ${race.season} may be frozen now (POST /predict?year=${race.season}&race=${race.round})`
+            ? `the ${policy.kind} forecast of ${race.name} ${race.season} may be frozen now (POST /predict?year=${race.season}&race=${race.round}${ask})`
             : race.season < FIRST_FORECAST_SEASON
               ? `no forecast of ${race.name} ${race.season} was frozen; pitwall forecasts races from ${FIRST_FORECAST_SEASON} on`
               : `no forecast of ${race.name} ${race.season} was frozen before its start; locally, npx pitwall replay --season ${race.season} forecasts a past season as it happened`;
@@ -105,13 +120,16 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
   };
 
   return [
-    bind(r.prediction, async ({ req, params }) => {
+    bind(r.prediction, async ({ req, params, query }) => {
       const { raceId } = params;
-      const read = () => repo.predictions.officialRef(raceId, deps.policy);
-      const ref = deps.officialRefs ? await deps.officialRefs.get(raceId, read) : await read();
+      const policy = policyOf(query);
+      const read = () => repo.predictions.officialRef(raceId, policy);
+      // The cache holds the configured policy's refs (the dashboard's every read); the pre-weekend one is read as asked.
+      const cache = policy === deps.policy ? deps.officialRefs : undefined;
+      const ref = cache ? await cache.get(raceId, read) : await read();
       if (!ref) {
-        deps.officialRefs?.delete(raceId); // a miss is not kept: the freeze may come any moment
-        throw await noOfficial(await raceOr404(raceId), 'official forecast of race');
+        cache?.delete(raceId); // a miss is not kept: the freeze may come any moment
+        throw await noOfficial(await raceOr404(raceId), `official ${policy.kind} forecast of race`, policy);
       }
       return serveSnapshot(req, raceId, ref);
     }),
@@ -169,21 +187,22 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
           })),
       }, { 'Cache-Control': LISTING_CACHE });
     }),
-    bind(r.seasonMetrics, async ({ params }) => {
+    bind(r.seasonMetrics, async ({ params, query }) => {
       const { year } = params;
       await seasonOr404(year);
-      return json(200, await seasonMetrics(repo, year, deps.policy));
+      return json(200, await seasonMetrics(repo, year, policyOf(query)));
     }),
     bind(r.reliability, async ({ params }) => {
       const { year } = params;
       await seasonOr404(year);
       return json(200, await seasonReliability(repo, year, deps.policy));
     }),
-    bind(r.raceMetrics, async ({ params }) => {
+    bind(r.raceMetrics, async ({ params, query }) => {
       const { raceId } = params;
       const race = await raceOr404(raceId);
-      const official = await repo.predictions.officialRef(raceId, deps.policy);
-      if (!official) throw await noOfficial(race, 'metrics of race');
+      const policy = policyOf(query);
+      const official = await repo.predictions.officialRef(raceId, policy);
+      if (!official) throw await noOfficial(race, 'metrics of race', policy);
       const e = await repo.evaluations.byPrediction(official.id);
       if (!e) throw new NotFoundError('metrics of race', raceId, `its official forecast (snapshot ${official.id}) is scored once the results are synced (POST /results/sync/${race.season}/${race.round})`);
       const superseded = await repo.evaluations.history(official.id);

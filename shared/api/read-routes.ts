@@ -12,6 +12,7 @@ import {
   seasonMetricsBody,
   seasonParams,
   seasonQuery,
+  policyQuery,
   seasonReliabilityBody,
   seasonsBody,
   snapshotParams,
@@ -37,12 +38,12 @@ const notModified = { 304: { description: 'not modified: If-None-Match names the
 
 /** The read API (the api function, at the root): every route it serves, declared once. */
 export const readRoutes = {
-  prediction: get('/predictions/{raceId}', 'The official forecast of a race: its first forecast under the freeze policy (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams, ...conditional }, notModified),
+  prediction: get('/predictions/{raceId}', 'The official forecast of a race: its first forecast under the freeze policy, or (policy=pre_weekend) its pre-weekend forecast (ETag, Cache-Control; 304 on If-None-Match)', predictionBody, { params: raceIdParams, query: policyQuery, ...conditional }, notModified),
   snapshots: get('/predictions/{raceId}/snapshots', 'Every snapshot of a race: official, superseded and retrospective', z.object({ raceId: z.number(), race: z.string(), snapshots: z.array(snapshotSummary) }), { params: raceIdParams }),
   snapshot: get('/predictions/{raceId}/snapshots/{id}', 'One snapshot of a race by id (ETag; 304 on If-None-Match)', predictionBody, { params: snapshotParams, ...conditional }, notModified),
   results: get('/results/{raceId}', 'The official classification of a race', resultsBody, { params: raceIdParams }),
-  raceMetrics: get('/metrics/{raceId}', 'The evaluation of the official forecast of a race, against the current classification version, with the scores corrections replaced', raceMetricsBody, { params: raceIdParams }),
-  seasonMetrics: get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline', seasonMetricsBody, { params: seasonParams }),
+  raceMetrics: get('/metrics/{raceId}', 'The evaluation of the official forecast of a race (policy=pre_weekend: of its pre-weekend forecast), against the current classification version, with the scores corrections replaced', raceMetricsBody, { params: raceIdParams, query: policyQuery }),
+  seasonMetrics: get('/metrics/season/{year}', 'Race-by-race accuracy of a season beside the grid-order baseline (policy=pre_weekend: of the pre-weekend forecasts)', seasonMetricsBody, { params: seasonParams, query: policyQuery }),
   reliability: get('/metrics/season/{year}/reliability', 'Forecast probability against observed frequency, binned, over a season', seasonReliabilityBody, { params: seasonParams }),
   seasons: get('/seasons', 'Seasons with races, newest first', seasonsBody),
   races: get('/races', 'The races of a season with their freeze status', z.object({ season: z.number(), races: z.array(raceSummary) }), { query: seasonQuery }),

@@ -63,11 +63,16 @@ export const raceIdParams = z.object({ raceId: id('raceId', '/predictions/1121')
 export const snapshotParams = z.object({ raceId: id('raceId', '/predictions/1121'), id: id('id', '/predictions/1121/snapshots/17') });
 export const seasonParams = z.object({ year: season('year', '/metrics/season/2024') });
 export const seasonQuery = z.object({ season: season('season', '?season=2024') });
+/** Which forecast of a race a read names: the configured policy's (default) or the pre-weekend one. */
+export const policyQuery = z.object({
+  policy: z.enum(['configured', 'pre_weekend']).optional().describe("the configured freeze policy's forecast (default), or the pre-weekend one (frozen before first practice)"),
+});
 export const raceRefParams = z.object({ year: season('year', '/results/sync/2024/monaco'), race: text('race', '/results/sync/2024/monaco') });
 export const raceRefQuery = z.object({
   year: season('year', '?year=2024&race=monaco'),
   race: text('race', '?year=2024&race=monaco'),
   retrospective: flag('retrospective').optional().describe('after the race start: freeze a labelled retrospective snapshot, never official and never scored'),
+  policy: z.enum(['configured', 'pre_weekend']).optional().describe("which forecast: the configured policy's (default) or the pre-weekend one, frozen PRE_WEEKEND_FREEZE_HOURS before first practice"),
 });
 
 const isoDate = z.string().describe('ISO 8601 instant');
@@ -85,6 +90,9 @@ export const raceSummary = z.object({
     .object({ attempts: z.number().int(), lastAt: isoDate, status: z.number().int(), code: z.string(), reason: z.string() })
     .nullable()
     .describe('while no forecast is frozen: how many scheduled freezes were refused and why the last one was (e.g. no entry list yet); a missed race keeps it'),
+  preWeekend: z
+    .object({ freezeAllowedAt: isoDate, freezeStatus: z.enum(['frozen', 'open', 'waiting', 'missed']), predictionId: z.number().int().nullable() })
+    .describe('the pre-weekend forecast (GET /predictions/{raceId}?policy=pre_weekend): frozen PRE_WEEKEND_FREEZE_HOURS before first practice'),
 });
 
 /** A model version with the data it has seen, as every forecast and /health name it. */

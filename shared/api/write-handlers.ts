@@ -2,7 +2,7 @@ import { json } from '../http/handler.js';
 import { bind, defineRoute, refusal, writeRefusals, type BoundRoute } from '../http/route.js';
 import { NotFoundError, PitwallError } from '../errors.js';
 import { evaluateRace } from '../lifecycle/evaluate.js';
-import { findRace, predict, type PredictDeps } from '../lifecycle/predict.js';
+import { findRace, freezeOf, predict, type PredictDeps } from '../lifecycle/predict.js';
 import { syncResults, type SyncDeps, type SyncOutcome } from '../lifecycle/sync-results.js';
 import { recheckRecentResults } from '../lifecycle/recheck-results.js';
 import type { Repository } from '../repository/index.js';
@@ -78,10 +78,10 @@ export const evaluateRoutes = {
  * with its reason: the Scheduler retries until the race start, and a race that started with no
  * forecast then says why in the listings. Recording never hides the refusal itself.
  */
-async function recordRefusal(deps: PredictDeps, err: unknown): Promise<void> {
+async function recordRefusal(deps: PredictDeps, policy: FreezePolicy, err: unknown): Promise<void> {
   if (!(err instanceof PitwallError) || (err.httpStatus !== 409 && err.httpStatus !== 503) || typeof err.details?.raceId !== 'number') return;
   await deps.repo.freezeAttempts
-    .record({ raceId: err.details.raceId, policyKey: policyKey(deps.policy), attemptedAt: deps.clock.now(), status: err.httpStatus, code: err.code, reason: err.message })
+    .record({ raceId: err.details.raceId, policyKey: policyKey(policy), attemptedAt: deps.clock.now(), status: err.httpStatus, code: err.code, reason: err.message })
     .catch(() => undefined);
 }
 
@@ -90,13 +90,15 @@ export function predictFunction(deps: PredictDeps & { presented?: LruCache<Prese
   return [
     bind(predictRoutes.freeze, async ({ query }) => {
       const { prediction, created } = await predict(deps, query).catch(async (err: unknown) => {
-        if (!query.retrospective) await recordRefusal(deps, err);
+        if (!query.retrospective) await recordRefusal(deps, freezeOf(deps, query).policy, err);
         throw err;
       });
       const load = async () => presentPrediction(deps.repo, (await deps.repo.races.byId(prediction.raceId))!, prediction);
       const body = deps.presented ? await deps.presented.getOrLoad(prediction.id, load) : await load();
       // The official snapshot is the race's forecast; any other (a retrospective) only its own snapshot.
-      const location = prediction.official ? `/predictions/${prediction.raceId}` : `/predictions/${prediction.raceId}/snapshots/${prediction.id}`;
+      const location = prediction.official
+        ? `/predictions/${prediction.raceId}${prediction.freezePolicy.kind === 'pre_weekend' ? '?policy=pre_weekend' : ''}`
+        : `/predictions/${prediction.raceId}/snapshots/${prediction.id}`;
       return { ...json(created ? 201 : 200, body, { Location: location }), stableBody: deps.presented !== undefined };
     }),
   ];

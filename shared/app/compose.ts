@@ -34,6 +34,8 @@ import { createExplainApi } from '../api/explain-routes.js';
 import { createAnalyticsApi } from '../api/analytics-routes.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
+import { preWeekendForecaster } from '../models/pre-weekend/forecaster.js';
+import { createProgress } from '../log/progress.js';
 import type { LiveBus } from '../live/live-bus.js';
 
 /** How late GET /predictions may notice a race's first (official) freeze. */
@@ -96,6 +98,7 @@ export function createComposition(deps: CompositionDeps) {
     predict: async () =>
       predictFunction({
         repo: app.repo, clock, policy: app.config.freezePolicy, forecaster: sharedForecaster(),
+        preWeekend: { policy: app.config.preWeekendPolicy, forecaster: preWeekendForecaster({ repo: app.repo, hours: app.config.preWeekendPolicy.hours, progress: (total) => createProgress(loggerOf('predict'), 'pre-weekend learner', total) }) },
         // Loaded on the first freeze only (cold start).
         strategy: async (race) => (await import('../pits/prerace.js')).preRaceStrategy(app.repo, race),
         ...freezeWeather(),
@@ -139,6 +142,7 @@ export function createComposition(deps: CompositionDeps) {
           repo: app.repo,
           clock,
           policy: app.config.freezePolicy,
+          preWeekendPolicy: app.config.preWeekendPolicy,
           currentModel: async () => (await forecast()).version,
           health: healthChecks(app, forecast),
           // Loaded on the first request for it: the document imports every function's routes.

@@ -95,7 +95,7 @@ export async function replayLocally(app: AppContext, season: number, options: { 
   const server = await startDevServer({ app, clock, port: 0, forecaster });
   const progress = createProgress(app.logger, `replay ${season}`, races.length);
   try {
-    return await replaySeason({ baseUrl: server.url, clock, policy: app.config.freezePolicy, races, progress }, season);
+    return await replaySeason({ baseUrl: server.url, clock, policy: app.config.freezePolicy, preWeekendPolicy: app.config.preWeekendPolicy, races, progress }, season);
   } finally {
     progress.stop();
     await server.close();

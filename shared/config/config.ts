@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
+import { PRE_WEEKEND_HOURS_DEFAULT } from '../domain/freeze-instant.js';
 
 /**
  * All configuration, parsed once at the edge (CLI entry, function entry) from an
@@ -128,6 +129,8 @@ export const configSchema = z
       z.enum(['post_qualifying', 't_minus']).default('post_qualifying'),
     ),
     PREDICTION_FREEZE_TMINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10080).default(60)),
+    // The pre-weekend forecast's freeze: this many hours before first practice (1 to 14 days' worth).
+    PRE_WEEKEND_FREEZE_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(336).default(PRE_WEEKEND_HOURS_DEFAULT)),
 
     API_KEY: optionalString,
     // Google identity tokens accepted on writes (comma-separated): the audiences they may name
@@ -264,6 +267,8 @@ export interface Config {
   /** Responses parsed with their routes' schemas (RESPONSE_CONTRACT_CHECKS). */
   checkResponses: boolean;
   freezePolicy: FreezePolicy;
+  /** The second forecast of every race: N hours before first practice (PRE_WEEKEND_FREEZE_HOURS). */
+  preWeekendPolicy: FreezePolicy & { kind: 'pre_weekend' };
   apiKey?: string;
   /** Origins whose pages may call the read API (CORS); ['*']: any; empty: no CORS headers. */
   allowedOrigins: string[];
@@ -360,6 +365,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
       c.PREDICTION_FREEZE_POLICY === 't_minus'
         ? { kind: 't_minus', minutes: c.PREDICTION_FREEZE_TMINUTES }
         : { kind: 'post_qualifying' },
+    preWeekendPolicy: { kind: 'pre_weekend', hours: c.PRE_WEEKEND_FREEZE_HOURS },
     ...(c.API_KEY ? { apiKey: c.API_KEY } : {}),
     allowedOrigins: c.ALLOWED_ORIGINS,
     identity: {

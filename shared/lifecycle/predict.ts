@@ -23,6 +23,8 @@ export interface RaceRef {
 /** What a freeze is asked for: a race, and whether a labelled retrospective snapshot is wanted. */
 export interface FreezeRequest extends RaceRef {
   retrospective?: boolean;
+  /** Which forecast: the configured policy's (default), or the pre-weekend one. */
+  policy?: 'configured' | 'pre_weekend';
 }
 
 /** The first season pitwall forecasts: its models and their walk-forward backtest start there. */
@@ -34,6 +36,8 @@ export interface PredictDeps {
   policy: FreezePolicy;
   /** The model version for a freeze (the trained model, or a baseline when none may forecast it). */
   forecaster: CurrentForecaster;
+  /** The pre-weekend forecast: its policy (pre_weekend, N hours before first practice) and model. */
+  preWeekend?: { policy: FreezePolicy; forecaster: CurrentForecaster };
   /** Frozen snapshots already read by this instance, by id. */
   snapshots?: LruCache<Prediction>;
   /** Race + model version → frozen snapshot ref; a frozen snapshot is never deleted, so never stale. */
@@ -73,6 +77,13 @@ export async function findRace(repo: Repository, ref: RaceRef, seasons?: TtlCach
   return matchRace(races, ref.year, ref.race, circuits);
 }
 
+/** The policy and model a request freezes under: the configured one, or the pre-weekend one. */
+export function freezeOf(deps: Pick<PredictDeps, 'policy' | 'forecaster' | 'preWeekend'>, ref: Pick<FreezeRequest, 'policy'>): { policy: FreezePolicy; forecaster: CurrentForecaster } {
+  if (ref.policy !== 'pre_weekend') return { policy: deps.policy, forecaster: deps.forecaster };
+  if (!deps.preWeekend) throw new ValidationError('this deployment freezes no pre-weekend forecast', [{ path: 'policy', message: 'pre_weekend is not configured here' }]);
+  return deps.preWeekend;
+}
+
 /**
  * Freezes the forecast of a race under the freeze policy, once per model version and kind. A
  * frozen snapshot is returned as is; otherwise the features are built as of the policy's
@@ -88,22 +99,23 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
     ]);
   }
   const race = await findRace(deps.repo, ref, deps.seasons);
-  const window = freezeWindow(race, deps.policy);
+  const { policy, forecaster: forecasterAt } = freezeOf(deps, ref);
+  const window = freezeWindow(race, policy);
   const now = deps.clock.now();
   const kind: SnapshotKind = ref.retrospective ? 'retrospective' : 'forecast';
   if (now < window.allowedAt) {
-    throw new ConflictError(`the ${deps.policy.kind} policy allows freezing ${race.name} ${race.season} from ${window.allowedAt.toISOString()}`, {
+    throw new ConflictError(`the ${policy.kind} policy allows freezing ${race.name} ${race.season} from ${window.allowedAt.toISOString()}`, {
       raceId: race.id,
       allowedAt: window.allowedAt.toISOString(),
-      policy: deps.policy.kind,
+      policy: policy.kind,
     });
   }
-  const forecaster = await deps.forecaster(window.allowedAt);
-  const key = { raceId: race.id, modelVersion: forecaster.version, policy: deps.policy, kind };
-  const refKey = `${race.id}/${forecaster.version}/${policyKey(deps.policy)}/${kind}`;
+  const forecaster = await forecasterAt(window.allowedAt);
+  const key = { raceId: race.id, modelVersion: forecaster.version, policy, kind };
+  const refKey = `${race.id}/${forecaster.version}/${policyKey(policy)}/${kind}`;
   const started = now >= window.raceStartsAt;
   const findFrozen = async () =>
-    (await deps.repo.predictions.refByKey(key)) ?? (started && kind === 'forecast' ? await deps.repo.predictions.officialRef(race.id, deps.policy) : undefined);
+    (await deps.repo.predictions.refByKey(key)) ?? (started && kind === 'forecast' ? await deps.repo.predictions.officialRef(race.id, policy) : undefined);
   // A found ref is kept (a frozen snapshot never changes); a miss is not: the freeze may come any moment.
   const frozen = deps.frozenRefs ? await deps.frozenRefs.getOrLoad(refKey, findFrozen) : await findFrozen();
   if (frozen) {
@@ -118,16 +130,19 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
     );
   }
 
-  const entrants = (await deps.repo.reference.qualifying(race.id)).map((q) => q.driverId);
-  if (entrants.length === 0) {
+  // A pre-weekend forecast has no qualifying: its entry list is the forecaster's (the latest line-up).
+  const preWeekend = policy.kind === 'pre_weekend';
+  const qualified = preWeekend ? [] : (await deps.repo.reference.qualifying(race.id)).map((q) => q.driverId);
+  if (!preWeekend && qualified.length === 0) {
     throw new ConflictError(`no qualifying classification (entry list) for ${race.name} ${race.season} is stored yet: ingest it, then freeze`, { raceId: race.id });
   }
   // Independent reads: on PostgreSQL they overlap.
   const [forecast, strategy, weather] = await Promise.all([
     forecaster.forecast(race.id, window.allowedAt),
-    deps.strategy?.(race) ?? null,
+    preWeekend ? null : (deps.strategy?.(race) ?? null),
     weatherAtFreeze(deps, race, now, window.raceStartsAt),
   ]);
+  const entrants = preWeekend ? forecast.drivers.map((d) => d.driverId) : qualified;
   const checked = validateForecast(forecast, entrants);
   const warnings = [...checked.warnings];
   if (started) warnings.push(`retrospective: frozen after the race start; features as of ${window.allowedAt.toISOString()}`);
@@ -144,7 +159,7 @@ export async function predict(deps: PredictDeps, ref: FreezeRequest): Promise<Pr
       kind,
       clock: deps.clock.kind,
       createdAt: now,
-      freezePolicy: deps.policy,
+      freezePolicy: policy,
       snapshotAt: window.allowedAt,
       sessionType: window.sessionType,
       inputsHash,

@@ -37,6 +37,8 @@ interface ReplayDeps {
   baseUrl: string;
   clock: SimulatedClock;
   policy: FreezePolicy;
+  /** When set, each race's pre-weekend forecast is frozen first, at its own instant. */
+  preWeekendPolicy?: FreezePolicy;
   /** The races of the season, in calendar order. */
   races: Race[];
   headers?: Record<string, string>;
@@ -57,6 +59,11 @@ export async function replaySeason(deps: ReplayDeps, season: number): Promise<Re
   for (const race of deps.races) {
     const notes: string[] = [];
     deps.progress?.tick(0, race.name);
+    if (deps.preWeekendPolicy) {
+      deps.clock.set(freezeWindow(race, deps.preWeekendPolicy).allowedAt);
+      const early = await call('POST', `/predict?year=${season}&race=${race.round}&policy=pre_weekend`);
+      if (early.status !== 200 && early.status !== 201) notes.push(`pre-weekend predict ${early.status}: ${early.body?.error?.message ?? ''}`);
+    }
     deps.clock.set(freezeWindow(race, deps.policy).allowedAt);
     const frozen = await call('POST', `/predict?year=${season}&race=${race.round}`);
     if (frozen.status !== 200 && frozen.status !== 201) notes.push(`predict ${frozen.status}: ${frozen.body?.error?.message ?? ''}`);
