@@ -38,14 +38,14 @@ export function createAnalyticsStore(db: Knex | Knex.Transaction): AnalyticsStor
     async season(season) {
       // Sequential on purpose: inside a transaction there is one connection (PGlite always).
       const races = (await db('races').where({ season }).orderBy('round')).map(mapRace);
-      const results = (await db('results as r').join('races as ra', 'ra.id', 'r.race_id').join('status as s', 's.id', 'r.status_id').where('ra.season', season).select(resultColumns)).map(mapResult);
+      const results = (await db('results as r').join('races as ra', 'ra.id', 'r.race_id').join('status as s', 's.id', 'r.status_id').where('ra.season', season).select(resultColumns).orderBy(['ra.round', 'r.position_order'])).map(mapResult);
       const qualifying = (await ofSeason('qualifying', season).select('t.race_id', 't.driver_id', 't.constructor_id', 't.position', 't.q1', 't.q2', 't.q3', 't.q1_ms', 't.q2_ms', 't.q3_ms')).map(
         (r: Record<string, unknown>): AnalyticsQualifying => ({
           raceId: num(r.race_id), driverId: num(r.driver_id), constructorId: num(r.constructor_id), position: num(r.position),
           q1Ms: qualiMs(r.q1_ms, r.q1), q2Ms: qualiMs(r.q2_ms, r.q2), q3Ms: qualiMs(r.q3_ms, r.q3),
         }),
       );
-      const laps = (await ofSeason('laps', season).select('t.race_id', 't.driver_id', 't.lap', 't.time_ms', 't.compound', 't.stint', 't.tyre_life', 't.track_status', 't.pit_in', 't.pit_out')).map(
+      const laps = (await ofSeason('laps', season).select('t.race_id', 't.driver_id', 't.lap', 't.time_ms', 't.compound', 't.stint', 't.tyre_life', 't.track_status', 't.pit_in', 't.pit_out').orderBy(['t.race_id', 't.driver_id', 't.lap'])).map(
         (r: Record<string, unknown>): AnalyticsLap => ({
           raceId: num(r.race_id), driverId: num(r.driver_id), lap: num(r.lap), timeMs: numberOrNull(r.time_ms), compound: (r.compound as Compound | null) ?? null,
           stint: numberOrNull(r.stint), tyreLife: numberOrNull(r.tyre_life), trackStatus: text(r.track_status),

@@ -7,7 +7,7 @@ import { findRace } from '../../shared/lifecycle/predict.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { atFreeze, startStack } from '../api/stack.js';
-import { artifactsDir, launchChromium, requireChromium } from '../helpers/browser.js';
+import { artifactsDir, launchChromium, openPage, requireChromium } from '../helpers/browser.js';
 import { backends } from '../helpers/databases.js';
 import { loadSeasons } from '../helpers/dump-seasons.js';
 import { dataDir, requireData } from '../helpers/settings.js';
@@ -56,12 +56,7 @@ describe.skipIf(data.skip || chromium.skip)('driver and team pages in a real bro
   });
 
   const open = async (query: string, ready: string, viewport?: { width: number; height: number }): Promise<Page> => {
-    const page = await context.newPage();
-    if (viewport) await page.setViewportSize(viewport);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${stack.url}/${query}`);
-    await page.waitForSelector(ready, { timeout: 30_000 });
+    const { page, errors } = await openPage(context, `${stack.url}/${query}`, ready, viewport);
     expect(errors).toEqual([]);
     return page;
   };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { onCi } from './settings.js';
 
 /** Debian's Chromium, driven by playwright-core (its own browser download fails here). */
@@ -46,3 +46,17 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
 
 /** Screenshots are test artifacts, kept out of git (test-artifacts/ is ignored). */
 export const artifactsDir = path.resolve(import.meta.dirname, '../../test-artifacts');
+
+/**
+ * A new tab at `url` (at `viewport` when given), once `ready` matches; `errors` collects the
+ * page's uncaught exceptions from the start, for the test to assert there are none.
+ */
+export async function openPage(context: BrowserContext, url: string, ready: string, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector(ready, { timeout: 30_000 });
+  return { page, errors };
+}

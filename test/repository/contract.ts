@@ -564,6 +564,49 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
       });
     });
 
+    describe('analytics reads', () => {
+      it("hands over a season's rows in one read, trimmed to the analytics' columns, and a driver's or team's results at a circuit", async () => {
+        const s = await buildSeason(repo, { races: 2, drivers: 4 });
+        const [r1, r2] = s.races as [Race, Race];
+        const [a, b] = s.drivers as [number, number];
+        await addResults(repo, s, r1, s.drivers, [b]);
+        await repo.reference.upsert('laps', [
+          { raceId: r1.id, driverId: a, lap: 2, timeMs: 91_000, compound: 'SOFT', stint: 1, tyreLife: 3, trackStatus: '12', pitIn: false, pitOut: false, sources: ['fastf1'] },
+          { raceId: r1.id, driverId: a, lap: 3, timeMs: 95_000, sources: ['ergast'] },
+        ]);
+        await repo.reference.upsert('pit_stops', [{ raceId: r1.id, driverId: a, stop: 1, lap: 3, duration: '22.5', milliseconds: 22_500 }]);
+        await repo.reference.upsert('driver_standings', [{ raceId: r1.id, driverId: a, points: 10, position: 1, positionText: '1', wins: 1 }]);
+        await repo.reference.upsert('constructor_standings', [{ raceId: r1.id, constructorId: s.teamOf.get(a), points: 10, position: 1, positionText: '1', wins: 1 }]);
+        const message = { sessionKey: 1, driverId: null, category: 'SafetyCar', flag: null, scope: null, sector: null, message: 'SAFETY CAR DEPLOYED', lap: 2 };
+        await repo.reference.upsert('race_control', [
+          { ...message, raceId: r1.id, session: 'race', at: '2024-03-03T13:20:00.000Z' },
+          { ...message, raceId: r1.id, session: 'qualifying', at: '2024-03-02T14:20:00.000Z' },
+        ]);
+
+        const season = await repo.analytics.season(2024);
+        expect(season.races.map((r) => r.id)).toEqual([r1.id, r2.id]);
+        expect(season.results).toHaveLength(4);
+        expect(season.results.find((r) => r.driverId === b)).toMatchObject({ raceId: r1.id, grid: 2, position: null, positionText: 'R', positionOrder: 2, points: 0, laps: 20, status: 'Engine' });
+        expect(season.qualifying).toHaveLength(8);
+        expect(season.qualifying.find((q) => q.raceId === r2.id && q.driverId === b)).toMatchObject({ constructorId: s.teamOf.get(b), position: 2, q1Ms: 90_100, q2Ms: null, q3Ms: null });
+        expect(season.laps.map((l) => [l.lap, l.timeMs, l.compound, l.stint, l.tyreLife, l.trackStatus, l.pitIn, l.pitOut])).toEqual([
+          [2, 91_000, 'SOFT', 1, 3, '12', false, false],
+          [3, 95_000, null, null, null, null, null, null],
+        ]);
+        expect(season.pitStops).toEqual([expect.objectContaining({ raceId: r1.id, driverId: a, stop: 1, lap: 3, milliseconds: 22_500 })]);
+        expect(season.driverStandings).toEqual([expect.objectContaining({ raceId: r1.id, entityId: a, points: 10, position: 1, wins: 1 })]);
+        expect(season.constructorStandings).toEqual([expect.objectContaining({ raceId: r1.id, entityId: s.teamOf.get(a), points: 10 })]);
+        // The race session's messages only.
+        expect(season.raceControl).toEqual([expect.objectContaining({ raceId: r1.id, at: '2024-03-03T13:20:00.000Z', lap: 2, message: 'SAFETY CAR DEPLOYED' })]);
+        expect((await repo.analytics.season(2030)).races).toEqual([]);
+
+        const atCircuit = await repo.analytics.circuitResults(r1.circuitId, { driverId: a });
+        expect(atCircuit).toEqual([expect.objectContaining({ season: 2024, round: 1, race: r1.name, raceId: r1.id, driverId: a, positionOrder: 1, status: 'Finished' })]);
+        expect((await repo.analytics.circuitResults(r1.circuitId, { constructorId: s.teamOf.get(a)! })).map((r) => r.driverId).sort()).toEqual([a, b].sort());
+        expect(await repo.analytics.circuitResults(r2.circuitId, { driverId: a })).toEqual([]);
+      });
+    });
+
     describe('history', () => {
       it('as of an instant, holds the results and standings of races started before it and the qualifying of sessions started before it', async () => {
         const s = await buildSeason(repo, { races: 3 });
