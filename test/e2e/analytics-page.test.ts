@@ -102,6 +102,7 @@ describe.skipIf(data.skip || chromium.skip)('driver and team pages in a real bro
     expect(shown.find((f) => f.label === 'Reliability: mechanical DNFs')).toBeDefined();
     // McLaren won the 2024 constructors' title.
     expect(shown.find((f) => f.label === 'Championship')!.text).toMatch(/666 pts, P1/);
+    await page.screenshot({ path: path.join(artifactsDir, 'analytics-team.png'), fullPage: true });
     await page.close();
   });
 
