@@ -311,6 +311,10 @@ const syncOutcomeBody = z.object({
     .object({ status: z.enum(['updated', 'unchanged', 'skipped']), modelVersion: z.string().nullable(), reason: z.string().nullable() })
     .nullable()
     .describe('the post-race model update: the version the next freeze uses'),
+  championship: z
+    .object({ status: z.enum(['stored', 'skipped', 'failed']), season: z.number().int().nullable(), round: z.number().int().nullable(), model: z.string().nullable(), reason: z.string().nullable() })
+    .optional()
+    .describe('the title odds after the race (GET /championship/{year}/{round}); a failure is reported here and never fails the sync'),
 });
 export const syncBody = syncOutcomeBody.extend({
   runId: z.number().int().describe('the results-sync ingestion run'),

@@ -32,6 +32,8 @@ import { ingestJolpica } from '../ingest/api/api-ingest.js';
 import { createLiveApi } from '../api/live-routes.js';
 import { createExplainApi } from '../api/explain-routes.js';
 import { createAnalyticsApi } from '../api/analytics-routes.js';
+import { createChampionshipApi } from '../api/championship-routes.js';
+import { championshipUpdater } from '../lifecycle/championship-odds.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
 import { preWeekendForecaster } from '../models/pre-weekend/forecaster.js';
@@ -108,6 +110,7 @@ export function createComposition(deps: CompositionDeps) {
       syncFunction({
         repo: app.repo, clock, policy: app.config.freezePolicy, source: deps.resultsSource ?? resultsSourceOf(app, clock),
         updateModel: modelUpdater(app, loggerOf('syncResults'), sharedForecaster()),
+        updateChampionship: championshipUpdater({ repo: app.repo, hours: app.config.preWeekendPolicy.hours, logger: loggerOf('syncResults') }),
       }),
     evaluate: async () => evaluateFunction({ repo: app.repo, policy: app.config.freezePolicy }),
     ingest: async () => {
@@ -154,6 +157,7 @@ export function createComposition(deps: CompositionDeps) {
         ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
         ...createExplainApi({ repo: app.repo, policy: app.config.freezePolicy, forecaster: forecast }),
         ...createAnalyticsApi({ repo: app.repo }),
+        ...createChampionshipApi({ repo: app.repo }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),
       ];

@@ -44,6 +44,13 @@ export interface ChampionshipInput {
   remaining: readonly RemainingRace[];
   samples: number;
   seed: number;
+  /**
+   * SD of a season-long change of strength drawn once per simulated season (half its variance
+   * per team, shared by both cars, half per driver): the strengths are estimates, and a car is
+   * developed through the season, so the rest of a season is less certain than its races drawn
+   * independently from today's strengths would say. 0 = today's strengths to the end.
+   */
+  strengthSd?: number;
 }
 
 export interface PointsHistogram {
@@ -92,8 +99,11 @@ export function simulateChampionship(input: ChampionshipInput): ChampionshipOdds
     d: r.entrants.map((e) => drivers.index.get(e.driverId)!),
     c: r.entrants.map((e) => teams.index.get(e.constructorId)!),
     strengths: r.entrants.map((e) => e.strength),
-    weakest: Math.min(...r.entrants.map((e) => e.strength)),
+    now: new Float64Array(r.entrants.length),
   }));
+  const sd = (input.strengthSd ?? 0) / Math.SQRT2;
+  const dShock = new Float64Array(drivers.ids.length);
+  const cShock = new Float64Array(teams.ids.length);
   const dPts = new Float64Array(drivers.ids.length);
   const dWins = new Float64Array(drivers.ids.length);
   const cPts = new Float64Array(teams.ids.length);
@@ -107,9 +117,18 @@ export function simulateChampionship(input: ChampionshipInput): ChampionshipOdds
     dWins.set(drivers.wins);
     cPts.set(teams.points);
     cWins.set(teams.wins);
+    if (sd > 0) {
+      for (let i = 0; i < dShock.length; i++) dShock[i] = sd * normal(rand);
+      for (let i = 0; i < cShock.length; i++) cShock[i] = sd * normal(rand);
+    }
     for (const race of races) {
+      let weakest = Infinity;
+      for (let i = 0; i < race.now.length; i++) {
+        race.now[i] = race.strengths[i]! + dShock[race.d[i]!]! + cShock[race.c[i]!]!;
+        weakest = Math.min(weakest, race.now[i]!);
+      }
       const score = (table: readonly number[], grandPrix: boolean) => {
-        const finishers = drawOrder(race.strengths, race.entrants, race.weakest, race.badRace, rand, keys, order);
+        const finishers = drawOrder(race.now, race.entrants, weakest, race.badRace, rand, keys, order);
         for (let p = 0; p < Math.min(table.length, finishers); p++) {
           const i = order[p]!;
           dPts[race.d[i]!]! += table[p]!;
@@ -121,7 +140,7 @@ export function simulateChampionship(input: ChampionshipInput): ChampionshipOdds
         }
         const fl = race.points.fastestLap;
         if (grandPrix && fl && finishers > 0) {
-          const p = fastestLapPosition(race.strengths, order, finishers, rand);
+          const p = fastestLapPosition(race.now, order, finishers, rand);
           if (p < fl.withinTop) {
             dPts[race.d[order[p]!]!]! += fl.points;
             cPts[race.c[order[p]!]!]! += fl.points;
@@ -167,7 +186,7 @@ function tableOf(standings: readonly Standing[], entrants: readonly number[]): T
  * first); returns the number of finishers. As simulate.ts: retirements pushed behind every
  * finisher, a bad race at the weakest strength, Gumbel(0,1) noise = −log(−log U).
  */
-function drawOrder(strengths: readonly number[], entrants: readonly SimEntrant[], weakest: number, badRace: number, rand: () => number, keys: Float64Array, order: number[]): number {
+function drawOrder(strengths: ArrayLike<number>, entrants: readonly SimEntrant[], weakest: number, badRace: number, rand: () => number, keys: Float64Array, order: number[]): number {
   const n = strengths.length;
   order.length = n;
   let finishers = 0;
@@ -183,7 +202,7 @@ function drawOrder(strengths: readonly number[], entrants: readonly SimEntrant[]
 }
 
 /** The finishing position (0-based) of the fastest lap's driver: a Plackett–Luce winner among the finishers. */
-function fastestLapPosition(strengths: readonly number[], order: readonly number[], finishers: number, rand: () => number): number {
+function fastestLapPosition(strengths: ArrayLike<number>, order: readonly number[], finishers: number, rand: () => number): number {
   let best = 0;
   let bestKey = -Infinity;
   for (let p = 0; p < finishers; p++) {
@@ -195,6 +214,9 @@ function fastestLapPosition(strengths: readonly number[], order: readonly number
   }
   return best;
 }
+
+/** A standard normal draw (Box–Muller). */
+const normal = (rand: () => number) => Math.sqrt(-2 * Math.log(rand() || Number.MIN_VALUE)) * Math.cos(2 * Math.PI * rand());
 
 /** Counts the champion and the top three of one sampled season: points, then wins, then a random draw. */
 function rankInto(points: Float64Array, wins: Float64Array, rand: () => number, title: Float64Array, top3: Float64Array): void {

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { evaluateRace } from './evaluate.js';
 import { findRace, type RaceRef } from './predict.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
+import type { ChampionshipUpdate } from './championship-odds.js';
 
 /**
  * Where the official classification comes from. `fetch` runs outside any transaction and
@@ -62,6 +63,8 @@ export interface SyncOutcome {
   evaluation: Evaluation | null;
   /** The model update after the race (training/update-race-model.ts); null when none is wired. */
   modelUpdate: ModelUpdate | null;
+  /** The title odds after the race (lifecycle/championship-odds.ts); absent when none is wired. */
+  championship?: ChampionshipUpdate;
 }
 
 /** What the post-race model update did, as the sync reports it. */
@@ -80,6 +83,11 @@ export interface SyncDeps {
   clock?: Clock;
   /** Teaches the current model the race's result once it is stored, as the backtest does between races. */
   updateModel?: (raceId: number) => Promise<ModelUpdate>;
+  /**
+   * Computes and stores the title odds after the race, once the result and the model update are
+   * in. Secondary: its failure is reported in the outcome, never fails the sync.
+   */
+  updateChampionship?: (raceId: number) => Promise<ChampionshipUpdate>;
 }
 
 /**
@@ -143,7 +151,11 @@ async function store(deps: SyncDeps, race: Race, fetched: 'stored' | StoreClassi
     return { raceId: race.id, source: deps.source.name, classified: results.length, runId: run.id, result, evaluation };
   });
   const modelUpdate = deps.updateModel ? await deps.updateModel(race.id) : null;
-  return { ...synced, modelUpdate };
+  if (!deps.updateChampionship) return { ...synced, modelUpdate };
+  const championship = await deps.updateChampionship(race.id).catch((err: unknown): ChampionshipUpdate => ({
+    status: 'failed', season: race.season, round: race.round, model: null, reason: err instanceof Error ? err.message : String(err),
+  }));
+  return { ...synced, modelUpdate, championship };
 }
 
 /**

@@ -3,6 +3,7 @@ import { backtestCommand } from './backtest.js';
 import { backtestPitsCommand } from './backtest-pits.js';
 import { backtestLiveCommand } from './backtest-live.js';
 import { backtestPreWeekendCommand } from './backtest-pre-weekend.js';
+import { backtestChampionshipCommand } from './backtest-championship.js';
 import { ingestCommand } from './ingest.js';
 import { liveCommand } from './live.js';
 import { migrateCommand } from './migrate.js';
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   'backtest-pits': backtestPitsCommand,
   'backtest-live': backtestLiveCommand,
   'backtest-pre-weekend': backtestPreWeekendCommand,
+  'backtest-championship': backtestChampionshipCommand,
   train: trainCommand,
   backtest: backtestCommand,
 };
