@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { PoolLearnerSnapshot } from '../models/race/pool.js';
 
 /** A stored state of the pre-weekend learner (migrations/018): what it had learnt through one race. */
 export interface PreWeekendLearnerRow {
@@ -8,7 +7,8 @@ export interface PreWeekendLearnerRow {
   throughRaceId: number | null;
   throughRaceStart: Date | null;
   races: number;
-  state: PoolLearnerSnapshot;
+  /** The learner's JSON snapshot (models/race/pool.ts PoolLearnerSnapshot), opaque here. */
+  state: unknown;
 }
 
 export interface PreWeekendStore {
@@ -28,7 +28,7 @@ function mapRow(r: Record<string, unknown>): PreWeekendLearnerRow {
     throughRaceId: r.through_race_id === null ? null : Number(r.through_race_id),
     throughRaceStart: Number.isFinite(start.getTime()) ? start : null,
     races: Number(r.races),
-    state: json(r.state) as PoolLearnerSnapshot,
+    state: json(r.state),
   };
 }
 

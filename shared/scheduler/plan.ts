@@ -20,6 +20,8 @@ export interface PlanOptions {
   existing?: ReadonlySet<string>;
   /** Poll live timing during each race (OpenF1 serves a live session only with a token: set when one is configured). */
   live?: boolean;
+  /** Freeze each race's pre-weekend forecast too, under this policy. */
+  preWeekend?: FreezePolicy;
 }
 
 /**
@@ -134,6 +136,11 @@ export function planJobs(races: readonly Race[], now: Date, o: PlanOptions): Job
     // Called once the entry list should be in (the snapshot is as of freezeAt however late it is frozen).
     const callAt = quali ? new Date(Math.min(Math.max(freezeAt.getTime(), quali.getTime() + 15 * MINUTE), start.getTime() - 5 * MINUTE)) : freezeAt;
     once('freeze', FREEZE_FUNCTION, `?year=${race.season}&race=${race.round}`, callAt, retryUntil(callAt, start, 300, 1800), 120);
+    if (o.preWeekend) {
+      // At its instant (nothing of the weekend to wait for), retried until the race start as the other freeze.
+      const early = freezeWindow(race, o.preWeekend).allowedAt;
+      once('prefreeze', FREEZE_FUNCTION, `?year=${race.season}&race=${race.round}&policy=pre_weekend`, early, retryUntil(early, start, 300, 1800), 300);
+    }
     if (callAt > now && freezeAt.getTime() - now.getTime() <= WEATHER_LEAD_DAYS * 86_400_000) {
       jobs.push(call('weather', INGEST_FUNCTION, '', WEATHER_CRON, weatherRetry, 60, { weather: { season: race.season, round: race.round } }));
     }
@@ -152,6 +159,7 @@ const describe: Record<string, string> = {
   qualifying: 'Ingest the qualifying classification (the entry list)',
   sprint: 'Ingest the sprint classification',
   freeze: 'Freeze the forecast',
+  prefreeze: 'Freeze the pre-weekend forecast',
   weather: 'Refresh the race-day weather forecast',
   sync: 'Sync and evaluate the result',
   postrace: 'Ingest the pit stops, laps and standings',

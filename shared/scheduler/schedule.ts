@@ -74,6 +74,7 @@ export async function scheduleRaces(deps: ScheduleDeps): Promise<ReconcileSummar
     syncAfterHours: SYNC_AFTER_RACE_HOURS,
     horizonDays: SCHEDULE_HORIZON_DAYS,
     live: deps.config.live.enabled,
+    preWeekend: deps.config.preWeekendPolicy,
   });
   const summary = await reconcileJobs(deps.scheduler, desired);
   return { ...summary, races: new Set(desired.map((j) => j.id.slice(0, j.id.lastIndexOf('-')))).size, calendar };

@@ -1,7 +1,7 @@
 import type { CurrentForecaster, RaceForecast } from '../../domain/forecast.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { computeRaceFeatures, FEATURE_HISTORY_SEASONS, indexHistory } from '../../features/race-features.js';
-import { lastLearnable, preWeekendLearnerAt, preWeekendVersion } from '../../lifecycle/pre-weekend-learner.js';
+import { lastLearnable, preWeekendLearnerAt, preWeekendVersion } from './stored-learner.js';
 import type { Progress } from '../../log/progress.js';
 import type { Repository } from '../../repository/index.js';
 import { explainedPreWeekend, preWeekendGapTable } from './model.js';

@@ -1,9 +1,9 @@
-import type { History, HistoryRace } from '../domain/history.js';
-import { FEATURE_HISTORY_SEASONS, indexHistory } from '../features/race-features.js';
-import type { Progress } from '../log/progress.js';
-import { newPreWeekendLearner, preWeekendWalk } from '../models/pre-weekend/model.js';
-import { PoolLearner, type PoolState } from '../models/race/pool.js';
-import type { Repository } from '../repository/index.js';
+import type { History, HistoryRace } from '../../domain/history.js';
+import { FEATURE_HISTORY_SEASONS, indexHistory } from '../../features/race-features.js';
+import type { Progress } from '../../log/progress.js';
+import { newPreWeekendLearner, preWeekendWalk } from './model.js';
+import { PoolLearner, type PoolLearnerSnapshot, type PoolState } from '../race/pool.js';
+import type { Repository } from '../../repository/index.js';
 
 /**
  * The pre-weekend learner as production holds it: a stored state per race it learnt
@@ -47,7 +47,7 @@ export async function preWeekendLearnerAt(repo: Pick<Repository, 'history' | 'pr
   const toLearn = history.races.filter(
     (r) => r.season >= firstSeason && withResults.has(r.id) && r.raceStart.getTime() < asOf.getTime() && (!resumeFrom || r.raceStart.getTime() > resumeFrom.getTime()),
   );
-  const learner = stored ? PoolLearner.restore(stored.state) : newPreWeekendLearner();
+  const learner = stored ? PoolLearner.restore(stored.state as PoolLearnerSnapshot) : newPreWeekendLearner();
   let through: HistoryRace | null = stored?.throughRaceId ? (history.races.find((r) => r.id === stored.throughRaceId) ?? null) : null;
   if (stored && toLearn.length === 0) return { learner, pool: learner.current(), version: stored.version, through };
   const bar = toLearn.length ? options.progress?.(toLearn.length) : undefined;
