@@ -5,7 +5,7 @@ import { FEATURE_HISTORY_SEASONS, indexHistory } from '../features/race-features
 import type { Logger } from '../log/logger.js';
 import type { Repository } from '../repository/index.js';
 import type { ChampionshipEntity, ChampionshipOddsEntry } from '../repository/championship-store.js';
-import { preWeekendLearnerAt } from './pre-weekend-learner.js';
+import { preWeekendLearnerAt } from '../models/pre-weekend/stored-learner.js';
 
 /** What the post-sync odds step did, as the sync reports it. */
 export interface ChampionshipUpdate {
