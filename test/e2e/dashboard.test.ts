@@ -90,7 +90,7 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     await expect.poll(() => forecastRows.count()).toBeGreaterThanOrEqual(19);
     const first = await forecastRows.first().locator('td').allTextContents();
     const headers = await page.locator('#forecast-table thead th').allTextContents();
-    expect(headers).toEqual(['Pos', 'Driver', 'Team', 'Qual.', 'Gap (80% interval)', 'Win', 'Podium', 'Points', 'DNF']);
+    expect(headers).toEqual(['Pos', 'Driver', 'Team', 'Qual.', 'Gap (80% interval)', 'Win', 'Podium', 'Points', 'DNF', 'Why']);
     expect(first[0]).toBe('1');
     expect(first[5]).toMatch(/^\d+\.\d%$/); // P(win) as a percentage
     // The qualifying position beside the forecast, or a dash while the server does not send it.
@@ -240,7 +240,7 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     const wide = await open(`?season=2024&race=${australia}`);
     await wide.setViewportSize({ width: 1400, height: 900 });
     await wide.waitForSelector('#pits-chart[data-rendered="true"]', { timeout: 30_000 });
-    expect(await wide.locator('#forecast-table thead th:visible').count()).toBe(9);
+    expect(await wide.locator('#forecast-table thead th:visible').count()).toBe(10);
     await wide.screenshot({ path: path.join(artifactsDir, 'dashboard-1400.png'), fullPage: true });
     await wide.close();
 
