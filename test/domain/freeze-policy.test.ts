@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freezeStatus, freezeWindow, type FreezePolicy } from '../../shared/domain/freeze-policy.js';
+import { freezeStatus, freezeWindow, policyKey, policyMinutes, storedPolicy, type FreezePolicy } from '../../shared/domain/freeze-policy.js';
 import type { Race } from '../../shared/domain/reference.js';
 import { ConflictError, ValidationError } from '../../shared/errors.js';
 import { SimulatedClock } from '../../shared/clock.js';
@@ -32,6 +32,18 @@ describe('the freeze window', () => {
     const w = freezeWindow(race, { kind: 't_minus', minutes: 45 });
     expect(w.allowedAt.toISOString()).toBe('2024-05-26T12:15:00.000Z');
     expect(w.sessionType).toBe('pre_race');
+  });
+  it('pre_weekend allows it N hours before first practice, or two days before race day when practice is not on record', () => {
+    const weekend = { ...race, sessions: { ...race.sessions, fp1: { date: '2024-05-24', time: '11:30:00' } } };
+    const w = freezeWindow(weekend, { kind: 'pre_weekend', hours: 24 });
+    expect(w.allowedAt.toISOString()).toBe('2024-05-23T11:30:00.000Z');
+    expect(w.sessionType).toBe('pre_weekend');
+    expect(freezeWindow(race, { kind: 'pre_weekend', hours: 6 }).allowedAt.toISOString()).toBe('2024-05-23T18:00:00.000Z');
+  });
+  it('stores each policy as its kind and minutes, and keys it by both', () => {
+    const policies: FreezePolicy[] = [{ kind: 'post_qualifying' }, { kind: 't_minus', minutes: 45 }, { kind: 'pre_weekend', hours: 24 }];
+    expect(policies.map(policyKey)).toEqual(['post_qualifying', 't_minus:45', 'pre_weekend:1440']);
+    expect(policies.map((p) => storedPolicy(p.kind, policyMinutes(p)))).toEqual(policies);
   });
   it('with only a qualifying date, waits for the end of that day', () => {
     const old = { ...race, sessions: { race: { date: '2004-05-23', time: null }, qualifying: { date: '2004-05-22', time: null } } };
