@@ -104,6 +104,9 @@ export const modelLabel = z.object({
   label: z.string().describe('e.g. "<version>: network trained on 2013–2023, updated after every race through 2024 R5 Emilia Romagna Grand Prix"'),
 });
 
+/** A snapshot's freeze policy as stored: pre_weekend (N hours before first practice) beside the configured kinds. */
+const freezePolicy = z.object({ kind: z.enum(['post_qualifying', 't_minus', 'pre_weekend']), minutes: z.number().int().optional(), hours: z.number().optional() });
+
 export const snapshotSummary = z.object({
   id: z.number().int(),
   modelVersion: z.string(),
@@ -113,7 +116,7 @@ export const snapshotSummary = z.object({
   createdAt: isoDate,
   recordedAt: isoDate,
   snapshotAt: isoDate,
-  freezePolicy: z.object({ kind: z.enum(['post_qualifying', 't_minus']), minutes: z.number().int().optional() }),
+  freezePolicy,
 });
 
 /** Who a row of a forecast or a result is: the driver and the team they drove for. */
@@ -195,9 +198,9 @@ export const predictionBody = z.object({
   clock: z.enum(['wall', 'simulated']).describe('simulated: frozen during a season replay, createdAt is replayed time'),
   createdAt: isoDate.describe('the freeze clock\'s time (replayed time for a simulated clock)'),
   recordedAt: isoDate.describe('when the snapshot was really written'),
-  freezePolicy: z.object({ kind: z.enum(['post_qualifying', 't_minus']), minutes: z.number().int().optional() }),
+  freezePolicy,
   snapshotAt: isoDate,
-  sessionType: z.enum(['qualifying', 'pre_race']),
+  sessionType: z.enum(['qualifying', 'pre_race', 'pre_weekend']),
   inputsHash: z.string(),
   confidence: z.number(),
   featureCoverage: z.number(),
