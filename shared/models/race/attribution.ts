@@ -4,9 +4,8 @@ import { reasonOf, topReasons } from '../../features/feature-labels.js';
 import { tf } from '../tf.js';
 import { sigmoid } from './calibrate.js';
 import { poolDnf, poolStrengths, type PoolCoefficients } from './pool.js';
-import { POOL_BAD_RACE, type PoolInputs } from './pooled-model.js';
-import { driverForecasts, encodeDriver, type RaceModel } from './race-model.js';
-import { simulateField } from './simulate.js';
+import { POOL_BAD_RACE, simulatePoolField, type PoolInputs } from './pooled-model.js';
+import { encodeDriver, type RaceModel } from './race-model.js';
 
 /**
  * Why the pooled forecast departs from the grid (issue 17). A driver's strength is
@@ -109,23 +108,11 @@ export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRa
 }
 
 /**
- * The pooled forecast as the forecaster serves it: the entries with their reasons, and the
- * head-to-head shares of the same sampled orders (drivers order). The simulation input is the
- * one predictPooled builds, so the entries are the same as predictPooled's.
+ * The pooled forecast as the forecaster serves it: predictPooled's entries with their reasons,
+ * and the head-to-head shares of the same sampled orders (drivers order).
  */
 export function explainedPooledForecast(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs: PoolInputs): { drivers: DriverForecast[]; headToHead: number[][] } {
-  const { gapTable, samples, featureNames: names, gapInterval } = model.spec;
-  const sim = simulateField({
-    ...(gapInterval ? { gapInterval } : {}),
-    strengths: poolStrengths(pool, inputs),
-    pDnf: poolDnf(pool, inputs.dnfLogit),
-    gapTable,
-    samples,
-    seed: features.seed,
-    badRace: pool.badRace ?? POOL_BAD_RACE,
-    headToHead: true,
-  });
+  const sim = simulatePoolField(model.spec, pool, features, inputs);
   const reasons = explainPooled(model, pool, features, inputs);
-  const drivers = driverForecasts(features, sim.drivers, inputs.imputed, names.length).map((d, i) => ({ ...d, reasons: reasons[i]! }));
-  return { drivers, headToHead: sim.headToHead! };
+  return { drivers: sim.drivers.map((d, i) => ({ ...d, reasons: reasons[i]! })), headToHead: sim.headToHead! };
 }

@@ -5,7 +5,7 @@ import type { RaceFeatures } from '../../features/race-features.js';
 import { gridSlots, slotRate, type SlotTable } from './baselines.js';
 import { poolDnf, poolStrengths, type PoolCoefficients, type PoolEvidence, type PoolInputsOf } from './pool.js';
 import { driverForecasts, rawOutputs, type RaceModel, type RaceModelSpec } from './race-model.js';
-import { simulateRace } from './simulate.js';
+import { simulateField } from './simulate.js';
 
 /**
  * The forecast as production makes it: the season's network (fitted before round 1 on the
@@ -75,8 +75,19 @@ export function predictPooled(model: RaceModel, pool: PoolCoefficients & { badRa
 
 /** A pool's strengths and DNF probabilities through the simulation: the forecast entries of any pooled model. */
 export function simulatePool(spec: Pick<RaceModelSpec, 'gapTable' | 'samples' | 'featureNames' | 'gapInterval'>, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs: PoolInputs): DriverForecast[] {
+  return simulatePoolField(spec, pool, features, inputs, false).drivers;
+}
+
+/** simulatePool, with (when asked) the head-to-head shares of the same sampled orders, in features order (simulate.ts simulateField). */
+export function simulatePoolField(
+  spec: Pick<RaceModelSpec, 'gapTable' | 'samples' | 'featureNames' | 'gapInterval'>,
+  pool: PoolCoefficients & { badRace?: number },
+  features: RaceFeatures,
+  inputs: PoolInputs,
+  headToHead = true,
+): { drivers: DriverForecast[]; headToHead: number[][] | null } {
   const { gapTable, samples, featureNames: names, gapInterval } = spec;
-  const sim = simulateRace({
+  const sim = simulateField({
     ...(gapInterval ? { gapInterval } : {}),
     strengths: poolStrengths(pool, inputs),
     pDnf: poolDnf(pool, inputs.dnfLogit),
@@ -84,6 +95,7 @@ export function simulatePool(spec: Pick<RaceModelSpec, 'gapTable' | 'samples' | 
     samples,
     seed: features.seed,
     badRace: pool.badRace ?? POOL_BAD_RACE,
+    headToHead,
   });
-  return driverForecasts(features, sim, inputs.imputed, names.length);
+  return { drivers: driverForecasts(features, sim.drivers, inputs.imputed, names.length), headToHead: sim.headToHead };
 }
