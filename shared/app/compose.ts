@@ -32,6 +32,7 @@ import { ingestJolpica } from '../ingest/api/api-ingest.js';
 import { createLiveApi } from '../api/live-routes.js';
 import { createExplainApi } from '../api/explain-routes.js';
 import { createAnalyticsApi } from '../api/analytics-routes.js';
+import { createOverviewApi } from '../api/overview-routes.js';
 import { createChampionshipApi } from '../api/championship-routes.js';
 import { championshipUpdater } from '../lifecycle/championship-odds.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
@@ -157,6 +158,10 @@ export function createComposition(deps: CompositionDeps) {
         ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
         ...createExplainApi({ repo: app.repo, policy: app.config.freezePolicy, forecaster: forecast }),
         ...createAnalyticsApi({ repo: app.repo }),
+        ...createOverviewApi({
+          repo: app.repo, clock, policy: app.config.freezePolicy, preWeekendPolicy: app.config.preWeekendPolicy,
+          preWeekend: preWeekendForecaster({ repo: app.repo, hours: app.config.preWeekendPolicy.hours }), provisional: new LruCache(64),
+        }),
         ...createChampionshipApi({ repo: app.repo }),
         // The dashboard is served by the read API function itself: same origin, no CDN.
         ...dashboardRoutes.map((spec) => bind(spec, async ({ req }) => dashboard(req))),

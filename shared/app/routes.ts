@@ -4,6 +4,7 @@ import { readRoutes, dashboardRoutes } from '../api/read-routes.js';
 import { liveRoutes } from '../api/live-routes.js';
 import { explainRoutes } from '../api/explain-routes.js';
 import { analyticsRoutes } from '../api/analytics-routes.js';
+import { overviewRoutes } from '../api/overview-routes.js';
 import { championshipRoutes } from '../api/championship-routes.js';
 import { evaluateRoutes, predictRoutes, syncRoutes } from '../api/write-handlers.js';
 import { ingestRoutes } from '../ingest/handler.js';
@@ -13,7 +14,7 @@ import { scheduleRoutes } from '../scheduler/schedule.js';
 
 /** Every function's route declarations (without their handlers, which need the app's dependencies). */
 export const declaredRoutes: Record<EntryPoint, readonly RouteSpec[]> = {
-  api: [...Object.values(readRoutes), ...Object.values(liveRoutes), ...Object.values(analyticsRoutes), ...Object.values(explainRoutes), ...Object.values(championshipRoutes), ...dashboardRoutes],
+  api: [...Object.values(readRoutes), ...Object.values(liveRoutes), ...Object.values(analyticsRoutes), ...Object.values(explainRoutes), ...Object.values(championshipRoutes), ...Object.values(overviewRoutes), ...dashboardRoutes],
   predict: Object.values(predictRoutes),
   syncResults: Object.values(syncRoutes),
   evaluate: Object.values(evaluateRoutes),

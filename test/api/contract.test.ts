@@ -41,7 +41,7 @@ describe('the API contract', () => {
     const doc = buildOpenApiDocument({ version: 'test' }, mountedRoutes()) as { paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string }[] }>> };
     const operations = documentedOperations(mountedRoutes());
     // The write functions and the pits function are there at their dev-server paths, beside the read API.
-    for (const path of ['/predict', '/results/sync/{year}/{race}', '/results/sync/latest', '/evaluate/{year}/{race}', '/ingest', '/schedule', '/pits', '/pits/{raceId}', '/pits/{raceId}/timeline', '/predictions/{raceId}', '/championship/{year}', '/championship/{year}/{round}', '/openapi.json']) {
+    for (const path of ['/predict', '/results/sync/{year}/{race}', '/results/sync/latest', '/evaluate/{year}/{race}', '/ingest', '/schedule', '/pits', '/pits/{raceId}', '/pits/{raceId}/timeline', '/predictions/{raceId}', '/championship/{year}', '/championship/{year}/{round}', '/overview', '/openapi.json']) {
       expect(operations.map((o) => o.path), path).toContain(path);
     }
     for (const op of operations) {
