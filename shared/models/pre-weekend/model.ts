@@ -21,9 +21,10 @@ import { preWeekendInputs, preWeekendTermNames, preWeekendTerms } from './terms.
  */
 
 /**
- * Chosen on the 2009–2013 validation seasons (see bench/README.md "Pre-weekend"): the first
- * ten places weighted (the winner three times), half-lives 16–128 races, the pool's
- * team-offset candidates, bad-race 0–0.1.
+ * Set before any run and checked on the 2009–2013 validation seasons before the one 2014–2024
+ * run (bench/README.md "Pre-weekend forecast"): the first ten places weighted (the winner three
+ * times: the whole order matters here, not only the front), half-lives 16–128 races (form
+ * changes slower than the grid pool's), the pool's team-offset candidates, bad-race 0–0.1.
  */
 export const preWeekendPoolSettings: PoolSettings = {
   halfLives: [16, 32, 64, 128],
