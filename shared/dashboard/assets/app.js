@@ -4,6 +4,7 @@
 import { reasonsCell, renderTeammates, setupWhatIf } from './explain.js';
 
 import { analyticsHref, analyticsTarget, startAnalytics } from './analytics.js';
+import { loadChampionship } from './championship.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pct = (p) => (p == null ? '–' : `${(p * 100).toFixed(1)}%`);
@@ -131,7 +132,7 @@ async function loadRaces(askedRaceId) {
   if (race) select.value = String(race.id);
   $('#season-title').textContent = `Season accuracy — ${state.season}`;
   $('#reliability-title').textContent = `Reliability — ${state.season}`;
-  await Promise.all([loadRace(), loadSeasonAccuracy(), loadReliability()]);
+  await Promise.all([loadRace(), loadSeasonAccuracy(), loadReliability(), loadChampionship(state.season, { api, chart, esc, pct, palette })]);
 }
 
 async function loadUpcoming() {
@@ -553,7 +554,7 @@ function updateLiveLink() {
 }
 
 async function startLive(raceId) {
-  for (const id of ['picker-section', 'forecast-section', 'result-section', 'season-section', 'reliability-section', 'pits-section']) $(`#${id}`).hidden = true;
+  for (const id of ['picker-section', 'forecast-section', 'result-section', 'season-section', 'reliability-section', 'championship-section', 'pits-section']) $(`#${id}`).hidden = true;
   $('#live-section').hidden = false;
   live.raceId = raceId;
   await refreshLiveRace();
