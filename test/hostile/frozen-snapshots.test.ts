@@ -140,6 +140,9 @@ describe.skipIf(postgres.skip || data.skip)('a frozen snapshot cannot change, on
     // The strategy slot 004 let anyone fill once is frozen as well, whoever asks.
     await expect(owner('prediction_entries').where(where).update({ strategy: JSON.stringify({ stops: 1 }) })).rejects.toThrow(/cannot be update/);
     await expect(owner('prediction_entries').where(where).delete()).rejects.toThrow(/cannot be delete/);
+    // So are the reasons and the head-to-head odds (migration 015), whoever asks.
+    await expect(owner('prediction_entries').where(where).update({ reasons: JSON.stringify([]) })).rejects.toThrow(/cannot be update/);
+    await expect(owner('predictions').where({ id: monaco.id }).update({ head_to_head: JSON.stringify({ driverIds: [], p: [] }) })).rejects.toThrow(/is frozen and cannot be update/);
   });
 
   it('refuses TRUNCATE prediction_entries and TRUNCATE predictions CASCADE, as the application role and as the owner', async () => {

@@ -535,6 +535,23 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
         const bare = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, b, freezeAt(b))));
         expect((await repo.predictions.byId(bare.prediction.id))!.weather).toBeNull();
       });
+
+      it('a snapshot keeps the reasons and head-to-head odds it was frozen with; one frozen without reads null', async () => {
+        const s = await buildSeason(repo);
+        const [a, b] = [s.races[1]!, s.races[2]!];
+        const reason = { feature: 'constructorRaceGain', label: "team's places gained from the grid, last 20 starts", value: 1.3, valueText: '+1.3 a race', effect: -0.8, effectText: '≈ 0.8 places better', text: 'why' };
+        const entries = entriesFor(s, s.drivers).map((e, i) => ({ ...e, reasons: i === 0 ? [reason] : [] }));
+        const ids = entries.map((e) => e.driverId);
+        const headToHead = { driverIds: ids, p: ids.map((_, i) => ids.map((__, j) => (i === j ? 0 : i < j ? 0.7 : 0.3))) };
+        const { prediction } = await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, a, freezeAt(a), { entries, headToHead })));
+        const read = (await repo.predictions.byId(prediction.id))!;
+        expect(read.headToHead).toEqual(headToHead);
+        expect(read.entries.find((e) => e.driverId === ids[0])!.reasons).toEqual([reason]);
+        expect(read.entries.find((e) => e.driverId === ids[1])!.reasons).toEqual([]);
+        const bare = (await repo.predictions.byId((await repo.withTransaction((t) => t.predictions.freeze(snapshotOf(s, b, freezeAt(b))))).prediction.id))!;
+        expect(bare.headToHead).toBeNull();
+        expect(bare.entries.every((e) => e.reasons === null)).toBe(true);
+      });
     });
 
     describe('race control', () => {
