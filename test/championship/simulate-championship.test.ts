@@ -97,3 +97,20 @@ describe('championship Monte Carlo on cases solved by hand', () => {
     expect(odds.drivers.reduce((s, d) => s + d.pTitle, 0)).toBeCloseTo(1, 9);
   });
 });
+
+describe('the season-long strength change', () => {
+  it('leaves a dominant car certain without it, and gives its rivals a chance with it', () => {
+    const entrants = [entrant(1, 10, 3), entrant(2, 20, 0), entrant(3, 30, 0)];
+    const input = {
+      drivers: [{ id: 1, points: 0, wins: 0 }],
+      constructors: [],
+      remaining: Array.from({ length: 10 }, (_, k) => race(12 + k, entrants)),
+      samples: 4000,
+      seed: 2,
+    };
+    const without = simulateChampionship(input).drivers.find((d) => d.id === 1)!.pTitle;
+    const withSd = simulateChampionship({ ...input, strengthSd: 2 }).drivers.find((d) => d.id === 1)!.pTitle;
+    expect(without).toBeGreaterThan(0.99);
+    expect(withSd).toBeLessThan(without - 0.1);
+  });
+});
