@@ -4,6 +4,7 @@
 import { reasonsCell, renderTeammates, setupWhatIf } from './explain.js';
 
 import { analyticsHref, analyticsTarget, startAnalytics } from './analytics.js';
+import { renderPreWeekend, startGlance } from './glance.js';
 import { loadChampionship } from './championship.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -181,6 +182,7 @@ async function loadRace() {
     renderForecast(null);
     renderResult(null, null, false);
     renderRaceMetrics(null);
+    renderPreWeekend(null);
     clearPits('');
     return;
   }
@@ -196,7 +198,7 @@ async function loadRace() {
   renderForecast(prediction);
   renderResult(prediction, results, true);
   renderRaceMetrics(metrics);
-  await renderPits(race, generation);
+  await Promise.all([renderPreWeekend(state.raceId, prediction, () => generation === state.generation, { api, esc, pct, num, when }), renderPits(race, generation)]);
 }
 
 /** The pre-race strategy is the circuit's (the start tyre is chosen on the grid), so it is shown once. */
@@ -262,7 +264,7 @@ function renderForecast(p) {
       const q = e.qualifyingPosition;
       const grid = q == null ? '—' : `P${q}`;
       const gridTitle = q == null ? 'qualifying position not known' : `${ordinal(e.predictedPosition)} forecast from P${q} in qualifying`;
-      return `<tr><td>${e.predictedPosition}</td><td><a href="${analyticsHref('driver', e.driverId, p.race.season)}" class="driver-link">${esc(e.code ?? e.driver)} <span class="hint wide">${esc(e.driver)}</span></a></td><td class="wide"><a href="${analyticsHref('team', e.constructorId, p.race.season)}" class="team-link">${esc(e.team)}</a></td>` +
+      return `<tr data-driver-id="${e.driverId}"><td>${e.predictedPosition}</td><td><a href="${analyticsHref('driver', e.driverId, p.race.season)}" class="driver-link">${esc(e.code ?? e.driver)} <span class="hint wide">${esc(e.driver)}</span></a></td><td class="wide"><a href="${analyticsHref('team', e.constructorId, p.race.season)}" class="team-link">${esc(e.team)}</a></td>` +
         `<td class="grid-pos" title="${esc(gridTitle)}">${grid}</td>` +
         `<td class="wide">${e.predictedPosition === 1 ? 'leader' : `+${num(e.gapSeconds, 1)} s`} (${num(e.gapInterval[0], 1)}–${num(e.gapInterval[1], 1)})${e.gapFlagged ? ' ⚑' : ''}</td>` +
         `<td class="prob">${pct(e.pWin)}</td><td class="prob">${pct(e.pPodium)}</td><td class="prob">${pct(e.pPoints)}</td><td class="prob">${pct(e.pDnf)}</td><td class="why">${reasonsCell(e, { esc })}</td></tr>`;
@@ -516,6 +518,15 @@ function wire() {
   });
 }
 
+/** Opens a race in the race view below (from the landing view's cards). */
+async function openRace(season, raceId) {
+  state.season = season;
+  $('#season').value = String(season);
+  setNotice('');
+  await run(() => loadRaces(String(raceId)));
+  $('#forecast-section').scrollIntoView();
+}
+
 async function run(work) {
   try {
     await work();
@@ -729,7 +740,7 @@ window.addEventListener('DOMContentLoaded', () => {
     setNotice(`“${liveParam}” is not a race id; showing the forecasts.`);
   }
   wire();
-  run(() => Promise.all([loadUpcoming(), loadSeasons(), loadLiveNav()]));
+  run(() => Promise.all([loadUpcoming(), loadSeasons(), loadLiveNav(), startGlance({ api, esc, pct, num, when, openRace })]));
   // A race that goes live while the page is open gets its link within a minute.
   window.setInterval(() => loadLiveNav(), 60_000);
 });
