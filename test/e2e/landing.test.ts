@@ -149,7 +149,10 @@ describe.skipIf(data.skip || chromium.skip)('the landing view at a glance, in a 
     expect(await page.textContent('#pre-weekend-metrics')).toContain(`position MAE${metrics.positionMae.toFixed(2)} (grid ${metrics.baseline.positionMae.toFixed(2)})`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
-    await page.screenshot({ path: path.join(artifactsDir, 'landing-race-390.png'), fullPage: true });
+    // The column is on the phone's screen, beside the post-qualifying P(win).
+    const cells = await page.locator('#forecast-table td.pre-weekend').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().right));
+    for (const right of cells) expect(right).toBeLessThanOrEqual(PHONE.width);
+    await page.locator('#forecast-section').screenshot({ path: path.join(artifactsDir, 'landing-race-390.png') });
     await page.close();
   });
 });

@@ -154,13 +154,14 @@ export async function renderPreWeekend(raceId, p, current, h = {}) {
   const byDriver = new Map(early.entries.map((e) => [e.driverId, e]));
   const winner = early.entries.find((e) => e.predictedPosition === 1);
   $('#pre-weekend-lead').innerHTML = `<span class="badge frozen">Before the weekend</span> Frozen ${esc(when(early.snapshotAt))}, before first practice, by ${esc(early.modelVersion)}: ` +
-    `${esc(winner?.code ?? winner?.driver ?? '–')} the likeliest winner (${pct(winner?.pWin)}).${p ? ' Its place and P(win) are in the table\'s last column.' : ''}`;
+    `${esc(winner?.code ?? winner?.driver ?? '–')} the likeliest winner (${pct(winner?.pWin)}).${p ? ' Its place and P(win) are in the table’s “Before wknd” column.' : ''}`;
   if (p) {
-    const head = table.querySelector('thead tr');
-    head.insertAdjacentHTML('beforeend', '<th scope="col" class="prob pre-weekend"><abbr title="The pre-weekend forecast (frozen before first practice): predicted place · P(win)">Before wknd</abbr></th>');
+    // Beside the post-qualifying P(win); a phone shows its P(win) only, wider screens the place too.
+    table.querySelector('thead th.prob').insertAdjacentHTML('afterend', '<th scope="col" class="prob pre-weekend"><abbr title="The pre-weekend forecast (frozen before first practice): predicted place · P(win)">Before wknd</abbr></th>');
     for (const row of table.querySelectorAll('tbody tr[data-driver-id]')) {
       const e = byDriver.get(Number(row.dataset.driverId));
-      row.insertAdjacentHTML('beforeend', `<td class="prob pre-weekend">${e ? `${e.predictedPosition} · ${pct(e.pWin)}` : '<span class="hint" title="not in the pre-weekend entry list">–</span>'}</td>`);
+      const cell = e ? `<span class="wide">${e.predictedPosition} · </span>${pct(e.pWin)}` : '<span class="hint" title="not in the pre-weekend entry list">–</span>';
+      row.querySelector('td.prob').insertAdjacentHTML('afterend', `<td class="prob pre-weekend" title="${e ? `before the weekend: ${e.predictedPosition} · P(win) ${pct(e.pWin)}` : ''}">${cell}</td>`);
     }
   }
   $('#pre-weekend-metrics').innerHTML = metrics
