@@ -79,7 +79,7 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
         freezeStatus: freezeStatus(w, now, predictionId !== null),
         predictionId,
         freezeRefusals: refused ? { attempts: refused.attempts, lastAt: refused.last.attemptedAt.toISOString(), status: refused.last.status, code: refused.last.code, reason: refused.last.reason } : null,
-        ...(pw ? { preWeekend: { freezeAllowedAt: pw.allowedAt.toISOString(), freezeStatus: freezeStatus(pw, now, preWeekendId !== null), predictionId: preWeekendId } } : {}),
+        preWeekend: pw ? { freezeAllowedAt: pw.allowedAt.toISOString(), freezeStatus: freezeStatus(pw, now, preWeekendId !== null), predictionId: preWeekendId } : null,
       };
     });
   };

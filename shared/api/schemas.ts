@@ -92,7 +92,8 @@ export const raceSummary = z.object({
     .describe('while no forecast is frozen: how many scheduled freezes were refused and why the last one was (e.g. no entry list yet); a missed race keeps it'),
   preWeekend: z
     .object({ freezeAllowedAt: isoDate, freezeStatus: z.enum(['frozen', 'open', 'waiting', 'missed']), predictionId: z.number().int().nullable() })
-    .describe('the pre-weekend forecast (GET /predictions/{raceId}?policy=pre_weekend): frozen PRE_WEEKEND_FREEZE_HOURS before first practice'),
+    .nullable()
+    .describe('the pre-weekend forecast (GET /predictions/{raceId}?policy=pre_weekend): frozen PRE_WEEKEND_FREEZE_HOURS before first practice; null where none is configured'),
 });
 
 /** A model version with the data it has seen, as every forecast and /health name it. */

@@ -100,12 +100,14 @@ describe('scheduling the coming race weekends from the stored calendar', () => {
     const { repo, config, scheduler } = await setup();
     const summary = await scheduleRaces({ repo, scheduler, config, clock: new SimulatedClock(new Date('2025-03-10T00:00:00Z')) });
     expect(summary.races).toBe(3);
-    // Each race: its qualifying ingest, the freeze, the sync, and the post-race ingests.
-    const perRace = (round: number) => ['qualifying', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r0${round}-${k}`);
+    // Each race: its qualifying ingest, the two freezes, the sync, and the post-race ingests.
+    const perRace = (round: number) => ['qualifying', 'prefreeze', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r0${round}-${k}`);
     expect(summary.created.filter((id) => !id.endsWith('-weather')).sort()).toEqual([...perRace(1), ...perRace(2), ...perRace(3)].sort());
     // The weather is refreshed only for races whose freeze is within Open-Meteo's 16 days.
     expect(summary.created.filter((id) => id.endsWith('-weather')).sort()).toEqual(['pitwall-race-2025-r01-weather', 'pitwall-race-2025-r02-weather']);
     expect(scheduler.jobs.get('pitwall-race-2025-r01-freeze')).toMatchObject({ schedule: '15 16 15 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1' });
+    // The pre-weekend freeze: a day before first practice, or (none on record here) three days before the race day.
+    expect(scheduler.jobs.get('pitwall-race-2025-r01-prefreeze')).toMatchObject({ schedule: '0 0 13 3 *', uri: 'https://europe-west1-proj.cloudfunctions.net/predict?year=2025&race=1&policy=pre_weekend' });
   });
 
   it('a later run drops the jobs of races that are over and adds the next ones; a re-run changes nothing', async () => {
@@ -116,7 +118,7 @@ describe('scheduling the coming race weekends from the stored calendar', () => {
     const round = (r: number, ids: string[]) => ids.filter((id) => id.startsWith(`pitwall-race-2025-r0${r}-`));
     expect(later.deleted.sort()).toEqual(round(1, later.deleted).sort());
     expect(later.deleted.length).toBeGreaterThan(0);
-    expect(round(4, later.created).filter((id) => !id.endsWith('-weather')).sort()).toEqual(['qualifying', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r04-${k}`).sort());
+    expect(round(4, later.created).filter((id) => !id.endsWith('-weather')).sort()).toEqual(['qualifying', 'prefreeze', 'freeze', 'sync', 'postrace', 'openf1'].map((k) => `pitwall-race-2025-r04-${k}`).sort());
     expect(round(1, [...scheduler.jobs.keys()])).toEqual([]);
     expect(new Set([...scheduler.jobs.keys()].map((id) => id.slice(0, 'pitwall-race-2025-r0N'.length)))).toEqual(new Set(['pitwall-race-2025-r02', 'pitwall-race-2025-r03', 'pitwall-race-2025-r04']));
     const again = await scheduleRaces({ repo, scheduler, config, clock });
