@@ -222,8 +222,12 @@ describe.skipIf(data.skip || chromium.skip)('dashboard in a real browser', () =>
     const page = await open();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    // The landing view's round picker comes first (at a glance), then the race picker below it.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('season');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('glance-season');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('glance-round');
+    await page.focus('#season');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('race');
     // Changing the race with the keyboard loads it.
