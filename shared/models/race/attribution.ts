@@ -18,15 +18,22 @@ import { encodeDriver, type RaceModel } from './race-model.js';
  * did. The field's mean rather than the training mean, because the departure itself is relative
  * to the field (net − mean net): for a linear network the attributions then add up to it
  * exactly, and a feature every entrant shares (season progress, the circuit) explains nothing.
- * The team offset is its own reason, relative to the field's mean offset.
+ * The team offset is its own reason, relative to the field's mean offset. The network's reading
+ * of the grid slot counts as the grid's (GRID_SLOT).
  *
  * Each strength change is read as places: the driver's expected finishing position with it
  * against without it, computed exactly under the simulation's model (expectedPosition), so a
  * reason says "≈ 0.8 places better than the grid suggests".
  */
 
-/** Features occluded together, under the first one's name (the same information twice). */
-const JOINT: Record<string, string> = { qualiPositionShare: 'qualiPosition' };
+/**
+ * The network's own reading of the grid slot (qualiPosition and its share of the field) is part
+ * of what the grid slot alone says, not a departure from it: on the 2017–2023 fit the pool leaves
+ * most of the grid to the network (b ≈ 1.7, small grid-term coefficients), and "grid slot P1:
+ * 1.3 places better than the grid suggests" explains nothing. Those features are no reason.
+ * (The qualifying lap's gap to pole is: it is pace, not the slot.)
+ */
+const GRID_SLOT = new Set(['qualiPosition', 'qualiPositionShare']);
 
 const AGAINST = 'the grid suggests';
 
@@ -71,7 +78,7 @@ export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRa
   if (n === 0) return [];
   const names = model.spec.featureNames;
   const F = names.length;
-  const groups = [...new Set(names.map((f) => JOINT[f] ?? f))].map((lead) => ({ lead, cols: names.flatMap((f, j) => ((JOINT[f] ?? f) === lead ? [j] : [])) }));
+  const groups = names.flatMap((lead, j) => (GRID_SLOT.has(lead) ? [] : [{ lead, cols: [j] }]));
 
   const enc = features.drivers.map((d) => encodeDriver(model.spec, d.values).input);
   const width = enc[0]!.length;
