@@ -139,6 +139,13 @@ describe.skipIf(data.skip || chromium.skip || postgres.skip)('a fresh start in a
       expect(await page.locator('#forecast-section').textContent()).not.toMatch(/No frozen forecast/);
       // No race lies ahead in the data: the page says why, not just that the list is empty.
       expect(await page.textContent('#upcoming')).toMatch(/the data ends with Abu Dhabi Grand Prix 2024; ingest the current calendar/);
+      // At a glance: the season as it stood after round 21 (the calendar has ended), filled from the replay.
+      await page.waitForSelector('#glance-section[data-rendered="true"]', { timeout: 60_000 });
+      expect(await page.textContent('#glance-note')).toMatch(/^The calendar ends with Abu Dhabi Grand Prix 2024: showing the season as it stood after round 21/);
+      expect(await page.locator('#glance-last .glance-card').count()).toBe(3);
+      expect(await page.locator('#glance-last .glance-card', { hasText: /Position MAE\d+\.\d\d \(grid \d+\.\d\d\)/ }).count()).toBe(3);
+      expect(await page.locator('#glance-next .glance-card .bars li:not(.bars-head)').count()).toBe(15);
+      expect(await page.locator('#glance-odds .bars li:not(.bars-head)').count()).toBe(10);
       fs.mkdirSync(artifactsDir, { recursive: true });
       await page.screenshot({ path: path.join(artifactsDir, 'first-start-1400.png'), fullPage: true });
       expect(errors).toEqual([]);
