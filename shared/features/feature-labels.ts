@@ -17,7 +17,7 @@ interface FeatureText {
 }
 
 export const featureText: Record<string, FeatureText> = {
-  qualiPosition: { label: 'grid slot as the network reads it, beyond the grid-slot odds', format: place },
+  qualiPosition: { label: 'grid slot', format: place },
   qualiPositionShare: { label: 'grid slot as a share of the field', format: pct },
   qualiGapPct: { label: "best qualifying lap against pole's", format: lap },
   sprintPosition: { label: 'sprint finish this weekend', format: place },
