@@ -6,7 +6,7 @@ import type { Prediction } from '../domain/prediction.js';
 import { sessionStartsAt, type Race } from '../domain/reference.js';
 import { SYNC_AFTER_RACE_HOURS } from '../domain/result-sync.js';
 import { ConflictError, NotFoundError, PitwallError, ValidationError } from '../errors.js';
-import { missingSeason } from '../lifecycle/predict.js';
+import { FIRST_FORECAST_SEASON, missingSeason } from '../lifecycle/predict.js';
 import type { ChampionshipEntity, ChampionshipOddsSet } from '../repository/championship-store.js';
 import type { Repository } from '../repository/index.js';
 import type { Names } from '../repository/predictions-store.js';
@@ -118,6 +118,7 @@ const raceRef = (race: Race) => ({ raceId: race.id, season: race.season, round: 
 /** A race to come: its pre-weekend forecast as known at `at` (the frozen one if it was frozen by then, else provisional). */
 async function nextRace(deps: OverviewDeps, race: Race, at: Date) {
   const { repo } = deps;
+  if (race.season < FIRST_FORECAST_SEASON) return { ...raceRef(race), preWeekend: null, reason: `pitwall forecasts races from ${FIRST_FORECAST_SEASON} on` };
   const freezesAt = freezeWindow(race, deps.preWeekendPolicy).allowedAt;
   const official = await repo.predictions.official(race.id, deps.preWeekendPolicy);
   const frozenBy = official ? new Date(Math.max(official.createdAt.getTime(), official.snapshotAt.getTime())) : null;
