@@ -179,14 +179,14 @@ describe.skipIf(data.skip)('schedule and latest-sync through the dev server', ()
       const jobsOf = (round: number, kinds: string[]) => kinds.map((k) => `pitwall-race-2024-r0${round}-${k}`);
       // Monaco (26 May), Canada (9 Jun) are within 21 days; Spain (23 Jun) is not. Only Monaco's freeze is within Open-Meteo's 16 days.
       expect([...first.created].sort()).toEqual(
-        [...jobsOf(8, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']), ...jobsOf(9, ['qualifying', 'freeze', 'sync', 'postrace', 'openf1'])].sort(),
+        [...jobsOf(8, ['qualifying', 'prefreeze', 'freeze', 'weather', 'sync', 'postrace', 'openf1']), ...jobsOf(9, ['qualifying', 'prefreeze', 'freeze', 'sync', 'postrace', 'openf1'])].sort(),
       );
       const again = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
       expect(again.created).toEqual([]);
       expect(again.unchanged).toHaveLength(first.created.length);
       clock.set(new Date('2024-05-29T00:00:00Z'));
       const later = await (await fetch(`${server.url}/schedule`, { method: 'POST' })).json();
-      expect([...later.deleted].sort()).toEqual(jobsOf(8, ['qualifying', 'freeze', 'weather', 'sync', 'postrace', 'openf1']).sort());
+      expect([...later.deleted].sort()).toEqual(jobsOf(8, ['qualifying', 'prefreeze', 'freeze', 'weather', 'sync', 'postrace', 'openf1']).sort());
       expect(scheduler.jobs.get('pitwall-race-2024-r09-sync')!.uri).toBe('https://fn.example/sync-results/2024/9');
       const latest = await fetch(`${server.url}/results/sync/latest`, { method: 'POST' });
       expect(latest.status).toBe(200);

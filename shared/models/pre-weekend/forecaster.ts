@@ -13,7 +13,13 @@ import { explainedPreWeekend, preWeekendGapTable } from './model.js';
  * freeze (the entry list: the latest race's line-up) and simulates, with the reasons and the
  * head-to-head shares.
  */
-export function preWeekendForecaster(deps: { repo: Pick<Repository, 'races' | 'history' | 'preWeekend'>; hours: number; progress?: (total: number) => Progress }): CurrentForecaster {
+export function preWeekendForecaster(deps: {
+  repo: Pick<Repository, 'races' | 'history' | 'preWeekend'>;
+  hours: number;
+  progress?: (total: number) => Progress;
+  /** false for the read API's provisional forecasts: a learner caught up there is not stored. */
+  save?: boolean;
+}): CurrentForecaster {
   const { repo, hours } = deps;
   return async (asOf = new Date()) => {
     const season = asOf.getUTCFullYear();
@@ -24,7 +30,7 @@ export function preWeekendForecaster(deps: { repo: Pick<Repository, 'races' | 'h
       async forecast(raceId, at): Promise<RaceForecast> {
         const race = await repo.races.byId(raceId);
         if (!race) throw new NotFoundError('race', raceId);
-        const learnt = await preWeekendLearnerAt(repo, at, { hours, ...(deps.progress ? { progress: deps.progress } : {}) });
+        const learnt = await preWeekendLearnerAt(repo, at, { hours, ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.save === false ? { save: false } : {}) });
         const history = await repo.history.load({ fromSeason: race.season - FEATURE_HISTORY_SEASONS, toSeason: race.season, asOf: at });
         const ix = indexHistory(history);
         const features = computeRaceFeatures(ix, raceId, at);

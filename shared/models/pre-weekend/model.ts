@@ -4,10 +4,8 @@ import type { OutcomeRow } from '../../domain/race-outcome.js';
 import { computeRaceFeatures, featureNames, type HistoryIndex, type RaceFeatures } from '../../features/race-features.js';
 import { fitGapTable, type GapTable } from '../race/gap-table.js';
 import { defaultPoolSettings, poolDnf, poolStrengths, PoolLearner, type PoolEvidence, type PoolSettings, type PoolState } from '../race/pool.js';
-import { POOL_BAD_RACE, poolEvidence, simulatePool } from '../race/pooled-model.js';
+import { POOL_BAD_RACE, poolEvidence, simulatePool, simulatePoolField } from '../race/pooled-model.js';
 import { placesOf } from '../race/attribution.js';
-import { driverForecasts } from '../race/race-model.js';
-import { simulateField } from '../race/simulate.js';
 import { reasonOf, topReasons } from '../../features/feature-labels.js';
 import { preWeekendInputs, preWeekendTermNames, preWeekendTerms } from './terms.js';
 
@@ -62,18 +60,17 @@ const AGAINST = 'an average driver in this field';
  */
 export function explainedPreWeekend(pool: PoolState, features: RaceFeatures, gapTable: GapTable): { drivers: DriverForecast[]; headToHead: number[][] } {
   const inputs = preWeekendInputs(features);
+  const field = simulatePoolField({ gapTable, samples: PRE_WEEKEND_SAMPLES, featureNames: preWeekendTermNames as string[] }, pool, features, inputs);
   const strengths = poolStrengths(pool, inputs);
   const pDnf = poolDnf(pool, inputs.dnfLogit);
   const badRace = pool.badRace ?? POOL_BAD_RACE;
-  const sim = simulateField({ strengths, pDnf, gapTable, samples: PRE_WEEKEND_SAMPLES, seed: features.seed, badRace, headToHead: true });
   const n = features.drivers.length;
   const P = preWeekendTerms.length;
-  const mean = (k: number) => inputs.grid.reduce((sum, x) => sum + x[k]!, 0) / n;
-  const means = inputs.grid[0]!.map((_, k) => mean(k));
+  const means = inputs.grid[0]!.map((_, k) => inputs.grid.reduce((sum, x) => sum + x[k]!, 0) / n);
   const offsetOf = (i: number) => pool.teamOffsets?.[String(inputs.teams[i])] ?? 0;
   const meanOffset = inputs.teams.reduce((sum, _, i) => sum + offsetOf(i), 0) / n;
   const column = new Map(featureNames.map((f, j) => [f, j]));
-  const drivers = driverForecasts(features, sim.drivers, inputs.imputed, preWeekendTermNames.length).map((d, i) => {
+  const drivers = field.drivers.map((d, i) => {
     const part = (k: number) => pool.strength[k]! * (inputs.grid[i]![k]! - means[k]!);
     const reasons = preWeekendTerms.map((t, k) => {
       const delta = part(k) + (t.feature === 'driverFormPosition' ? part(P) : 0);
@@ -82,7 +79,7 @@ export function explainedPreWeekend(pool: PoolState, features: RaceFeatures, gap
     if (pool.teamOffsets) reasons.push(reasonOf('teamOffset', offsetOf(i), placesOf(i, offsetOf(i) - meanOffset, strengths, pDnf, badRace), AGAINST));
     return { ...d, reasons: topReasons(reasons) };
   });
-  return { drivers, headToHead: sim.headToHead! };
+  return { drivers, headToHead: field.headToHead! };
 }
 
 /** Each entrant's Plackett–Luce strength and P(DNF) under the learner's state: what a race simulation draws from. */

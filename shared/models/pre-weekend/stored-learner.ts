@@ -37,7 +37,12 @@ export interface PreWeekendLearnerAt {
   through: HistoryRace | null;
 }
 
-export async function preWeekendLearnerAt(repo: Pick<Repository, 'history' | 'preWeekend'>, asOf: Date, options: { hours: number; progress?: (total: number) => Progress }): Promise<PreWeekendLearnerAt> {
+/** `save: false` for a read (a provisional forecast): it catches up in memory and stores nothing. */
+export async function preWeekendLearnerAt(
+  repo: Pick<Repository, 'history' | 'preWeekend'>,
+  asOf: Date,
+  options: { hours: number; progress?: (total: number) => Progress; save?: boolean },
+): Promise<PreWeekendLearnerAt> {
   const stored = await repo.preWeekend.latestBefore(asOf);
   const season = asOf.getUTCFullYear();
   const resumeFrom = stored?.throughRaceStart ?? null;
@@ -60,6 +65,6 @@ export async function preWeekendLearnerAt(repo: Pick<Repository, 'history' | 'pr
   // Named by the last race it could learn (one without an entry list to learn from is passed over).
   through = toLearn.at(-1) ?? through;
   const version = preWeekendVersion(through);
-  await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
+  if (options.save !== false) await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
   return { learner, pool: learner.current(), version, through };
 }
