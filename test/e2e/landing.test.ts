@@ -114,8 +114,8 @@ describe.skipIf(data.skip || chromium.skip)('the landing view at a glance, in a 
     await page.close();
   });
 
-  it('goes back to an earlier round with the round picker', { timeout: 120_000 }, async () => {
-    const { page, errors } = await open('', '#glance-section[data-rendered="true"]');
+  it('goes back to an earlier round with the round picker (on a wide screen)', { timeout: 120_000 }, async () => {
+    const { page, errors } = await open('', '#glance-section[data-rendered="true"]', { width: 1280, height: 900 });
     expect(await page.locator('#glance-round option').count()).toBe(REPLAYED);
     await page.selectOption('#glance-round', '2');
     await page.waitForSelector('#glance-section[data-round="2"]');
@@ -126,15 +126,21 @@ describe.skipIf(data.skip || chromium.skip)('the landing view at a glance, in a 
     expect(await page.locator('#glance-last .glance-card').last().textContent()).toContain(`2023 R${finale2023.round} ${finale2023.name}`);
     // Round 3's pre-weekend forecast was frozen after round 2's result: provisional here.
     expect((await cards(page, 'glance-next')).map((c) => [c.raceId, c.provisional])).toEqual(races.slice(2, 5).map((r) => [r.id, 'true']));
+    // Wide: a race's cards side by side.
+    const tops = await page.locator('#glance-next .glance-card').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBe(1);
+    await page.locator('#glance-section').screenshot({ path: path.join(artifactsDir, 'landing-1280.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it("opens a card's race, whose forecast table shows the pre-weekend forecast beside the post-qualifying one, and its score", { timeout: 120_000 }, async () => {
     const { page, errors } = await open('', '#glance-section[data-rendered="true"]');
-    const raceId = races[REPLAYED - 1]!.id;
+    // Not the race the page opens on (the latest frozen one), so the table is drawn anew for it.
+    const raceId = races[REPLAYED - 2]!.id;
+    await page.waitForSelector(`#forecast-table[data-pre-weekend="${races[REPLAYED - 1]!.id}"]`);
     await page.click(`#glance-last a[data-open-race="${raceId}"]`);
-    await page.waitForSelector('#forecast-table td.pre-weekend');
+    await page.waitForSelector(`#forecast-table[data-pre-weekend="${raceId}"]`);
     expect(new URL(page.url()).search).toBe(`?season=2024&race=${raceId}`);
     const early = await api(`/predictions/${raceId}?policy=pre_weekend`);
     const rows = await page.$$eval('#forecast-table tbody tr', (trs) => trs.map((tr) => ({ driverId: Number((tr as HTMLElement).dataset.driverId), early: tr.querySelector('td.pre-weekend')?.textContent ?? null })));

@@ -142,6 +142,7 @@ export async function renderPreWeekend(raceId, p, current, h = {}) {
   const table = $('#forecast-table');
   const clear = () => {
     table.querySelectorAll('.pre-weekend').forEach((el) => el.remove());
+    delete table.dataset.preWeekend;
     $('#pre-weekend-lead').innerHTML = '';
     $('#pre-weekend-metrics').innerHTML = '';
   };
@@ -164,6 +165,7 @@ export async function renderPreWeekend(raceId, p, current, h = {}) {
       row.querySelector('td.prob').insertAdjacentHTML('afterend', `<td class="prob pre-weekend" title="${e ? `before the weekend: ${e.predictedPosition} · P(win) ${pct(e.pWin)}` : ''}">${cell}</td>`);
     }
   }
+  table.dataset.preWeekend = String(raceId);
   $('#pre-weekend-metrics').innerHTML = metrics
     ? `<div><dt>Before the weekend: position MAE</dt><dd>${num(metrics.positionMae)} (grid ${num(metrics.baseline.positionMae)})</dd></div>` +
       `<div><dt>Before the weekend: winner correct</dt><dd>${metrics.winnerCorrect ? 'yes' : 'no'}</dd></div>` +
