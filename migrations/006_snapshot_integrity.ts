@@ -18,6 +18,49 @@ import { runScript } from './sql.js';
  * - `official`: the first forecast stored for a race and freeze policy. Exactly one per race
  *   and policy (a partial unique index); evaluations may only score an official snapshot.
  */
+/** The snapshot admission function as this migration created it (018 extends it, and restores it on the way down). */
+export const PREDICTIONS_ADMIT = `
+    CREATE FUNCTION predictions_admit() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      starts timestamptz;
+      through timestamptz;
+    BEGIN
+      NEW.recorded_at := now();
+      IF NEW.clock = 'wall' THEN NEW.created_at := NEW.recorded_at; END IF;
+      SELECT (race_date + coalesce(race_time, time '00:00')) AT TIME ZONE 'UTC' INTO starts FROM races WHERE id = NEW.race_id;
+      IF NEW.snapshot_at > starts THEN
+        RAISE EXCEPTION 'a snapshot of race % stands for %, after the race start %', NEW.race_id, NEW.snapshot_at, starts
+          USING ERRCODE = 'check_violation';
+      END IF;
+      SELECT data_through INTO through FROM model_versions WHERE kind = 'race' AND version = NEW.model_version;
+      IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM forecast_baselines WHERE version = NEW.model_version) THEN
+          RAISE EXCEPTION 'model % is neither a registered race model nor a baseline', NEW.model_version
+            USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        through := '-infinity';
+      END IF;
+      NEW.official := false;
+      IF NEW.kind = 'forecast' THEN
+        IF NEW.created_at >= starts THEN
+          RAISE EXCEPTION 'race % started at %: a forecast frozen at % can only be stored as retrospective', NEW.race_id, starts, NEW.created_at
+            USING ERRCODE = 'check_violation';
+        END IF;
+        IF through >= NEW.snapshot_at THEN
+          RAISE EXCEPTION 'model % has seen data through %, not before the freeze instant % of race %: it can only make a retrospective forecast',
+            NEW.model_version, through, NEW.snapshot_at, NEW.race_id
+            USING ERRCODE = 'check_violation';
+        END IF;
+        -- Serialises concurrent first freezes of one race, so exactly one becomes official.
+        PERFORM pg_advisory_xact_lock(hashtext('predictions_official'), NEW.race_id);
+        NEW.official := NOT EXISTS (
+          SELECT 1 FROM predictions
+          WHERE race_id = NEW.race_id AND official AND policy_key = NEW.freeze_policy || coalesce(':' || NEW.freeze_minutes, ''));
+      END IF;
+      RETURN NEW;
+    END $$;
+`;
+
 export async function up(knex: Knex): Promise<void> {
   await runScript(knex, `
     ALTER TABLE model_versions ADD COLUMN data_through timestamptz;
@@ -74,46 +117,7 @@ export async function up(knex: Knex): Promise<void> {
     CREATE UNIQUE INDEX predictions_one_per_race_model_policy ON predictions (race_id, model_version, policy_key, kind);
     CREATE UNIQUE INDEX predictions_one_official ON predictions (race_id, policy_key) WHERE official;
 
-    CREATE FUNCTION predictions_admit() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-      starts timestamptz;
-      through timestamptz;
-    BEGIN
-      NEW.recorded_at := now();
-      IF NEW.clock = 'wall' THEN NEW.created_at := NEW.recorded_at; END IF;
-      SELECT (race_date + coalesce(race_time, time '00:00')) AT TIME ZONE 'UTC' INTO starts FROM races WHERE id = NEW.race_id;
-      IF NEW.snapshot_at > starts THEN
-        RAISE EXCEPTION 'a snapshot of race % stands for %, after the race start %', NEW.race_id, NEW.snapshot_at, starts
-          USING ERRCODE = 'check_violation';
-      END IF;
-      SELECT data_through INTO through FROM model_versions WHERE kind = 'race' AND version = NEW.model_version;
-      IF NOT FOUND THEN
-        IF NOT EXISTS (SELECT 1 FROM forecast_baselines WHERE version = NEW.model_version) THEN
-          RAISE EXCEPTION 'model % is neither a registered race model nor a baseline', NEW.model_version
-            USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        through := '-infinity';
-      END IF;
-      NEW.official := false;
-      IF NEW.kind = 'forecast' THEN
-        IF NEW.created_at >= starts THEN
-          RAISE EXCEPTION 'race % started at %: a forecast frozen at % can only be stored as retrospective', NEW.race_id, starts, NEW.created_at
-            USING ERRCODE = 'check_violation';
-        END IF;
-        IF through >= NEW.snapshot_at THEN
-          RAISE EXCEPTION 'model % has seen data through %, not before the freeze instant % of race %: it can only make a retrospective forecast',
-            NEW.model_version, through, NEW.snapshot_at, NEW.race_id
-            USING ERRCODE = 'check_violation';
-        END IF;
-        -- Serialises concurrent first freezes of one race, so exactly one becomes official.
-        PERFORM pg_advisory_xact_lock(hashtext('predictions_official'), NEW.race_id);
-        NEW.official := NOT EXISTS (
-          SELECT 1 FROM predictions
-          WHERE race_id = NEW.race_id AND official AND policy_key = NEW.freeze_policy || coalesce(':' || NEW.freeze_minutes, ''));
-      END IF;
-      RETURN NEW;
-    END $$;
-
+${PREDICTIONS_ADMIT}
     CREATE TRIGGER predictions_admit BEFORE INSERT ON predictions
       FOR EACH ROW EXECUTE FUNCTION predictions_admit();
 
