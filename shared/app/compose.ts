@@ -34,7 +34,7 @@ import { createExplainApi } from '../api/explain-routes.js';
 import { createAnalyticsApi } from '../api/analytics-routes.js';
 import { createOverviewApi } from '../api/overview-routes.js';
 import { createChampionshipApi } from '../api/championship-routes.js';
-import { championshipUpdater } from '../lifecycle/championship-odds.js';
+import { championshipUpdater } from '../championship/odds-after-race.js';
 import { liveSessionFunction } from '../live/live-session-routes.js';
 import { createLiveBus } from '../live/create-live-bus.js';
 import { preWeekendForecaster } from '../models/pre-weekend/forecaster.js';

@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { evaluateRace } from './evaluate.js';
 import { findRace, type RaceRef } from './predict.js';
 import type { FreezePolicy } from '../domain/freeze-policy.js';
-import type { ChampionshipUpdate } from './championship-odds.js';
+import type { ChampionshipUpdate } from '../championship/odds-after-race.js';
 
 /**
  * Where the official classification comes from. `fetch` runs outside any transaction and

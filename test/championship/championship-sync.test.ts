@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChampionshipApi } from '../../shared/api/championship-routes.js';
-import { championshipUpdater } from '../../shared/lifecycle/championship-odds.js';
+import { championshipUpdater } from '../../shared/championship/odds-after-race.js';
 import { storedResultsSource, syncResults } from '../../shared/lifecycle/sync-results.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';

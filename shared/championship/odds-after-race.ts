@@ -1,5 +1,5 @@
-import { championshipInput, CHAMPIONSHIP_SAMPLES, oddsAsOf } from '../championship/championship-input.js';
-import { simulateChampionship, type EntityOdds } from '../championship/simulate-championship.js';
+import { championshipInput, CHAMPIONSHIP_SAMPLES, oddsAsOf } from './championship-input.js';
+import { simulateChampionship, type EntityOdds } from './simulate-championship.js';
 import { sessionStartsAt } from '../domain/reference.js';
 import { FEATURE_HISTORY_SEASONS, indexHistory } from '../features/race-features.js';
 import type { Logger } from '../log/logger.js';
