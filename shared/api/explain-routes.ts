@@ -8,6 +8,7 @@ import { json } from '../http/handler.js';
 import { bind, bodyRefusals, defineRoute, refusal, refusals, type BoundRoute } from '../http/route.js';
 import { WRITE_BODY_MAX_BYTES } from '../http/body.js';
 import { whatIf, type WhatIfChange } from '../lifecycle/what-if.js';
+import type { WorkGate } from '../pits/work-gate.js';
 import type { Repository } from '../repository/index.js';
 import { decimalId, forecastReason, MAX_ID, raceIdParams, season } from './schemas.js';
 import { person } from './read-api.js';
@@ -126,6 +127,7 @@ export const explainRoutes = {
       ...bodyRefusals,
       404: refusal('unknown season, race or driver'),
       409: refusal('the race has no qualifying classification (entry list) yet, or the model may not forecast it'),
+      503: refusal('other what-ifs are computing: retry after Retry-After seconds'),
     },
   }),
 };
@@ -134,6 +136,8 @@ export interface ExplainApiDeps {
   repo: Repository;
   policy: FreezePolicy;
   forecaster: CurrentForecaster;
+  /** What-ifs are model CPU on the read function's event loop: a few run, a few wait, the rest get 503. */
+  gate?: WorkGate;
 }
 
 const figures = (d: DriverForecast) => ({
@@ -181,7 +185,8 @@ export function createExplainApi(deps: ExplainApiDeps): BoundRoute[] {
       }, { 'Cache-Control': 'public, max-age=300' });
     }),
     bind(explainRoutes.whatIf, async ({ body }) => {
-      const out = await whatIf({ repo, forecaster: deps.forecaster }, { year: body.year, race: body.race, changes: body.changes as WhatIfChange[] });
+      const ask = () => whatIf({ repo, forecaster: deps.forecaster }, { year: body.year, race: body.race, changes: body.changes as WhatIfChange[] });
+      const out = deps.gate ? await deps.gate.run(ask) : await ask();
       const replaced = new Map(out.changes.flatMap((c) => ('replacedBy' in c.change ? [[c.change.replacedBy, c.change.driverId] as const] : [])));
       const names = await repo.predictions.names([...out.entries.map((e) => e.driverId), ...replaced.values()], out.entries.map((e) => e.constructorId));
       return json(200, {

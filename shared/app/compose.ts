@@ -40,6 +40,12 @@ import { createLiveBus } from '../live/create-live-bus.js';
 import { preWeekendForecaster } from '../models/pre-weekend/forecaster.js';
 import { createProgress } from '../log/progress.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { WorkGate } from '../pits/work-gate.js';
+import { NotReadyError } from '../errors.js';
+
+/** What-ifs computing at once on one api instance, and waiting beyond those (more: 503). */
+const WHAT_IF_RUNNING = 1;
+const WHAT_IF_QUEUED = 4;
 
 /** How late GET /predictions may notice a race's first (official) freeze. */
 export const OFFICIAL_REF_TTL_MS = 5_000;
@@ -156,7 +162,10 @@ export function createComposition(deps: CompositionDeps) {
           scheduler: sharedScheduler,
         }),
         ...createLiveApi({ repo: app.repo, bus: sharedLiveBus(), logger: loggerOf('api') }),
-        ...createExplainApi({ repo: app.repo, policy: app.config.freezePolicy, forecaster: forecast }),
+        ...createExplainApi({
+          repo: app.repo, policy: app.config.freezePolicy, forecaster: forecast,
+          gate: new WorkGate(WHAT_IF_RUNNING, WHAT_IF_QUEUED, () => new NotReadyError('other what-if forecasts are computing: retry in a few seconds', 2)),
+        }),
         ...createAnalyticsApi({ repo: app.repo }),
         ...createOverviewApi({
           repo: app.repo, clock, policy: app.config.freezePolicy, preWeekendPolicy: app.config.preWeekendPolicy,

@@ -13,6 +13,8 @@ export class WorkGate {
   constructor(
     readonly concurrency = 1,
     readonly queue = 8,
+    /** The refusal past the capacity (503 with Retry-After): which work is busy. */
+    private readonly busy: () => Error = () => new PitsBusyError(),
   ) {}
 
   /** Computations running now. */
@@ -28,7 +30,7 @@ export class WorkGate {
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.active < this.concurrency) this.active++;
     else if (this.waiting.length < this.queue) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else throw new PitsBusyError();
+    else throw this.busy();
     try {
       return await work();
     } finally {

@@ -162,4 +162,17 @@ describe.skipIf(data.skip)(`reasons, head to head and what-if over the real 2024
     expect(none.status).toBe(409);
     expect((await none.json()).error.message).toMatch(/no qualifying classification/);
   });
+
+  it('POST /what-if under a flood: one computes, a few wait, the rest get 503 with Retry-After at once', async () => {
+    const flood = await Promise.all(Array.from({ length: 12 }, () => whatIf([{ driver: 'VER', gridPenalty: 3 }])));
+    const statuses = flood.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    const refused = flood.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    for (const r of refused) {
+      expect(r.headers.get('retry-after')).toBe('2');
+      expect((await r.json()).error.message).toMatch(/other what-if forecasts are computing/);
+    }
+  });
 });
