@@ -19,7 +19,7 @@ describe.skipIf(postgres.skip || data.skip)('GET /analytics on real PostgreSQL w
   const ids = new Map<string, number>();
   const get = async (p: string, query: Record<string, string> = {}) => {
     const res = await call({ path: p, query });
-    return { status: res.status, headers: res.headers, body: res.body as any };
+    return { status: res.status, headers: res.headers, body: res.body as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- response shapes are checked field by field below
   };
   beforeAll(async () => {
     db = await postgres.open();

@@ -24,7 +24,7 @@ describe.skipIf(postgres.skip || data.skip)('title odds after a synced race, on 
   let call: ReturnType<typeof routesCaller>;
   const get = async (p: string) => {
     const res = await call({ path: p });
-    return { status: res.status, body: res.body as any };
+    return { status: res.status, body: res.body as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- response shapes are checked field by field below
   };
   const updater = (r: Repository) => championshipUpdater({ repo: r, hours: 24, samples: SAMPLES, logger: silentLogger });
   beforeAll(async () => {

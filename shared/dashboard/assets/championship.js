@@ -40,7 +40,7 @@ async function titleChart(el, history, latest, { chart, palette }, label) {
 }
 
 /** A phone keeps P(title), P(top 3) and the expected points with their range; the points now are on wider screens. */
-function oddsTable(rows, { esc, pct }, nameCell) {
+function oddsTable(rows, { pct }, nameCell) {
   const fmt = (x) => (x == null ? '–' : Math.round(x));
   return `<table><thead><tr><th scope="col">${rows.kind}</th><th scope="col" class="wide">Points</th><th scope="col">P(title)</th><th scope="col">P(top 3)</th><th scope="col">Expected <span class="hint">10–90%</span></th></tr></thead><tbody>` +
     rows.list.map((e) => `<tr><td>${nameCell(e)}</td><td class="wide">${fmt(e.currentPoints)}</td><td>${pct(e.pTitle)}</td><td>${pct(e.pTop3)}</td><td>${fmt(e.expectedPoints)} <span class="hint">${fmt(e.p10)}–${fmt(e.p90)}</span></td></tr>`).join('') +
