@@ -129,7 +129,7 @@ export function createReadApi(deps: ReadApiDeps): BoundRoute[] {
       const ref = cache ? await cache.get(raceId, read) : await read();
       if (!ref) {
         cache?.delete(raceId); // a miss is not kept: the freeze may come any moment
-        throw await noOfficial(await raceOr404(raceId), `official ${policy.kind} forecast of race`, policy);
+        throw await noOfficial(await raceOr404(raceId), policy === deps.policy ? 'official forecast of race' : 'official pre-weekend forecast of race', policy);
       }
       return serveSnapshot(req, raceId, ref);
     }),
