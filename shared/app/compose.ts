@@ -169,7 +169,7 @@ export function createComposition(deps: CompositionDeps) {
         ...createAnalyticsApi({ repo: app.repo }),
         ...createOverviewApi({
           repo: app.repo, clock, policy: app.config.freezePolicy, preWeekendPolicy: app.config.preWeekendPolicy,
-          preWeekend: preWeekendForecaster({ repo: app.repo, hours: app.config.preWeekendPolicy.hours, save: false }), provisional: new LruCache(64),
+          preWeekend: preWeekendForecaster({ repo: app.repo, hours: app.config.preWeekendPolicy.hours, readOnly: true }), provisional: new LruCache(64),
         }),
         ...createChampionshipApi({ repo: app.repo }),
         // The dashboard is served by the read API function itself: same origin, no CDN.

@@ -133,7 +133,9 @@ describe.skipIf(postgres.skip || data.skip)('GET /overview: the season at a glan
     expect(body.round).toBe(last.round - 3);
     expect(body.note).toBe(`the calendar ends with ${last.name} 2024: showing the season as it stood after round ${last.round - 3}; ?season=&round= for another`);
     expect(body.next.map((n: any) => n.round)).toEqual([last.round - 2, last.round - 1, last.round]);
-    expect(body.next.every((n: any) => n.preWeekend.provisional)).toBe(true);
+    // Not replayed past round 6: no stored learner has learnt rounds 7–21, and a read does not walk it
+    // there (minutes of CPU on the read function's event loop): no forecast, and why, at once.
+    expect(body.next.every((n: any) => n.preWeekend === null && /has not learnt the 15 race\(s\) with results before/.test(n.reason))).toBe(true);
     // Not replayed: results, but neither forecasts nor scores.
     expect(body.last[0]).toMatchObject({ forecast: null, score: null, preWeekend: null });
     expect(body.last[0].result.top3).toHaveLength(3);

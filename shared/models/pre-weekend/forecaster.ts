@@ -17,8 +17,8 @@ export function preWeekendForecaster(deps: {
   repo: Pick<Repository, 'races' | 'history' | 'preWeekend'>;
   hours: number;
   progress?: (total: number) => Progress;
-  /** false for the read API's provisional forecasts: a learner caught up there is not stored. */
-  save?: boolean;
+  /** For the read API's provisional forecasts: only a stored learner state serves (stored-learner.ts). */
+  readOnly?: boolean;
 }): CurrentForecaster {
   const { repo, hours } = deps;
   return async (asOf = new Date()) => {
@@ -30,7 +30,7 @@ export function preWeekendForecaster(deps: {
       async forecast(raceId, at): Promise<RaceForecast> {
         const race = await repo.races.byId(raceId);
         if (!race) throw new NotFoundError('race', raceId);
-        const learnt = await preWeekendLearnerAt(repo, at, { hours, ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.save === false ? { save: false } : {}) });
+        const learnt = await preWeekendLearnerAt(repo, at, { hours, ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.readOnly ? { readOnly: true } : {}) });
         const history = await repo.history.load({ fromSeason: race.season - FEATURE_HISTORY_SEASONS, toSeason: race.season, asOf: at });
         const ix = indexHistory(history);
         const features = computeRaceFeatures(ix, raceId, at);

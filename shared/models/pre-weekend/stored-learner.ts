@@ -4,6 +4,7 @@ import type { Progress } from '../../log/progress.js';
 import { newPreWeekendLearner, preWeekendWalk } from './model.js';
 import { PoolLearner, type PoolLearnerSnapshot, type PoolState } from '../race/pool.js';
 import type { Repository } from '../../repository/index.js';
+import { ConflictError } from '../../errors.js';
 
 /**
  * The pre-weekend learner as production holds it: a stored state per race it learnt
@@ -37,11 +38,15 @@ export interface PreWeekendLearnerAt {
   through: HistoryRace | null;
 }
 
-/** `save: false` for a read (a provisional forecast): it catches up in memory and stores nothing. */
+/**
+ * `readOnly` for a read (a provisional forecast): only a stored state that has learnt every
+ * race before `asOf` serves; catching up (minutes of CPU on a cold database, on the event loop)
+ * is the freezes' and syncs' work, so a read that would need it is refused (409) with the reason.
+ */
 export async function preWeekendLearnerAt(
   repo: Pick<Repository, 'history' | 'preWeekend'>,
   asOf: Date,
-  options: { hours: number; progress?: (total: number) => Progress; save?: boolean },
+  options: { hours: number; progress?: (total: number) => Progress; readOnly?: boolean },
 ): Promise<PreWeekendLearnerAt> {
   const stored = await repo.preWeekend.latestBefore(asOf);
   const season = asOf.getUTCFullYear();
@@ -52,6 +57,13 @@ export async function preWeekendLearnerAt(
   const toLearn = history.races.filter(
     (r) => r.season >= firstSeason && withResults.has(r.id) && r.raceStart.getTime() < asOf.getTime() && (!resumeFrom || r.raceStart.getTime() > resumeFrom.getTime()),
   );
+  if (options.readOnly && (!stored || toLearn.length > 0)) {
+    throw new ConflictError(
+      `the pre-weekend learner stored ${stored ? `through ${stored.version}` : 'nothing'} has not learnt the ${toLearn.length} race(s) with results before ${asOf.toISOString()}: ` +
+        'a forecast here is made once a freeze or a result sync of that season has caught it up (npx pitwall replay --season YYYY locally)',
+      { asOf: asOf.toISOString(), storedVersion: stored?.version ?? null, racesToLearn: toLearn.length },
+    );
+  }
   const learner = stored ? PoolLearner.restore(stored.state as PoolLearnerSnapshot) : newPreWeekendLearner();
   let through: HistoryRace | null = stored?.throughRaceId ? (history.races.find((r) => r.id === stored.throughRaceId) ?? null) : null;
   if (stored && toLearn.length === 0) return { learner, pool: learner.current(), version: stored.version, through };
@@ -65,6 +77,6 @@ export async function preWeekendLearnerAt(
   // Named by the last race it could learn (one without an entry list to learn from is passed over).
   through = toLearn.at(-1) ?? through;
   const version = preWeekendVersion(through);
-  if (options.save !== false) await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
+  await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
   return { learner, pool: learner.current(), version, through };
 }
