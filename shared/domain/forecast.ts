@@ -12,7 +12,10 @@ import type { GridChange } from './grid-change.js';
  * pre-weekend model, away from its own baseline). Reasons come sorted by |effect|, biggest first.
  */
 export interface ForecastReason {
-  /** Machine name: a feature name (e.g. "constructorRaceGain") or a model term ("teamOffset"). */
+  /**
+   * Machine name: a feature name (e.g. "constructorRaceGain") or a model term ("teamOffset";
+   * "overall", the pooled forecast's whole departure from the grid slot, always listed first).
+   */
   feature: string;
   /** What the feature is, for a reader: "team's places gained from the grid, last 20 starts". */
   label: string;
