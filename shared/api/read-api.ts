@@ -16,7 +16,8 @@ import { teammatePairs } from '../domain/head-to-head.js';
 import { jobsStatus } from './jobs-status.js';
 import type { Scheduler } from '../scheduler/port.js';
 import { readRoutes as r } from './read-routes.js';
-import { modelLabel, type ModelLabel, type PoolMetrics } from '../models/race/version-rules.js';
+import { modelLabel, preWeekendLabel, type ModelLabel, type PoolMetrics } from '../models/race/version-rules.js';
+import { PRE_WEEKEND_MODEL } from '../models/pre-weekend/stored-learner.js';
 
 export interface HealthCheck {
   (): Promise<{ ok: boolean; detail: string }>;
@@ -284,6 +285,11 @@ export type PresentedPrediction = Awaited<ReturnType<typeof presentPrediction>>;
 
 /** A model version with the data it has seen, as forecasts, /models and /health name it. */
 export async function labelOf(repo: Repository, version: string): Promise<ModelLabel> {
+  if (version.startsWith(`${PRE_WEEKEND_MODEL}+`)) {
+    const learner = await repo.preWeekend.info(version);
+    const race = learner?.throughRaceId ? await repo.races.byId(learner.throughRaceId) : undefined;
+    return preWeekendLabel(version, race ?? null);
+  }
   const registered = await repo.modelVersions.byVersion('race', version);
   const through = (registered?.metrics.pool as PoolMetrics | undefined)?.learntThrough;
   const race = through ? await repo.races.byId(through.raceId) : undefined;
@@ -318,7 +324,8 @@ export async function presentPrediction(repo: Repository, race: Race, p: Predict
     warnings: p.warnings,
     entries: p.entries.map((e) => ({
       ...who(names, e),
-      qualifyingPosition: qualified.get(e.driverId) ?? null,
+      // A pre-weekend snapshot was frozen before qualifying: it read no qualifying position.
+      qualifyingPosition: p.sessionType === 'pre_weekend' ? null : (qualified.get(e.driverId) ?? null),
       predictedPosition: e.predictedPosition,
       expectedPosition: e.expectedPosition,
       medianPosition: e.medianPosition,

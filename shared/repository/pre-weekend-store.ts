@@ -15,22 +15,25 @@ export interface PreWeekendStore {
   /** The latest state that has learnt only races starting before `asOf` (all when omitted). */
   latestBefore(asOf?: Date): Promise<PreWeekendLearnerRow | undefined>;
   byVersion(version: string): Promise<PreWeekendLearnerRow | undefined>;
+  /** A state's version and what it has learnt, without the state itself (a label reads it). */
+  info(version: string): Promise<Omit<PreWeekendLearnerRow, 'state'> | undefined>;
   /** Stores a state; storing a version again is a no-op (a version names one state). */
   save(row: PreWeekendLearnerRow): Promise<void>;
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
-function mapRow(r: Record<string, unknown>): PreWeekendLearnerRow {
+function mapInfo(r: Record<string, unknown>): Omit<PreWeekendLearnerRow, 'state'> {
   const start = new Date(r.through_race_start as string);
   return {
     version: String(r.version),
     throughRaceId: r.through_race_id === null ? null : Number(r.through_race_id),
     throughRaceStart: Number.isFinite(start.getTime()) ? start : null,
     races: Number(r.races),
-    state: json(r.state),
   };
 }
+
+const mapRow = (r: Record<string, unknown>): PreWeekendLearnerRow => ({ ...mapInfo(r), state: json(r.state) });
 
 export function createPreWeekendStore(db: Knex | Knex.Transaction): PreWeekendStore {
   return {
@@ -43,6 +46,10 @@ export function createPreWeekendStore(db: Knex | Knex.Transaction): PreWeekendSt
     async byVersion(version) {
       const row = await db('pre_weekend_learners').where({ version }).first();
       return row ? mapRow(row as Record<string, unknown>) : undefined;
+    },
+    async info(version) {
+      const row = await db('pre_weekend_learners').select('version', 'through_race_id', 'through_race_start', 'races').where({ version }).first();
+      return row ? mapInfo(row as Record<string, unknown>) : undefined;
     },
     async save(r) {
       await db('pre_weekend_learners')

@@ -6,6 +6,7 @@ import { fetchedResultsSource } from '../../shared/ingest/results-source.js';
 import { findRace, predict, type PredictDeps } from '../../shared/lifecycle/predict.js';
 import { QualifyingOrderForecaster } from '../../shared/lifecycle/qualifying-order-forecaster.js';
 import { syncResults } from '../../shared/lifecycle/sync-results.js';
+import { presentPrediction } from '../../shared/api/read-api.js';
 import { preWeekendForecaster } from '../../shared/models/pre-weekend/forecaster.js';
 import { createRepository, type Repository } from '../../shared/repository/index.js';
 import { backends } from '../helpers/databases.js';
@@ -57,10 +58,16 @@ describe.skipIf(postgresBackend.skip || data.skip)('the pre-weekend forecast ove
     expect(prediction.modelVersion).toBe('pre-weekend-v1+2023r22');
     // The entry list is Abu Dhabi 2023's line-up (none of 2024 was known).
     const abuDhabi = await findRace(repo, { year: 2023, race: '22' });
+    const abuDhabiName = abuDhabi.name;
     const lastLineUp = (await repo.reference.results(abuDhabi.id)).map((r) => r.driverId).sort((a, b) => a - b);
     expect(prediction.entries.map((e) => e.driverId).sort((a, b) => a - b)).toEqual(lastLineUp);
     expect(prediction.entries.reduce((s, e) => s + e.pWin, 0)).toBeCloseTo(1, 6);
     expect(prediction.entries.every((e) => (e.reasons?.length ?? 0) > 0 || Math.abs(e.pWin - 1 / 20) < 0.05)).toBe(true);
+    // As served: named as the pre-weekend model through the race it learnt last; no qualifying position (none was known).
+    const served = await presentPrediction(repo, bahrain, prediction);
+    expect(served.model).toMatchObject({ version: 'pre-weekend-v1+2023r22', learntThrough: { season: 2023, round: 22, race: abuDhabiName } });
+    expect(served.model.label).toMatch(/the pre-weekend model .* through 2023 R22/);
+    expect(served.entries.every((e) => e.qualifyingPosition === null)).toBe(true);
     // Asking again gives the same snapshot.
     expect((await predict(depsAt(clock), { year: 2024, race: '1', policy: 'pre_weekend' })).created).toBe(false);
 

@@ -1,3 +1,4 @@
+import type { Race } from '../../domain/reference.js';
 import type { ModelVersion } from '../../repository/model-versions-store.js';
 import { poolSummary, type PoolState, type PoolSummary } from './pool.js';
 
@@ -63,6 +64,18 @@ export function modelLabel(version: string, registered: Pick<ModelVersion, 'data
     label: learnt
       ? `${version}: network trained on ${seasons}, updated after every race through ${learnt.season} R${learnt.round}${learnt.race ? ` ${learnt.race}` : ''}`
       : `${version}: network trained on ${seasons}`,
+  };
+}
+
+/** A pre-weekend learner's state as forecasts name it: the model and the latest race it learnt. */
+export function preWeekendLabel(version: string, through: Pick<Race, 'season' | 'round' | 'name'> | null): ModelLabel {
+  const what = 'the pre-weekend model (a Plackett–Luce strength over form, team pace, championship and circuit history, learnt after every race)';
+  return {
+    version,
+    dataFromSeason: null,
+    dataToSeason: null,
+    learntThrough: through ? { season: through.season, round: through.round, race: through.name } : null,
+    label: through ? `${version}: ${what} through ${through.season} R${through.round} ${through.name}` : `${version}: ${what}, before it learnt any race`,
   };
 }
 

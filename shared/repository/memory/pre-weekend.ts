@@ -17,6 +17,12 @@ export function createMemoryPreWeekendStore(s: Session): PreWeekendStore {
       const found = all().find((r) => r.version === version);
       return found ? copy(found) : undefined;
     },
+    async info(version) {
+      const found = all().find((r) => r.version === version);
+      if (!found) return undefined;
+      const { state: _state, ...info } = found;
+      return copy(info);
+    },
     async save(r) {
       if (all().some((x) => x.version === r.version)) return;
       s.write('pre_weekend_learners', r.version, { learner: { ...r, state: jsonb(r.state) } });
