@@ -55,6 +55,23 @@ export function teammateQualifyingGap(data: SeasonData, driverId: number) {
   };
 }
 
+/**
+ * The driver's teammates in the season: the drivers of the same constructor in the same race
+ * (a stand-in shares the car's race with its other driver, not with the one it replaced),
+ * most races together first.
+ */
+export function teammates(data: Pick<SeasonData, 'results' | 'qualifying'>, driverId: number): number[] {
+  const rows = [...data.results, ...data.qualifying];
+  const teamIn = new Map(rows.filter((r) => r.driverId === driverId).map((r) => [`${r.raceId}:${r.constructorId}`, r.raceId]));
+  const together = new Map<number, Set<number>>();
+  for (const r of rows) {
+    if (r.driverId === driverId || !teamIn.has(`${r.raceId}:${r.constructorId}`)) continue;
+    if (!together.has(r.driverId)) together.set(r.driverId, new Set());
+    together.get(r.driverId)!.add(r.raceId);
+  }
+  return [...together].sort((a, b) => b[1].size - a[1].size || a[0] - b[0]).map(([id]) => id);
+}
+
 /** Everything the driver page shows for one season. */
 export function driverAnalytics(data: SeasonData, driverId: number) {
   return { ...seasonFigures(data, { kind: 'driver', id: driverId }), teammateQualifyingGap: teammateQualifyingGap(data, driverId) };

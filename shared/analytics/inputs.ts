@@ -1,5 +1,5 @@
 import type { RaceControlMessage } from '../domain/race-control.js';
-import type { Lap, PitStop, QualifyingResult, Race, RaceResult, Standing } from '../domain/reference.js';
+import type { Lap, PitStop, QualifyingResult, Race, RaceResult, SprintResult, Standing } from '../domain/reference.js';
 
 /**
  * What the driver and team analytics read: one season's stored rows, each trimmed to the
@@ -8,6 +8,7 @@ import type { Lap, PitStop, QualifyingResult, Race, RaceResult, Standing } from 
  */
 export type AnalyticsLap = Pick<Lap, 'raceId' | 'driverId' | 'lap' | 'timeMs' | 'compound' | 'stint' | 'tyreLife' | 'trackStatus' | 'pitIn' | 'pitOut'>;
 export type AnalyticsResult = Pick<RaceResult, 'raceId' | 'driverId' | 'constructorId' | 'grid' | 'position' | 'positionText' | 'positionOrder' | 'points' | 'laps' | 'status'>;
+export type AnalyticsSprint = Pick<SprintResult, 'raceId' | 'driverId' | 'constructorId' | 'points'>;
 export type AnalyticsQualifying = Pick<QualifyingResult, 'raceId' | 'driverId' | 'constructorId' | 'position' | 'q1Ms' | 'q2Ms' | 'q3Ms'>;
 export type AnalyticsPitStop = Pick<PitStop, 'raceId' | 'driverId' | 'stop' | 'lap' | 'milliseconds'>;
 export type AnalyticsRaceControl = Pick<RaceControlMessage, 'raceId' | 'at' | 'lap' | 'category' | 'flag' | 'scope' | 'sector' | 'message'>;
@@ -17,6 +18,8 @@ export interface SeasonData {
   /** In round order. */
   races: Race[];
   results: AnalyticsResult[];
+  /** The sprint results' points (a driver's points for a team are its races' and sprints'). */
+  sprintResults: AnalyticsSprint[];
   qualifying: AnalyticsQualifying[];
   laps: AnalyticsLap[];
   pitStops: AnalyticsPitStop[];

@@ -30,15 +30,17 @@ export function developmentTrend(data: SeasonData, teamId: number) {
   };
 }
 
-/** The team's drivers in the season: races started for the team and points scored for it. */
+/**
+ * The team's drivers in the season: races started for the team and points scored for it, in
+ * races and sprints (so they add up to the team's points but for constructor penalties).
+ */
 export function teamDrivers(data: SeasonData, teamId: number) {
   const rows = data.results.filter((r) => r.constructorId === teamId);
+  const sprints = data.sprintResults.filter((r) => r.constructorId === teamId);
   const ids = [...new Set([...rows.map((r) => r.driverId), ...data.qualifying.filter((q) => q.constructorId === teamId).map((q) => q.driverId)])];
+  const pointsOf = (driverId: number) => [...rows, ...sprints].reduce((s, r) => (r.driverId === driverId ? s + r.points : s), 0);
   return ids
-    .map((driverId) => {
-      const own = rows.filter((r) => r.driverId === driverId);
-      return { driverId, races: own.length, points: own.reduce((s, r) => s + r.points, 0) };
-    })
+    .map((driverId) => ({ driverId, races: rows.filter((r) => r.driverId === driverId).length, points: pointsOf(driverId) }))
     .sort((a, b) => b.races - a.races || b.points - a.points);
 }
 

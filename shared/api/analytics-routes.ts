@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CLEAN_LAP_DEFINITION } from '../analytics/clean-laps.js';
 import { circuitResults, defaultCircuit, type CircuitChoice } from '../analytics/circuit.js';
-import { driverAnalytics, QUALI_GAP_MAX_PCT } from '../analytics/driver-analytics.js';
+import { driverAnalytics, QUALI_GAP_MAX_PCT, teammates } from '../analytics/driver-analytics.js';
 import { carsByRace, type SeasonData, type Subject } from '../analytics/inputs.js';
 import { MIN_FIELD_CARS, MIN_PACE_LAPS } from '../analytics/race-pace.js';
 import { PIT_LANE_MAX_MS } from '../analytics/season-figures.js';
@@ -126,7 +126,7 @@ export const driverAnalyticsBody = z.object({
   season: z.number().int(),
   driver: z.object({ id: z.number().int(), ref: z.string(), code: z.string().nullable(), name: z.string() }),
   teams: z.array(z.object({ id: z.number().int(), name: z.string() })).describe('the teams the driver raced for in the season'),
-  teammates: z.array(person),
+  teammates: z.array(person).describe('the drivers of the same team in the same race, most races together first'),
   definitions,
   ...seasonFigures,
   teammateQualifyingGap: z.object({
@@ -229,8 +229,7 @@ export function createAnalyticsApi({ repo }: AnalyticsApiDeps): BoundRoute[] {
       const teamIds = new Set(data.results.filter((r) => r.driverId === driver.id).map((r) => r.constructorId));
       for (const q of data.qualifying) if (q.driverId === driver.id) teamIds.add(q.constructorId);
       const teams = (await repo.reference.constructors()).filter((c) => teamIds.has(c.id));
-      const mates = [...new Set(figures.teammateQualifyingGap.perRace.map((r) => r.teammateId))];
-      for (const r of data.results) if (teamIds.has(r.constructorId) && r.driverId !== driver.id && !mates.includes(r.driverId)) mates.push(r.driverId);
+      const mates = teammates(data, driver.id);
       return json(200, {
         season: query.season,
         driver: { id: driver.id, ref: driver.driverRef, code: driver.code, name: nameOf(driver) },
@@ -253,7 +252,7 @@ export function createAnalyticsApi({ repo }: AnalyticsApiDeps): BoundRoute[] {
       return json(200, {
         season: query.season,
         team: { id: team.id, ref: team.constructorRef, name: team.name },
-        definitions: { ...DEFINITIONS, developmentTrend: "per round, the team's better car's best qualifying lap against pole (percent), and the least-squares slope of that gap over the rounds (points per round)" },
+        definitions: { ...DEFINITIONS, developmentTrend: "per round, the team's better car's best qualifying lap against pole (percent), and the least-squares slope of that gap over the rounds (percentage points of the gap per round)" },
         ...figures,
         drivers: figures.drivers.map((d) => ({ ...d, code: byId.get(d.driverId)?.code ?? null, name: byId.get(d.driverId) ? nameOf(byId.get(d.driverId)!) : String(d.driverId) })),
         circuit: await circuitOf(query.circuit, data, { constructorId: team.id }),

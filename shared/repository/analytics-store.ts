@@ -39,6 +39,9 @@ export function createAnalyticsStore(db: Knex | Knex.Transaction): AnalyticsStor
       // Sequential on purpose: inside a transaction there is one connection (PGlite always).
       const races = (await db('races').where({ season }).orderBy('round')).map(mapRace);
       const results = (await db('results as r').join('races as ra', 'ra.id', 'r.race_id').join('status as s', 's.id', 'r.status_id').where('ra.season', season).select(resultColumns).orderBy(['ra.round', 'r.position_order'])).map(mapResult);
+      const sprintResults = (await ofSeason('sprint_results', season).select('t.race_id', 't.driver_id', 't.constructor_id', 't.points')).map((r: Record<string, unknown>) => ({
+        raceId: num(r.race_id), driverId: num(r.driver_id), constructorId: num(r.constructor_id), points: num(r.points),
+      }));
       const qualifying = (await ofSeason('qualifying', season).select('t.race_id', 't.driver_id', 't.constructor_id', 't.position', 't.q1', 't.q2', 't.q3', 't.q1_ms', 't.q2_ms', 't.q3_ms')).map(
         (r: Record<string, unknown>): AnalyticsQualifying => ({
           raceId: num(r.race_id), driverId: num(r.driver_id), constructorId: num(r.constructor_id), position: num(r.position),
@@ -67,7 +70,7 @@ export function createAnalyticsStore(db: Knex | Knex.Transaction): AnalyticsStor
           flag: text(r.flag), scope: text(r.scope), sector: numberOrNull(r.sector), message: String(r.message),
         }),
       );
-      return { season, races, results, qualifying, laps, pitStops, driverStandings, constructorStandings, raceControl };
+      return { season, races, results, sprintResults, qualifying, laps, pitStops, driverStandings, constructorStandings, raceControl };
     },
     async circuitResults(circuitId, who) {
       const q = db('results as r')
@@ -96,6 +99,7 @@ export function analyticsStoreOver(races: RacesStore, reference: ReferenceStore)
         season,
         races: list,
         results: await reference.seasonResults(season),
+        sprintResults: await perRace((id) => reference.sprintResults(id)),
         qualifying: (await perRace((id) => reference.qualifying(id))).map(withTimes),
         laps: await perRace((id) => reference.laps(id)),
         pitStops: await perRace((id) => reference.pitStops(id)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { circuitResults, defaultCircuit } from '../../shared/analytics/circuit.js';
-import { driverAnalytics, qualifyingGap } from '../../shared/analytics/driver-analytics.js';
+import { driverAnalytics, qualifyingGap, teammates } from '../../shared/analytics/driver-analytics.js';
 import type { AnalyticsLap, AnalyticsQualifying, AnalyticsResult, SeasonData } from '../../shared/analytics/inputs.js';
 import { teamAnalytics } from '../../shared/analytics/team-analytics.js';
 import type { Race } from '../../shared/domain/reference.js';
@@ -36,6 +36,7 @@ function season(): SeasonData {
       result(2, 1, 10, 1, 4, { position: null, positionText: 'R', status: 'Engine', laps: 12 }), result(2, 2, 10, 2, 5, { position: null, positionText: 'R', status: 'Accident', laps: 3 }),
       result(2, 3, 20, 3, 1, { points: 25 }), result(2, 4, 20, 4, 2, { points: 18 }), result(2, 5, 20, 5, 3, { points: 15 }),
     ],
+    sprintResults: [],
     qualifying: [
       // Race 1: both in Q3, driver 1 0.5% faster. Race 2: driver 2 out in Q2, so Q2 is compared.
       quali(1, 1, 10, 1, 80_500, 80_200, 79_600), quali(1, 2, 10, 2, 80_600, 80_300, 80_000), quali(1, 3, 20, 3, 80_700, 80_400, 80_100),
@@ -130,6 +131,30 @@ describe("a driver's season", () => {
   });
 });
 
+describe('teammates', () => {
+  /** Driver 6 stands in for driver 2 at team 10 in race 2, then drives for team 20 (beside driver 3) in race 3. */
+  const standIn = (): SeasonData => {
+    const s = season();
+    const swap = <T extends { raceId: number; driverId: number }>(r: T): T => (r.raceId === 2 && r.driverId === 2 ? { ...r, driverId: 6 } : r);
+    return { ...s, results: s.results.map(swap), qualifying: [...s.qualifying.map(swap), quali(3, 6, 20, 3, 78_500)] };
+  };
+
+  it('are the drivers of the same team in the same race, not the team-mates of other races', () => {
+    const s = standIn();
+    expect(teammates(s, 6)).toEqual([1, 3]);
+    expect(teammates(s, 2)).toEqual([1]);
+    expect(teammates(s, 1)).toEqual([2, 6]); // 2 raced beside 1 in races 1 and 3, 6 in race 2
+    expect(teammates(s, 3)).toEqual([4, 5, 6]);
+  });
+
+  it('are the only pairs the qualifying gap compares', () => {
+    const s = standIn();
+    expect(driverAnalytics(s, 6).teammateQualifyingGap.perRace.map((r) => [r.round, r.teammateId])).toEqual([[2, 1], [3, 3]]);
+    expect(driverAnalytics(s, 2).teammateQualifyingGap.perRace.map((r) => r.teammateId)).toEqual([1]); // race 3's gap is over 5%
+    expect(driverAnalytics(s, 1).teammateQualifyingGap.perRace.map((r) => [r.round, r.teammateId])).toEqual([[1, 2], [2, 6]]);
+  });
+});
+
 describe("a team's season", () => {
   const t = teamAnalytics(season(), 10);
 
@@ -140,6 +165,18 @@ describe("a team's season", () => {
     expect(t.pitStops).toMatchObject({ stops: 3, excluded: 1, medianSeconds: 24 });
     expect(t.drivers).toEqual([{ driverId: 1, races: 2, points: 25 }, { driverId: 2, races: 2, points: 12 }]);
     expect(t.pointsOverSeason.finalPoints).toBe(37);
+  });
+
+  it("counts its drivers' sprint points, so they add up to the team's", () => {
+    const s = season();
+    const sprinted: SeasonData = {
+      ...s,
+      sprintResults: [{ raceId: 1, driverId: 2, constructorId: 10, points: 8 }, { raceId: 1, driverId: 3, constructorId: 20, points: 7 }],
+      constructorStandings: s.constructorStandings.map((c) => ({ ...c, points: c.points + 8 })),
+    };
+    const team = teamAnalytics(sprinted, 10);
+    expect(team.drivers).toEqual([{ driverId: 1, races: 2, points: 25 }, { driverId: 2, races: 2, points: 20 }]);
+    expect(team.drivers.reduce((sum, d) => sum + d.points, 0)).toBe(team.pointsOverSeason.finalPoints);
   });
 
   it("tracks its best car's qualifying gap to pole per round, and the slope", () => {

@@ -71,6 +71,26 @@ describe.skipIf(postgres.skip || data.skip)('GET /analytics on real PostgreSQL w
     expect(body.developmentTrend.slopePctPerRound).not.toBeNull();
   });
 
+  it("counts each driver's race and sprint points for the team: Red Bull's 2024 drivers add up to its total", async () => {
+    const rb = ids.get('team:red_bull')!;
+    const { body } = await team('red_bull', { season: '2024' });
+    for (const d of body.drivers as { driverId: number; points: number }[]) {
+      expect(d.points).toBe(await pointsScored(2024, (r) => r.driverId === d.driverId && r.constructorId === rb));
+    }
+    const ver = body.drivers.find((d: { driverId: number }) => d.driverId === ids.get('max_verstappen'));
+    expect(ver.points).toBe((await driver('max_verstappen', { season: '2024' })).body.pointsOverSeason.finalPoints); // his only team
+    expect(body.drivers.reduce((s: number, d: { points: number }) => s + d.points, 0)).toBe(body.pointsOverSeason.finalPoints);
+  });
+
+  it('lists as teammates only the drivers a stand-in raced beside: Bearman 2024 beside Leclerc and Hülkenberg', async () => {
+    const { body } = await driver('bearman', { season: '2024' });
+    expect(body.teams.map((t: { name: string }) => t.name).sort()).toEqual(['Ferrari', 'Haas F1 Team']);
+    expect(body.teammates.map((t: { code: string }) => t.code).sort()).toEqual(['HUL', 'LEC']);
+    const mates = new Set(body.teammates.map((t: { driverId: number }) => t.driverId));
+    expect(body.teammateQualifyingGap.races).toBeGreaterThan(0);
+    for (const r of body.teammateQualifyingGap.perRace) expect(mates.has(r.teammateId), r.race).toBe(true);
+  });
+
   it('finds the wet races from the compounds: 2024 São Paulo and 2023 Monaco are wet, Bahrain is dry', async () => {
     const y24 = (await driver('max_verstappen', { season: '2024' })).body;
     const y23 = (await driver('max_verstappen', { season: '2023' })).body;
