@@ -77,6 +77,7 @@ export async function preWeekendLearnerAt(
   // Named by the last race it could learn (one without an entry list to learn from is passed over).
   through = toLearn.at(-1) ?? through;
   const version = preWeekendVersion(through);
-  await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: learner.snapshot().seen, state: learner.snapshot() });
+  const state = learner.snapshot();
+  await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: state.seen, state });
   return { learner, pool: learner.current(), version, through };
 }
