@@ -67,6 +67,16 @@ export function reasonOf(feature: string, value: number | null, effect: number, 
   };
 }
 
+/**
+ * The whole departure from what the grid slot alone says, as one line ahead of the reasons: it
+ * has the forecast's sign even where the per-feature reasons, which do not add up, point the
+ * other way. A model term, so no value.
+ */
+export function overallReason(effect: number, against: string): ForecastReason {
+  const r = reasonOf('overall', null, effect, against);
+  return { ...r, label: 'everything the model reads beyond the grid slot', valueText: 'in all', text: `in all: ${r.effectText}${Math.abs(effect) < MIN_REASON_EFFECT ? ', as the grid suggests' : ` than ${against}`}` };
+}
+
 /** The `count` biggest reasons by |effect|, leaving out those under MIN_REASON_EFFECT. */
 export function topReasons(reasons: readonly ForecastReason[], count = 3): ForecastReason[] {
   return reasons

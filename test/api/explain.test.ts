@@ -44,8 +44,13 @@ describe.skipIf(data.skip)(`reasons, head to head and what-if over the real 2024
   it('the frozen snapshot carries every entry’s reasons in words and numbers, and the teammates’ head-to-head', async () => {
     const body = await (await get(`/predictions/${monacoId}`)).json();
     expect(body.modelVersion).toBe(VERSION);
-    const reasons = body.entries.flatMap((e: { reasons: unknown[] }) => e.reasons);
-    expect(body.entries.every((e: { reasons: unknown[] | null }) => Array.isArray(e.reasons) && e.reasons.length <= 3)).toBe(true);
+    // Each entry: the whole departure from the grid first, then up to 3 reasons.
+    for (const e of body.entries) {
+      expect(e.reasons[0]).toMatchObject({ feature: 'overall', value: null });
+      expect(e.reasons[0].text).toMatch(/^in all: (≈ \d+\.\d places? (better|worse) than|no real effect, as) the grid suggests$/);
+      expect(e.reasons.length).toBeLessThanOrEqual(4);
+    }
+    const reasons = body.entries.flatMap((e: { reasons: unknown[] }) => e.reasons.slice(1));
     expect(reasons.length).toBeGreaterThan(10);
     // Only what the network reads can be a reason.
     for (const r of reasons) {

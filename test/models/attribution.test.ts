@@ -55,7 +55,7 @@ describe('forecast reasons: the model’s departure from the grid, by feature', 
   it('a network that reads one feature only: that feature is the top reason, with the sign of its value', () => {
     const model = oneFeatureModel('constructorRaceGain', 0.8);
     const f = race(gains);
-    const reasons = explainPooled(model, pool(1), f, poolInputs(model, f));
+    const reasons = explainPooled(model, pool(1), f, poolInputs(model, f)).map((r) => r.slice(1));
     gains.forEach((g, i) => {
       if (Math.abs(g) < 0.5) return;
       const top = reasons[i]![0]!;
@@ -74,8 +74,42 @@ describe('forecast reasons: the model’s departure from the grid, by feature', 
   it('a driver the model ranks exactly as the grid has no reasons; with the network off (b = 0) nobody has any', () => {
     const model = oneFeatureModel('constructorRaceGain', 0.8);
     const f = race(gains);
-    expect(explainPooled(model, pool(1), f, poolInputs(model, f))[3]).toEqual([]);
-    expect(explainPooled(model, pool(0), f, poolInputs(model, f)).every((r) => r.length === 0)).toBe(true);
+    expect(explainPooled(model, pool(1), f, poolInputs(model, f))[3]!.slice(1)).toEqual([]);
+    const off = explainPooled(model, pool(0), f, poolInputs(model, f));
+    // Only the overall line, and it says nothing departs from the grid.
+    expect(off.every((r) => r.length === 1 && r[0]!.feature === 'overall' && r[0]!.effect === 0)).toBe(true);
+    expect(off[0]![0]!.text).toContain('as the grid suggests');
+  });
+
+  it('the overall line comes first and has the sign of the whole departure, where a listed reason has the other', () => {
+    // The network reads the team's gain (pushes driver 0 forward) and, harder, his poor form
+    // (driverFormPosition is high for the front of the grid): in all it pushes him back.
+    const net = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2 * F], useBias: false })] });
+    net.setWeights([tf.tensor2d(Array.from({ length: 2 * F }, (_, k) => [k === col('constructorRaceGain') ? 0.5 : k === col('driverFormPosition') ? -0.6 : 0, 0]))]);
+    const model: RaceModel = { ...oneFeatureModel('constructorRaceGain', 0), net };
+    const f = race(gains);
+    const inputs = poolInputs(model, f);
+    const p = pool(1);
+    const [overall, ...rest] = explainPooled(model, p, f, inputs)[0]!;
+    const gain = rest.find((r) => r.feature === 'constructorRaceGain')!;
+    expect(gain.effect).toBeLessThan(-0.05);
+    expect(overall!.feature).toBe('overall');
+    expect(overall!.value).toBeNull();
+    expect(overall!.valueText).not.toContain('unknown');
+    expect(overall!.effect).toBeGreaterThan(0.05);
+    expect(overall!.text).toMatch(/^in all: ≈ [0-9.]+ places? worse than the grid suggests$/);
+    // Exactly the expected position under the full strengths against under the grid terms alone.
+    const pDnf = inputs.dnfLogit.map(() => 1 / (1 + Math.exp(2.2)));
+    const full = inputs.grid.map((g, i) => g[0]! * p.strength[0]! + g[1]! * p.strength[1]! + (inputs.net[i]! - inputs.net.reduce((a, b) => a + b, 0) / inputs.net.length));
+    const grid = inputs.grid.map((g) => g[0]! * p.strength[0]! + g[1]! * p.strength[1]!);
+    expect(overall!.effect).toBeCloseTo(expectedPosition(0, full, pDnf, 0.1) - expectedPosition(0, grid, pDnf, 0.1), 3);
+  });
+
+  it("the network's own reading of the grid slot is what the grid says: a network reading only the slot departs from nothing", () => {
+    const model = oneFeatureModel('qualiPosition', -0.8);
+    const f = race(gains);
+    const reasons = explainPooled(model, pool(1), f, poolInputs(model, f));
+    expect(reasons.every((r) => r.length === 1 && Math.abs(r[0]!.effect) < 1e-6)).toBe(true);
   });
 
   it('the team offset is its own reason, relative to the field', () => {
@@ -83,19 +117,21 @@ describe('forecast reasons: the model’s departure from the grid, by feature', 
     const f = race(gains.map(() => 0));
     const reasons = explainPooled(model, pool(1, { 3: 0.9 }), f, poolInputs(model, f));
     // Team 3 is drivers 104 and 105: pushed up; every other team slightly down.
-    expect(reasons[4]![0]!.feature).toBe('teamOffset');
+    expect(reasons[4]![1]!.feature).toBe('teamOffset');
+    expect(reasons[4]![1]!.effect).toBeLessThan(-0.1);
+    // The offset is part of the whole departure from the grid.
     expect(reasons[4]![0]!.effect).toBeLessThan(-0.1);
     expect(reasons[0]!.every((r) => r.feature !== 'teamOffset' || r.effect > 0)).toBe(true);
   });
 
-  it('explains the entries predictPooled gives (same simulation), with at most 3 reasons each', () => {
+  it('explains the entries predictPooled gives (same simulation), the overall line then at most 3 reasons each', () => {
     const model = oneFeatureModel('constructorRaceGain', 0.8);
     const f = race(gains);
     const inputs = poolInputs(model, f);
     const { drivers } = explainedPooledForecast(model, pool(1), f, inputs);
     const { reasons: _r, ...first } = drivers[0]!;
     expect(first).toEqual(predictPooled(model, pool(1), f, inputs)[0]);
-    expect(drivers.every((d) => (d.reasons ?? []).length <= 3)).toBe(true);
+    expect(drivers.every((d) => d.reasons![0]!.feature === 'overall' && d.reasons!.length <= 4)).toBe(true);
   });
 });
 

@@ -4,14 +4,23 @@
 
 const $ = (sel) => document.querySelector(sel);
 
-/** The row's "Why" cell: the biggest reason in short, all of them (up to 3) when opened. */
+/**
+ * The row's "Why" cell. A pooled forecast's reasons start with the whole departure from the
+ * grid ("overall"): it is the summary and the first line, because the reasons under it do not
+ * add up and can point the other way. Older snapshots and other models list reasons only.
+ */
 export function reasonsCell(e, { esc }) {
   if (e.reasons == null) return '<span class="hint" title="frozen before reasons were stored, or by a baseline without a model">–</span>';
-  if (e.reasons.length === 0) return '<span class="hint">as the grid says</span>';
-  const top = e.reasons[0];
-  const short = `${top.effect < 0 ? '▲' : '▼'} ${esc(top.effectText.replace(/^≈ /, ''))}`;
-  const items = e.reasons.map((r) => `<li class="${r.effect < 0 ? 'up' : 'down'}">${esc(r.text)}</li>`).join('');
-  return `<details class="reasons"><summary title="${esc(top.label)}">${short}</summary><ul>${items}</ul></details>`;
+  const overall = e.reasons[0]?.feature === 'overall' ? e.reasons[0] : null;
+  const rest = overall ? e.reasons.slice(1) : e.reasons;
+  const flat = (r) => Math.abs(r.effect) < 0.05;
+  if (rest.length === 0 && (!overall || flat(overall))) return '<span class="hint">as the grid says</span>';
+  const top = overall ?? rest[0];
+  const short = flat(top) ? '= as the grid says' : `${top.effect < 0 ? '▲' : '▼'} ${esc(top.effectText.replace(/^≈ /, ''))}`;
+  const sign = (r) => (flat(r) ? 'flat' : r.effect < 0 ? 'up' : 'down');
+  const head = overall ? `<p class="overall ${sign(overall)}" title="${esc(overall.label)}">${esc(overall.text)}</p>` : '';
+  const items = rest.map((r) => `<li class="${sign(r)}">${esc(r.text)}</li>`).join('');
+  return `<details class="reasons"><summary title="${esc(top.label)}">${short}</summary>${head}${items ? `<ul>${items}</ul>` : ''}</details>`;
 }
 
 /** Each team's pair: P(one finishes ahead of the other), from the snapshot's sampled orders. */

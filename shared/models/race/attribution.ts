@@ -1,6 +1,6 @@
 import type { DriverForecast, ForecastReason } from '../../domain/forecast.js';
 import type { RaceFeatures } from '../../features/race-features.js';
-import { reasonOf, topReasons } from '../../features/feature-labels.js';
+import { overallReason, reasonOf, topReasons } from '../../features/feature-labels.js';
 import { tf } from '../tf.js';
 import { sigmoid } from './calibrate.js';
 import { poolDnf, poolStrengths, type PoolCoefficients } from './pool.js';
@@ -72,7 +72,11 @@ export function placesOf(i: number, delta: number, strengths: readonly number[],
   return expectedPosition(i, strengths, pDnf, badRace) - expectedPosition(i, without, pDnf, badRace);
 }
 
-/** Every entrant's reasons (features order), the `count` biggest by |effect|. */
+/**
+ * Every entrant's reasons: first the whole departure from what the grid slot alone says (the
+ * attributions below are not additive and leave the slot out, so only this line carries the
+ * forecast's sign), then the `count` biggest by |effect|.
+ */
 export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRace?: number }, features: RaceFeatures, inputs: PoolInputs, count = 3): ForecastReason[][] {
   const n = features.drivers.length;
   if (n === 0) return [];
@@ -85,6 +89,8 @@ export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRa
   const fieldMean = Array.from({ length: width }, (_, k) => enc.reduce((s, row) => s + row[k]!, 0) / n);
   const rows: number[][] = [];
   for (const row of enc) {
+    // The grid slot alone as the network reads it: every other feature at the field's mean.
+    rows.push(row.map((v, k) => (GRID_SLOT.has(names[k % F]!) ? v : fieldMean[k]!)));
     for (const g of groups) {
       const occluded = [...row];
       for (const j of g.cols) {
@@ -103,14 +109,19 @@ export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRa
   const offsets = pool.teamOffsets;
   const offsetOf = (i: number) => offsets?.[String(inputs.teams[i])] ?? 0;
   const meanOffset = offsets ? inputs.teams.reduce((s, _, i) => s + offsetOf(i), 0) / n : 0;
+  const stride = groups.length + 1;
+  // What the grid slot alone says: the grid terms and the network's reading of the slot, no team offset.
+  const slotNet = inputs.net.map((_, i) => occludedNet[i * stride]!);
+  const slotStrengths = poolStrengths({ strength: pool.strength, dnf: pool.dnf }, { ...inputs, net: slotNet });
 
   return features.drivers.map((d, i) => {
+    const overall = expectedPosition(i, strengths, pDnf, badRace) - expectedPosition(i, slotStrengths, pDnf, badRace);
     const reasons = groups.map((g, k) => {
-      const delta = b * (inputs.net[i]! - occludedNet[i * groups.length + k]!);
+      const delta = b * (inputs.net[i]! - occludedNet[i * stride + k + 1]!);
       return reasonOf(g.lead, d.values[g.cols[0]!] ?? null, placesOf(i, delta, strengths, pDnf, badRace), AGAINST);
     });
     if (offsets) reasons.push(reasonOf('teamOffset', offsetOf(i), placesOf(i, offsetOf(i) - meanOffset, strengths, pDnf, badRace), AGAINST));
-    return topReasons(reasons, count);
+    return [overallReason(overall, AGAINST), ...topReasons(reasons, count)];
   });
 }
 
