@@ -47,7 +47,7 @@ export const headToHeadBody = z.object({
   pBAheadOfA: z.number().describe('1 − pAAheadOfB'),
 });
 
-const driverRef = z.union([z.number().int().min(1).max(MAX_ID), z.string().trim().min(1).max(40)]);
+const driverRef = z.union([z.number().int().min(1).max(MAX_ID), z.string().trim().min(1).max(40)], { error: 'expected a driver id or code, e.g. 830 or "VER"' });
 const actions = ['gridPenalty', 'pitLane', 'grid', 'replacedBy'] as const;
 
 export const whatIfChange = z
@@ -66,11 +66,20 @@ export const whatIfChange = z
     }
   });
 
+/** Every issue of the body's race says what it takes (zod's own would be "Invalid input" or a bare bound). */
+const race = {
+  error: (iss: { input?: unknown }) =>
+    `race ${iss.input === undefined ? 'is required: give' : 'must be'} a round number (1 to 30) or a race or circuit name (at most 80 characters), e.g. {"year": 2024, "race": "Monaco", "changes": [...]}`,
+};
+
 export const whatIfBody = z
   .object({
     year: season('year', '{"year": 2024, "race": "Monaco", "changes": [...]}'),
-    race: z.union([z.number().int().min(1).max(30), z.string().trim().min(1).max(80)]).describe('a round number or a race or circuit name'),
-    changes: z.array(whatIfChange).min(1).max(30),
+    race: z.union([z.number(race).int(race).min(1, race).max(30, race), z.string(race).trim().min(1, race).max(80, race)], race).describe('a round number or a race or circuit name'),
+    changes: z
+      .array(whatIfChange, { error: 'changes is required: a list of 1 to 30 changes, e.g. [{"driver": "VER", "gridPenalty": 3}]' })
+      .min(1, { error: 'changes must list at least one change, e.g. [{"driver": "VER", "gridPenalty": 3}]' })
+      .max(30, { error: 'changes takes at most 30 changes' }),
   })
   .strict();
 

@@ -158,6 +158,25 @@ export function parseBody(bytes: Buffer, headers: Headers): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new ValidationError('the request body is not valid JSON: send JSON, or no body at all (the write functions take their parameters in the path or query)');
+    throw new MalformedJsonError();
+  }
+}
+
+/**
+ * What to send instead of a body that does not parse. Most writes take no body (their
+ * parameters are in the path or query); a route that declares one names where its shape is
+ * documented. The router knows the route, the body parser does not.
+ */
+export function malformedJsonMessage(route?: { method: string; path: string }): string {
+  const advice = route
+    ? `send a JSON object as documented at GET /openapi.json for ${route.method.toUpperCase()} ${route.path}`
+    : 'send JSON, or no body at all (the write functions take their parameters in the path or query)';
+  return `the request body is not valid JSON: ${advice}`;
+}
+
+/** A JSON body that does not parse, with the advice of a route without a body (the router rewords it for one with). */
+export class MalformedJsonError extends ValidationError {
+  constructor(route?: { method: string; path: string }) {
+    super(malformedJsonMessage(route));
   }
 }

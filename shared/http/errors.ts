@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { PitwallError, ValidationError } from '../errors.js';
+import { MalformedJsonError } from './body.js';
 import type { Logger } from '../log/logger.js';
 
 export interface ErrorResponse {
@@ -43,7 +44,7 @@ function asPitwallError(err: unknown): PitwallError | undefined {
     return new ValidationError(message || 'invalid request', issues);
   }
   if (err instanceof SyntaxError && 'body' in err) {
-    return new ValidationError('the request body is not valid JSON: send JSON, or no body at all (the write functions take their parameters in the path or query)');
+    return new MalformedJsonError();
   }
   const framework = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
   if (typeof framework?.status === 'number' && framework.status >= 400 && framework.status < 500) {

@@ -2,7 +2,7 @@ import FindMyWay from 'find-my-way';
 import type { Logger } from '../log/logger.js';
 import { NotFoundError, PitwallError, ValidationError } from '../errors.js';
 import { assertWriteAllowed, type AuthPolicy } from './auth.js';
-import { assertJson, isDecodable, WRITE_BODY_MAX_BYTES } from './body.js';
+import { assertJson, isDecodable, MalformedJsonError, WRITE_BODY_MAX_BYTES } from './body.js';
 import { logRefusal, toErrorResponse } from './errors.js';
 import { methodNotAllowed, type Handler, type HttpRequest, type HttpResponse } from './handler.js';
 import type { BoundRoute, RouteSpec } from './route.js';
@@ -57,7 +57,7 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
     const params = spec.params ? spec.params.parse({ ...found.params }) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
     const cap = maxBytesOf(spec);
-    const raw = cap > 0 ? (req.body !== undefined ? req.body : await req.readBody?.(cap)) : undefined;
+    const raw = cap > 0 ? (req.body !== undefined ? req.body : await readBodyOf(req, spec, cap)) : undefined;
     const body = spec.body ? spec.body.parse(raw ?? {}) : undefined;
     const out = await route.handle({ req, params, query, body } as Parameters<BoundRoute['handle']>[0]);
     if (options.checkResponses) checkResponse(spec, out);
@@ -73,6 +73,16 @@ export function createRouter(routes: readonly BoundRoute[], options: RouterOptio
       return { status: r.status, headers: r.headers, body: r.body };
     }
   };
+}
+
+/** The route's body as read; one that is not JSON is answered with what this route takes. */
+async function readBodyOf(req: HttpRequest, spec: RouteSpec, cap: number): Promise<unknown> {
+  try {
+    return await req.readBody?.(cap);
+  } catch (err) {
+    if (err instanceof MalformedJsonError && spec.body) throw new MalformedJsonError(spec);
+    throw err;
+  }
 }
 
 /** How much body a route reads: its own cap, else a write's or a JSON body's default, else none. */

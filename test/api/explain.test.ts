@@ -158,6 +158,16 @@ describe.skipIf(data.skip)(`reasons, head to head and what-if over the real 2024
       expect([JSON.stringify(changes), res.status]).toEqual([JSON.stringify(changes), status]);
       expect((await res.json()).error.message).toMatch(message);
     }
+    // The body's fields say what they take; a body that is not JSON points at this route's documented body.
+    const noRace = await post('/what-if', { year: 2024, changes: [{ driver: 'VER', pitLane: true }] });
+    expect([noRace.status, (await noRace.json()).error.message]).toEqual([400, expect.stringMatching(/^race is required: give a round number .* or a race or circuit name/)]);
+    expect((await (await whatIf([{ driver: 'VER', pitLane: true }], 40)).json()).error.message).toMatch(/^race must be a round number \(1 to 30\)/);
+    expect((await (await post('/what-if', { year: 2024, race: 'Monaco' })).json()).error.message).toMatch(/^changes is required: a list of 1 to 30 changes, e\.g\. \[\{"driver"/);
+    expect((await (await whatIf([{ driver: {}, pitLane: true }])).json()).error.message).toMatch(/^changes\.0\.driver: expected a driver id or code/);
+    const malformed = await fetch(`${stack.url}/what-if`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"year": 2024,' });
+    expect(malformed.status).toBe(400);
+    const advice = (await malformed.json()).error.message;
+    expect(advice).toBe('the request body is not valid JSON: send a JSON object as documented at GET /openapi.json for POST /what-if');
     expect((await whatIf([{ driver: 'VER', pitLane: true }], 'Atlantis')).status).toBe(404);
     const text = await fetch(`${stack.url}/what-if`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
     expect(text.status).toBe(415);
