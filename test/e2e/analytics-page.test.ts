@@ -92,13 +92,46 @@ describe.skipIf(data.skip || chromium.skip)('driver and team pages in a real bro
     await page.close();
   });
 
+  /** Pairs of one axis's labels in a chart that touch or overlap (less than 2 px apart), as their texts. */
+  const crowdedLabels = (page: Page, id: string) =>
+    page.$$eval(`${id} svg .role-axis`, (axes) =>
+      axes.flatMap((axis) => {
+        const labels = Array.from(axis.querySelectorAll('.role-axis-label text')).map((t) => ({ text: t.textContent!, box: t.getBoundingClientRect() }));
+        return labels.flatMap((a, i) =>
+          labels.slice(i + 1).filter((b) => a.box.left < b.box.right + 2 && b.box.left < a.box.right + 2 && a.box.top < b.box.bottom && b.box.top < a.box.bottom).map((b) => `${a.text}|${b.text}`),
+        );
+      }),
+    );
+
+  it('says "1 stint" (no "1 stints", "1 stops"), and spaces the tyre chart\'s axis labels apart at any width', async () => {
+    const body = await (await fetch(`${stack.url}/analytics/drivers/${ids.get('bearman')}?season=2024`)).json();
+    const single = body.tyreDegradation.byCompound.find((c: { stints: number }) => c.stints === 1);
+    expect(single, 'a compound Bearman ran one stint on in 2024').toBeDefined();
+    for (const viewport of [undefined, { width: 390, height: 844 }]) {
+      const page = await open(`?driver=${ids.get('bearman')}&season=2024`, loaded, viewport);
+      const tyres = (await figures(page)).find((f) => f.label === 'Tyre degradation')!.text;
+      expect(tyres).toContain(`${single.compound.toLowerCase()} `);
+      expect(tyres).toMatch(/\(1 stint\)/);
+      for (const f of await figures(page)) expect(f.text, f.label).not.toMatch(/\b1 (stints|stops|races)\b/);
+      expect(await page.locator('#analytics-tyres .role-axis-label text').count()).toBeGreaterThan(2);
+      expect(await crowdedLabels(page, '#analytics-tyres'), JSON.stringify(viewport)).toEqual([]);
+      await page.close();
+    }
+  });
+
   it("opens a team's season over both cars, with its drivers and development trend", async () => {
     const page = await open(`?team=${ids.get('team:mclaren')}&season=2024`, loaded);
     expect(await page.textContent('#analytics-title')).toBe('McLaren — 2024');
     expect(await page.textContent('#analytics-lead')).toMatch(/Lando Norris \(24 races, \d+ pts\).*Oscar Piastri \(24 races/);
     for (const id of [...charts, '#analytics-trend']) expect(await page.locator(`${id}[data-rendered="true"] svg`).count(), id).toBe(1);
     const shown = await figures(page);
-    expect(shown.find((f) => f.label === 'Development: gap to pole')!.races).toBe(24);
+    // The trend is the slope of the gap to pole in percent: percentage points a round, not championship points.
+    const body = await (await fetch(`${stack.url}/analytics/teams/${ids.get('team:mclaren')}?season=2024`)).json();
+    const trend = shown.find((f) => f.label === 'Development: gap to pole')!;
+    expect(trend.races).toBe(24);
+    expect(trend.text).toContain(`${Math.abs(body.developmentTrend.slopePctPerRound).toFixed(3)} percentage points of gap a round`);
+    expect(trend.text).not.toMatch(/pts/);
+    for (const id of [...charts, '#analytics-trend']) expect(await crowdedLabels(page, id), id).toEqual([]);
     expect(shown.find((f) => f.label === 'Reliability: mechanical DNFs')).toBeDefined();
     // McLaren won the 2024 constructors' title.
     expect(shown.find((f) => f.label === 'Championship')!.text).toMatch(/666 pts, P1/);

@@ -23,7 +23,8 @@ export function analyticsTarget(params) {
 /** A page link: the driver or team page of a season (the forecast table links these). */
 export const analyticsHref = (kind, id, season) => `?${kind}=${encodeURIComponent(id)}&season=${encodeURIComponent(season)}`;
 
-const racesNote = (n) => `(${n} race${n === 1 ? '' : 's'})`;
+const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const racesNote = (n) => `(${count(n, 'race')})`;
 const signed = (x, d = 2, unit = '') => (x == null ? '–' : `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(d)}${unit}`);
 
 /** Each figure as [label, value text, races, reason]: the definition list of the page. */
@@ -41,12 +42,13 @@ function figureRows(a, kind) {
   const w = a.wetRaces;
   const side = (s) => (s.races ? `finish ${s.meanFinish?.toFixed(1) ?? '–'}, ${s.meanPoints?.toFixed(1)} pts, ${s.dnfs} DNF ${racesNote(s.races)}` : 'none');
   add('Wet races', `wet: ${side(w.wet)}; dry: ${side(w.dry)}`, w);
-  add('Tyre degradation', a.tyreDegradation.byCompound.map((c) => `${c.compound.toLowerCase()} ${signed(c.medianSecondsPerLap, 3)} s/lap (${c.stints} stints)`).join(', ') + ' — fuel not removed', a.tyreDegradation);
-  add('Pit-lane time', `median ${a.pitStops.medianSeconds?.toFixed(2)} s, mean ${a.pitStops.meanSeconds?.toFixed(2)} s, ${signed(a.pitStops.deltaToFieldSeconds, 2, ' s')} vs field (${a.pitStops.stops} stops)`, a.pitStops);
+  add('Tyre degradation', a.tyreDegradation.byCompound.map((c) => `${c.compound.toLowerCase()} ${signed(c.medianSecondsPerLap, 3)} s/lap (${count(c.stints, 'stint')})`).join(', ') + ' — fuel not removed', a.tyreDegradation);
+  add('Pit-lane time', `median ${a.pitStops.medianSeconds?.toFixed(2)} s, mean ${a.pitStops.meanSeconds?.toFixed(2)} s, ${signed(a.pitStops.deltaToFieldSeconds, 2, ' s')} vs field (${count(a.pitStops.stops, 'stop')})`, a.pitStops);
   add(kind === 'team' ? 'Reliability: mechanical DNFs' : 'Mechanical DNFs', `${a.mechanicalDnfs.count}${a.mechanicalDnfs.list.length ? `: ${a.mechanicalDnfs.list.map((d) => `R${d.round} ${d.status}`).join(', ')}` : ''}`, a.mechanicalDnfs);
   if (kind === 'team') {
     const t = a.developmentTrend;
-    add('Development: gap to pole', `median ${t.medianGapToPolePct?.toFixed(3)}%, trend ${signed(t.slopePctPerRound, 4)} pts/round`, t);
+    // The slope of a gap in percent: percentage points of that gap a round (− closing on pole).
+    add('Development: gap to pole', `median ${t.medianGapToPolePct?.toFixed(3)}%, trend ${signed(t.slopePctPerRound, 3)} percentage points of gap a round (− closing on pole)`, t);
   }
   const p = a.pointsOverSeason;
   add('Championship', `${p.finalPoints} pts, P${p.finalPosition ?? '–'}`, p);
@@ -142,7 +144,8 @@ export async function startAnalytics(target, helpers) {
       mark: { type: 'bar', tooltip: true },
       encoding: {
         y: { field: 'compound', type: 'nominal', sort: Object.keys(compoundColours), title: null },
-        x: { field: 'medianSecondsPerLap', type: 'quantitative', title: 'Median stint slope, s/lap (fuel not removed)' },
+        // Slopes differ by hundredths: a few ticks, spaced, or the labels run together (−0.22−0.21).
+        x: { field: 'medianSecondsPerLap', type: 'quantitative', title: 'Median stint slope, s/lap (fuel not removed)', axis: { tickCount: 4, format: '.2f', labelSeparation: 6 } },
         color: { field: 'compound', type: 'nominal', legend: null, scale: { domain: Object.keys(compoundColours), range: Object.values(compoundColours) } },
       },
     }, chart, esc),
