@@ -72,9 +72,17 @@ export function reasonOf(feature: string, value: number | null, effect: number, 
  * has the forecast's sign even where the per-feature reasons, which do not add up, point the
  * other way. A model term, so no value.
  */
-export function overallReason(effect: number, against: string): ForecastReason {
+export function overallReason(expected: number, fromSlot: number, against: string): ForecastReason {
+  const effect = expected - fromSlot;
   const r = reasonOf('overall', null, effect, against);
-  return { ...r, label: 'everything the model reads beyond the grid slot', valueText: 'in all', text: `in all: ${r.effectText}${Math.abs(effect) < MIN_REASON_EFFECT ? ', as the grid suggests' : ` than ${against}`}` };
+  // The slot's own expected position is named: a pole-sitter's is not 1 (retirements, bad races), so "better" from P1 reads as a contradiction without it.
+  const figures = `expected position ${expected.toFixed(1)}, against ${fromSlot.toFixed(1)} from the grid slot alone`;
+  return {
+    ...r,
+    label: 'everything the model reads beyond the grid slot',
+    valueText: figures,
+    text: `in all: ${r.effectText}${Math.abs(effect) < MIN_REASON_EFFECT ? ', as the grid suggests' : ` than ${against}`} (${figures})`,
+  };
 }
 
 /** The `count` biggest reasons by |effect|, leaving out those under MIN_REASON_EFFECT. */

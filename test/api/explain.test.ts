@@ -47,7 +47,7 @@ describe.skipIf(data.skip)(`reasons, head to head and what-if over the real 2024
     // Each entry: the whole departure from the grid first, then up to 3 reasons.
     for (const e of body.entries) {
       expect(e.reasons[0]).toMatchObject({ feature: 'overall', value: null });
-      expect(e.reasons[0].text).toMatch(/^in all: (≈ \d+\.\d places? (better|worse) than|no real effect, as) the grid suggests$/);
+      expect(e.reasons[0].text).toMatch(/^in all: (≈ \d+\.\d places? (better|worse) than|no real effect, as) the grid suggests \(expected position \d+\.\d, against \d+\.\d from the grid slot alone\)$/);
       expect(e.reasons.length).toBeLessThanOrEqual(4);
     }
     const reasons = body.entries.flatMap((e: { reasons: unknown[] }) => e.reasons.slice(1));

@@ -59,7 +59,7 @@ describe.skipIf(data.skip || chromium.skip)('forecast reasons, head to head and 
     await why.first().locator('summary').click();
     // The whole departure from the grid comes first and is the summary's direction; the reasons under it.
     const overall = await why.first().locator('p.overall').innerText();
-    expect(overall).toMatch(/^in all: (≈ \d+\.\d places? (better|worse) than|no real effect, as) the grid suggests$/);
+    expect(overall).toMatch(/^in all: (≈ \d+\.\d places? (better|worse) than|no real effect, as) the grid suggests \(expected position \d+\.\d, against \d+\.\d from the grid slot alone\)$/);
     expect(await why.first().locator('summary').innerText()).toContain(overall.includes('better') ? '▲' : overall.includes('worse') ? '▼' : '=');
     expect(await why.first().locator('li').first().innerText()).toMatch(/: .+, ≈ \d+\.\d places? (better|worse) than the grid suggests/);
 

@@ -97,7 +97,7 @@ describe('forecast reasons: the model’s departure from the grid, by feature', 
     expect(overall!.value).toBeNull();
     expect(overall!.valueText).not.toContain('unknown');
     expect(overall!.effect).toBeGreaterThan(0.05);
-    expect(overall!.text).toMatch(/^in all: ≈ [0-9.]+ places? worse than the grid suggests$/);
+    expect(overall!.text).toMatch(/^in all: ≈ [0-9.]+ places? worse than the grid suggests \(expected position \d+\.\d, against \d+\.\d from the grid slot alone\)$/);
     // Exactly the expected position under the full strengths against under the grid terms alone.
     const pDnf = inputs.dnfLogit.map(() => 1 / (1 + Math.exp(2.2)));
     const full = inputs.grid.map((g, i) => g[0]! * p.strength[0]! + g[1]! * p.strength[1]! + (inputs.net[i]! - inputs.net.reduce((a, b) => a + b, 0) / inputs.net.length));

@@ -115,13 +115,13 @@ export function explainPooled(model: RaceModel, pool: PoolCoefficients & { badRa
   const slotStrengths = poolStrengths({ strength: pool.strength, dnf: pool.dnf }, { ...inputs, net: slotNet });
 
   return features.drivers.map((d, i) => {
-    const overall = expectedPosition(i, strengths, pDnf, badRace) - expectedPosition(i, slotStrengths, pDnf, badRace);
     const reasons = groups.map((g, k) => {
       const delta = b * (inputs.net[i]! - occludedNet[i * stride + k + 1]!);
       return reasonOf(g.lead, d.values[g.cols[0]!] ?? null, placesOf(i, delta, strengths, pDnf, badRace), AGAINST);
     });
     if (offsets) reasons.push(reasonOf('teamOffset', offsetOf(i), placesOf(i, offsetOf(i) - meanOffset, strengths, pDnf, badRace), AGAINST));
-    return [overallReason(overall, AGAINST), ...topReasons(reasons, count)];
+    const overall = overallReason(expectedPosition(i, strengths, pDnf, badRace), expectedPosition(i, slotStrengths, pDnf, badRace), AGAINST);
+    return [overall, ...topReasons(reasons, count)];
   });
 }
 
