@@ -1,4 +1,5 @@
 import { seededRandom } from '../evaluation/bootstrap.js';
+import { drawOrder } from '../models/race/simulate.js';
 import type { RacePoints } from './points-system.js';
 
 /**
@@ -99,6 +100,7 @@ export function simulateChampionship(input: ChampionshipInput): ChampionshipOdds
     d: r.entrants.map((e) => drivers.index.get(e.driverId)!),
     c: r.entrants.map((e) => teams.index.get(e.constructorId)!),
     strengths: r.entrants.map((e) => e.strength),
+    pDnf: Float64Array.from(r.entrants, (e) => e.pDnf),
     now: new Float64Array(r.entrants.length),
   }));
   const sd = (input.strengthSd ?? 0) / Math.SQRT2;
@@ -128,7 +130,7 @@ export function simulateChampionship(input: ChampionshipInput): ChampionshipOdds
         weakest = Math.min(weakest, race.now[i]!);
       }
       const score = (table: readonly number[], grandPrix: boolean) => {
-        const finishers = drawOrder(race.now, race.entrants, weakest, race.badRace, rand, keys, order);
+        const finishers = drawOrder(race.now, race.pDnf, weakest, race.badRace, rand, keys, order);
         for (let p = 0; p < Math.min(table.length, finishers); p++) {
           const i = order[p]!;
           dPts[race.d[i]!]! += table[p]!;
@@ -179,26 +181,6 @@ function tableOf(standings: readonly Standing[], entrants: readonly number[]): T
     points: Float64Array.from(ids, (id) => byId.get(id)?.points ?? 0),
     wins: Float64Array.from(ids, (id) => byId.get(id)?.wins ?? 0),
   };
-}
-
-/**
- * One Plackett–Luce finishing order into `order` (entrant indices, finishers first, best
- * first); returns the number of finishers. As simulate.ts: retirements pushed behind every
- * finisher, a bad race at the weakest strength, Gumbel(0,1) noise = −log(−log U).
- */
-function drawOrder(strengths: ArrayLike<number>, entrants: readonly SimEntrant[], weakest: number, badRace: number, rand: () => number, keys: Float64Array, order: number[]): number {
-  const n = strengths.length;
-  order.length = n;
-  let finishers = 0;
-  for (let i = 0; i < n; i++) {
-    const out = rand() < entrants[i]!.pDnf;
-    const strength = badRace > 0 && rand() < badRace ? weakest : strengths[i]!;
-    keys[i] = strength - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
-    if (!out) finishers++;
-    order[i] = i;
-  }
-  order.sort((a, b) => keys[b]! - keys[a]!);
-  return finishers;
 }
 
 /** The finishing position (0-based) of the fastest lap's driver: a Plackett–Luce winner among the finishers. */

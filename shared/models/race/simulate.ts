@@ -57,6 +57,29 @@ export function simulateRace(input: SimulationInput): SimulatedDriver[] {
   return simulateField(input).drivers;
 }
 
+/**
+ * One sampled finishing order into `order` (indices, best first), by the Gumbel-max trick: each
+ * driver retires with pDnf[i] (pushed behind every finisher), and a finisher's race goes wrong
+ * with `badRace` (it runs at `weakest`). Returns the number of finishers. Per driver the draws
+ * come in this order (retirement, bad race when enabled, noise): every seeded caller's samples
+ * rely on it, and badRace = 0 reproduces the plain model's samples exactly.
+ */
+export function drawOrder(strengths: ArrayLike<number>, pDnf: ArrayLike<number>, weakest: number, badRace: number, rand: () => number, keys: Float64Array, order: number[]): number {
+  const n = strengths.length;
+  order.length = n;
+  let finishers = 0;
+  for (let i = 0; i < n; i++) {
+    const out = rand() < pDnf[i]!;
+    const strength = badRace > 0 && rand() < badRace ? weakest : strengths[i]!;
+    // Gumbel(0,1) = -log(-log U).
+    keys[i] = strength - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
+    if (!out) finishers++;
+    order[i] = i;
+  }
+  order.sort((a, b) => keys[b]! - keys[a]!);
+  return finishers;
+}
+
 /** simulateRace, with the pairwise head-to-head shares of the same sampled orders when `headToHead` is set. */
 export function simulateField({ strengths, pDnf, gapTable, samples, seed, gapInterval = [0.1, 0.9], badRace = 0, keepGapSamples = false, headToHead = false }: SimulationInput & { headToHead?: boolean }): SimulatedField {
   const n = strengths.length;
@@ -75,14 +98,7 @@ export function simulateField({ strengths, pDnf, gapTable, samples, seed, gapInt
   const order = Array.from({ length: n }, (_, i) => i);
 
   for (let s = 0; s < samples; s++) {
-    for (let i = 0; i < n; i++) {
-      const out = rand() < pDnf[i]!;
-      // Drawn only when enabled, so badRace = 0 reproduces the plain model's samples exactly.
-      const strength = badRace > 0 && rand() < badRace ? weakest : strengths[i]!;
-      // Gumbel(0,1) = -log(-log U); retirements are pushed behind every finisher.
-      keys[i] = strength - Math.log(-Math.log(rand() || Number.MIN_VALUE)) - (out ? 1e6 : 0);
-    }
-    order.sort((a, b) => keys[b]! - keys[a]!);
+    drawOrder(strengths, pDnf, weakest, badRace, rand, keys, order);
     if (ahead) {
       for (let p = 0; p < n; p++) {
         const row = order[p]! * n;
