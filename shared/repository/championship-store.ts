@@ -1,20 +1,12 @@
 import type { Knex } from 'knex';
-import type { PointsHistogram } from '../championship/simulate-championship.js';
+import type { EntityOdds, PointsHistogram } from '../championship/simulate-championship.js';
 
 export type ChampionshipEntity = 'driver' | 'constructor';
 
-/** One driver's or constructor's odds after a round (migrations/016). */
-export interface ChampionshipOddsEntry {
+/** One driver's or constructor's odds after a round (migrations/016): the simulation's, keyed by entity. */
+export interface ChampionshipOddsEntry extends Omit<EntityOdds, 'id'> {
   entity: ChampionshipEntity;
   entityId: number;
-  currentPoints: number;
-  pTitle: number;
-  pTop3: number;
-  expectedPoints: number;
-  p10: number;
-  p50: number;
-  p90: number;
-  histogram: PointsHistogram;
 }
 
 /** The odds of a season after one round: every driver and constructor, from one Monte Carlo. */
