@@ -38,5 +38,8 @@ export const PRE_WEEKEND_HOURS_DEFAULT = 24;
  * before the weekend starts (PRE_WEEKEND_FREEZE_HOURS), so nothing of the weekend is known.
  */
 export function preWeekendFreezeAt(race: Pick<Race, 'sessions'>, hours: number): Date {
-  return new Date(weekendStartsAt(race).getTime() - hours * 60 * MINUTE);
+  return preWeekendFreezeFrom(weekendStartsAt(race), hours);
 }
+
+/** The same instant from a known weekend start (history's HistoryRace.weekendStart). */
+export const preWeekendFreezeFrom = (weekendStart: Date, hours: number): Date => new Date(weekendStart.getTime() - hours * 60 * MINUTE);

@@ -1,4 +1,4 @@
-import { postQualifyingFreezeAt, PRE_WEEKEND_HOURS_DEFAULT, weekendStartsAt } from './freeze-instant.js';
+import { postQualifyingFreezeAt, PRE_WEEKEND_HOURS_DEFAULT, preWeekendFreezeFrom, weekendStartsAt } from './freeze-instant.js';
 import { sessionStartsAt, type Race } from './reference.js';
 
 /**
@@ -98,7 +98,7 @@ export function toHistoryRace(race: Race, roundsInSeason: number): HistoryRace {
 export const postQualifyingFreeze = (race: Pick<HistoryRace, 'freezeAt'>): Date => race.freezeAt;
 
 /** The instant a race's pre-weekend forecast is made: `hours` before its weekend starts (freeze-instant.ts preWeekendFreezeAt). */
-export const preWeekendFreeze = (race: Pick<HistoryRace, 'weekendStart'>, hours = PRE_WEEKEND_HOURS_DEFAULT): Date => new Date(race.weekendStart.getTime() - hours * 3_600_000);
+export const preWeekendFreeze = (race: Pick<HistoryRace, 'weekendStart'>, hours = PRE_WEEKEND_HOURS_DEFAULT): Date => preWeekendFreezeFrom(race.weekendStart, hours);
 
 /** Keeps only what was known strictly before `asOf` (results and standings of races that started before it). */
 export function historyAsOf(h: History, asOf: Date): History {

@@ -31,7 +31,9 @@ export function preWeekendForecaster(deps: {
         const race = await repo.races.byId(raceId);
         if (!race) throw new NotFoundError('race', raceId);
         const learnt = await preWeekendLearnerAt(repo, at, { hours, ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.readOnly ? { readOnly: true } : {}) });
-        const history = await repo.history.load({ fromSeason: race.season - FEATURE_HISTORY_SEASONS, toSeason: race.season, asOf: at });
+        // The learner read the history as of the freeze already: read again only if it does not reach back the feature window.
+        const covers = learnt.historyFrom <= race.season - FEATURE_HISTORY_SEASONS && learnt.history.races.some((r) => r.id === raceId);
+        const history = covers ? learnt.history : await repo.history.load({ fromSeason: race.season - FEATURE_HISTORY_SEASONS, toSeason: race.season, asOf: at });
         const ix = indexHistory(history);
         const features = computeRaceFeatures(ix, raceId, at);
         if (features.drivers.length < 2) {

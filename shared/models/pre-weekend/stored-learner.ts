@@ -36,6 +36,9 @@ export interface PreWeekendLearnerAt {
   pool: PoolState;
   version: string;
   through: HistoryRace | null;
+  /** The history as of `asOf` it read, from season `historyFrom` through `asOf`'s. */
+  history: History;
+  historyFrom: number;
 }
 
 /**
@@ -52,7 +55,8 @@ export async function preWeekendLearnerAt(
   const season = asOf.getUTCFullYear();
   const resumeFrom = stored?.throughRaceStart ?? null;
   const firstSeason = resumeFrom ? resumeFrom.getUTCFullYear() : season - PRE_WEEKEND_COLD_START_SEASONS;
-  const history = await repo.history.load({ fromSeason: firstSeason - FEATURE_HISTORY_SEASONS, toSeason: season, asOf });
+  const historyFrom = firstSeason - FEATURE_HISTORY_SEASONS;
+  const history = await repo.history.load({ fromSeason: historyFrom, toSeason: season, asOf });
   const withResults = new Set(history.results.map((r) => r.raceId));
   const toLearn = history.races.filter(
     (r) => r.season >= firstSeason && withResults.has(r.id) && r.raceStart.getTime() < asOf.getTime() && (!resumeFrom || r.raceStart.getTime() > resumeFrom.getTime()),
@@ -66,7 +70,7 @@ export async function preWeekendLearnerAt(
   }
   const learner = stored ? PoolLearner.restore(stored.state as PoolLearnerSnapshot) : newPreWeekendLearner();
   let through: HistoryRace | null = stored?.throughRaceId ? (history.races.find((r) => r.id === stored.throughRaceId) ?? null) : null;
-  if (stored && toLearn.length === 0) return { learner, pool: learner.current(), version: stored.version, through };
+  if (stored && toLearn.length === 0) return { learner, pool: learner.current(), version: stored.version, through, history, historyFrom };
   const bar = toLearn.length ? options.progress?.(toLearn.length) : undefined;
   const ix = indexHistory(history);
   try {
@@ -79,5 +83,5 @@ export async function preWeekendLearnerAt(
   const version = preWeekendVersion(through);
   const state = learner.snapshot();
   await repo.preWeekend.save({ version, throughRaceId: through?.id ?? null, throughRaceStart: through?.raceStart ?? null, races: state.seen, state });
-  return { learner, pool: learner.current(), version, through };
+  return { learner, pool: learner.current(), version, through, history, historyFrom };
 }
